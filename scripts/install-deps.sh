@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs every build and test dependency of docaxis from Debian 12 packages.
+# Idempotent: packages already present are skipped, so a second run does nothing but check.
+set -euo pipefail
+
+PACKAGES=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config git
+  clang libclang-rt-dev          # libFuzzer and the sanitizer runtimes for clang
+  # libraries
+  libxml2-dev libxmlsec1-dev libxmlsec1-openssl libssl-dev openssl
+  libsqlite3-dev sqlite3
+  libqpid-proton-cpp12-dev librabbitmq-dev
+  libboost-dev libboost-system-dev
+  libgtest-dev libgmock-dev
+  libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libspdlog-dev
+  # tools used by tests and benchmarks
+  xmlsec1 python3
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"
