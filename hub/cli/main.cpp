@@ -1,6 +1,5 @@
 // `docaxis`: the command line for signing, verification and (later) hub administration.
 #include <CLI/CLI.hpp>
-
 #include <algorithm>
 #include <iostream>
 #include <map>

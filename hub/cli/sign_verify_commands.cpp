@@ -1,8 +1,7 @@
-#include <nlohmann/json.hpp>
-
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -79,8 +78,8 @@ int run_verify(const VerifyArgs& a) {
   for (const auto& file : a.files) {
     nlohmann::json r{{"file", file}};
     auto bytes = dsig::read_file(file);
-    Result<dsig::VerifiedPackage> v =
-        bytes ? dsig::verify_package(verifier, *bytes, policy) : Result<dsig::VerifiedPackage>(bytes.status());
+    Result<dsig::VerifiedPackage> v = bytes ? dsig::verify_package(verifier, *bytes, policy)
+                                            : Result<dsig::VerifiedPackage>(bytes.status());
     if (!v) {
       all_ok = false;
       r["ok"] = false;
@@ -92,8 +91,7 @@ int run_verify(const VerifyArgs& a) {
       }
     } else {
       const dsig::Verdict& d = v->verdict;
-      const std::string organ =
-          d.is_signed ? d.signer_organ : v->package.header.from.organ_id;
+      const std::string organ = d.is_signed ? d.signer_organ : v->package.header.from.organ_id;
       std::string relaxed;
       for (const auto& x : d.relaxations) relaxed += (relaxed.empty() ? "" : ",") + x;
       r["ok"] = true;
@@ -121,14 +119,25 @@ int run_verify(const VerifyArgs& a) {
 
 Runner add_sign_command(CLI::App& app) {
   auto args = std::make_shared<SignArgs>();
-  auto* cmd = app.add_subcommand("sign", "Sign an edXML package (enveloped XML-DSig, exc-C14N, "
-                                         "RSA-SHA256 or ECDSA-SHA256 by key type)");
-  cmd->add_option("--key", args->key, "PEM private key")->required()->check(CLI::ExistingFile);
-  cmd->add_option("--cert", args->cert, "PEM signer certificate")->required()->check(CLI::ExistingFile);
+  auto* cmd = app.add_subcommand("sign",
+                                 "Sign an edXML package (enveloped XML-DSig, exc-C14N, "
+                                 "RSA-SHA256 or ECDSA-SHA256 by key type)");
+  cmd->add_option("--key", args->key, "PEM private key")
+      ->required()
+      ->expected(1)
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--cert", args->cert, "PEM signer certificate")
+      ->required()
+      ->expected(1)
+      ->check(CLI::ExistingFile);
   cmd->add_option("--chain", args->chain, "PEM issuing certificates to include (repeatable)")
+      ->allow_extra_args(false)
       ->check(CLI::ExistingFile);
   cmd->add_option("-o,--output", args->out, "output file (default: standard output)");
-  cmd->add_option("FILE", args->file, "package to sign")->required()->check(CLI::ExistingFile);
+  cmd->add_option("FILE", args->file, "package to sign")
+      ->required()
+      ->expected(1)
+      ->check(CLI::ExistingFile);
   return [args] { return run_sign(*args); };
 }
 
@@ -136,10 +145,14 @@ Runner add_verify_command(CLI::App& app) {
   auto args = std::make_shared<VerifyArgs>();
   auto* cmd = app.add_subcommand("verify", "Verify signed edXML packages with the hub's policy");
   cmd->add_option("--trust", args->trust, "PEM trust anchors (repeatable, at least one)")
-      ->required()->check(CLI::ExistingFile);
+      ->required()
+      ->allow_extra_args(false)
+      ->check(CLI::ExistingFile);
   cmd->add_option("--intermediate", args->intermediates, "PEM intermediate CAs (repeatable)")
+      ->allow_extra_args(false)
       ->check(CLI::ExistingFile);
   cmd->add_option("--crl", args->crls, "PEM CRLs (repeatable); when given, revocation is checked")
+      ->allow_extra_args(false)
       ->check(CLI::ExistingFile);
   cmd->add_flag("--allow-sha1", args->allow_sha1, "accept legacy SHA-1 signatures (reported)");
   cmd->add_flag("--allow-unsigned", args->allow_unsigned, "accept unsigned packages (reported)");

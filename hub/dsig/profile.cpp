@@ -108,8 +108,8 @@ Status check_placement(xmlNode* sig, xmlNode* root, Placement placement) {
                                            "edXML/edXMLEnvelope/edXMLHeader"};
       }
       if (!last) {
-        return {"signature-misplaced", "the Signature " + where(sig) +
-                                           " is not the last child of edXMLHeader"};
+        return {"signature-misplaced",
+                "the Signature " + where(sig) + " is not the last child of edXMLHeader"};
       }
       return {};
     }
@@ -121,8 +121,8 @@ Status check_placement(xmlNode* sig, xmlNode* root, Placement placement) {
       return {};
     case Placement::kRootChild:
       if (parent != root) {
-        return {"signature-misplaced", "the Signature " + where(sig) +
-                                           " must be a child of the root element (enveloped)"};
+        return {"signature-misplaced",
+                "the Signature " + where(sig) + " must be a child of the root element (enveloped)"};
       }
       return {};
   }
@@ -146,8 +146,21 @@ Status check_algorithm(const std::string& alg, const xmlNode* at, bool allow_sha
     return {};
   }
   if (in(kSignatureMethods, alg) || in(kDigests, alg)) return {};
-  return {"algorithm-forbidden",
-          "algorithm \"" + alg + "\"" + ctx + " is not on the allow-list"};
+  return {"algorithm-forbidden", "algorithm \"" + alg + "\"" + ctx + " is not on the allow-list"};
+}
+
+// The only parameter accepted anywhere: exc-c14n's InclusiveNamespaces PrefixList.
+Status inclusive_prefixes(xmlNode* method, const std::string& alg, std::string* out) {
+  for (xmlNode* p = first_element(method->children); p != nullptr; p = next_element(p)) {
+    if (alg.find("exc-c14n") == std::string::npos ||
+        !is_element(p, kExcC14nNs, "InclusiveNamespaces") || !out->empty()) {
+      return {"transform-forbidden",
+              "parameter " + where(p) + " of \"" + alg + "\" is not accepted"};
+    }
+    attribute(p, "PrefixList", out);
+    if (out->empty()) *out = " ";  // present but empty: still only one allowed
+  }
+  return {};
 }
 
 Status check_reference(xmlNode* ref, SignatureShape* shape, bool allow_sha1) {
@@ -167,20 +180,31 @@ Status check_reference(xmlNode* ref, SignatureShape* shape, bool allow_sha1) {
     if (is_ds(c, "Transforms")) {
       int count = 0;
       for (xmlNode* t = first_element(c->children); t != nullptr; t = next_element(t)) {
-        if (!is_ds(t, "Transform") || ++count > 4) {
-          return {"transform-forbidden", "unexpected " + where(t) + " in Transforms"};
+        if (!is_ds(t, "Transform") || ++count > 2) {
+          return {"transform-forbidden",
+                  "unexpected " + where(t) +
+                      " in Transforms; only enveloped-signature then one canonicalisation"};
         }
         const std::string alg = algorithm_of(t);
         if (alg == kEnveloped) {
+          if (enveloped || !shape->reference_c14n.empty()) {
+            return {"transform-forbidden",
+                    "enveloped-signature " + where(t) + " must come first and only once"};
+          }
           enveloped = true;
-        } else if (!in(kC14n, alg)) {
+        } else if (in(kC14n, alg)) {
+          if (!shape->reference_c14n.empty()) {
+            return {"transform-forbidden",
+                    "a second canonicalisation transform " + where(t) + " is not accepted"};
+          }
+          shape->reference_c14n = alg;
+        } else {
           return {"transform-forbidden",
                   "transform \"" + alg + "\" " + where(t) +
                       " is not allowed; only enveloped-signature and canonicalisation are"};
         }
-        if (first_element(t->children) != nullptr) {
-          return {"transform-forbidden",
-                  "transform " + where(t) + " has parameters; none are accepted"};
+        if (Status s = inclusive_prefixes(t, alg, &shape->reference_c14n_prefixes); !s.ok()) {
+          return s;
         }
       }
     } else if (is_ds(c, "DigestMethod")) {
@@ -190,11 +214,14 @@ Status check_reference(xmlNode* ref, SignatureShape* shape, bool allow_sha1) {
           !s.ok()) {
         return s;
       }
-    } else if (!is_ds(c, "DigestValue")) {
+    } else if (is_ds(c, "DigestValue")) {
+      shape->digest_value = content_of(c);
+    } else {
       return {"signature-malformed", "unexpected " + where(c) + " in Reference"};
     }
   }
-  if (!have_digest) return {"signature-malformed", "the Reference " + where(ref) + " has no DigestMethod"};
+  if (!have_digest)
+    return {"signature-malformed", "the Reference " + where(ref) + " has no DigestMethod"};
   if (!enveloped) {
     return {"reference-invalid", "the Reference " + where(ref) +
                                      " lacks the enveloped-signature transform; only enveloped "
@@ -215,9 +242,8 @@ Status check_signed_info(xmlNode* si, SignatureShape* shape, bool allow_sha1) {
         return {"algorithm-forbidden",
                 "canonicalisation \"" + alg + "\" " + where(c) + " is not on the allow-list"};
       }
-      if (first_element(c->children) != nullptr && alg.find("exc-c14n") == std::string::npos) {
-        return {"signature-malformed", "unexpected parameters in " + where(c)};
-      }
+      shape->c14n_method = alg;
+      if (Status s = inclusive_prefixes(c, alg, &shape->c14n_prefixes); !s.ok()) return s;
     } else if (is_ds(c, "SignatureMethod")) {
       have_method = true;
       shape->signature_method = algorithm_of(c);
@@ -232,9 +258,9 @@ Status check_signed_info(xmlNode* si, SignatureShape* shape, bool allow_sha1) {
       }
     } else if (is_ds(c, "Reference")) {
       if (++references > 1) {
-        return {"reference-invalid", "SignedInfo has more than one Reference (second " +
-                                         where(c) + "); exactly one covering the whole "
-                                                    "document is accepted"};
+        return {"reference-invalid", "SignedInfo has more than one Reference (second " + where(c) +
+                                         "); exactly one covering the whole "
+                                         "document is accepted"};
       }
       if (Status s = check_reference(c, shape, allow_sha1); !s.ok()) return s;
     } else {
@@ -265,8 +291,8 @@ Status check_key_info(xmlNode* ki, SignatureShape* shape) {
     for (xmlNode* d = first_element(c->children); d != nullptr; d = next_element(d)) {
       if (is_ds(d, "X509Certificate")) {
         if (shape->certificates_der.size() >= kMaxCertificates) {
-          return {"keyinfo-invalid", "X509Data holds more than " +
-                                         std::to_string(kMaxCertificates) + " certificates"};
+          return {"keyinfo-invalid",
+                  "X509Data holds more than " + std::to_string(kMaxCertificates) + " certificates"};
         }
         auto der = decode_base64(content_of(d));
         if (!der) {
@@ -313,8 +339,8 @@ Result<SignatureShape> check_profile(xmlDoc* doc, const ProfileOptions& options)
   }
 
   if (signatures.empty()) {
-    std::string msg = "the document carries no XML-DSig Signature (namespace " +
-                      std::string(kDsigNs) + ")";
+    std::string msg =
+        "the document carries no XML-DSig Signature (namespace " + std::string(kDsigNs) + ")";
     if (foreign != nullptr) {
       msg += "; the <Signature> at line " + std::to_string(xmlGetLineNo(foreign)) +
              " is in namespace \"" +
@@ -365,6 +391,8 @@ Result<SignatureShape> check_profile(xmlDoc* doc, const ProfileOptions& options)
     }
     return Status{"signature-malformed", "unexpected " + where(extra) + " in Signature"};
   }
+  shape.signed_info = si;
+  shape.signature_value = content_of(sv);
   if (Status s = check_signed_info(si, &shape, options.allow_sha1); !s.ok()) return s;
   if (Status s = check_key_info(ki, &shape); !s.ok()) return s;
   return shape;

@@ -22,9 +22,9 @@ inline constexpr const char* kDsigNs = "http://www.w3.org/2000/09/xmldsig#";
 
 // Where the one signature must be.
 enum class Placement {
-  kEdxmlHeader,   // last element child of edXML/edXMLEnvelope/edXMLHeader (edXML packages)
-  kRootLastChild, // last element child of the root (docaxis delivery receipts)
-  kRootChild,     // any element child of the root (generic enveloped documents, interop)
+  kEdxmlHeader,    // last element child of edXML/edXMLEnvelope/edXMLHeader (edXML packages)
+  kRootLastChild,  // last element child of the root (docaxis delivery receipts)
+  kRootChild,      // any element child of the root (generic enveloped documents, interop)
 };
 
 struct ProfileOptions {
@@ -40,7 +40,17 @@ struct SignatureShape {
   bool uses_sha1 = false;
   std::vector<std::string> certificates_der;  // X509Data/X509Certificate, decoded, in order
   int line = 0;
+  // What the cryptographic check needs, collected while checking:
+  _xmlNode* signed_info = nullptr;
+  std::string c14n_method;              // SignedInfo's CanonicalizationMethod URI
+  std::string c14n_prefixes;            // its exc-c14n InclusiveNamespaces PrefixList
+  std::string reference_c14n;           // the Reference's canonicalisation transform, or ""
+  std::string reference_c14n_prefixes;  // its PrefixList
+  std::string digest_value;             // DigestValue text (base64)
+  std::string signature_value;          // SignatureValue text (base64)
 };
+
+inline constexpr const char* kExcC14nNs = "http://www.w3.org/2001/10/xml-exc-c14n#";
 
 // Result when the document holds no XML-DSig signature at all: code "unsigned"; the message
 // mentions a Signature element in another namespace if there is one (the official SDK's).

@@ -43,7 +43,9 @@ std::string text_of(xmlNode* n) {
   return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
 }
 
-struct KeyFree { void operator()(xmlSecKey* k) const { xmlSecKeyDestroy(k); } };
+struct KeyFree {
+  void operator()(xmlSecKey* k) const { xmlSecKeyDestroy(k); }
+};
 
 }  // namespace
 
@@ -118,7 +120,8 @@ Result<std::string> Signer::sign(std::string_view document, Placement placement)
   xmlAddChild(parent, sig);
   xmlNode* ref =
       xmlSecTmplSignatureAddReference(sig, xmlSecTransformSha256Id, nullptr, xstr(""), nullptr);
-  if (ref == nullptr || xmlSecTmplReferenceAddTransform(ref, xmlSecTransformEnvelopedId) == nullptr ||
+  if (ref == nullptr ||
+      xmlSecTmplReferenceAddTransform(ref, xmlSecTransformEnvelopedId) == nullptr ||
       xmlSecTmplReferenceAddTransform(ref, xmlSecTransformExclC14NId) == nullptr) {
     return Status{"internal", "cannot create the Reference template"};
   }

@@ -4,8 +4,7 @@
 
 namespace docaxis::dsig {
 
-std::shared_ptr<const ValidatedSigner> SignerCache::find(const Sha256& der_digest,
-                                                         std::time_t now,
+std::shared_ptr<const ValidatedSigner> SignerCache::find(const Sha256& der_digest, std::time_t now,
                                                          std::uint64_t generation) const {
   std::shared_lock lock(mu_);
   auto it = map_.find(der_digest);
@@ -15,8 +14,7 @@ std::shared_ptr<const ValidatedSigner> SignerCache::find(const Sha256& der_diges
   return it->second;
 }
 
-void SignerCache::insert(const Sha256& der_digest,
-                         std::shared_ptr<const ValidatedSigner> signer) {
+void SignerCache::insert(const Sha256& der_digest, std::shared_ptr<const ValidatedSigner> signer) {
   std::unique_lock lock(mu_);
   if (map_.size() >= capacity_ && map_.find(der_digest) == map_.end()) {
     // Organ certificates number in the thousands nationally; when the cache is full, start

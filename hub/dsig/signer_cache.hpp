@@ -11,8 +11,8 @@
 #pragma once
 
 #include <cstddef>
-#include <cstring>
 #include <cstdint>
+#include <cstring>
 #include <ctime>
 #include <memory>
 #include <shared_mutex>

@@ -12,9 +12,15 @@ namespace {
 
 std::atomic<std::uint64_t> g_next_generation{1};
 
-struct StoreCtxFree { void operator()(X509_STORE_CTX* c) const { X509_STORE_CTX_free(c); } };
-struct StackFree { void operator()(STACK_OF(X509)* s) const { sk_X509_free(s); } };
-struct StackPopFree { void operator()(STACK_OF(X509)* s) const { sk_X509_pop_free(s, X509_free); } };
+struct StoreCtxFree {
+  void operator()(X509_STORE_CTX* c) const { X509_STORE_CTX_free(c); }
+};
+struct StackFree {
+  void operator()(STACK_OF(X509) * s) const { sk_X509_free(s); }
+};
+struct StackPopFree {
+  void operator()(STACK_OF(X509) * s) const { sk_X509_pop_free(s, X509_free); }
+};
 
 Status path_error(int err, X509* at) {
   std::string who = at != nullptr ? "\"" + subject_of(at) + "\"" : "the signer certificate";
@@ -31,11 +37,10 @@ Status path_error(int err, X509* at) {
     case X509_V_ERR_CRL_NOT_YET_VALID:
     case X509_V_ERR_CRL_SIGNATURE_FAILURE:
     case X509_V_ERR_UNABLE_TO_DECRYPT_CRL_SIGNATURE:
-      return {"cert-revocation-unknown",
-              "cannot decide whether " + who + " is revoked: " + what};
+      return {"cert-revocation-unknown", "cannot decide whether " + who + " is revoked: " + what};
     default:
-      return {"cert-untrusted", "certificate " + who +
-                                    " does not chain to a configured trust anchor: " + what};
+      return {"cert-untrusted",
+              "certificate " + who + " does not chain to a configured trust anchor: " + what};
   }
 }
 
@@ -46,9 +51,9 @@ Status signer_policy(X509* leaf, int min_rsa_bits) {
     return {"cert-usage", "certificate " + who + " has malformed extensions"};
   }
   if (flags & EXFLAG_CA) {
-    return {"cert-usage",
-            "certificate " + who + " is a CA certificate (basicConstraints CA:TRUE); a document "
-            "must be signed with an end-entity organ certificate"};
+    return {"cert-usage", "certificate " + who +
+                              " is a CA certificate (basicConstraints CA:TRUE); a document "
+                              "must be signed with an end-entity organ certificate"};
   }
   if (flags & EXFLAG_KUSAGE) {
     const uint32_t ku = X509_get_key_usage(leaf);
@@ -56,8 +61,8 @@ Status signer_policy(X509* leaf, int min_rsa_bits) {
       return {"cert-usage", "certificate " + who + " has keyUsage keyCertSign (a CA key)"};
     }
     if (!(ku & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION))) {
-      return {"cert-usage", "certificate " + who +
-                                " has neither digitalSignature nor nonRepudiation keyUsage"};
+      return {"cert-usage",
+              "certificate " + who + " has neither digitalSignature nor nonRepudiation keyUsage"};
     }
   }
   EVP_PKEY* key = X509_get0_pubkey(leaf);
@@ -137,8 +142,8 @@ Result<std::shared_ptr<const ValidatedSigner>> TrustStore::validate(
 
   const int ok = X509_verify_cert(ctx.get());
   if (ok != 1) {
-    Status s = path_error(X509_STORE_CTX_get_error(ctx.get()),
-                          X509_STORE_CTX_get_current_cert(ctx.get()));
+    Status s =
+        path_error(X509_STORE_CTX_get_error(ctx.get()), X509_STORE_CTX_get_current_cert(ctx.get()));
     ERR_clear_error();
     return s;
   }

@@ -1,88 +1,14 @@
 #include "dsig/verifier.hpp"
 
-#include <libxml/tree.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
-#include <xmlsec/crypto.h>
-#include <xmlsec/keys.h>
-#include <xmlsec/openssl/evp.h>
-#include <xmlsec/xmldsig.h>
-#include <xmlsec/xmlsec.h>
 
 #include "dsig/dsig_init.hpp"
 
 namespace docaxis::dsig {
-namespace {
-
-// RAII for one verification context.
-class DsigContext {
- public:
-  DsigContext() { xmlSecDSigCtxInitialize(&ctx_, nullptr); }
-  ~DsigContext() { xmlSecDSigCtxFinalize(&ctx_); }
-  DsigContext(const DsigContext&) = delete;
-  DsigContext& operator=(const DsigContext&) = delete;
-  xmlSecDSigCtx* get() { return &ctx_; }
-
- private:
-  xmlSecDSigCtx ctx_{};
-};
-
-bool restrict_context(xmlSecDSigCtx* ctx, bool allow_sha1) {
-  // Hardening classes 4, 5, 7, 10: the same allow-list as profile.cpp, enforced again inside
-  // xmlsec so a disallowed algorithm can never run.
-  ctx->enabledReferenceUris = static_cast<xmlSecTransformUriType>(
-      xmlSecTransformUriTypeEmpty | xmlSecTransformUriTypeSameDocument);
-  ctx->flags |= XMLSEC_DSIG_FLAGS_IGNORE_MANIFESTS;
-  ctx->keyInfoReadCtx.flags |= XMLSEC_KEYINFO_FLAGS_X509DATA_STOP_ON_INVALID_CERT;
-  int rc = xmlSecPtrListAdd(&ctx->keyInfoReadCtx.enabledKeyData,
-                            const_cast<void*>(static_cast<const void*>(xmlSecKeyDataX509Id)));
-  const xmlSecTransformId c14n[] = {
-      xmlSecTransformExclC14NId,  xmlSecTransformExclC14NWithCommentsId,
-      xmlSecTransformInclC14NId,  xmlSecTransformInclC14NWithCommentsId,
-      xmlSecTransformInclC14N11Id, xmlSecTransformInclC14N11WithCommentsId};
-  for (auto id : c14n) {
-    rc |= xmlSecDSigCtxEnableReferenceTransform(ctx, id);
-    rc |= xmlSecDSigCtxEnableSignatureTransform(ctx, id);
-  }
-  rc |= xmlSecDSigCtxEnableReferenceTransform(ctx, xmlSecTransformEnvelopedId);
-  for (auto id : {xmlSecTransformSha256Id, xmlSecTransformSha384Id, xmlSecTransformSha512Id}) {
-    rc |= xmlSecDSigCtxEnableReferenceTransform(ctx, id);
-  }
-  for (auto id : {xmlSecTransformRsaSha256Id, xmlSecTransformRsaSha384Id,
-                  xmlSecTransformRsaSha512Id, xmlSecTransformEcdsaSha256Id,
-                  xmlSecTransformEcdsaSha384Id, xmlSecTransformEcdsaSha512Id}) {
-    rc |= xmlSecDSigCtxEnableSignatureTransform(ctx, id);
-  }
-  if (allow_sha1) {
-    rc |= xmlSecDSigCtxEnableReferenceTransform(ctx, xmlSecTransformSha1Id);
-    rc |= xmlSecDSigCtxEnableSignatureTransform(ctx, xmlSecTransformRsaSha1Id);
-    rc |= xmlSecDSigCtxEnableSignatureTransform(ctx, xmlSecTransformEcdsaSha1Id);
-  }
-  return rc == 0;
-}
-
-// An xmlsec key holding only the validated certificate's public key.
-xmlSecKeyPtr key_for(const ValidatedSigner& signer) {
-  EVP_PKEY_up_ref(signer.public_key.get());
-  xmlSecKeyDataPtr data = xmlSecOpenSSLEvpKeyAdopt(signer.public_key.get());
-  if (data == nullptr) {
-    EVP_PKEY_free(signer.public_key.get());
-    return nullptr;
-  }
-  xmlSecKeyPtr key = xmlSecKeyCreate();
-  if (key == nullptr || xmlSecKeySetValue(key, data) < 0) {
-    xmlSecKeyDataDestroy(data);
-    if (key != nullptr) xmlSecKeyDestroy(key);
-    return nullptr;
-  }
-  return key;
-}
-
-}  // namespace
-
-Verifier::Verifier(std::shared_ptr<const TrustStore> trust, Clock clock,
-                   std::size_t cache_capacity)
-    : trust_(std::move(trust)), clock_(std::move(clock)), cache_(cache_capacity) {
+Verifier::Verifier(std::shared_ptr<const TrustStore> trust, Clock clock, std::size_t cache_capacity,
+                   Engine engine)
+    : trust_(std::move(trust)), clock_(std::move(clock)), cache_(cache_capacity), engine_(engine) {
   init_dsig();
   if (!clock_) clock_ = [] { return std::time(nullptr); };
 }
@@ -118,8 +44,8 @@ Result<std::shared_ptr<const ValidatedSigner>> Verifier::find_signer(
     if (c == nullptr || p != reinterpret_cast<const unsigned char*>(certificates_der[i].data()) +
                                  certificates_der[i].size()) {
       X509_free(c);
-      return Status{"keyinfo-invalid",
-                    "X509Certificate number " + std::to_string(i + 1) + " is not a DER certificate"};
+      return Status{"keyinfo-invalid", "X509Certificate number " + std::to_string(i + 1) +
+                                           " is not a DER certificate"};
     }
     certs.emplace_back(c);
   }
@@ -171,41 +97,18 @@ Result<Verdict> Verifier::verify(const edxml::XmlDoc& doc, Placement placement,
 
   if (Status s = register_root_id(doc.get(), shape->reference_uri); !s.ok()) return s;
 
-  DsigContext ctx;
-  if (!restrict_context(ctx.get(), policy.allow_sha1)) {
-    return Status{"internal", "cannot restrict the xmlsec context: " + take_xmlsec_error()};
-  }
-  ctx.get()->signKey = key_for(who);
-  if (ctx.get()->signKey == nullptr) {
-    return Status{"internal", "cannot load the public key of \"" + who.subject + "\""};
-  }
-  take_xmlsec_error();
-  const int rc = xmlSecDSigCtxVerify(ctx.get(), shape->signature);
-  if (rc < 0) {
-    return Status{"signature-invalid", "the signature cannot be processed with the key of \"" +
-                                           who.subject + "\": " + take_xmlsec_error()};
-  }
-  if (ctx.get()->status != xmlSecDSigStatusSucceeded) {
-    take_xmlsec_error();
-    auto* ref = static_cast<xmlSecDSigReferenceCtxPtr>(
-        xmlSecPtrListGetItem(&ctx.get()->signedInfoReferences, 0));
-    if (ref != nullptr && ref->status != xmlSecDSigStatusSucceeded) {
-      return Status{"digest-mismatch",
-                    "the content covered by Reference URI=\"" + shape->reference_uri +
-                        "\" does not match its DigestValue: the document (or an attachment) "
-                        "was changed after it was signed"};
-    }
-    return Status{"signature-invalid", "SignatureValue does not verify with the key of \"" +
-                                           who.subject +
-                                           "\": signed with another key, or SignedInfo altered"};
-  }
+  Status crypto =
+      engine_ == Engine::kNative
+          ? verify_native(doc.get(), *shape, who.public_key.get(), who.subject)
+          : verify_xmlsec(doc.get(), *shape, who.public_key.get(), who.subject, policy.allow_sha1);
+  if (!crypto.ok()) return crypto;
 
   if (policy.bind_sender) {
     if (who.organ.empty()) {
       return Status{"signer-no-organ", "signer certificate \"" + who.subject +
                                            "\" carries no UID attribute, so it cannot be bound "
-                                           "to From/OrganId \"" + std::string(expected_organ) +
-                                           "\""};
+                                           "to From/OrganId \"" +
+                                           std::string(expected_organ) + "\""};
     }
     if (who.organ != expected_organ) {
       return Status{"sender-mismatch", "signed by organ " + who.organ + " (certificate \"" +

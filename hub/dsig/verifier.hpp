@@ -8,9 +8,8 @@
 //   2. signer: the X509Certificate that signed, found in the SignerCache by its DER digest,
 //      or decoded, chain-checked against the TrustStore (CRLs, validity) and checked against
 //      the signer policy (not a CA, signing keyUsage, key size), then cached;
-//   3. cryptography: xmlsec with that certificate's public key as the only key, with
-//      reference and signature transforms restricted to the allow-list, same-document URIs
-//      only and Manifests ignored;
+//   3. cryptography with that certificate's public key as the only key (engine.hpp: the
+//      native C14N engine by default, or xmlsec restricted to the same allow-list);
 //   4. binding: the certificate's subject UID equals the expected organ (From/OrganId).
 // Every refusal is a Status with a stable code (README.md lists them) and a precise message.
 //
@@ -27,6 +26,7 @@
 #include <vector>
 
 #include "common/status.hpp"
+#include "dsig/engine.hpp"
 #include "dsig/profile.hpp"
 #include "dsig/signer_cache.hpp"
 #include "dsig/trust_store.hpp"
@@ -38,17 +38,17 @@ namespace docaxis::dsig {
 struct VerifyPolicy {
   bool allow_sha1 = false;      // accept rsa-sha1 / ecdsa-sha1 / sha1 digests ("legacy-sha1")
   bool allow_unsigned = false;  // accept a document with no XML-DSig signature ("unsigned")
-  bool bind_sender = true;      // require certificate UID == From/OrganId (off: "no-sender-binding")
+  bool bind_sender = true;  // require certificate UID == From/OrganId (off: "no-sender-binding")
 };
 
 struct Verdict {
   bool is_signed = false;
-  std::string signer_subject;    // RFC 2253
-  std::string signer_organ;      // certificate UID
-  std::string signature_method;  // algorithm URI
-  std::string digest_method;     // algorithm URI
+  std::string signer_subject;            // RFC 2253
+  std::string signer_organ;              // certificate UID
+  std::string signature_method;          // algorithm URI
+  std::string digest_method;             // algorithm URI
   std::vector<std::string> relaxations;  // what the policy let through, for receipts and logs
-  std::string note;              // e.g. why an accepted unsigned document counts as unsigned
+  std::string note;  // e.g. why an accepted unsigned document counts as unsigned
   bool cache_hit = false;
 };
 
@@ -56,7 +56,7 @@ class Verifier {
  public:
   using Clock = std::function<std::time_t()>;
   explicit Verifier(std::shared_ptr<const TrustStore> trust, Clock clock = {},
-                    std::size_t cache_capacity = 4096);
+                    std::size_t cache_capacity = 4096, Engine engine = Engine::kNative);
 
   // Replaces the trust (new CRLs, anchors); cached validations under the old one lapse.
   void set_trust_store(std::shared_ptr<const TrustStore> trust);
@@ -77,6 +77,7 @@ class Verifier {
   std::shared_ptr<const TrustStore> trust_;
   Clock clock_;
   mutable SignerCache cache_;
+  Engine engine_;
 };
 
 }  // namespace docaxis::dsig

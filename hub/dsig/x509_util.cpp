@@ -11,7 +11,9 @@
 namespace docaxis::dsig {
 namespace {
 
-struct BioFree { void operator()(BIO* b) const { BIO_free(b); } };
+struct BioFree {
+  void operator()(BIO* b) const { BIO_free(b); }
+};
 using BioPtr = std::unique_ptr<BIO, BioFree>;
 
 BioPtr memory_bio(const std::string& data) {
@@ -84,7 +86,8 @@ Result<PkeyPtr> load_pem_private_key(const std::string& path) {
   if (!data) return data.status();
   BioPtr bio = memory_bio(*data);
   EVP_PKEY* key = PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr);
-  if (key == nullptr) return Status{"bad-key", path + ": not a PEM private key (" + openssl_error() + ")"};
+  if (key == nullptr)
+    return Status{"bad-key", path + ": not a PEM private key (" + openssl_error() + ")"};
   return PkeyPtr(key);
 }
 

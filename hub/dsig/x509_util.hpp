@@ -16,9 +16,15 @@
 
 namespace docaxis::dsig {
 
-struct X509Free { void operator()(X509* p) const { X509_free(p); } };
-struct X509CrlFree { void operator()(X509_CRL* p) const { X509_CRL_free(p); } };
-struct PkeyFree { void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); } };
+struct X509Free {
+  void operator()(X509* p) const { X509_free(p); }
+};
+struct X509CrlFree {
+  void operator()(X509_CRL* p) const { X509_CRL_free(p); }
+};
+struct PkeyFree {
+  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
+};
 using X509Ptr = std::unique_ptr<X509, X509Free>;
 using X509CrlPtr = std::unique_ptr<X509_CRL, X509CrlFree>;
 using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
