@@ -13,7 +13,7 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 step "dependencies"
 ./scripts/install-deps.sh
 step "build (docaxis CLI)"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDOCAXIS_BENCH=ON >/dev/null
 cmake --build build --target docaxis -j"$(nproc)" | tail -1
 DOCAXIS=$ROOT/build/hub/cli/docaxis
 

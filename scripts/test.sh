@@ -14,7 +14,7 @@ FUZZ_SECONDS=${DOCAXIS_FUZZ_SECONDS:-60}
 ./scripts/install-deps.sh
 
 echo "== release build"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDOCAXIS_BENCH=ON >/dev/null
 cmake --build build -j"$JOBS"
 echo "== tests"
 (cd build && ctest --output-on-failure -j"$JOBS")
