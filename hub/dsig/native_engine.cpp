@@ -24,11 +24,17 @@ struct MdCtxFree {
 };
 using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
 
+// Digests fetched once: OpenSSL 3 otherwise fetches the implementation from the provider
+// store (behind a lock) on every EVP_DigestInit with a legacy EVP_sha256() handle.
 const EVP_MD* digest_for(std::string_view uri) {
-  if (uri.ends_with("sha256")) return EVP_sha256();
-  if (uri.ends_with("sha384")) return EVP_sha384();
-  if (uri.ends_with("sha512")) return EVP_sha512();
-  if (uri.ends_with("sha1")) return EVP_sha1();
+  static EVP_MD* const sha1 = EVP_MD_fetch(nullptr, "SHA1", nullptr);
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  static EVP_MD* const sha384 = EVP_MD_fetch(nullptr, "SHA384", nullptr);
+  static EVP_MD* const sha512 = EVP_MD_fetch(nullptr, "SHA512", nullptr);
+  if (uri.ends_with("sha256")) return sha256;
+  if (uri.ends_with("sha384")) return sha384;
+  if (uri.ends_with("sha512")) return sha512;
+  if (uri.ends_with("sha1")) return sha1;
   return nullptr;
 }
 
