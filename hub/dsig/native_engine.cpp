@@ -91,6 +91,42 @@ int subtree_visible(void* user, xmlNode* node, xmlNode* parent) {
   return 0;
 }
 
+// True when the document has nodes beside the root element (processing instructions; comments
+// never count), which URI="#id" excludes but a whole-tree canonicalisation would include.
+bool has_top_level_siblings(xmlDoc* doc, xmlNode* root) {
+  for (xmlNode* n = doc->children; n != nullptr; n = n->next) {
+    if (n != root && n->type != XML_COMMENT_NODE && n->type != XML_DTD_NODE) return true;
+  }
+  return false;
+}
+
+// Unlinks a node for the lifetime of this object and relinks it at the same place.
+class SignatureDetached {
+ public:
+  explicit SignatureDetached(xmlNode* node)
+      : node_(node), parent_(node->parent), prev_(node->prev), next_(node->next) {
+    xmlUnlinkNode(node_);
+  }
+  ~SignatureDetached() {
+    // The Signature is an element, so relinking never merges text nodes.
+    if (prev_ != nullptr) {
+      xmlAddNextSibling(prev_, node_);
+    } else if (next_ != nullptr) {
+      xmlAddPrevSibling(next_, node_);
+    } else {
+      xmlAddChild(parent_, node_);
+    }
+  }
+  SignatureDetached(const SignatureDetached&) = delete;
+  SignatureDetached& operator=(const SignatureDetached&) = delete;
+
+ private:
+  xmlNode* node_;
+  xmlNode* parent_;
+  xmlNode* prev_;
+  xmlNode* next_;
+};
+
 // Splits a PrefixList into libxml2's NULL-terminated array (views into `storage`).
 std::vector<xmlChar*> prefix_array(const std::string& list, std::vector<std::string>* storage) {
   std::istringstream in(list);
@@ -157,14 +193,27 @@ Status verify_native(xmlDoc* doc, const SignatureShape& shape, EVP_PKEY* key,
   if (!dctx || EVP_DigestInit_ex(dctx.get(), md, nullptr) != 1) {
     return {"internal", "cannot start the digest"};
   }
-  ReferenceSet rset{shape.signature, xmlDocGetRootElement(doc), shape.reference_uri.empty()};
   auto digest_sink = [&](const char* p, std::size_t n) {
     return EVP_DigestUpdate(dctx.get(), p, n) == 1;
   };
-  const C14nMode ref_mode =
-      shape.reference_c14n.empty() ? C14nMode{XML_C14N_1_0, false} : mode_for(shape.reference_c14n);
-  if (!canonicalise(doc, reference_visible, &rset, {ref_mode.mode, false},
-                    shape.reference_c14n_prefixes, digest_sink)) {
+  const C14nMode ref_mode = shape.reference_c14n.empty() ? C14nMode{XML_C14N_1_0, false}
+                                                          : mode_for(shape.reference_c14n);
+  xmlNode* root = xmlDocGetRootElement(doc);
+  bool canonical_ok = false;
+  if (shape.reference_uri.empty() || !has_top_level_siblings(doc, root)) {
+    // Fast path: the enveloped-signature transform is exactly "the tree without the Signature
+    // subtree", so unlink it, canonicalise the whole tree with no visibility callback (libxml2
+    // then asks no per-node question), and put it back where it was. The tree is this call's
+    // own (one tree per verification), so nobody sees it without its Signature.
+    SignatureDetached detached(shape.signature);
+    canonical_ok = canonicalise(doc, nullptr, nullptr, {ref_mode.mode, false},
+                                shape.reference_c14n_prefixes, digest_sink);
+  } else {
+    ReferenceSet rset{shape.signature, root, false};
+    canonical_ok = canonicalise(doc, reference_visible, &rset, {ref_mode.mode, false},
+                                shape.reference_c14n_prefixes, digest_sink);
+  }
+  if (!canonical_ok) {
     return {"signature-malformed", "the signed content cannot be canonicalised"};
   }
   unsigned char digest[EVP_MAX_MD_SIZE];

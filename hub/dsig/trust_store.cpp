@@ -136,7 +136,10 @@ Result<std::shared_ptr<const ValidatedSigner>> TrustStore::validate(
   }
   X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
   X509_VERIFY_PARAM_set_time(param, now);
-  unsigned long flags = X509_V_FLAG_X509_STRICT;
+  // Not X509_V_FLAG_X509_STRICT: it refuses X.509 v1 self-signed anchors, which real trust
+  // lists (and the W3C/signxml interop vectors) still contain. OpenSSL's default checks
+  // already require CA:TRUE on every issuing certificate of a v3 path.
+  unsigned long flags = 0;
   if (has_crls_) flags |= X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL;
   X509_VERIFY_PARAM_set_flags(param, flags);
 
