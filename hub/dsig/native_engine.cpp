@@ -55,28 +55,6 @@ xmlNode* subject_node(xmlNode* node, xmlNode* parent) {
   return (node->type == XML_NAMESPACE_DECL || node->type == XML_ATTRIBUTE_NODE) ? parent : node;
 }
 
-// The Reference's node-set: the whole document (URI="") or the root element (URI="#id"),
-// without comments (same-document references exclude them), minus the Signature subtree
-// (the enveloped-signature transform).
-struct ReferenceSet {
-  xmlNode* signature;
-  xmlNode* root;
-  bool whole_document;
-};
-int reference_visible(void* user, xmlNode* node, xmlNode* parent) {
-  const auto* set = static_cast<const ReferenceSet*>(user);
-  if (node->type == XML_COMMENT_NODE) return 0;
-  bool under_root = false;
-  for (xmlNode* n = subject_node(node, parent); n != nullptr; n = n->parent) {
-    if (n == set->signature) return 0;
-    if (n == set->root) {
-      under_root = true;
-      break;
-    }
-  }
-  return (under_root || set->whole_document) ? 1 : 0;
-}
-
 // SignedInfo's node-set: its subtree, comments only for the WithComments methods.
 struct SubtreeSet {
   xmlNode* top;
@@ -91,24 +69,15 @@ int subtree_visible(void* user, xmlNode* node, xmlNode* parent) {
   return 0;
 }
 
-// True when the document has nodes beside the root element (processing instructions; comments
-// never count), which URI="#id" excludes but a whole-tree canonicalisation would include.
-bool has_top_level_siblings(xmlDoc* doc, xmlNode* root) {
-  for (xmlNode* n = doc->children; n != nullptr; n = n->next) {
-    if (n != root && n->type != XML_COMMENT_NODE && n->type != XML_DTD_NODE) return true;
-  }
-  return false;
-}
-
 // Unlinks a node for the lifetime of this object and relinks it at the same place.
-class SignatureDetached {
+class Detached {
  public:
-  explicit SignatureDetached(xmlNode* node)
+  explicit Detached(xmlNode* node)
       : node_(node), parent_(node->parent), prev_(node->prev), next_(node->next) {
     xmlUnlinkNode(node_);
   }
-  ~SignatureDetached() {
-    // The Signature is an element, so relinking never merges text nodes.
+  ~Detached() {
+    // Only elements and processing instructions are detached: relinking never merges text.
     if (prev_ != nullptr) {
       xmlAddNextSibling(prev_, node_);
     } else if (next_ != nullptr) {
@@ -117,8 +86,8 @@ class SignatureDetached {
       xmlAddChild(parent_, node_);
     }
   }
-  SignatureDetached(const SignatureDetached&) = delete;
-  SignatureDetached& operator=(const SignatureDetached&) = delete;
+  Detached(const Detached&) = delete;
+  Detached& operator=(const Detached&) = delete;
 
  private:
   xmlNode* node_;
@@ -196,23 +165,27 @@ Status verify_native(xmlDoc* doc, const SignatureShape& shape, EVP_PKEY* key,
   auto digest_sink = [&](const char* p, std::size_t n) {
     return EVP_DigestUpdate(dctx.get(), p, n) == 1;
   };
-  const C14nMode ref_mode = shape.reference_c14n.empty() ? C14nMode{XML_C14N_1_0, false}
-                                                          : mode_for(shape.reference_c14n);
-  xmlNode* root = xmlDocGetRootElement(doc);
-  bool canonical_ok = false;
-  if (shape.reference_uri.empty() || !has_top_level_siblings(doc, root)) {
-    // Fast path: the enveloped-signature transform is exactly "the tree without the Signature
-    // subtree", so unlink it, canonicalise the whole tree with no visibility callback (libxml2
-    // then asks no per-node question), and put it back where it was. The tree is this call's
-    // own (one tree per verification), so nobody sees it without its Signature.
-    SignatureDetached detached(shape.signature);
-    canonical_ok = canonicalise(doc, nullptr, nullptr, {ref_mode.mode, false},
-                                shape.reference_c14n_prefixes, digest_sink);
-  } else {
-    ReferenceSet rset{shape.signature, root, false};
-    canonical_ok = canonicalise(doc, reference_visible, &rset, {ref_mode.mode, false},
-                                shape.reference_c14n_prefixes, digest_sink);
+  const C14nMode ref_mode =
+      shape.reference_c14n.empty() ? C14nMode{XML_C14N_1_0, false} : mode_for(shape.reference_c14n);
+  // The Reference's node-set is the tree (URI="") or the root element (URI="#id"), without
+  // comments (same-document references exclude them), minus the Signature subtree (the
+  // enveloped-signature transform). So unlink exactly what it excludes (the Signature, and for
+  // #id whatever stands beside the root), canonicalise the whole tree with no visibility
+  // callback (libxml2 then asks no per-node question) and no comments, and relink. The tree is
+  // this call's own (one tree per verification), so nobody sees it while it is detached.
+  std::vector<std::unique_ptr<Detached>> detached;
+  detached.push_back(std::make_unique<Detached>(shape.signature));
+  if (!shape.reference_uri.empty()) {
+    xmlNode* root = xmlDocGetRootElement(doc);
+    for (xmlNode* n = doc->children; n != nullptr;) {
+      xmlNode* next = n->next;
+      if (n != root && n->type == XML_PI_NODE) detached.push_back(std::make_unique<Detached>(n));
+      n = next;
+    }
   }
+  const bool canonical_ok = canonicalise(doc, nullptr, nullptr, {ref_mode.mode, false},
+                                         shape.reference_c14n_prefixes, digest_sink);
+  while (!detached.empty()) detached.pop_back();  // relink in reverse order
   if (!canonical_ok) {
     return {"signature-malformed", "the signed content cannot be canonicalised"};
   }

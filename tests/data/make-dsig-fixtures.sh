@@ -319,6 +319,22 @@ crypto_holds(good_root_id, "good-root-id", id_attr("edXML"))
 emit("good-root-id.edxml", good_root_id, "ok",
      'Reference URI="#pkg-1" naming the root\'s Id (xmlsec1 template), the other accepted form')
 
+# #id excludes what stands beside the root: a processing instruction before the root is not
+# signed, so changing it after signing must not break the signature (and URI="" covers it).
+root_id_pi_tmpl = root_id_tmpl.replace("?>", '?>\n<?xml-stylesheet href="a.xsl"?>\n<!-- c -->', 1)
+good_root_id_pi = xmlsec_sign(root_id_pi_tmpl, organ_key("organs/" + SENDER), id_attr("edXML"))
+crypto_holds(good_root_id_pi, "good-root-id-pi", id_attr("edXML"))
+emit("good-root-id-pi.edxml", good_root_id_pi, "ok",
+     "#pkg-1 reference in a document with a processing instruction and a comment before the root")
+pi_changed = sub_once(good_root_id_pi, 'href="a.xsl"', 'href="b.xsl"', "PI")
+crypto_holds(pi_changed, "root-id-pi-changed", id_attr("edXML"))
+emit("root-id-pi-changed.edxml", pi_changed, "ok",
+     "the PI beside the root changed after a #id signature: outside the signed node-set")
+pi_added = good.replace("?>", '?>\n<?xml-stylesheet href="a.xsl"?>', 1)
+crypto_broken(pi_added, "pi-added-whole-document")
+emit("pi-added-whole-document.edxml", pi_added, "digest-mismatch",
+     'a PI added before the root of a URI="" signed document: the whole document is signed')
+
 comment_split = sub_once(good, from_xml(SENDER), from_xml("000.00.1<!-- -->3.H30"), "From")
 crypto_holds(comment_split, "comment-split-ok")
 emit("comment-split-ok.edxml", comment_split, "ok",

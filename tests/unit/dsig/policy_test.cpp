@@ -1,5 +1,7 @@
 // VerifyPolicy relaxations: each is off by default, lets through only what it names, and is
 // recorded in Verdict::relaxations for receipts and logs.
+#include <libxml/tree.h>
+
 #include <algorithm>
 
 #include "support.hpp"
@@ -158,6 +160,38 @@ TEST_F(PolicyTest, RelaxationsCombine) {
   auto r = check("legacy-rsa-sha1.edxml", p);
   ASSERT_ACCEPTED(r);
   EXPECT_THAT(r->verdict.relaxations, UnorderedElementsAre("legacy-sha1", "no-sender-binding"));
+}
+
+}  // namespace
+}  // namespace docaxis::dsig::test
+
+namespace docaxis::dsig::test {
+namespace {
+
+std::string serialise(const edxml::XmlDoc& doc) {
+  xmlChar* out = nullptr;
+  int size = 0;
+  xmlDocDumpMemory(doc.get(), &out, &size);
+  std::string s(reinterpret_cast<const char*>(out), static_cast<std::size_t>(size));
+  xmlFree(out);
+  return s;
+}
+
+// The native engine unlinks the Signature (and, for #id, what stands beside the root) while it
+// canonicalises; the tree must come back exactly as it was, so the hub can read and store it.
+TEST(NativeEngineTree, VerificationLeavesTheTreeAsItWasAndCanBeRepeated) {
+  Verifier verifier(trust(true));
+  for (const char* name : {"good-rsa.edxml", "good-root-id-pi.edxml", "tampered-subject.edxml"}) {
+    SCOPED_TRACE(name);
+    auto doc = edxml::parse_untrusted(fixture(name));
+    ASSERT_TRUE(doc.ok());
+    const std::string before = serialise(*doc);
+    auto first = verifier.verify(*doc, Placement::kEdxmlHeader, kSender, {});
+    EXPECT_EQ(serialise(*doc), before);
+    auto second = verifier.verify(*doc, Placement::kEdxmlHeader, kSender, {});
+    EXPECT_EQ(code_of(first), code_of(second));
+    EXPECT_EQ(serialise(*doc), before);
+  }
 }
 
 }  // namespace
