@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs every build and test dependency of docaxis from Debian 12 packages.
 # Idempotent: packages already present are skipped, so a second run does nothing but check.
+#   scripts/install-deps.sh           build and test dependencies
+#   scripts/install-deps.sh --bench   also the baselines the benchmarks compare against
 set -euo pipefail
 
 PACKAGES=(
@@ -17,6 +19,10 @@ PACKAGES=(
   # tools used by tests and benchmarks
   xmlsec1 python3
 )
+if [ "${1:-}" = "--bench" ]; then
+  # Apache Santuario and a JDK to run it: the verification baseline of scripts/bench.sh.
+  PACKAGES+=(libxml-security-java openjdk-17-jdk-headless)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
