@@ -17,7 +17,8 @@ echo "== release build"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDOCAXIS_BENCH=ON >/dev/null
 cmake --build build -j"$JOBS"
 echo "== tests"
-(cd build && ctest --output-on-failure -j"$JOBS")
+(cd build && ctest --output-on-failure -j"$JOBS") | tee build/ctest.log
+PASSED=$(awk '/tests passed, .* tests failed out of/{print $NF - $(NF-4)}' build/ctest.log)
 
 if [ "${DOCAXIS_SKIP_SANITIZE:-0}" != 1 ] || [ "${DOCAXIS_SKIP_FUZZ:-0}" != 1 ]; then
   echo "== sanitizer build (clang, address+undefined, with the fuzz target)"
@@ -29,10 +30,12 @@ if [ "${DOCAXIS_SKIP_SANITIZE:-0}" != 1 ]; then
   echo "== unit tests under ASan+UBSan"
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
      UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-     ctest -L unit --output-on-failure -j"$JOBS")
+     ctest -L unit --output-on-failure -j"$JOBS") | tee build-asan/ctest.log
+  PASSED=$((PASSED + $(awk '/tests passed, .* tests failed out of/{print $NF - $(NF-4)}' build-asan/ctest.log)))
 fi
 if [ "${DOCAXIS_SKIP_FUZZ:-0}" != 1 ]; then
   echo "== fuzzing the parser and verifier for ${FUZZ_SECONDS}s"
   "$ROOT/tests/fuzz/run-fuzz.sh" "$ROOT/build-asan" "$FUZZ_SECONDS"
 fi
 echo "== all tests passed"
+echo "tests: ${PASSED} passed, 0 failed"

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "dsig/engine.hpp"
+#include "dsig/exc_c14n.hpp"
 #include "dsig/x509_util.hpp"
 
 namespace docaxis::dsig {
@@ -148,31 +149,21 @@ bool ecdsa_raw_to_der(const std::string& raw, std::string* der) {
   return true;
 }
 
-}  // namespace
+// True when our own exclusive C14N serializer applies (exc-c14n, no comments, no PrefixList).
+bool own_c14n_applies(const C14nMode& mode, const std::string& prefixes) {
+  return mode.mode == XML_C14N_EXCLUSIVE_1_0 && !mode.with_comments && prefixes.empty();
+}
 
-Status verify_native(xmlDoc* doc, const SignatureShape& shape, EVP_PKEY* key,
-                     const std::string& signer_subject) {
-  // 1. The Reference: canonical octets of the document minus the Signature, digested.
-  const EVP_MD* md = digest_for(shape.digest_method);
-  auto expected = decode_base64(shape.digest_value);
-  if (md == nullptr || !expected) {
-    return {"signature-malformed", "DigestValue is not valid base64"};
-  }
-  MdCtxPtr dctx(EVP_MD_CTX_new());
-  if (!dctx || EVP_DigestInit_ex(dctx.get(), md, nullptr) != 1) {
-    return {"internal", "cannot start the digest"};
-  }
-  auto digest_sink = [&](const char* p, std::size_t n) {
-    return EVP_DigestUpdate(dctx.get(), p, n) == 1;
-  };
-  const C14nMode ref_mode =
-      shape.reference_c14n.empty() ? C14nMode{XML_C14N_1_0, false} : mode_for(shape.reference_c14n);
-  // The Reference's node-set is the tree (URI="") or the root element (URI="#id"), without
-  // comments (same-document references exclude them), minus the Signature subtree (the
-  // enveloped-signature transform). So unlink exactly what it excludes (the Signature, and for
-  // #id whatever stands beside the root), canonicalise the whole tree with no visibility
-  // callback (libxml2 then asks no per-node question) and no comments, and relink. The tree is
-  // this call's own (one tree per verification), so nobody sees it while it is detached.
+// Digest of the Reference's canonical octets into `out`; false if they cannot be produced.
+//
+// The Reference's node-set is the tree (URI="") or the root element (URI="#id"), without
+// comments (same-document references exclude them), minus the Signature subtree (the
+// enveloped-signature transform). So unlink exactly what it excludes (the Signature, and for
+// #id whatever stands beside the root), canonicalise the whole tree with no visibility
+// question per node, and relink. The tree is this call's own (one tree per verification), so
+// nobody sees it while it is detached.
+bool reference_digest(xmlDoc* doc, const SignatureShape& shape, const EVP_MD* md,
+                      unsigned char* out, unsigned int* out_len) {
   std::vector<std::unique_ptr<Detached>> detached;
   detached.push_back(std::make_unique<Detached>(shape.signature));
   if (!shape.reference_uri.empty()) {
@@ -183,15 +174,57 @@ Status verify_native(xmlDoc* doc, const SignatureShape& shape, EVP_PKEY* key,
       n = next;
     }
   }
-  const bool canonical_ok = canonicalise(doc, nullptr, nullptr, {ref_mode.mode, false},
-                                         shape.reference_c14n_prefixes, digest_sink);
-  while (!detached.empty()) detached.pop_back();  // relink in reverse order
-  if (!canonical_ok) {
-    return {"signature-malformed", "the signed content cannot be canonicalised"};
+  const C14nMode mode = shape.reference_c14n.empty()
+                            ? C14nMode{XML_C14N_1_0, false}
+                            : C14nMode{mode_for(shape.reference_c14n).mode, false};
+  MdCtxPtr ctx(EVP_MD_CTX_new());
+  if (!ctx) return false;
+  auto sink = [&](const char* p, std::size_t n) { return EVP_DigestUpdate(ctx.get(), p, n) == 1; };
+  bool ok = false;
+  bool done = false;
+  if (own_c14n_applies(mode, shape.reference_c14n_prefixes) &&
+      EVP_DigestInit_ex(ctx.get(), md, nullptr) == 1) {
+    const C14nResult r = exclusive_c14n(doc, nullptr, sink);
+    done = r != C14nResult::kUnsupported;
+    ok = r == C14nResult::kOk;
+  }
+  if (!done) {  // libxml2's canonicaliser, from a fresh digest
+    ok = EVP_DigestInit_ex(ctx.get(), md, nullptr) == 1 &&
+         canonicalise(doc, nullptr, nullptr, mode, shape.reference_c14n_prefixes, sink);
+  }
+  return ok && EVP_DigestFinal_ex(ctx.get(), out, out_len) == 1;
+}
+
+// The canonical octets of SignedInfo.
+bool signed_info_octets(xmlDoc* doc, const SignatureShape& shape, std::string* out) {
+  auto sink = [out](const char* p, std::size_t n) {
+    out->append(p, n);
+    return true;
+  };
+  const C14nMode mode = mode_for(shape.c14n_method);
+  if (own_c14n_applies(mode, shape.c14n_prefixes)) {
+    if (exclusive_c14n(doc, shape.signed_info, sink) == C14nResult::kOk) return true;
+    out->clear();
+  }
+  SubtreeSet set{shape.signed_info, mode.with_comments};
+  return canonicalise(doc, subtree_visible, &set, mode, shape.c14n_prefixes, sink);
+}
+
+}  // namespace
+
+Status verify_native(xmlDoc* doc, const SignatureShape& shape, EVP_PKEY* key,
+                     const std::string& signer_subject) {
+  // 1. The Reference: canonical octets of the document minus the Signature, digested.
+  const EVP_MD* md = digest_for(shape.digest_method);
+  auto expected = decode_base64(shape.digest_value);
+  if (md == nullptr || !expected) {
+    return {"signature-malformed", "DigestValue is not valid base64"};
   }
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int digest_len = 0;
-  EVP_DigestFinal_ex(dctx.get(), digest, &digest_len);
+  if (!reference_digest(doc, shape, md, digest, &digest_len)) {
+    return {"signature-malformed", "the signed content cannot be canonicalised"};
+  }
   if (expected->size() != digest_len || CRYPTO_memcmp(expected->data(), digest, digest_len) != 0) {
     return {"digest-mismatch", "the content covered by Reference URI=\"" + shape.reference_uri +
                                    "\" does not match its DigestValue: the document (or an "
@@ -215,21 +248,19 @@ Status verify_native(xmlDoc* doc, const SignatureShape& shape, EVP_PKEY* key,
     }
     sig_bytes = std::move(der);
   }
+  std::string signed_info;
+  if (!signed_info_octets(doc, shape, &signed_info)) {
+    return {"signature-malformed", "SignedInfo cannot be canonicalised"};
+  }
   MdCtxPtr vctx(EVP_MD_CTX_new());
   if (!vctx || EVP_DigestVerifyInit(vctx.get(), nullptr, digest_for(shape.signature_method),
                                     nullptr, key) != 1) {
+    ERR_clear_error();
     return {"internal", "cannot start signature verification"};
   }
-  const C14nMode si_mode = mode_for(shape.c14n_method);
-  SubtreeSet sset{shape.signed_info, si_mode.with_comments};
-  auto verify_sink = [&](const char* p, std::size_t n) {
-    return EVP_DigestVerifyUpdate(vctx.get(), p, n) == 1;
-  };
-  if (!canonicalise(doc, subtree_visible, &sset, si_mode, shape.c14n_prefixes, verify_sink)) {
-    return {"signature-malformed", "SignedInfo cannot be canonicalised"};
-  }
-  const int ok = EVP_DigestVerifyFinal(
-      vctx.get(), reinterpret_cast<const unsigned char*>(sig_bytes.data()), sig_bytes.size());
+  const int ok = EVP_DigestVerify(
+      vctx.get(), reinterpret_cast<const unsigned char*>(sig_bytes.data()), sig_bytes.size(),
+      reinterpret_cast<const unsigned char*>(signed_info.data()), signed_info.size());
   if (ok != 1) {
     ERR_clear_error();
     return {"signature-invalid", "SignatureValue does not verify with the key of \"" +

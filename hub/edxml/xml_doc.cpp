@@ -10,8 +10,7 @@
 namespace docaxis::edxml {
 namespace {
 
-xmlParserInputPtr deny_external_entity(const char* url, const char* /*id*/,
-                                       xmlParserCtxtPtr ctxt) {
+xmlParserInputPtr deny_external_entity(const char* url, const char* /*id*/, xmlParserCtxtPtr ctxt) {
   // Every external load (DTD, entity, XInclude) is refused: the hub never fetches anything
   // an untrusted document names.
   if (ctxt != nullptr) {
@@ -21,6 +20,23 @@ xmlParserInputPtr deny_external_entity(const char* url, const char* /*id*/,
 }
 
 void silent_generic_error(void* /*ctx*/, const char* /*msg*/, ...) {}
+
+// Keeps the first error of a parse (libxml2's "last error" is often a consequence of it).
+struct FirstError {
+  bool set = false;
+  int line = 0;
+  int column = 0;
+  std::string message;
+};
+void record_first_error(void* user, xmlErrorPtr error) {
+  auto* ctxt = static_cast<xmlParserCtxtPtr>(user);
+  auto* first = ctxt != nullptr ? static_cast<FirstError*>(ctxt->_private) : nullptr;
+  if (first == nullptr || first->set || error == nullptr || error->level < XML_ERR_ERROR) return;
+  first->set = true;
+  first->line = error->line;
+  first->column = error->int2;
+  first->message = error->message != nullptr ? error->message : "";
+}
 
 // Iterative pre-order walk: depth and element count, never recursion (deep trees are input).
 Status check_shape(xmlNodePtr root, const ParseLimits& limits) {
@@ -85,16 +101,25 @@ Result<XmlDoc> parse_untrusted(std::string_view bytes, const ParseLimits& limits
   // BIG_LINES: without it libxml2 reports every line past 65535 as 65535 (findings name lines).
   const int options =
       XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES;
+  FirstError first;
+  ctxt->_private = &first;
+  ctxt->sax->serror = record_first_error;
   xmlDocPtr doc = xmlCtxtReadMemory(ctxt, bytes.data(), static_cast<int>(bytes.size()),
                                     "untrusted.xml", nullptr, options);
-  if (doc == nullptr || !ctxt->wellFormed) {
+  // nsWellFormed: libxml2 keeps going after a namespace error (an undeclared prefix becomes
+  // part of the element's local name, with no namespace); such a tree means different things
+  // to different XML stacks, so it is refused like any other malformed document.
+  if (doc == nullptr || !ctxt->wellFormed || !ctxt->nsWellFormed) {
     std::string reason = "not well-formed XML";
     const xmlError* err = xmlCtxtGetLastError(ctxt);
-    if (err != nullptr && err->message != nullptr) {
+    if (first.set) {
+      reason = "line " + std::to_string(first.line) + ", column " + std::to_string(first.column) +
+               ": " + first.message;
+    } else if (err != nullptr && err->message != nullptr) {
       reason = "line " + std::to_string(err->line) + ", column " + std::to_string(err->int2) +
                ": " + err->message;
-      while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) reason.pop_back();
     }
+    while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) reason.pop_back();
     if (doc != nullptr) xmlFreeDoc(doc);
     xmlFreeParserCtxt(ctxt);
     // A DOCTYPE that made the parse fail is still a DOCTYPE problem, say so.

@@ -54,7 +54,8 @@ void init_xml_library();
 
 // Parses untrusted bytes. Error codes (Status::code):
 //   too-large          input over limits.max_bytes
-//   malformed-xml      not well-formed; the message names line and column and libxml2's reason
+//   malformed-xml      not well-formed, or not namespace-well-formed (an undeclared prefix);
+//                      the message names line and column and libxml2's reason
 //   dtd-forbidden      a DOCTYPE is present (entities and ID declarations are attack vectors)
 //   too-deep           element nesting over limits.max_depth
 //   too-many-elements  element count over limits.max_elements

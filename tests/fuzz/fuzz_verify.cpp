@@ -1,8 +1,12 @@
 // libFuzzer target: arbitrary bytes through the whole ingest check — safe parse, edXML
 // reader, signature profile, signer validation and both verification engines — which must
-// never crash, leak or hit undefined behaviour, whatever the input.
+// never crash, leak or hit undefined behaviour, whatever the input; and two oracles: the
+// native engine never accepts what xmlsec refuses, and the own exclusive C14N equals
+// libxml2's.
 // DOCAXIS_FUZZ_PKI names a test PKI (scripts/make-test-pki.sh) whose root is trusted, so
 // mutated copies of signed seeds reach the cryptographic checks.
+#include <libxml/c14n.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -10,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "dsig/exc_c14n.hpp"
 #include "dsig/package_verifier.hpp"
 #include "dsig/trust_store.hpp"
 #include "dsig/verifier.hpp"
@@ -31,8 +36,8 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
     std::abort();
   }
   g_native = std::make_unique<docaxis::dsig::Verifier>(*trust);
-  g_xmlsec = std::make_unique<docaxis::dsig::Verifier>(*trust, docaxis::dsig::Verifier::Clock{},
-                                                       64, docaxis::dsig::Engine::kXmlsec);
+  g_xmlsec = std::make_unique<docaxis::dsig::Verifier>(*trust, docaxis::dsig::Verifier::Clock{}, 64,
+                                                       docaxis::dsig::Engine::kXmlsec);
   return 0;
 }
 
@@ -50,6 +55,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (auto doc = docaxis::edxml::parse_untrusted(bytes)) {
     (void)docaxis::edxml::read_package(*doc);
+    // The own exclusive C14N must equal libxml2's on every tree it accepts.
+    std::string own;
+    const auto r = docaxis::dsig::exclusive_c14n(doc->get(), nullptr, [&](const char* p, size_t n) {
+      own.append(p, n);
+      return true;
+    });
+    if (r == docaxis::dsig::C14nResult::kOk) {
+      xmlChar* ref = nullptr;
+      const int n =
+          xmlC14NDocDumpMemory(doc->get(), nullptr, XML_C14N_EXCLUSIVE_1_0, nullptr, 0, &ref);
+      const bool same =
+          n >= 0 && own == std::string_view(reinterpret_cast<char*>(ref), static_cast<size_t>(n));
+      xmlFree(ref);
+      if (!same) {
+        std::fprintf(stderr, "exclusive C14N differs from libxml2's\n");
+        std::abort();
+      }
+    }
   }
   return 0;
 }

@@ -27,6 +27,18 @@ TEST(Malformed, BillionLaughsIsRefusedAsDtd) {
   EXPECT_EQ(code_of(xml), "dtd-forbidden");
 }
 
+TEST(Malformed, UndeclaredPrefixIsRefusedWithTheFirstPlaceNamed) {
+  const std::string xml =
+      "<edXML xmlns=\"http://www.mic.gov.vn/TBT/QCVN_102_2016\">\n"
+      "  <edXML:edXMLEnvelope><edXML:edXMLHeader/></edXML:edXMLEnvelope>\n</edXML>";
+  auto doc = parse_untrusted(xml);
+  ASSERT_FALSE(doc.ok());
+  EXPECT_EQ(doc.status().code(), "malformed-xml");
+  EXPECT_NE(doc.status().message().find("line 2"), std::string::npos) << doc.status().message();
+  EXPECT_NE(doc.status().message().find("edXMLEnvelope"), std::string::npos)
+      << doc.status().message();
+}
+
 TEST(Malformed, ExternalEntityIsRefusedAsDtd) {
   const std::string xml =
       "<?xml version=\"1.0\"?><!DOCTYPE edXML [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>"
