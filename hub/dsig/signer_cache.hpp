@@ -25,6 +25,7 @@ namespace docaxis::dsig {
 
 class SignerCache {
  public:
+  // capacity 0 disables caching (every verification validates the certificate path).
   explicit SignerCache(std::size_t capacity = 4096) : capacity_(capacity) {}
 
   std::shared_ptr<const ValidatedSigner> find(const Sha256& der_digest, std::time_t now,

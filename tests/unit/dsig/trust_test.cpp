@@ -125,6 +125,16 @@ TEST(SignerCacheTest, SecondVerificationIsACacheHit) {
   EXPECT_EQ(verifier.cache().size(), 1u);
 }
 
+TEST(SignerCacheTest, CapacityZeroDisablesCaching) {
+  Verifier verifier(trust(true), {}, /*cache_capacity=*/0);
+  for (int i = 0; i < 2; ++i) {
+    auto r = verify_fixture(verifier, "good-rsa.edxml");
+    ASSERT_ACCEPTED(r);
+    EXPECT_FALSE(r->verdict.cache_hit);
+  }
+  EXPECT_EQ(verifier.cache().size(), 0u);
+}
+
 TEST(SignerCacheTest, RefusedCertificatesAreNotCached) {
   Verifier verifier(trust(true));
   EXPECT_EQ(code_of(verify_fixture(verifier, "cert-expired.edxml")), "cert-expired");
