@@ -37,59 +37,49 @@ class Out {
   }
 
   // Text node content: & < > and CR escaped (C14N 1.0 section 2.3).
-  void text(const char* s) {
-    const char* run = s;
-    for (; *s != '\0'; ++s) {
-      const char* rep = nullptr;
-      switch (*s) {
-        case '&':
-          rep = "&amp;";
-          break;
-        case '<':
-          rep = "&lt;";
-          break;
-        case '>':
-          rep = "&gt;";
-          break;
-        case '\r':
-          rep = "&#xD;";
-          break;
-        default:
-          continue;
-      }
-      put(run, static_cast<std::size_t>(s - run));
-      put(rep);
-      run = s + 1;
-    }
-    put(run, static_cast<std::size_t>(s - run));
-  }
+  void text(const char* s) { escaped(s, text_escape); }
   // Attribute values: & < " TAB LF CR escaped.
-  void attribute(const char* s) {
+  void attribute(const char* s) { escaped(s, attribute_escape); }
+
+ private:
+  static const char* text_escape(char c) {
+    switch (c) {
+      case '&':
+        return "&amp;";
+      case '<':
+        return "&lt;";
+      case '>':
+        return "&gt;";
+      case '\r':
+        return "&#xD;";
+      default:
+        return nullptr;
+    }
+  }
+  static const char* attribute_escape(char c) {
+    switch (c) {
+      case '&':
+        return "&amp;";
+      case '<':
+        return "&lt;";
+      case '"':
+        return "&quot;";
+      case '\t':
+        return "&#x9;";
+      case '\n':
+        return "&#xA;";
+      case '\r':
+        return "&#xD;";
+      default:
+        return nullptr;
+    }
+  }
+  // Copies runs of plain bytes and replaces each byte `replacement` maps to a string.
+  void escaped(const char* s, const char* (*replacement)(char)) {
     const char* run = s;
     for (; *s != '\0'; ++s) {
-      const char* rep = nullptr;
-      switch (*s) {
-        case '&':
-          rep = "&amp;";
-          break;
-        case '<':
-          rep = "&lt;";
-          break;
-        case '"':
-          rep = "&quot;";
-          break;
-        case '\t':
-          rep = "&#x9;";
-          break;
-        case '\n':
-          rep = "&#xA;";
-          break;
-        case '\r':
-          rep = "&#xD;";
-          break;
-        default:
-          continue;
-      }
+      const char* rep = replacement(*s);
+      if (rep == nullptr) continue;
       put(run, static_cast<std::size_t>(s - run));
       put(rep);
       run = s + 1;
@@ -97,7 +87,6 @@ class Out {
     put(run, static_cast<std::size_t>(s - run));
   }
 
- private:
   const C14nSink& sink_;
   char buf_[16384];
   std::size_t n_ = 0;

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "dsig/x509_util.hpp"
+#include "edxml/tree_walk.hpp"
 
 namespace docaxis::dsig {
 namespace {
@@ -322,21 +323,14 @@ Result<SignatureShape> check_profile(xmlDoc* doc, const ProfileOptions& options)
   // Iterative walk over every element: count XML-DSig Signatures (class 11).
   std::vector<xmlNode*> signatures;
   xmlNode* foreign = nullptr;
-  for (xmlNode* n = root; n != nullptr;) {
-    if (n->type == XML_ELEMENT_NODE) {
-      if (is_ds(n, "Signature")) {
-        signatures.push_back(n);
-      } else if (foreign == nullptr && std::strcmp(cstr(n->name), "Signature") == 0) {
-        foreign = n;
-      }
+  edxml::for_each_element(root, [&](xmlNode* n) {
+    if (is_ds(n, "Signature")) {
+      signatures.push_back(n);
+    } else if (foreign == nullptr && std::strcmp(cstr(n->name), "Signature") == 0) {
+      foreign = n;
     }
-    if (n->type == XML_ELEMENT_NODE && n->children != nullptr) {
-      n = n->children;
-      continue;
-    }
-    while (n != nullptr && n != root && n->next == nullptr) n = n->parent;
-    n = (n == nullptr || n == root) ? nullptr : n->next;
-  }
+    return true;
+  });
 
   if (signatures.empty()) {
     std::string msg =
@@ -405,30 +399,23 @@ Status register_root_id(xmlDoc* doc, const std::string& reference_uri) {
   xmlAttr* root_attr = nullptr;
   int holders = 0;
   // Every attribute that could act as an ID (Id, ID, id, xml:id) anywhere in the tree.
-  for (xmlNode* n = root; n != nullptr;) {
-    if (n->type == XML_ELEMENT_NODE) {
-      for (xmlAttr* a = n->properties; a != nullptr; a = a->next) {
-        const char* name = cstr(a->name);
-        if (std::strcmp(name, "Id") != 0 && std::strcmp(name, "ID") != 0 &&
-            std::strcmp(name, "id") != 0) {
-          continue;
-        }
-        xmlChar* v = xmlNodeListGetString(doc, a->children, 1);
-        const bool same = v != nullptr && id == cstr(v);
-        xmlFree(v);
-        if (same) {
-          ++holders;
-          if (n == root) root_attr = a;
-        }
+  edxml::for_each_element(root, [&](xmlNode* n) {
+    for (xmlAttr* a = n->properties; a != nullptr; a = a->next) {
+      const char* name = cstr(a->name);
+      if (std::strcmp(name, "Id") != 0 && std::strcmp(name, "ID") != 0 &&
+          std::strcmp(name, "id") != 0) {
+        continue;
+      }
+      xmlChar* v = xmlNodeListGetString(doc, a->children, 1);
+      const bool same = v != nullptr && id == cstr(v);
+      xmlFree(v);
+      if (same) {
+        ++holders;
+        if (n == root) root_attr = a;
       }
     }
-    if (n->type == XML_ELEMENT_NODE && n->children != nullptr) {
-      n = n->children;
-      continue;
-    }
-    while (n != nullptr && n != root && n->next == nullptr) n = n->parent;
-    n = (n == nullptr || n == root) ? nullptr : n->next;
-  }
+    return true;
+  });
   if (root_attr == nullptr) {
     return {"reference-invalid", "Reference URI=\"" + reference_uri +
                                      "\" does not name the root element; only the whole "

@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "dsig/dsig_init.hpp"
+#include "edxml/tree_walk.hpp"
 #include "edxml/xml_doc.hpp"
 
 namespace docaxis::dsig {
@@ -82,19 +83,18 @@ Result<std::string> Signer::sign(std::string_view document, Placement placement)
   xmlNode* root = parsed->root();
 
   // Refuse to sign twice: a second signature would make the document unverifiable.
-  for (xmlNode* n = root; n != nullptr;) {
-    if (n->type == XML_ELEMENT_NODE && n->ns != nullptr &&
-        std::strcmp(reinterpret_cast<const char*>(n->ns->href), kDsigNs) == 0 &&
+  xmlNode* existing = nullptr;
+  edxml::for_each_element(root, [&](xmlNode* n) {
+    if (n->ns != nullptr && std::strcmp(reinterpret_cast<const char*>(n->ns->href), kDsigNs) == 0 &&
         std::strcmp(reinterpret_cast<const char*>(n->name), "Signature") == 0) {
-      return Status{"already-signed", "the document already carries an XML-DSig Signature (line " +
-                                          std::to_string(xmlGetLineNo(n)) + ")"};
+      existing = n;
+      return false;
     }
-    if (n->type == XML_ELEMENT_NODE && n->children != nullptr) {
-      n = n->children;
-      continue;
-    }
-    while (n != nullptr && n != root && n->next == nullptr) n = n->parent;
-    n = (n == nullptr || n == root) ? nullptr : n->next;
+    return true;
+  });
+  if (existing != nullptr) {
+    return Status{"already-signed", "the document already carries an XML-DSig Signature (line " +
+                                        std::to_string(xmlGetLineNo(existing)) + ")"};
   }
 
   xmlNode* parent = root;

@@ -3,6 +3,7 @@
 // sample, every attack fixture, every independent vector, and hand-made namespace edge cases,
 // for the whole document and for every element's subtree.
 #include "dsig/exc_c14n.hpp"
+#include "edxml/tree_walk.hpp"
 
 #include <libxml/c14n.h>
 #include <libxml/tree.h>
@@ -55,15 +56,10 @@ int compare_all(const std::string& what, const std::string& bytes) {
   if (!doc.ok()) return 0;
   int compared = 0;
   std::vector<xmlNode*> targets{nullptr};
-  for (xmlNode* n = doc->root(); n != nullptr;) {  // every element, iteratively
-    if (n->type == XML_ELEMENT_NODE) targets.push_back(n);
-    if (n->type == XML_ELEMENT_NODE && n->children != nullptr) {
-      n = n->children;
-      continue;
-    }
-    while (n != nullptr && n != doc->root() && n->next == nullptr) n = n->parent;
-    n = (n == nullptr || n == doc->root()) ? nullptr : n->next;
-  }
+  edxml::for_each_element(doc->root(), [&](xmlNode* n) {
+    targets.push_back(n);
+    return true;
+  });
   for (xmlNode* t : targets) {
     std::string own;
     const C14nResult r = exclusive_c14n(doc->get(), t, [&](const char* p, std::size_t len) {
