@@ -5,7 +5,8 @@
 #
 # Usage: scripts/make-test-pki.sh OUTDIR
 #
-# Idempotent: if OUTDIR/.complete exists nothing is done. Otherwise the whole PKI is built in a
+# Idempotent: if OUTDIR/.complete exists and was written by this version of the script,
+# nothing is done. Otherwise the whole PKI is built in a
 # temporary directory next to OUTDIR, moved into place, and .complete is written last.
 # Needs only the openssl command (OpenSSL 3.0) plus coreutils.
 set -euo pipefail
@@ -21,7 +22,10 @@ mkdir -p "$(dirname -- "$OUT_ARG")"
 PARENT=$(cd -- "$(dirname -- "$OUT_ARG")" && pwd -P)
 OUTDIR="$PARENT/$(basename -- "$OUT_ARG")"
 
-if [ -f "$OUTDIR/.complete" ]; then
+# .complete records which version of this script made the PKI; a changed script rebuilds it.
+SCRIPT_HASH=$(sha256sum "${BASH_SOURCE[0]}" | cut -c1-64)
+complete_ok() { [ -f "$OUTDIR/.complete" ] && grep -q "$SCRIPT_HASH" "$OUTDIR/.complete"; }
+if complete_ok; then
   echo "test PKI already in $OUTDIR"
   exit 0
 fi
@@ -120,7 +124,7 @@ authorityKeyIdentifier = keyid:always
 [ organ_ext ]
 basicConstraints       = critical,CA:FALSE
 keyUsage               = critical,digitalSignature,nonRepudiation
-extendedKeyUsage       = emailProtection
+extendedKeyUsage       = emailProtection,clientAuth
 subjectKeyIdentifier   = hash
 authorityKeyIdentifier = keyid:always
 
@@ -169,7 +173,8 @@ selfsign() {
 }
 
 # leaf DB ISSUER_CRT ISSUER_KEY KEYTYPE OUTBASE SUBJ EXT [START END]
-#   KEYTYPE: rsa | rsa1024 | ec ; writes OUTBASE.key, OUTBASE.crt, OUTBASE.chain.pem (= issuer)
+#   KEYTYPE: rsa | rsa1024 | ec ; writes OUTBASE.key, OUTBASE.crt, OUTBASE.chain.pem (= issuer),
+#   OUTBASE.fullchain.pem (leaf then issuer, for TLS)
 leaf() {
   local db=$1 icrt=$2 ikey=$3 kt=$4 base=$5 subj=$6 ext=$7
   local start=${8:-$NOW_MINUS_1D} end=${9:-$LEAF_END}
@@ -182,6 +187,7 @@ leaf() {
   csr "$db" "$base.key" "$subj" "$W/leaf.csr"
   sign "$db" "$icrt" "$ikey" "$W/leaf.csr" "$base.crt" "$ext" "$start" "$end"
   cp "$icrt" "$base.chain.pem"
+  cat "$base.crt" "$icrt" >"$base.fullchain.pem"  # leaf + issuer, as a TLS endpoint presents it
 }
 
 organ_dn() { echo "$BASE_DN/CN=Organ $1/UID=$1"; }
@@ -265,14 +271,14 @@ openssl verify -CAfile "$T/root-ca.crt" -untrusted "$ICRT" "$T/organs/000.00.13.
 rm -rf -- "$W"
 chmod 0755 "$T"
 # .complete is the last file written; the finished tree then appears under OUTDIR by one rename.
-date -u +%Y-%m-%dT%H:%M:%SZ >"$T/.complete"
-if [ -f "$OUTDIR/.complete" ]; then      # a concurrent run finished first: keep its PKI
+printf '%s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$SCRIPT_HASH" >"$T/.complete"
+if complete_ok; then                     # a concurrent run finished first: keep its PKI
   echo "test PKI already in $OUTDIR"
   exit 0
 fi
 rm -rf -- "$OUTDIR"                      # stale or partial output from an interrupted run
 if ! mv -T -- "$T" "$OUTDIR"; then
-  if [ -f "$OUTDIR/.complete" ]; then echo "test PKI already in $OUTDIR"; exit 0; fi
+  if complete_ok; then echo "test PKI already in $OUTDIR"; exit 0; fi
   echo "make-test-pki: could not move the PKI into $OUTDIR" >&2
   exit 1
 fi
