@@ -1,0 +1,119 @@
+#include "store/group_commit.hpp"
+
+#include <bit>
+#include <utility>
+#include <vector>
+
+namespace docaxis::store {
+
+GroupCommitWriter::GroupCommitWriter(std::unique_ptr<sqlite::Db> db, GroupCommitLimits limits)
+    : db_(std::move(db)), limits_(limits), thread_([this] { run(); }) {}
+
+GroupCommitWriter::~GroupCommitWriter() { stop(); }
+
+void GroupCommitWriter::submit(WriteJob job) {
+  {
+    std::lock_guard lock(mu_);
+    if (!stopping_) {
+      queue_.push_back(std::move(job));
+      cv_.notify_one();
+      return;
+    }
+  }
+  job.done(Status("unavailable", "the store is shutting down"));
+}
+
+void GroupCommitWriter::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+void GroupCommitWriter::run() {
+  std::deque<WriteJob> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything queued has been committed
+      uint64_t bytes = 0;
+      while (!queue_.empty() && batch.size() < limits_.max_batch_jobs &&
+             (batch.empty() || bytes + queue_.front().weight_bytes <= limits_.max_batch_bytes)) {
+        bytes += queue_.front().weight_bytes;
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    commit_batch(batch);
+    batch.clear();
+  }
+}
+
+Status GroupCommitWriter::run_job(WriteJob& job) {
+  auto savepoint = db_->prepare("SAVEPOINT job");
+  if (!savepoint) return savepoint.status();
+  if (Status s = savepoint->run(); !s.ok()) return s;
+  Status result = job.apply(*db_);
+  if (!db_->in_transaction()) return result;  // SQLite rolled the whole batch back
+  if (!result.ok()) {
+    auto rollback = db_->prepare("ROLLBACK TO job");
+    if (!rollback) return rollback.status();
+    if (Status s = rollback->run(); !s.ok()) return s;
+  }
+  auto release = db_->prepare("RELEASE job");
+  if (!release) return release.status();
+  if (Status s = release->run(); !s.ok()) return s;
+  return result;
+}
+
+void GroupCommitWriter::commit_batch(std::deque<WriteJob>& batch) {
+  std::vector<Status> results;
+  results.reserve(batch.size());
+  Status batch_status = db_->exec("BEGIN IMMEDIATE");
+  if (batch_status.ok()) {
+    for (WriteJob& job : batch) {
+      results.push_back(run_job(job));
+      if (!db_->in_transaction()) {
+        // Only an error inside the job (I/O, full, busy) makes SQLite abandon the
+        // transaction; the earlier jobs' work went with it.
+        batch_status = results.back().ok()
+                           ? Status("internal", "the batch transaction ended unexpectedly")
+                           : results.back();
+        break;
+      }
+    }
+    if (batch_status.ok()) batch_status = db_->exec("COMMIT");
+    if (!batch_status.ok() && db_->in_transaction()) (void)db_->exec("ROLLBACK");
+  }
+
+  if (batch_status.ok()) {
+    const uint64_t n = batch.size();
+    commits_.fetch_add(1, std::memory_order_relaxed);
+    jobs_.fetch_add(n, std::memory_order_relaxed);
+    uint64_t seen = max_batch_.load(std::memory_order_relaxed);
+    while (n > seen && !max_batch_.compare_exchange_weak(seen, n)) {
+    }
+    size_t bucket = std::min<size_t>(std::bit_width(n) - 1, histogram_.size() - 1);
+    histogram_[bucket].fetch_add(1, std::memory_order_relaxed);
+  } else {
+    failed_commits_.fetch_add(1, std::memory_order_relaxed);
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {
+    batch[i].done(batch_status.ok() ? std::move(results[i]) : batch_status);
+  }
+}
+
+void GroupCommitWriter::fill(StoreCounters& out) const {
+  out.commits = commits_.load(std::memory_order_relaxed);
+  out.failed_commits = failed_commits_.load(std::memory_order_relaxed);
+  out.jobs = jobs_.load(std::memory_order_relaxed);
+  out.max_batch = max_batch_.load(std::memory_order_relaxed);
+  for (size_t i = 0; i < histogram_.size(); ++i) {
+    out.batch_histogram[i] = histogram_[i].load(std::memory_order_relaxed);
+  }
+}
+
+}  // namespace docaxis::store

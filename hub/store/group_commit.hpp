@@ -1,0 +1,76 @@
+// Internal to store/: the single writer thread that group-commits.
+//
+// Every write of the store is a WriteJob. The writer thread takes all jobs queued so far
+// (bounded by GroupCommitLimits), opens one IMMEDIATE transaction, runs each job inside its
+// own SAVEPOINT (a job that fails is rolled back alone, the others stay), COMMITs once, and
+// only then calls each job's `done` with its outcome. So many writers share one fsync, and
+// no caller hears "ok" before the commit that holds its work is durable. Batching is
+// natural, not timed: while one commit is syncing, the next batch accumulates.
+//
+// If the transaction itself fails (BEGIN, COMMIT, or SQLite rolled it back after an I/O,
+// disk-full or busy error inside a job), every job of the batch gets that failure; none of
+// their work is in the database.
+//
+// Threads: submit() from any thread; apply and done run on the writer thread, in order.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "common/status.hpp"
+#include "store/counters.hpp"
+#include "store/sqlite_db.hpp"
+
+namespace docaxis::store {
+
+struct WriteJob {
+  std::function<Status(sqlite::Db&)> apply;  // inside the batch transaction
+  std::function<void(Status)> done;          // after commit, with apply's or the batch's status
+  uint64_t weight_bytes = 0;                 // payload size, to bound a batch's memory
+};
+
+struct GroupCommitLimits {
+  uint32_t max_batch_jobs = 512;
+  uint64_t max_batch_bytes = 64ull << 20;  // a larger single job still forms its own batch
+};
+
+class GroupCommitWriter {
+ public:
+  GroupCommitWriter(std::unique_ptr<sqlite::Db> db, GroupCommitLimits limits);
+  ~GroupCommitWriter();  // stop()
+  GroupCommitWriter(const GroupCommitWriter&) = delete;
+  GroupCommitWriter& operator=(const GroupCommitWriter&) = delete;
+
+  // Queues a job. After stop(), `done` runs at once (on the caller) with "unavailable".
+  void submit(WriteJob job);
+  // Commits what is queued, then ends the thread. Idempotent.
+  void stop();
+
+  // Commit counters (the ingest ones are filled by the store).
+  void fill(StoreCounters& out) const;
+
+ private:
+  void run();
+  void commit_batch(std::deque<WriteJob>& batch);
+  Status run_job(WriteJob& job);
+
+  std::unique_ptr<sqlite::Db> db_;
+  GroupCommitLimits limits_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<WriteJob> queue_;
+  bool stopping_ = false;
+
+  std::atomic<uint64_t> commits_{0}, failed_commits_{0}, jobs_{0}, max_batch_{0};
+  std::array<std::atomic<uint64_t>, 8> histogram_{};
+
+  std::thread thread_;  // last: starts once every member above is constructed
+};
+
+}  // namespace docaxis::store

@@ -1,0 +1,82 @@
+#include "store/package_codec.hpp"
+
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string_view>
+#include <utility>
+
+namespace docaxis::store {
+
+using nlohmann::json;
+
+namespace {
+
+bool is_sha256_hex(std::string_view s) {
+  if (s.size() != 64) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Status validate(const StoredPackage& pkg, const std::vector<DeliverySpec>& recipients) {
+  auto bad = [](std::string what) { return Status("invalid-argument", std::move(what)); };
+  if (pkg.message_type != "edoc" && pkg.message_type != "status" &&
+      pkg.message_type != "receipt") {
+    return bad("message_type '" + pkg.message_type + "' is not edoc, status or receipt");
+  }
+  if (pkg.sender.empty()) return bad("the package has no sender organ");
+  if (pkg.document_id.empty()) return bad("the package has no document id");
+  if (!is_sha256_hex(pkg.sha256_hex)) {
+    return bad("sha256_hex must be 64 lowercase hex digits, got '" + pkg.sha256_hex + "'");
+  }
+  if (recipients.empty()) return bad("the package has no recipient");
+  std::set<std::string_view> seen;
+  for (const DeliverySpec& r : recipients) {
+    if (r.recipient.empty() || r.next_hop.empty()) {
+      return bad("a recipient has an empty organ id or next hop");
+    }
+    if (!seen.insert(r.recipient).second) return bad("recipient " + r.recipient + " twice");
+  }
+  return Status();
+}
+
+std::string encode_strings(const std::vector<std::string>& strings) {
+  return json(strings).dump();
+}
+
+std::string encode_hops(const std::vector<Hop>& hops) {
+  json a = json::array();
+  for (const Hop& h : hops) a.push_back({{"hub", h.hub}, {"arrived_ms", h.arrived_ms}});
+  return a.dump();
+}
+
+Result<std::vector<Hop>> decode_hops(const std::string& text, uint64_t seq) {
+  json a = json::parse(text, nullptr, false);
+  std::vector<Hop> hops;
+  bool ok = a.is_array();
+  for (size_t i = 0; ok && i < a.size(); ++i) {
+    const json& h = a[i];
+    ok = h.is_object() && h.contains("hub") && h["hub"].is_string() &&
+         h.contains("arrived_ms") && h["arrived_ms"].is_number_integer();
+    if (ok) hops.push_back({h["hub"].get<std::string>(), h["arrived_ms"].get<int64_t>()});
+  }
+  if (!ok) return Status("data-loss", "package " + std::to_string(seq) + ": unreadable hops");
+  return hops;
+}
+
+Result<std::vector<std::string>> decode_strings(const std::string& text, uint64_t seq) {
+  json a = json::parse(text, nullptr, false);
+  std::vector<std::string> out;
+  bool ok = a.is_array();
+  for (size_t i = 0; ok && i < a.size(); ++i) {
+    ok = a[i].is_string();
+    if (ok) out.push_back(a[i].get<std::string>());
+  }
+  if (!ok) return Status("data-loss", "package " + std::to_string(seq) + ": unreadable list");
+  return out;
+}
+
+}  // namespace docaxis::store

@@ -1,0 +1,128 @@
+// Value types of the durable spool: what the store keeps about a package and about each of
+// its deliveries. Plain data, no I/O; every field is written by the engine except those
+// marked "store-assigned".
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace docaxis::store {
+
+// One hop of the trail a package travelled (hub name, arrival time). The trail travels in
+// message annotations, never inside the signed bytes.
+struct Hop {
+  std::string hub;
+  int64_t arrived_ms = 0;  // unix milliseconds
+
+  bool operator==(const Hop&) const = default;
+};
+
+// A package as accepted at ingest. `bytes` are the exact bytes received and are never
+// modified; `sha256_hex` is their SHA-256, computed by the caller (the engine already needs
+// it for receipts) as 64 lowercase hex digits; the store checks the format only.
+struct StoredPackage {
+  uint64_t seq = 0;                   // store-assigned at ingest: monotonic, never reused
+  std::string message_type;           // "edoc" | "status" | "receipt"
+  std::string sender;                 // From/OrganId
+  std::string document_id;            // the duplicate key's document part (engine's choice)
+  std::string sha256_hex;             // of `bytes`
+  std::string bytes;                  // exact package bytes (binary-safe)
+  int64_t received_ms = 0;            // unix milliseconds
+  std::string from_endpoint;          // connection identity (certificate subject or peer)
+  std::vector<std::string> relaxations;  // verification policy relaxations applied
+  std::vector<Hop> hops;              // trail so far, this hub last
+  std::string verdict;                // policy/verdict summary, free text for operators
+
+  bool operator==(const StoredPackage&) const = default;
+};
+
+// Package metadata without the bytes, for listings.
+struct PackageSummary {
+  uint64_t seq = 0;
+  std::string message_type;
+  std::string sender;
+  std::string document_id;
+  std::string sha256_hex;
+  uint64_t size = 0;  // of bytes
+  int64_t received_ms = 0;
+  std::string from_endpoint;
+};
+
+// Life of one (package, recipient) delivery:
+//   waiting --claim_due--> in_flight --mark_delivered--> delivered
+//                          in_flight --mark_refused----> refused     (permanent, recipient said no)
+//                          in_flight --schedule_retry--> waiting     (at next_attempt_ms)
+//   waiting|in_flight --mark_dead--> dead                            (deadline or poison limit)
+//   in_flight --recover_in_flight--> waiting                         (sweeper, restart)
+// delivered, refused and dead are terminal.
+enum class DeliveryState { kWaiting, kInFlight, kDelivered, kRefused, kDead };
+
+// "waiting", "in_flight", "delivered", "refused", "dead" (the names stored in the database).
+std::string_view to_string(DeliveryState state);
+std::optional<DeliveryState> parse_delivery_state(std::string_view name);
+inline bool is_terminal(DeliveryState s) {
+  return s == DeliveryState::kDelivered || s == DeliveryState::kRefused ||
+         s == DeliveryState::kDead;
+}
+
+inline constexpr std::string_view kLocalHop = "local";  // next_hop of an inbox served here
+
+struct Delivery {
+  uint64_t id = 0;            // store-assigned
+  uint64_t seq = 0;           // the package
+  std::string recipient;      // organ id
+  std::string next_hop;       // "local" or a peer hub name
+  DeliveryState state = DeliveryState::kWaiting;
+  uint32_t attempts = 0;      // attempts started: incremented by claim_due
+  int64_t next_attempt_ms = 0;  // due time while waiting
+  std::string last_error;     // last retry cause, refusal reason or why it died
+  int64_t created_ms = 0;     // = the package's received_ms
+  int64_t updated_ms = 0;     // last state change
+
+  bool operator==(const Delivery&) const = default;
+};
+
+// What ingest creates per recipient.
+struct DeliverySpec {
+  std::string recipient;
+  std::string next_hop;
+  int64_t not_before_ms = 0;  // first attempt not before this; 0 = at received_ms
+};
+
+struct IngestOutcome {
+  enum class Kind { kStored, kDuplicate };
+  Kind kind = Kind::kStored;
+  // kStored: the new package's seq. kDuplicate: the seq of the package first stored under
+  // this key, or 0 when that package has been purged (only its tombstone remains).
+  uint64_t seq = 0;
+};
+
+// Per next hop, for `queue list`. `waiting` and `retrying` are disjoint: waiting counts
+// deliveries never attempted, retrying those waiting again after at least one attempt.
+struct HopQueueStats {
+  std::string next_hop;
+  uint64_t waiting = 0;
+  uint64_t retrying = 0;
+  uint64_t in_flight = 0;
+  uint64_t delivered = 0;
+  uint64_t refused = 0;
+  uint64_t dead = 0;
+  std::optional<int64_t> oldest_pending_created_ms;  // oldest waiting or in_flight
+  std::optional<int64_t> next_attempt_ms;            // earliest due time among waiting
+};
+
+// All set members must match; results ordered by seq ascending, seq > after_seq.
+struct PackageFilter {
+  std::optional<std::string> sender;
+  std::optional<std::string> document_id;
+  std::optional<std::string> message_type;
+  std::optional<int64_t> received_from_ms;  // inclusive
+  std::optional<int64_t> received_to_ms;    // exclusive
+  uint64_t after_seq = 0;
+  uint32_t limit = 100;
+};
+
+}  // namespace docaxis::store

@@ -1,0 +1,303 @@
+#include "store/sqlite_store.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <future>
+#include <utility>
+
+#include "store/group_commit.hpp"
+#include "store/migrations.hpp"
+#include "store/package_codec.hpp"
+#include "store/sqlite_db.hpp"
+
+namespace docaxis::store {
+namespace {
+
+int64_t system_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Status take_lock(const std::string& path, int& fd_out) {
+  std::string lock_path = path + ".lock";
+  int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return Status("unavailable", "cannot open " + lock_path + ": " + std::strerror(errno));
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int err = errno;
+    ::close(fd);
+    if (err == EWOULDBLOCK) {
+      return Status("failed-precondition",
+                    "the store " + path + " is already open (another docaxis-hub holds " +
+                        lock_path + ")");
+    }
+    return Status("unavailable", "cannot lock " + lock_path + ": " + std::strerror(err));
+  }
+  fd_out = fd;
+  return Status();
+}
+
+Status configure_connection(sqlite::Db& db, const SqliteStoreOptions& o, bool writer) {
+  if (Status s = db.exec("PRAGMA busy_timeout = " + std::to_string(o.busy_timeout_ms));
+      !s.ok()) {
+    return s;
+  }
+  if (!writer) return db.exec("PRAGMA query_only = 1");
+  auto mode = db.query_text("PRAGMA journal_mode = WAL");
+  if (!mode) return mode.status();
+  if (*mode != "wal") {
+    return Status("unavailable", "the store cannot use WAL (journal_mode is " + *mode + ")");
+  }
+  return db.exec(std::string("PRAGMA synchronous = ") +
+                 (o.fsync == FsyncMode::kFull ? "FULL" : "NORMAL") +
+                 "; PRAGMA foreign_keys = ON; PRAGMA journal_size_limit = 67108864;");
+}
+
+Status run_check(sqlite::Db& db, const char* pragma) {
+  auto stmt = db.prepare(pragma);
+  if (!stmt) return stmt.status();
+  std::string problems;
+  int lines = 0;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row) return row.status();
+    if (!*row) break;
+    std::string line = stmt->text_at(0);
+    if (line == "ok") continue;
+    if (lines++ < 5) problems += (problems.empty() ? "" : "; ") + line;
+  }
+  if (lines == 0) return Status();
+  return Status("data-loss", std::string(pragma) + " found " + std::to_string(lines) +
+                                 " problem(s): " + problems);
+}
+
+}  // namespace
+
+std::optional<FsyncMode> parse_fsync_mode(std::string_view text) {
+  if (text == "full") return FsyncMode::kFull;
+  if (text == "normal") return FsyncMode::kNormal;
+  return std::nullopt;
+}
+
+SqliteStore::SqliteStore(SqliteStoreOptions options) : options_(std::move(options)) {
+  if (!options_.clock) options_.clock = system_now_ms;
+}
+
+SqliteStore::~SqliteStore() {
+  writer_.reset();  // commits what is queued, joins the writer thread, closes its connection
+  reader_.reset();
+  if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
+}
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(SqliteStoreOptions options) {
+  std::unique_ptr<SqliteStore> store(new SqliteStore(std::move(options)));
+  const SqliteStoreOptions& o = store->options_;
+  if (Status s = take_lock(o.path, store->lock_fd_); !s.ok()) return s;
+
+  auto writer_db = sqlite::Db::open(o.path);
+  if (!writer_db) return writer_db.status();
+  sqlite::Db& db = **writer_db;
+  if (Status s = configure_connection(db, o, true); !s.ok()) return s;
+  if (o.check_on_open != OpenCheck::kNone) {
+    const char* pragma =
+        o.check_on_open == OpenCheck::kFull ? "PRAGMA integrity_check" : "PRAGMA quick_check";
+    if (Status s = run_check(db, pragma); !s.ok()) return s;
+  }
+  if (Status s = migrate(db, store->now_ms()); !s.ok()) return s;
+
+  auto reader_db = sqlite::Db::open(o.path);
+  if (!reader_db) return reader_db.status();
+  if (Status s = configure_connection(**reader_db, o, false); !s.ok()) return s;
+  store->reader_ = std::move(*reader_db);
+
+  store->writer_ = std::make_unique<GroupCommitWriter>(
+      std::move(*writer_db), GroupCommitLimits{o.max_batch_jobs, o.max_batch_bytes});
+  return store;
+}
+
+Status SqliteStore::write(std::function<Status(sqlite::Db&)> apply, uint64_t weight_bytes) {
+  std::promise<Status> promise;
+  auto future = promise.get_future();
+  writer_->submit(
+      {std::move(apply), [&promise](Status s) { promise.set_value(std::move(s)); },
+       weight_bytes});
+  return future.get();
+}
+
+void SqliteStore::ingest_async(StoredPackage pkg, std::vector<DeliverySpec> recipients,
+                               IngestCallback done) {
+  if (Status s = validate(pkg, recipients); !s.ok()) {
+    done(std::move(s));
+    return;
+  }
+  struct State {
+    StoredPackage pkg;
+    std::vector<DeliverySpec> recipients;
+    IngestOutcome outcome;
+  };
+  const uint64_t weight = pkg.bytes.size();
+  auto state = std::make_shared<State>(State{std::move(pkg), std::move(recipients), {}});
+  WriteJob job;
+  job.apply = [this, state](sqlite::Db& db) {
+    return ingest_in_transaction(db, state->pkg, state->recipients, state->outcome);
+  };
+  job.done = [this, state, done = std::move(done)](Status s) {
+    if (!s.ok()) {
+      if (s.code() == "duplicate-conflict") conflicts_.fetch_add(1, std::memory_order_relaxed);
+      done(std::move(s));
+      return;
+    }
+    auto& counter = state->outcome.kind == IngestOutcome::Kind::kStored ? packages_stored_
+                                                                         : duplicates_;
+    counter.fetch_add(1, std::memory_order_relaxed);
+    done(state->outcome);
+  };
+  job.weight_bytes = weight;
+  writer_->submit(std::move(job));
+}
+
+Status SqliteStore::ingest_in_transaction(sqlite::Db& db, const StoredPackage& pkg,
+                                          const std::vector<DeliverySpec>& recipients,
+                                          IngestOutcome& out) {
+  auto find = db.prepare(
+      "SELECT sha256_hex, seq FROM dedup_keys "
+      "WHERE sender = ?1 AND document_id = ?2 AND message_type = ?3");
+  if (!find) return find.status();
+  find->bind(1, pkg.sender).bind(2, pkg.document_id).bind(3, pkg.message_type);
+  auto found = find->step();
+  if (!found) return found.status();
+  if (*found) {
+    std::string stored_sha = find->text_at(0);
+    uint64_t stored_seq = find->null_at(1) ? 0 : static_cast<uint64_t>(find->int_at(1));
+    if (stored_sha == pkg.sha256_hex) {
+      out = {IngestOutcome::Kind::kDuplicate, stored_seq};
+      return Status();
+    }
+    return Status("duplicate-conflict",
+                  pkg.message_type + " " + pkg.document_id + " from " + pkg.sender +
+                      " was already stored (seq " + std::to_string(stored_seq) +
+                      ", sha256 " + stored_sha + "); these bytes differ (sha256 " +
+                      pkg.sha256_hex + ")");
+  }
+
+  auto insert = db.prepare(
+      "INSERT INTO packages (message_type, sender, document_id, sha256_hex, received_ms, "
+      "from_endpoint, relaxations, hops, verdict, size, bytes) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+  if (!insert) return insert.status();
+  const std::string relaxations = encode_strings(pkg.relaxations);
+  const std::string hops = encode_hops(pkg.hops);
+  insert->bind(1, pkg.message_type).bind(2, pkg.sender).bind(3, pkg.document_id);
+  insert->bind(4, pkg.sha256_hex).bind(5, pkg.received_ms).bind(6, pkg.from_endpoint);
+  insert->bind(7, relaxations).bind(8, hops).bind(9, pkg.verdict);
+  insert->bind(10, static_cast<int64_t>(pkg.bytes.size())).bind_blob(11, pkg.bytes);
+  if (Status s = insert->run(); !s.ok()) return s;
+  const int64_t seq = db.last_insert_rowid();
+
+  auto key = db.prepare(
+      "INSERT INTO dedup_keys (sender, document_id, message_type, sha256_hex, seq, "
+      "created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  if (!key) return key.status();
+  key->bind(1, pkg.sender).bind(2, pkg.document_id).bind(3, pkg.message_type);
+  key->bind(4, pkg.sha256_hex).bind(5, seq).bind(6, pkg.received_ms);
+  if (Status s = key->run(); !s.ok()) return s;
+
+  auto delivery = db.prepare(
+      "INSERT INTO deliveries (seq, recipient, next_hop, state, attempts, next_attempt_ms, "
+      "created_ms, updated_ms) VALUES (?1, ?2, ?3, 'waiting', 0, ?4, ?5, ?5)");
+  if (!delivery) return delivery.status();
+  for (const DeliverySpec& r : recipients) {
+    delivery->bind(1, seq).bind(2, r.recipient).bind(3, r.next_hop);
+    delivery->bind(4, r.not_before_ms != 0 ? r.not_before_ms : pkg.received_ms);
+    delivery->bind(5, pkg.received_ms);
+    if (Status s = delivery->run(); !s.ok()) return s;
+  }
+  out = {IngestOutcome::Kind::kStored, static_cast<uint64_t>(seq)};
+  return Status();
+}
+
+Result<StoredPackage> SqliteStore::load_package(uint64_t seq) {
+  std::lock_guard lock(read_mu_);
+  auto stmt = reader_->prepare(
+      "SELECT message_type, sender, document_id, sha256_hex, received_ms, from_endpoint, "
+      "relaxations, hops, verdict, bytes FROM packages WHERE seq = ?1");
+  if (!stmt) return stmt.status();
+  stmt->bind(1, static_cast<int64_t>(seq));
+  auto row = stmt->step();
+  if (!row) return row.status();
+  if (!*row) return Status("not-found", "no package with seq " + std::to_string(seq));
+  StoredPackage p;
+  p.seq = seq;
+  p.message_type = stmt->text_at(0);
+  p.sender = stmt->text_at(1);
+  p.document_id = stmt->text_at(2);
+  p.sha256_hex = stmt->text_at(3);
+  p.received_ms = stmt->int_at(4);
+  p.from_endpoint = stmt->text_at(5);
+  auto relaxations = decode_strings(stmt->text_at(6), seq);
+  if (!relaxations) return relaxations.status();
+  p.relaxations = std::move(*relaxations);
+  auto hops = decode_hops(stmt->text_at(7), seq);
+  if (!hops) return hops.status();
+  p.hops = std::move(*hops);
+  p.verdict = stmt->text_at(8);
+  p.bytes = stmt->blob_at(9);
+  return p;
+}
+
+Result<std::vector<PackageSummary>> SqliteStore::list_packages(const PackageFilter& f) {
+  std::lock_guard lock(read_mu_);
+  auto stmt = reader_->prepare(
+      "SELECT seq, message_type, sender, document_id, sha256_hex, size, received_ms, "
+      "from_endpoint FROM packages WHERE seq > ?1 "
+      "AND (?2 IS NULL OR sender = ?2) AND (?3 IS NULL OR document_id = ?3) "
+      "AND (?4 IS NULL OR message_type = ?4) AND (?5 IS NULL OR received_ms >= ?5) "
+      "AND (?6 IS NULL OR received_ms < ?6) ORDER BY seq LIMIT ?7");
+  if (!stmt) return stmt.status();
+  stmt->bind(1, static_cast<int64_t>(f.after_seq));
+  auto opt_text = [&](int i, const std::optional<std::string>& v) {
+    v ? stmt->bind(i, *v) : stmt->bind_null(i);
+  };
+  auto opt_int = [&](int i, const std::optional<int64_t>& v) {
+    v ? stmt->bind(i, *v) : stmt->bind_null(i);
+  };
+  opt_text(2, f.sender);
+  opt_text(3, f.document_id);
+  opt_text(4, f.message_type);
+  opt_int(5, f.received_from_ms);
+  opt_int(6, f.received_to_ms);
+  stmt->bind(7, static_cast<int64_t>(f.limit));
+  std::vector<PackageSummary> out;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row) return row.status();
+    if (!*row) break;
+    out.push_back({static_cast<uint64_t>(stmt->int_at(0)), stmt->text_at(1), stmt->text_at(2),
+                   stmt->text_at(3), stmt->text_at(4), static_cast<uint64_t>(stmt->int_at(5)),
+                   stmt->int_at(6), stmt->text_at(7)});
+  }
+  return out;
+}
+
+Status SqliteStore::check_integrity() {
+  std::lock_guard lock(read_mu_);
+  return run_check(*reader_, "PRAGMA integrity_check");
+}
+
+StoreCounters SqliteStore::counters() const {
+  StoreCounters c;
+  writer_->fill(c);
+  c.packages_stored = packages_stored_.load(std::memory_order_relaxed);
+  c.duplicates = duplicates_.load(std::memory_order_relaxed);
+  c.conflicts = conflicts_.load(std::memory_order_relaxed);
+  return c;
+}
+
+}  // namespace docaxis::store

@@ -1,0 +1,114 @@
+// SqliteStore: the embedded Store, one SQLite database file in the hub's data directory.
+//
+// Durability (README.md has the argument in full): WAL journal; every write goes through
+// one writer thread that group-commits (group_commit.hpp), and with fsync = full SQLite
+// fsyncs the WAL at each COMMIT, before any caller of that batch is answered. A process
+// killed at any instant loses nothing it was told is stored; with fsync = full, neither
+// does the machine losing power.
+//
+// Ownership: open() creates the object, which owns two connections (the writer's and one
+// for reads), the writer thread, and an exclusive flock on "<path>.lock" so that a second
+// hub cannot open the same store. The destructor commits every queued write, stops the
+// writer thread and closes; writes submitted after that fail with "unavailable".
+//
+// Threads: every member function may be called from any thread. Writes are queued to the
+// writer thread (callbacks of ingest_async run there). Reads share one read connection
+// under a mutex (WAL: they never wait for the writer, and see only committed data).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.hpp"
+#include "store/counters.hpp"
+#include "store/store.hpp"
+
+namespace docaxis::store {
+
+namespace sqlite {
+class Db;
+}
+class GroupCommitWriter;
+
+// Config key `fsync`:
+//   full   (default) fsync the WAL at every commit: an accepted package survives power loss.
+//   normal fsync only at checkpoints: survives a crash of the hub process (SIGKILL, OOM),
+//          but power loss or a kernel crash may lose the last commits (already accepted!).
+enum class FsyncMode { kFull, kNormal };
+
+// What open() checks before use: `quick` (PRAGMA quick_check, default: O(size) but cheap),
+// `full` (PRAGMA integrity_check, also checks indexes against tables), `none`.
+enum class OpenCheck { kQuick, kFull, kNone };
+
+struct SqliteStoreOptions {
+  std::string path;  // the database file; its directory must exist
+  FsyncMode fsync = FsyncMode::kFull;
+  OpenCheck check_on_open = OpenCheck::kQuick;
+  int busy_timeout_ms = 5000;         // wait this long for a lock held by another process
+  uint32_t max_batch_jobs = 512;      // writes per group commit, at most
+  uint64_t max_batch_bytes = 64ull << 20;  // payload bytes per group commit, about
+  std::function<int64_t()> clock;     // unix ms for updated_ms; default: the system clock
+};
+
+// "full" | "normal" (config parsing); nullopt for anything else.
+std::optional<FsyncMode> parse_fsync_mode(std::string_view text);
+
+class SqliteStore final : public Store {
+ public:
+  // Opens or creates the store: takes the lock, sets WAL and the fsync mode, checks
+  // integrity (data-loss), applies migrations (failed-precondition for a newer schema or a
+  // foreign file), starts the writer thread. Other failures: unavailable, store-busy.
+  static Result<std::unique_ptr<SqliteStore>> open(SqliteStoreOptions options);
+  ~SqliteStore() override;
+
+  void ingest_async(StoredPackage pkg, std::vector<DeliverySpec> recipients,
+                    IngestCallback done) override;
+  Result<std::vector<Delivery>> claim_due(const std::string& next_hop, int64_t now_ms,
+                                          uint32_t limit) override;
+  Result<Delivery> mark_delivered(uint64_t id) override;
+  Result<Delivery> mark_refused(uint64_t id, const std::string& reason) override;
+  Result<Delivery> schedule_retry(uint64_t id, int64_t next_attempt_ms,
+                                  const std::string& error) override;
+  Result<Delivery> mark_dead(uint64_t id, const std::string& reason) override;
+  Result<uint64_t> recover_in_flight(int64_t updated_before_ms) override;
+  Result<StoredPackage> load_package(uint64_t seq) override;
+  Result<std::vector<Delivery>> deliveries_of(uint64_t seq) override;
+  Result<Delivery> load_delivery(uint64_t id) override;
+  Result<std::vector<HopQueueStats>> queue_stats() override;
+  Result<std::vector<PackageSummary>> list_packages(const PackageFilter& filter) override;
+  Result<uint64_t> purge(int64_t before_ms, uint32_t limit) override;
+  Status check_integrity() override;
+
+  StoreCounters counters() const;
+  const std::string& path() const { return options_.path; }
+
+ private:
+  explicit SqliteStore(SqliteStoreOptions options);
+
+  // Runs `apply` in the next group commit and waits for the commit (blocking writes).
+  Status write(std::function<Status(sqlite::Db&)> apply, uint64_t weight_bytes = 0);
+  // One state transition of one delivery (the mark_* family).
+  Result<Delivery> transition(uint64_t id, const char* verb, const char* allowed_from_sql,
+                              DeliveryState to, std::optional<int64_t> next_attempt_ms,
+                              std::optional<std::string> error);
+  Status ingest_in_transaction(sqlite::Db& db, const StoredPackage& pkg,
+                               const std::vector<DeliverySpec>& recipients,
+                               IngestOutcome& out);
+  int64_t now_ms() const { return options_.clock(); }
+
+  SqliteStoreOptions options_;
+  int lock_fd_ = -1;
+  std::mutex read_mu_;
+  std::unique_ptr<sqlite::Db> reader_;  // guarded by read_mu_
+  std::unique_ptr<GroupCommitWriter> writer_;
+  std::atomic<uint64_t> packages_stored_{0}, duplicates_{0}, conflicts_{0};
+};
+
+}  // namespace docaxis::store

@@ -1,0 +1,219 @@
+// The AMQP listener over real mutual TLS on 127.0.0.1 with the test PKI and real Proton
+// clients; the engine side is a fake that records what arrives and answers as told.
+#include "amqp/server.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "test_client.hpp"
+
+namespace docaxis::amqp::test {
+namespace {
+
+std::string pki_dir() {
+  const char* p = std::getenv("DOCAXIS_PKI");
+  return p != nullptr ? p : DOCAXIS_DEFAULT_PKI;
+}
+std::string organ(const std::string& id) { return pki_dir() + "/organs/" + id; }
+
+// Records submitted packages and answers each with `answer`, from another thread (as the
+// engine will, after its commit).
+class RecordingIngest : public IngestPort {
+ public:
+  void submit(IncomingPackage p, IngestDone done) override {
+    Status answer;
+    {
+      std::lock_guard lock(mu_);
+      packages.push_back(p);
+      answer = answer_;
+    }
+    std::thread([done, answer] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      done(answer);
+    }).detach();
+  }
+  void answer(Status s) {
+    std::lock_guard lock(mu_);
+    answer_ = std::move(s);
+  }
+  std::vector<IncomingPackage> packages;
+
+ private:
+  std::mutex mu_;
+  Status answer_;
+};
+
+// Authorises inbox/<organ> for the connection whose certificate UID is that organ.
+class UidInbox : public InboxPort {
+ public:
+  Status may_attach(const PeerIdentity& who, const std::string& organ) override {
+    if (who.uid == organ) return {};
+    return {"unauthorized", "connection \"" + who.subject + "\" may not read inbox/" + organ};
+  }
+  void ready(const std::string& organ) override {
+    std::lock_guard lock(mu_);
+    ready_organs.push_back(organ);
+  }
+  void detached(const std::string&) override {}
+  std::mutex mu_;
+  std::vector<std::string> ready_organs;
+};
+
+ServerOptions tls_options() {
+  ServerOptions o;
+  o.tls = TlsFiles{pki_dir() + "/hubs/h30.fullchain.pem", pki_dir() + "/hubs/h30.key",
+                   pki_dir() + "/trust-anchors.pem"};
+  o.max_message_bytes = 1 << 20;
+  return o;
+}
+
+class AmqpServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = std::make_unique<AmqpServer>(tls_options(), ingest_, inbox_);
+    auto port = server_->start();
+    ASSERT_TRUE(port.ok()) << port.status().to_string();
+    port_ = *port;
+  }
+  void TearDown() override { server_->stop(); }
+  RecordingIngest ingest_;
+  UidInbox inbox_;
+  std::unique_ptr<AmqpServer> server_;
+  int port_ = 0;
+};
+
+TEST_F(AmqpServerTest, PackageIsAcceptedOnlyAfterTheEngineSaysSoAndCarriesTheTlsIdentity) {
+  auto r = send_package(port_, pki_dir(), organ("000.00.13.H30"), "edoc", "<edXML/>");
+  EXPECT_EQ(r.outcome, "accepted") << r.condition << " " << r.description;
+  ASSERT_EQ(ingest_.packages.size(), 1u);
+  EXPECT_EQ(ingest_.packages[0].address, "edoc");
+  EXPECT_EQ(ingest_.packages[0].bytes, "<edXML/>");
+  EXPECT_EQ(ingest_.packages[0].from.uid, "000.00.13.H30");
+  EXPECT_TRUE(ingest_.packages[0].from.authenticated);
+  EXPECT_NE(ingest_.packages[0].from.subject.find("CN=Organ 000.00.13.H30"), std::string::npos);
+}
+
+TEST_F(AmqpServerTest, RefusalIsRejectedWithDocaxisConditionAndReason) {
+  ingest_.answer(Status{"digest-mismatch", "the content was changed after it was signed"});
+  auto r = send_package(port_, pki_dir(), organ("000.00.13.H30"), "status", "<edXML/>");
+  EXPECT_EQ(r.outcome, "rejected");
+  EXPECT_EQ(r.condition, "docaxis:digest-mismatch");
+  EXPECT_EQ(r.description, "the content was changed after it was signed");
+}
+
+TEST_F(AmqpServerTest, TransientTroubleIsReleased) {
+  ingest_.answer(Status{"store-busy", "the store is busy"});
+  auto r = send_package(port_, pki_dir(), organ("000.00.13.H30"), "edoc", "<edXML/>");
+  EXPECT_EQ(r.outcome, "released");
+}
+
+TEST_F(AmqpServerTest, UnknownTargetAddressIsRefusedWithoutReachingTheEngine) {
+  auto r = send_package(port_, pki_dir(), organ("000.00.13.H30"), "elsewhere", "<edXML/>");
+  EXPECT_EQ(r.outcome, "error");
+  EXPECT_EQ(r.condition, "amqp:not-found");
+  EXPECT_TRUE(ingest_.packages.empty());
+}
+
+TEST_F(AmqpServerTest, NonXmlContentTypeIsRejectedAsBadMessage) {
+  auto r = send_package(port_, pki_dir(), organ("000.00.13.H30"), "edoc", "x", "text/plain");
+  EXPECT_EQ(r.outcome, "rejected");
+  EXPECT_EQ(r.condition, "docaxis:bad-message");
+  EXPECT_TRUE(ingest_.packages.empty());
+}
+
+TEST_F(AmqpServerTest, OversizedPackageIsRejectedAsTooLarge) {
+  auto r = send_package(port_, pki_dir(), organ("000.00.13.H30"), "edoc",
+                        std::string((1 << 20) + 1, 'x'));
+  EXPECT_EQ(r.outcome, "rejected");
+  EXPECT_EQ(r.condition, "docaxis:too-large");
+}
+
+TEST_F(AmqpServerTest, ConnectionWithoutClientCertificateIsRefused) {
+  auto r = send_package(port_, pki_dir(), "", "edoc", "<edXML/>");
+  EXPECT_EQ(r.outcome, "error");
+  EXPECT_TRUE(ingest_.packages.empty());
+}
+
+TEST_F(AmqpServerTest, CertificateFromAnotherCaIsRefused) {
+  auto r =
+      send_package(port_, pki_dir(), pki_dir() + "/lookalike/000.00.13.H30", "edoc", "<edXML/>");
+  EXPECT_EQ(r.outcome, "error");
+  EXPECT_TRUE(ingest_.packages.empty());
+}
+
+TEST_F(AmqpServerTest, InboxOfAnotherOrganIsUnauthorized) {
+  InboxClient c(port_, pki_dir(), organ("000.00.13.H30"), "inbox/000.00.01.G12");
+  EXPECT_TRUE(c.wait_refused());
+  EXPECT_NE(c.error().find("amqp:unauthorized-access"), std::string::npos) << c.error();
+}
+
+TEST_F(AmqpServerTest, DeliveryToAnAttachedInboxCarriesPropertiesAndReportsAcceptance) {
+  InboxClient c(port_, pki_dir(), organ("000.00.01.G12"), "inbox/000.00.01.G12");
+  ASSERT_TRUE(c.wait_open()) << c.error();
+  // Wait until the server has seen the link's credit.
+  for (int i = 0; i < 200; ++i) {
+    {
+      std::lock_guard lock(inbox_.mu_);
+      if (!inbox_.ready_organs.empty()) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::promise<DeliveryOutcome> outcome;
+  server_->deliver(
+      "000.00.01.G12",
+      {"<edXML>doc</edXML>", "edoc", "DOC-1", "000.00.13.H30", {"h30@t1", "national@t2"}},
+      [&](const DeliveryOutcome& o) { outcome.set_value(o); });
+  auto o = outcome.get_future();
+  ASSERT_EQ(o.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_EQ(o.get().result, DeliveryResult::kAccepted);
+  ASSERT_TRUE(c.wait_for(1));
+  auto got = c.received();
+  EXPECT_EQ(got[0].bytes, "<edXML>doc</edXML>");
+  EXPECT_EQ(got[0].properties["messagetype"], "edoc");
+  EXPECT_EQ(got[0].properties["document-id"], "DOC-1");
+  EXPECT_EQ(got[0].properties["from"], "000.00.13.H30");
+  EXPECT_EQ(got[0].properties["hops"], "h30@t1;national@t2");
+}
+
+TEST_F(AmqpServerTest, RecipientRejectionComesBackWithItsCondition) {
+  InboxClient c(port_, pki_dir(), organ("000.00.01.G12"), "inbox/000.00.01.G12", true);
+  ASSERT_TRUE(c.wait_open()) << c.error();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  std::promise<DeliveryOutcome> outcome;
+  server_->deliver("000.00.01.G12", {"<x/>", "edoc", "DOC-2", "000.00.13.H30", {}},
+                   [&](const DeliveryOutcome& o) { outcome.set_value(o); });
+  auto o = outcome.get_future();
+  ASSERT_EQ(o.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  auto got = o.get();
+  EXPECT_EQ(got.result, DeliveryResult::kRejected);
+  EXPECT_EQ(got.condition, "recipient:refused");
+  EXPECT_EQ(got.description, "not ours");
+}
+
+TEST_F(AmqpServerTest, DeliveryWithNoAttachedInboxReportsNoLink) {
+  std::promise<DeliveryOutcome> outcome;
+  server_->deliver("000.00.00.G22", {"<x/>", "edoc", "DOC-3", "000.00.13.H30", {}},
+                   [&](const DeliveryOutcome& o) { outcome.set_value(o); });
+  auto o = outcome.get_future();
+  ASSERT_EQ(o.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_EQ(o.get().result, DeliveryResult::kNoLink);
+}
+
+TEST(AmqpServerOptions, PlaintextListenerOnANonLoopbackHostIsRefused) {
+  RecordingIngest ingest;
+  UidInbox inbox;
+  ServerOptions o;
+  o.host = "0.0.0.0";
+  AmqpServer server(o, ingest, inbox);
+  auto r = server.start();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), "invalid-argument");
+}
+
+}  // namespace
+}  // namespace docaxis::amqp::test

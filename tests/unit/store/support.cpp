@@ -1,0 +1,76 @@
+#include "support.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <functional>
+#include <stdexcept>
+
+namespace docaxis::store::testing {
+
+TempDir::TempDir() {
+  const char* base = std::getenv("TMPDIR");
+  std::string pattern = std::string(base != nullptr ? base : "/tmp") + "/docaxis-store-XXXXXX";
+  if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+std::string binary_bytes(const std::string& seed, size_t size) {
+  uint64_t x = std::hash<std::string>{}(seed) | 1;
+  std::string out(size, '\0');
+  for (size_t i = 0; i < size; ++i) {
+    x ^= x << 13;  // xorshift64
+    x ^= x >> 7;
+    x ^= x << 17;
+    out[i] = static_cast<char>(x & 0xff);
+  }
+  return out;
+}
+
+std::string fake_sha256_hex(const std::string& bytes) {
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  uint64_t h = 1469598103934665603ull;  // FNV-1a, four lanes
+  for (int lane = 0; lane < 4; ++lane) {
+    h ^= static_cast<uint64_t>(lane) * 0x9e3779b97f4a7c15ull;
+    for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ull;
+    h ^= bytes.size();
+    for (int i = 0; i < 16; ++i) out.push_back(kHex[(h >> (i * 4)) & 0xf]);
+  }
+  return out;
+}
+
+StoredPackage make_package(const std::string& sender, const std::string& document_id,
+                           std::string bytes, int64_t received_ms) {
+  StoredPackage p;
+  p.message_type = "edoc";
+  p.sender = sender;
+  p.document_id = document_id;
+  p.sha256_hex = fake_sha256_hex(bytes);
+  p.bytes = std::move(bytes);
+  p.received_ms = received_ms;
+  p.from_endpoint = "UID=" + sender;
+  p.verdict = "signed rsa-sha256";
+  p.hops = {{"hub-a", received_ms}};
+  return p;
+}
+
+std::vector<DeliverySpec> to_local(const std::vector<std::string>& recipients) {
+  std::vector<DeliverySpec> out;
+  for (const auto& r : recipients) out.push_back({r, std::string(kLocalHop), 0});
+  return out;
+}
+
+SqliteStoreOptions options_for(const std::string& path, const int64_t* clock_ms) {
+  SqliteStoreOptions o;
+  o.path = path;
+  if (clock_ms != nullptr) o.clock = [clock_ms] { return *clock_ms; };
+  return o;
+}
+
+}  // namespace docaxis::store::testing

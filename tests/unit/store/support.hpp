@@ -1,0 +1,42 @@
+// Test support for the store: temporary directories and package builders.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "store/records.hpp"
+#include "store/sqlite_store.hpp"
+
+namespace docaxis::store::testing {
+
+// A fresh directory under $TMPDIR, removed with everything in it on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Deterministic pseudo-random bytes (all 256 values, NULs included) from a seed string.
+std::string binary_bytes(const std::string& seed, size_t size);
+// A well-formed (but not real) sha256 hex for `bytes`: stable, and different for
+// different bytes with overwhelming probability. The store only checks the format.
+std::string fake_sha256_hex(const std::string& bytes);
+
+// An edoc package from `sender` with `document_id` and `bytes`, received at `received_ms`.
+StoredPackage make_package(const std::string& sender, const std::string& document_id,
+                           std::string bytes, int64_t received_ms = 1'700'000'000'000);
+std::vector<DeliverySpec> to_local(const std::vector<std::string>& recipients);
+
+// Options for a store at `path` with a settable clock.
+SqliteStoreOptions options_for(const std::string& path, const int64_t* clock_ms = nullptr);
+
+}  // namespace docaxis::store::testing
