@@ -1,0 +1,210 @@
+// The hub's configuration: one typed value with every default written here, in the struct.
+//
+// The TOML format (README.md, docaxis-hub.example.toml) maps one to one onto these structs:
+// section `[retry]` is HubConfig::retry, key `first_retry_seconds` is
+// RetryConfig::first_retry, and so on. Durations are whole seconds (or milliseconds where the
+// key says `_ms`); sizes are bytes. loader.hpp fills a HubConfig from TOML; validate.hpp
+// checks one and reports every problem at once. The hub uses a HubConfig only after
+// validate() returned no error.
+//
+// Paths: after load_config_file(), every relative file path has been made absolute against
+// the config file's folder. An empty store path, audit dir or admin socket means "inside
+// data_dir" (see the resolved_* helpers).
+//
+// Value type, no I/O, no third-party types: other modules read it without linking toml++.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace docaxis::config {
+
+using Seconds = std::chrono::seconds;
+using Millis = std::chrono::milliseconds;
+
+struct HubSection {
+  // This hub's name in hop trails and receipts. It must be unique across the federation:
+  // a package whose trail already holds this name is refused as a loop.
+  std::string name = "docaxis-hub";
+  std::string data_dir = "/var/lib/docaxis-hub";  // created by the hub if missing
+  friend bool operator==(const HubSection&, const HubSection&) = default;
+};
+
+// AMQP 1.0 over TLS with client-certificate verification (mutual TLS).
+struct TlsListener {
+  std::string host = "127.0.0.1";
+  std::int64_t port = 5671;  // 0 = any free port (tests)
+  std::string cert_file = "/etc/docaxis-hub/tls/hub.crt";
+  std::string key_file = "/etc/docaxis-hub/tls/hub.key";
+  std::string chain_file;  // optional: intermediates sent after the server certificate
+  std::vector<std::string> client_ca_files = {"/etc/docaxis-hub/trust/anchors.pem"};
+  std::vector<std::string> crl_files;  // optional: client certificates are checked against them
+  friend bool operator==(const TlsListener&, const TlsListener&) = default;
+};
+
+// Optional plaintext AMQP listener; validate() allows it only on a loopback address.
+struct PlainListener {
+  bool enabled = false;
+  std::string host = "127.0.0.1";
+  std::int64_t port = 5672;
+  friend bool operator==(const PlainListener&, const PlainListener&) = default;
+};
+
+struct Listeners {
+  TlsListener tls;
+  PlainListener plain;
+  friend bool operator==(const Listeners&, const Listeners&) = default;
+};
+
+struct Limits {
+  std::int64_t max_package_bytes = 64 * 1024 * 1024;  // larger packages: rejected at ingest
+  std::int64_t max_in_flight_per_link = 64;           // unsettled deliveries (credit) per link
+  Seconds delivery_timeout{60};  // no outcome from a recipient within this: retry later
+  friend bool operator==(const Limits&, const Limits&) = default;
+};
+
+enum class VerifyEngine { native, xmlsec };
+
+// Global verification settings. There is deliberately no global relaxation: legacy SHA-1 and
+// unsigned packages can only be allowed per endpoint (EndpointConfig).
+struct Verification {
+  VerifyEngine engine = VerifyEngine::native;
+  std::int64_t signer_cache_capacity = 4096;  // validated signer certificates kept; 0 = off
+  std::int64_t min_rsa_bits = 2048;           // may be raised, never lowered below 2048
+  friend bool operator==(const Verification&, const Verification&) = default;
+};
+
+// Trust for signatures on packages (the TLS client CAs are TlsListener::client_ca_files).
+struct Trust {
+  std::vector<std::string> anchor_files = {"/etc/docaxis-hub/trust/anchors.pem"};
+  std::vector<std::string> intermediate_files;
+  std::vector<std::string> crl_files;  // when any is given, revocation checking is on
+  Seconds crl_refresh{3600};           // how often CRL files are re-read
+  friend bool operator==(const Trust&, const Trust&) = default;
+};
+
+// The hub's own key: signs delivery receipts and audit checkpoints.
+struct Signing {
+  std::string key_file = "/etc/docaxis-hub/signing/hub.key";
+  std::string cert_file = "/etc/docaxis-hub/signing/hub.crt";
+  std::string chain_file;  // optional
+  friend bool operator==(const Signing&, const Signing&) = default;
+};
+
+// Per next hop: delay n (n >= 1) = min(first_retry * multiplier^(n-1), max_interval),
+// spread by +/- jitter * delay; past `deadline` after acceptance a delivery is dead-lettered.
+struct Retry {
+  Seconds first_retry{5};
+  double multiplier = 2.0;
+  Seconds max_interval{30 * 60};
+  Seconds deadline{7 * 24 * 3600};
+  double jitter = 0.2;             // fraction in [0, 1)
+  std::int64_t poison_limit = 10;  // attempts ending with no outcome (crash, link loss) before
+                                   // the delivery is dead-lettered as poison
+  Seconds sweeper_interval{30};    // how often stuck in-flight deliveries are looked for
+  Seconds in_flight_timeout{300};  // in flight longer than this: back to the retry queue
+  friend bool operator==(const Retry&, const Retry&) = default;
+};
+
+// Per next hop: after `failures_to_open` consecutive failures no attempt is made for
+// `open_duration`; then one trial attempt (half-open) decides.
+struct CircuitBreaker {
+  std::int64_t failures_to_open = 5;
+  Seconds open_duration{60};
+  friend bool operator==(const CircuitBreaker&, const CircuitBreaker&) = default;
+};
+
+enum class FsyncMode { full, normal };
+
+struct Store {
+  std::string path;  // empty: <data_dir>/spool.sqlite
+  FsyncMode fsync = FsyncMode::full;
+  std::int64_t group_commit_max_batch = 256;  // packages per commit at most
+  Millis group_commit_max_delay{2};           // a package waits at most this for companions
+  friend bool operator==(const Store&, const Store&) = default;
+};
+
+struct Audit {
+  std::string dir;                               // empty: <data_dir>/audit
+  std::int64_t checkpoint_every_records = 1000;  // a signed checkpoint after N records ...
+  Seconds checkpoint_every{60};                  // ... or T seconds, whichever comes first
+  friend bool operator==(const Audit&, const Audit&) = default;
+};
+
+// One organ served by this hub and the client certificate that speaks for it. Binding:
+// by default the certificate's subject UID must equal `organ`; `cert_sha256` (SHA-256 of the
+// DER certificate, 64 hex digits, ':' separators allowed, stored lower-case without them) or
+// `cert_subject` (exact RFC 2253 subject) replace the UID binding. At most one of the two.
+struct EndpointConfig {
+  std::string organ;         // ddd.dd.dd.Lnn
+  std::string name;          // label for logs and the CLI; optional
+  std::string cert_sha256;   // optional explicit binding
+  std::string cert_subject;  // optional explicit binding
+  bool allow_sha1 = false;   // accept legacy rsa-sha1 / sha1 digests from this organ
+  bool allow_unsigned = false;    // accept unsigned packages from this organ
+  std::string relaxation_reason;  // required when a relaxation is on; recorded in audit
+  friend bool operator==(const EndpointConfig&, const EndpointConfig&) = default;
+};
+
+// A neighbouring hub. Exactly one of cert_sha256 / cert_subject identifies its certificate
+// (hub certificates carry no UID). `relay_for` lists organ suffixes it may send packages for
+// ("*" = any organ not served here).
+struct PeerConfig {
+  std::string name;  // its hub name, as it appears in hop trails
+  std::string url;   // amqps://host:port (amqp:// only to a loopback host)
+  std::string cert_sha256;
+  std::string cert_subject;
+  std::vector<std::string> relay_for;
+  friend bool operator==(const PeerConfig&, const PeerConfig&) = default;
+};
+
+// Recipients whose organ id ends with `suffix` go to peer `to` (routing/route_table.hpp).
+struct RouteConfig {
+  std::string suffix;  // whole dot-groups from the right: ".G12", "31.H30"
+  std::string to;      // a peer name
+  friend bool operator==(const RouteConfig&, const RouteConfig&) = default;
+};
+
+struct Routing {
+  std::string default_route;  // peer for recipients no rule matches; empty: no-route
+  // Suffixes this hub is the last stop for: a matching recipient that is not served here is
+  // refused with no-route instead of following a shorter route or the default route.
+  std::vector<std::string> authoritative_for;
+  std::int64_t max_hops = 8;  // hubs a package may pass through, this one included
+  friend bool operator==(const Routing&, const Routing&) = default;
+};
+
+struct Admin {
+  std::string socket;  // Unix socket; empty: <data_dir>/admin.sock
+  friend bool operator==(const Admin&, const Admin&) = default;
+};
+
+struct HubConfig {
+  HubSection hub;
+  Listeners listener;
+  Limits limits;
+  Verification verification;
+  Trust trust;
+  Signing signing;
+  Retry retry;
+  CircuitBreaker circuit_breaker;
+  Store store;
+  Audit audit;
+  std::vector<EndpointConfig> endpoints;
+  std::vector<PeerConfig> peers;
+  std::vector<RouteConfig> routes;
+  Routing routing;
+  Admin admin;
+
+  std::string resolved_store_path() const;
+  std::string resolved_audit_dir() const;
+  std::string resolved_admin_socket() const;
+  friend bool operator==(const HubConfig&, const HubConfig&) = default;
+};
+
+const char* to_string(VerifyEngine e);
+const char* to_string(FsyncMode m);
+
+}  // namespace docaxis::config

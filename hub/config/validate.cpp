@@ -1,0 +1,310 @@
+#include "config/validate.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "config/rules.hpp"
+#include "edxml/organ_id.hpp"
+
+namespace docaxis::config {
+namespace {
+
+constexpr std::int64_t kMiB = 1024 * 1024;
+constexpr std::size_t kMaxUnixSocketPath = 107;  // sizeof(sockaddr_un::sun_path) - 1
+
+std::string in_quotes(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+std::string indexed(std::string_view key, std::size_t i) {
+  return std::string(key) + "[" + std::to_string(i) + "]";
+}
+
+class Checker {
+ public:
+  Checker(ConfigErrors& errors, const ValidateOptions& options)
+      : errors_(errors), options_(options) {}
+
+  void add(std::string key, std::string message) {
+    errors_.push_back({std::move(key), std::move(message), 0});
+  }
+
+  void file(const std::string& key, const std::string& path, bool required) {
+    if (path.empty()) {
+      if (required) add(key, "is required");
+      return;
+    }
+    if (!options_.check_files) return;
+    std::error_code ec;
+    const auto st = std::filesystem::status(path, ec);
+    if (ec || !std::filesystem::exists(st)) {
+      add(key, "file " + in_quotes(path) + " does not exist");
+    } else if (!std::filesystem::is_regular_file(st)) {
+      add(key, in_quotes(path) + " is not a regular file");
+    }
+  }
+  void files(const std::string& key, const std::vector<std::string>& paths, bool required) {
+    if (required && paths.empty()) add(key, "needs at least one file");
+    for (std::size_t i = 0; i < paths.size(); ++i) {
+      if (paths[i].empty()) add(indexed(key, i), "is an empty path");
+      else file(indexed(key, i), paths[i], true);
+    }
+  }
+  void range(const std::string& key, std::int64_t v, std::int64_t lo, std::int64_t hi,
+             const char* unit = "") {
+    if (v < lo || v > hi) {
+      add(key, std::to_string(v) + " is out of range " + std::to_string(lo) + ".." +
+                   std::to_string(hi) + unit);
+    }
+  }
+  template <typename D>
+  void at_least(const std::string& key, D v, D lo) {
+    if (v < lo) add(key, std::to_string(v.count()) + " is less than the minimum " +
+                             std::to_string(lo.count()));
+  }
+
+ private:
+  ConfigErrors& errors_;
+  const ValidateOptions& options_;
+};
+
+// amqps://host[:port] or amqp://host[:port] (host may be [v6]); nothing after the port.
+std::string check_url(const std::string& url) {
+  std::string rest;
+  bool tls = true;
+  if (url.rfind("amqps://", 0) == 0) {
+    rest = url.substr(8);
+  } else if (url.rfind("amqp://", 0) == 0) {
+    rest = url.substr(7);
+    tls = false;
+  } else {
+    return "URL " + in_quotes(url) + " must start with amqps:// (or amqp:// to a loopback host)";
+  }
+  if (!rest.empty() && rest.back() == '/') rest.pop_back();
+  std::string host = rest;
+  std::string port;
+  const std::size_t colon = rest.rfind(':');
+  const std::size_t bracket = rest.rfind(']');
+  if (colon != std::string::npos && (bracket == std::string::npos || colon > bracket)) {
+    host = rest.substr(0, colon);
+    port = rest.substr(colon + 1);
+  }
+  if (host.empty()) return "URL " + in_quotes(url) + " has no host";
+  if (host.find_first_of("/?#@") != std::string::npos) {
+    return "URL " + in_quotes(url) + " must be scheme://host[:port] with no user, path or query";
+  }
+  if (!port.empty()) {
+    if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoi(port) < 1 || std::stoi(port) > 65535) {
+      return "URL " + in_quotes(url) + " has port " + in_quotes(port) + ", expected 1..65535";
+    }
+  }
+  if (!tls && !is_loopback_host(host)) {
+    return "URL " + in_quotes(url) + " is plaintext to a non-loopback host; use amqps://";
+  }
+  return "";
+}
+
+void check_listeners(const HubConfig& c, Checker& ck) {
+  const TlsListener& tls = c.listener.tls;
+  if (tls.host.empty()) ck.add("listener.tls.host", "is required");
+  ck.range("listener.tls.port", tls.port, 0, 65535);
+  ck.file("listener.tls.cert_file", tls.cert_file, true);
+  ck.file("listener.tls.key_file", tls.key_file, true);
+  ck.file("listener.tls.chain_file", tls.chain_file, false);
+  ck.files("listener.tls.client_ca_files", tls.client_ca_files, true);
+  ck.files("listener.tls.crl_files", tls.crl_files, false);
+  const PlainListener& plain = c.listener.plain;
+  if (!plain.enabled) return;
+  if (!is_loopback_host(plain.host)) {
+    ck.add("listener.plain.host", "plaintext listener on " + in_quotes(plain.host) +
+                                      " is not allowed: only a loopback address (127.0.0.1, "
+                                      "::1, localhost) may serve AMQP without TLS");
+  }
+  ck.range("listener.plain.port", plain.port, 0, 65535);
+  if (plain.port != 0 && plain.port == tls.port) {
+    ck.add("listener.plain.port", std::to_string(plain.port) + " is also the TLS listener's port");
+  }
+}
+
+void check_numbers(const HubConfig& c, Checker& ck) {
+  ck.range("limits.max_package_bytes", c.limits.max_package_bytes, 1024, 1024 * kMiB, " bytes");
+  ck.range("limits.max_in_flight_per_link", c.limits.max_in_flight_per_link, 1, 100000);
+  ck.at_least("limits.delivery_timeout_seconds", c.limits.delivery_timeout, Seconds(1));
+  ck.range("verification.signer_cache_capacity", c.verification.signer_cache_capacity, 0,
+           10000000);
+  if (c.verification.min_rsa_bits < 2048) {
+    ck.add("verification.min_rsa_bits", std::to_string(c.verification.min_rsa_bits) +
+                                            " would relax verification: the minimum is 2048");
+  } else {
+    ck.range("verification.min_rsa_bits", c.verification.min_rsa_bits, 2048, 16384);
+  }
+  ck.at_least("trust.crl_refresh_seconds", c.trust.crl_refresh, Seconds(1));
+  const Retry& r = c.retry;
+  ck.at_least("retry.first_retry_seconds", r.first_retry, Seconds(1));
+  if (!(r.multiplier >= 1.0 && r.multiplier <= 10.0)) {
+    ck.add("retry.multiplier", std::to_string(r.multiplier) + " is out of range 1.0..10.0");
+  }
+  if (r.max_interval < r.first_retry) {
+    ck.add("retry.max_interval_seconds", "is less than retry.first_retry_seconds");
+  }
+  if (r.deadline < r.max_interval) {
+    ck.add("retry.deadline_seconds", "is less than retry.max_interval_seconds");
+  }
+  if (!(r.jitter >= 0.0 && r.jitter < 1.0)) {
+    ck.add("retry.jitter", std::to_string(r.jitter) + " is out of range [0, 1)");
+  }
+  ck.range("retry.poison_limit", r.poison_limit, 1, 1000);
+  ck.at_least("retry.sweeper_interval_seconds", r.sweeper_interval, Seconds(1));
+  if (r.in_flight_timeout <= c.limits.delivery_timeout) {
+    ck.add("retry.in_flight_timeout_seconds",
+           "must be greater than limits.delivery_timeout_seconds (" +
+               std::to_string(c.limits.delivery_timeout.count()) +
+               "), or the sweeper would take back deliveries still waiting for their outcome");
+  }
+  ck.range("circuit_breaker.failures_to_open", c.circuit_breaker.failures_to_open, 1, 1000);
+  ck.at_least("circuit_breaker.open_seconds", c.circuit_breaker.open_duration, Seconds(1));
+  ck.range("store.group_commit_max_batch", c.store.group_commit_max_batch, 1, 100000);
+  ck.range("store.group_commit_max_delay_ms", c.store.group_commit_max_delay.count(), 0, 1000,
+           " ms");
+  ck.range("audit.checkpoint_every_records", c.audit.checkpoint_every_records, 1, 100000000);
+  ck.at_least("audit.checkpoint_every_seconds", c.audit.checkpoint_every, Seconds(1));
+  ck.range("routing.max_hops", c.routing.max_hops, 1, 64);
+}
+
+// Explicit certificate identity of an endpoint or peer: "sha256:<hex>" or "subject:<dn>".
+std::string identity_key(const std::string& sha256, const std::string& subject) {
+  if (!sha256.empty()) {
+    Result<std::string> n = normalize_sha256(sha256);
+    return n.ok() ? "sha256:" + n.value() : "";
+  }
+  return subject.empty() ? "" : "subject:" + subject;
+}
+
+void check_identity(const std::string& key, const std::string& sha256, const std::string& subject,
+                    Checker& ck) {
+  if (!sha256.empty() && !subject.empty()) {
+    ck.add(key + ".cert_subject", "set either cert_sha256 or cert_subject, not both");
+  }
+  if (!sha256.empty()) {
+    if (Result<std::string> n = normalize_sha256(sha256); !n.ok()) {
+      ck.add(key + ".cert_sha256", n.status().message());
+    }
+  }
+}
+
+void check_endpoints(const HubConfig& c, Checker& ck, std::map<std::string, std::string>& ids) {
+  std::map<std::string, std::string> seen;  // organ -> first key
+  for (std::size_t i = 0; i < c.endpoints.size(); ++i) {
+    const EndpointConfig& e = c.endpoints[i];
+    const std::string key = indexed("endpoints", i);
+    if (e.organ.empty()) {
+      ck.add(key + ".organ", "is required");
+    } else if (Result<edxml::OrganId> id = edxml::OrganId::parse(e.organ); !id.ok()) {
+      ck.add(key + ".organ", id.status().message());
+    } else if (auto [it, fresh] = seen.emplace(e.organ, key); !fresh) {
+      ck.add(key + ".organ", "duplicate endpoint " + e.organ + " (first at " + it->second + ")");
+    }
+    check_identity(key, e.cert_sha256, e.cert_subject, ck);
+    if (const std::string id = identity_key(e.cert_sha256, e.cert_subject); !id.empty()) {
+      ids.emplace(id, key);
+    }
+    if ((e.allow_sha1 || e.allow_unsigned) && e.relaxation_reason.empty()) {
+      ck.add(key + ".relaxation_reason",
+             "is required when allow_sha1 or allow_unsigned is set (it is recorded in the audit "
+             "log and the receipts)");
+    }
+  }
+}
+
+void check_peers(const HubConfig& c, Checker& ck, const std::map<std::string, std::string>& ids) {
+  std::map<std::string, std::string> seen;
+  for (std::size_t i = 0; i < c.peers.size(); ++i) {
+    const PeerConfig& p = c.peers[i];
+    const std::string key = indexed("peers", i);
+    if (!is_valid_hub_name(p.name)) {
+      ck.add(key + ".name", in_quotes(p.name) + " is not a valid hub name ([a-z0-9._-], 1..63)");
+    } else if (p.name == c.hub.name) {
+      ck.add(key + ".name", "peer has this hub's own name " + in_quotes(p.name));
+    } else if (auto [it, fresh] = seen.emplace(p.name, key); !fresh) {
+      ck.add(key + ".name", "duplicate peer " + in_quotes(p.name) + " (first at " + it->second + ")");
+    }
+    if (p.url.empty()) ck.add(key + ".url", "is required");
+    else if (std::string why = check_url(p.url); !why.empty()) ck.add(key + ".url", why);
+    if (p.cert_sha256.empty() && p.cert_subject.empty()) {
+      ck.add(key, "needs cert_sha256 or cert_subject: a peer hub is identified by its certificate");
+    }
+    check_identity(key, p.cert_sha256, p.cert_subject, ck);
+    const std::string id = identity_key(p.cert_sha256, p.cert_subject);
+    if (auto it = ids.find(id); !id.empty() && it != ids.end()) {
+      ck.add(key, "has the same certificate identity as " + it->second);
+    }
+    for (std::size_t j = 0; j < p.relay_for.size(); ++j) {
+      if (p.relay_for[j] == "*") continue;
+      if (Result<std::string> s = normalize_suffix(p.relay_for[j]); !s.ok()) {
+        ck.add(indexed(key + ".relay_for", j), s.status().message() + ", or \"*\"");
+      }
+    }
+  }
+}
+
+void check_routes(const HubConfig& c, Checker& ck) {
+  std::vector<std::string> peer_names;
+  for (const PeerConfig& p : c.peers) peer_names.push_back(p.name);
+  auto check_peer_ref = [&](const std::string& key, const std::string& name) {
+    if (name.empty()) {
+      ck.add(key, "is required");
+    } else if (std::find(peer_names.begin(), peer_names.end(), name) == peer_names.end()) {
+      ck.add(key, "peer " + in_quotes(name) + " is not defined" + suggestion_suffix(name, peer_names));
+    }
+  };
+  std::map<std::string, std::string> seen;  // normalized suffix -> first key
+  auto check_suffix = [&](const std::string& key, const std::string& suffix) {
+    Result<std::string> s = normalize_suffix(suffix);
+    if (!s.ok()) return ck.add(key, s.status().message());
+    if (auto [it, fresh] = seen.emplace(s.value(), key); !fresh) {
+      ck.add(key, "suffix " + in_quotes(suffix) + " is already used at " + it->second);
+    }
+  };
+  for (std::size_t i = 0; i < c.routes.size(); ++i) {
+    const std::string key = indexed("routes", i);
+    check_suffix(key + ".suffix", c.routes[i].suffix);
+    check_peer_ref(key + ".to", c.routes[i].to);
+  }
+  for (std::size_t i = 0; i < c.routing.authoritative_for.size(); ++i) {
+    check_suffix(indexed("routing.authoritative_for", i), c.routing.authoritative_for[i]);
+  }
+  if (!c.routing.default_route.empty()) {
+    check_peer_ref("routing.default_route", c.routing.default_route);
+  }
+}
+
+}  // namespace
+
+ConfigErrors validate(const HubConfig& c, const ValidateOptions& options) {
+  ConfigErrors errors;
+  Checker ck(errors, options);
+  if (!is_valid_hub_name(c.hub.name)) {
+    ck.add("hub.name", in_quotes(c.hub.name) + " is not a valid hub name ([a-z0-9._-], 1..63)");
+  }
+  if (c.hub.data_dir.empty()) ck.add("hub.data_dir", "is required");
+  check_listeners(c, ck);
+  check_numbers(c, ck);
+  ck.files("trust.anchor_files", c.trust.anchor_files, true);
+  ck.files("trust.intermediate_files", c.trust.intermediate_files, false);
+  ck.files("trust.crl_files", c.trust.crl_files, false);
+  ck.file("signing.key_file", c.signing.key_file, true);
+  ck.file("signing.cert_file", c.signing.cert_file, true);
+  ck.file("signing.chain_file", c.signing.chain_file, false);
+  std::map<std::string, std::string> endpoint_ids;
+  check_endpoints(c, ck, endpoint_ids);
+  check_peers(c, ck, endpoint_ids);
+  check_routes(c, ck);
+  if (const std::string sock = c.resolved_admin_socket(); sock.size() > kMaxUnixSocketPath) {
+    ck.add("admin.socket", in_quotes(sock) + " is longer than a Unix socket path may be (" +
+                               std::to_string(kMaxUnixSocketPath) + " bytes)");
+  }
+  return errors;
+}
+
+}  // namespace docaxis::config

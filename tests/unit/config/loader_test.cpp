@@ -1,0 +1,162 @@
+// The loader is strict: unknown keys, wrong types and unknown enumeration values are errors,
+// all of them reported in one pass, each with its key path and line.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "config/loader.hpp"
+
+namespace docaxis::config {
+namespace {
+
+std::string errors_text(const ConfigErrors& errors) {
+  std::string s;
+  for (const ConfigError& e : errors) s += e.to_string() + "\n";
+  return s;
+}
+
+TEST(ConfigLoader, EmptyFileGivesTheStructDefaults) {
+  const LoadedConfig loaded = parse_config("");
+  EXPECT_TRUE(loaded.errors.empty());
+  EXPECT_EQ(loaded.config, HubConfig{});
+  EXPECT_FALSE(loaded.defaulted_keys.empty());
+}
+
+TEST(ConfigLoader, ReadsDurationsEnumsListsAndArraysOfTables) {
+  const LoadedConfig loaded = parse_config(R"(
+[retry]
+first_retry_seconds = 7
+multiplier = 3          # an integer is accepted where a float is expected
+[store]
+fsync = "normal"
+group_commit_max_delay_ms = 5
+[verification]
+engine = "xmlsec"
+[[peers]]
+name = "national"
+relay_for = ["H30", "*"]
+[[routes]]
+suffix = ".G12"
+to = "national"
+)");
+  ASSERT_TRUE(loaded.errors.empty()) << errors_text(loaded.errors);
+  const HubConfig& c = loaded.config;
+  EXPECT_EQ(c.retry.first_retry, Seconds(7));
+  EXPECT_EQ(c.retry.multiplier, 3.0);
+  EXPECT_EQ(c.store.fsync, FsyncMode::normal);
+  EXPECT_EQ(c.store.group_commit_max_delay, Millis(5));
+  EXPECT_EQ(c.verification.engine, VerifyEngine::xmlsec);
+  ASSERT_EQ(c.peers.size(), 1u);
+  EXPECT_EQ(c.peers[0].relay_for, (std::vector<std::string>{"H30", "*"}));
+  EXPECT_EQ(c.routes.at(0).to, "national");
+  EXPECT_EQ(loaded.key_lines.at("routes[0].to"), 15);
+}
+
+struct LoadErrorCase {
+  const char* name;
+  const char* toml;
+  const char* key;
+  const char* message;
+  int line;
+};
+
+void PrintTo(const LoadErrorCase& c, std::ostream* os) { *os << c.name; }
+
+class ConfigLoaderErrors : public testing::TestWithParam<LoadErrorCase> {};
+
+TEST_P(ConfigLoaderErrors, ReportsKeyMessageAndLine) {
+  const LoadErrorCase& c = GetParam();
+  const LoadedConfig loaded = parse_config(c.toml);
+  ASSERT_EQ(loaded.errors.size(), 1u) << errors_text(loaded.errors);
+  EXPECT_EQ(loaded.errors[0].key, c.key);
+  EXPECT_EQ(loaded.errors[0].message, c.message);
+  EXPECT_EQ(loaded.errors[0].line, c.line);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, ConfigLoaderErrors,
+    testing::Values(
+        LoadErrorCase{"UnknownTopLevelKey", "[hubb]\nname = \"x\"\n", "hubb",
+                      "unknown key \"hubb\" at top level (did you mean \"hub\"?)", 1},
+        LoadErrorCase{"UnknownKeyInSection", "[listener.tls]\nprot = 1\n", "listener.tls.prot",
+                      "unknown key \"prot\" in listener.tls (did you mean \"port\"?)", 2},
+        LoadErrorCase{"UnknownKeyInArrayElement",
+                      "[[endpoints]]\norgan = \"000.00.13.H30\"\nallow_sha256 = true\n",
+                      "endpoints[0].allow_sha256",
+                      "unknown key \"allow_sha256\" in endpoints[0] (did you mean "
+                      "\"allow_sha1\"?)",
+                      3},
+        LoadErrorCase{"UnknownKeyWithoutSuggestion", "[audit]\ncolour = \"blue\"\n",
+                      "audit.colour", "unknown key \"colour\" in audit", 2},
+        LoadErrorCase{"GlobalRelaxationIsRefused", "[verification]\nallow_unsigned = true\n",
+                      "verification.allow_unsigned",
+                      "unknown key \"allow_unsigned\" in verification: verification is never "
+                      "relaxed globally; set it on the [[endpoints]] entry that needs it",
+                      2},
+        LoadErrorCase{"WrongType", "[listener.tls]\nport = \"5671\"\n", "listener.tls.port",
+                      "expected an integer, got a string", 2},
+        LoadErrorCase{"WrongTypeInList", "[trust]\nanchor_files = [\"a.pem\", 3]\n",
+                      "trust.anchor_files", "expected an array of strings, got an integer", 2},
+        LoadErrorCase{"SectionIsNotATable", "limits = 3\n", "limits",
+                      "expected a table ([limits]), got an integer", 1},
+        LoadErrorCase{"UnknownEnumValue", "[store]\nfsync = \"ful\"\n", "store.fsync",
+                      "\"ful\" is not one of \"full\", \"normal\" (did you mean \"full\"?)", 2}),
+    [](const testing::TestParamInfo<LoadErrorCase>& p) { return std::string(p.param.name); });
+
+TEST(ConfigLoader, SyntaxErrorNamesTheProblem) {
+  const LoadedConfig loaded = parse_config("[hub]\nname = \n");
+  ASSERT_EQ(loaded.errors.size(), 1u);
+  EXPECT_EQ(loaded.errors[0].key, "");
+  EXPECT_EQ(loaded.errors[0].line, 2);
+  EXPECT_GT(loaded.errors[0].message.size(), std::string("TOML syntax error: ").size());
+}
+
+TEST(ConfigLoader, ReportsEveryLoadErrorInOnePass) {
+  const LoadedConfig loaded = parse_config(R"(
+typo = 1
+[hub]
+nmae = "h30"
+[limits]
+max_package_bytes = "big"
+[[routes]]
+suffix = ".G12"
+too = "national"
+)");
+  std::vector<std::string> keys;
+  for (const ConfigError& e : loaded.errors) keys.push_back(e.key);
+  EXPECT_EQ(keys, (std::vector<std::string>{"hub.nmae", "limits.max_package_bytes",
+                                            "routes[0].too", "typo"}))
+      << errors_text(loaded.errors);
+  EXPECT_EQ(loaded.config.limits.max_package_bytes, Limits{}.max_package_bytes);
+}
+
+TEST(ConfigLoader, RelativePathsAreResolvedAgainstTheConfigFolder) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / "docaxis-config-relative";
+  fs::create_directories(dir);
+  {
+    std::ofstream out(dir / "hub.toml");
+    out << "[hub]\ndata_dir = \"data\"\n[signing]\nkey_file = \"keys/hub.key\"\n"
+           "[trust]\nanchor_files = [\"/abs/anchors.pem\", \"anchors.pem\"]\n";
+  }
+  const LoadedConfig loaded = load_config_file((dir / "hub.toml").string());
+  ASSERT_TRUE(loaded.errors.empty()) << errors_text(loaded.errors);
+  const fs::path base = fs::absolute(dir);
+  EXPECT_EQ(loaded.config.hub.data_dir, (base / "data").string());
+  EXPECT_EQ(loaded.config.signing.key_file, (base / "keys/hub.key").string());
+  EXPECT_EQ(loaded.config.trust.anchor_files,
+            (std::vector<std::string>{"/abs/anchors.pem", (base / "anchors.pem").string()}));
+  EXPECT_EQ(loaded.config.store.path, "");  // empty stays "inside data_dir"
+  EXPECT_EQ(loaded.config.resolved_store_path(), (base / "data/spool.sqlite").string());
+  fs::remove_all(dir);
+}
+
+TEST(ConfigLoader, MissingFileIsOneError) {
+  const LoadedConfig loaded = load_config_file("/nonexistent/docaxis-hub.toml");
+  ASSERT_EQ(loaded.errors.size(), 1u);
+  EXPECT_NE(loaded.errors[0].message.find("cannot read config file"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace docaxis::config

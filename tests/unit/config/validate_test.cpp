@@ -1,0 +1,216 @@
+// validate(): every rule, each reported with its key path, and all reported at once.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+
+#include "config/validate.hpp"
+
+namespace docaxis::config {
+namespace {
+
+std::string errors_text(const ConfigErrors& errors) {
+  std::string s;
+  for (const ConfigError& e : errors) s += e.to_string() + "\n";
+  return s;
+}
+
+const std::string kFp = "AB:CD:" + std::string(60, 'e');
+
+// A valid federation-shaped configuration to break one rule at a time.
+HubConfig base() {
+  HubConfig c;
+  c.hub.name = "h30";
+  c.endpoints = {{"000.00.13.H30", "", "", "", false, false, ""},
+                 {"000.00.31.H30", "", kFp, "", false, false, ""}};
+  c.peers = {{"national", "amqps://127.0.0.1:5681", "", "CN=docaxis hub national", {"*"}},
+             {"g12", "amqps://[::1]", "", "CN=docaxis hub g12", {"G12"}}};
+  c.routes = {{".G12", "national"}, {"01.G12", "g12"}};
+  c.routing.default_route = "national";
+  c.routing.authoritative_for = {"H30"};
+  return c;
+}
+
+struct Rule {
+  const char* name;
+  std::function<void(HubConfig&)> mutate;
+  const char* key;
+  const char* message;  // a substring of the message
+};
+
+const std::vector<Rule>& rules() {
+  static const std::vector<Rule> kRules = {
+      {"HubName", [](HubConfig& c) { c.hub.name = "H 30"; }, "hub.name", "not a valid hub name"},
+      {"DataDir", [](HubConfig& c) { c.hub.data_dir = ""; }, "hub.data_dir", "is required"},
+      {"TlsPort", [](HubConfig& c) { c.listener.tls.port = 70000; }, "listener.tls.port",
+       "70000 is out of range 0..65535"},
+      {"TlsCert", [](HubConfig& c) { c.listener.tls.cert_file = ""; }, "listener.tls.cert_file",
+       "is required"},
+      {"ClientCas", [](HubConfig& c) { c.listener.tls.client_ca_files.clear(); },
+       "listener.tls.client_ca_files", "needs at least one file"},
+      {"PlainOnNonLoopback",
+       [](HubConfig& c) {
+         c.listener.plain.enabled = true;
+         c.listener.plain.host = "0.0.0.0";
+       },
+       "listener.plain.host", "plaintext listener on \"0.0.0.0\" is not allowed"},
+      {"PlainPortClash",
+       [](HubConfig& c) {
+         c.listener.plain.enabled = true;
+         c.listener.plain.port = 5671;
+       },
+       "listener.plain.port", "also the TLS listener's port"},
+      {"PackageSize", [](HubConfig& c) { c.limits.max_package_bytes = 10; },
+       "limits.max_package_bytes", "out of range"},
+      {"InFlight", [](HubConfig& c) { c.limits.max_in_flight_per_link = 0; },
+       "limits.max_in_flight_per_link", "out of range"},
+      {"WeakRsa", [](HubConfig& c) { c.verification.min_rsa_bits = 1024; },
+       "verification.min_rsa_bits", "would relax verification"},
+      {"Anchors", [](HubConfig& c) { c.trust.anchor_files.clear(); }, "trust.anchor_files",
+       "needs at least one file"},
+      {"SigningKey", [](HubConfig& c) { c.signing.key_file = ""; }, "signing.key_file",
+       "is required"},
+      {"Multiplier", [](HubConfig& c) { c.retry.multiplier = 0.5; }, "retry.multiplier",
+       "out of range"},
+      {"MaxInterval", [](HubConfig& c) { c.retry.max_interval = Seconds(1); },
+       "retry.max_interval_seconds", "less than retry.first_retry_seconds"},
+      {"Deadline", [](HubConfig& c) { c.retry.deadline = Seconds(60); }, "retry.deadline_seconds",
+       "less than retry.max_interval_seconds"},
+      {"Jitter", [](HubConfig& c) { c.retry.jitter = 1.0; }, "retry.jitter", "[0, 1)"},
+      {"InFlightTimeout", [](HubConfig& c) { c.retry.in_flight_timeout = Seconds(60); },
+       "retry.in_flight_timeout_seconds", "greater than limits.delivery_timeout_seconds"},
+      {"Breaker", [](HubConfig& c) { c.circuit_breaker.failures_to_open = 0; },
+       "circuit_breaker.failures_to_open", "out of range"},
+      {"GroupCommit", [](HubConfig& c) { c.store.group_commit_max_batch = 0; },
+       "store.group_commit_max_batch", "out of range"},
+      {"Checkpoint", [](HubConfig& c) { c.audit.checkpoint_every = Seconds(0); },
+       "audit.checkpoint_every_seconds", "less than the minimum 1"},
+      {"MaxHops", [](HubConfig& c) { c.routing.max_hops = 0; }, "routing.max_hops",
+       "out of range"},
+      {"MalformedOrgan", [](HubConfig& c) { c.endpoints[0].organ = "28.22.H17"; },
+       "endpoints[0].organ", "\"28.22.H17\" has 3 groups, expected 4 (ddd.dd.dd.Lnn)"},
+      {"DuplicateEndpoint", [](HubConfig& c) { c.endpoints[1].organ = "000.00.13.H30"; },
+       "endpoints[1].organ", "duplicate endpoint 000.00.13.H30 (first at endpoints[0])"},
+      {"BadFingerprint", [](HubConfig& c) { c.endpoints[1].cert_sha256 = "abc"; },
+       "endpoints[1].cert_sha256", "has 3 hex digits, expected 64"},
+      {"TwoBindings", [](HubConfig& c) { c.endpoints[1].cert_subject = "CN=x"; },
+       "endpoints[1].cert_subject", "not both"},
+      {"RelaxationWithoutReason", [](HubConfig& c) { c.endpoints[0].allow_sha1 = true; },
+       "endpoints[0].relaxation_reason", "is required when allow_sha1 or allow_unsigned"},
+      {"PeerNamedLikeThisHub", [](HubConfig& c) {
+         c.peers[1].name = "h30";
+         c.routes[1].to = "national";
+       }, "peers[1].name",
+       "this hub's own name"},
+      {"DuplicatePeer", [](HubConfig& c) {
+         c.peers[1].name = "national";
+         c.routes[1].to = "national";
+       }, "peers[1].name",
+       "duplicate peer \"national\""},
+      {"PeerUrl", [](HubConfig& c) { c.peers[0].url = "http://x"; }, "peers[0].url",
+       "must start with amqps://"},
+      {"PlainPeerUrl", [](HubConfig& c) { c.peers[0].url = "amqp://10.0.0.1:5672"; },
+       "peers[0].url", "plaintext to a non-loopback host"},
+      {"PeerPort", [](HubConfig& c) { c.peers[0].url = "amqps://host:99999"; }, "peers[0].url",
+       "expected 1..65535"},
+      {"PeerWithoutIdentity", [](HubConfig& c) { c.peers[1].cert_subject = ""; }, "peers[1]",
+       "needs cert_sha256 or cert_subject"},
+      {"PeerSharesEndpointIdentity", [](HubConfig& c) {
+         c.peers[1].cert_subject.clear();
+         c.peers[1].cert_sha256 = kFp;
+       },
+       "peers[1]", "same certificate identity as endpoints[1]"},
+      {"RelayFor", [](HubConfig& c) { c.peers[1].relay_for = {"G12", "g12"}; },
+       "peers[1].relay_for[1]", "suffix \"g12\" ends with \"g12\", not a level-1 group"},
+      {"RouteSuffix", [](HubConfig& c) { c.routes[1].suffix = "1.G12"; }, "routes[1].suffix",
+       "group \"1\" where 2 digits are expected"},
+      {"RouteToUnknownPeer", [](HubConfig& c) { c.routes[0].to = "nationl"; }, "routes[0].to",
+       "peer \"nationl\" is not defined (did you mean \"national\"?)"},
+      {"DuplicateRouteSuffix", [](HubConfig& c) { c.routes[1].suffix = "G12"; },
+       "routes[1].suffix", "suffix \"G12\" is already used at routes[0].suffix"},
+      {"AuthoritativeClashesWithRoute",
+       [](HubConfig& c) { c.routing.authoritative_for = {".G12"}; },
+       "routing.authoritative_for[0]", "already used at routes[0].suffix"},
+      {"DefaultRoute", [](HubConfig& c) { c.routing.default_route = "nat"; },
+       "routing.default_route", "peer \"nat\" is not defined"},
+      {"AdminSocketTooLong", [](HubConfig& c) { c.admin.socket = "/" + std::string(120, 's'); },
+       "admin.socket", "longer than a Unix socket path"},
+  };
+  return kRules;
+}
+
+void PrintTo(const Rule& r, std::ostream* os) { *os << r.name; }
+
+TEST(ConfigValidate, BaseConfigurationIsValid) {
+  EXPECT_EQ(errors_text(validate(base(), {.check_files = false})), "");
+}
+
+class ConfigValidateRule : public testing::TestWithParam<Rule> {};
+
+TEST_P(ConfigValidateRule, BreakingTheRuleGivesExactlyItsError) {
+  HubConfig c = base();
+  GetParam().mutate(c);
+  const ConfigErrors errors = validate(c, {.check_files = false});
+  ASSERT_EQ(errors.size(), 1u) << errors_text(errors);
+  EXPECT_EQ(errors[0].key, GetParam().key);
+  EXPECT_NE(errors[0].message.find(GetParam().message), std::string::npos)
+      << errors[0].message;
+}
+
+INSTANTIATE_TEST_SUITE_P(Rules, ConfigValidateRule, testing::ValuesIn(rules()),
+                         [](const testing::TestParamInfo<Rule>& p) {
+                           return std::string(p.param.name);
+                         });
+
+TEST(ConfigValidate, ReportsAllProblemsAtOnce) {
+  HubConfig c = base();
+  // Rules that do not touch the same field can all be broken together.
+  const std::vector<std::string> together = {"TlsPort", "PlainOnNonLoopback", "WeakRsa",
+                                             "Jitter", "MalformedOrgan", "BadFingerprint",
+                                             "PeerUrl", "RouteToUnknownPeer", "DefaultRoute",
+                                             "RelaxationWithoutReason"};
+  std::vector<std::string> expected_keys;
+  for (const Rule& r : rules()) {
+    if (std::find(together.begin(), together.end(), r.name) == together.end()) continue;
+    r.mutate(c);
+    expected_keys.push_back(r.key);
+  }
+  std::vector<std::string> keys;
+  for (const ConfigError& e : validate(c, {.check_files = false})) keys.push_back(e.key);
+  std::sort(keys.begin(), keys.end());
+  std::sort(expected_keys.begin(), expected_keys.end());
+  EXPECT_EQ(keys, expected_keys);
+}
+
+TEST(ConfigValidate, FilesMustExistAndBeRegularFiles) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / "docaxis-config-files";
+  fs::create_directories(dir);
+  std::ofstream(dir / "present.pem") << "x";
+  HubConfig c = base();
+  const std::string present = (dir / "present.pem").string();
+  c.listener.tls.cert_file = present;
+  c.listener.tls.key_file = present;
+  c.listener.tls.client_ca_files = {present};
+  c.trust.anchor_files = {present};
+  c.signing.key_file = present;
+  c.signing.cert_file = (dir / "missing.crt").string();
+  c.trust.crl_files = {dir.string()};  // a folder, not a file
+  const ConfigErrors errors = validate(c);
+  ASSERT_EQ(errors.size(), 2u) << errors_text(errors);
+  EXPECT_EQ(errors[0].key, "trust.crl_files[0]");
+  EXPECT_NE(errors[0].message.find("is not a regular file"), std::string::npos);
+  EXPECT_EQ(errors[1].key, "signing.cert_file");
+  EXPECT_NE(errors[1].message.find("does not exist"), std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST(ConfigValidate, ErrorTextCarriesKeyAndLine) {
+  EXPECT_EQ((ConfigError{"routes[2].to", "peer \"nationl\" is not defined", 31}).to_string(),
+            "routes[2].to: peer \"nationl\" is not defined (line 31)");
+}
+
+}  // namespace
+}  // namespace docaxis::config

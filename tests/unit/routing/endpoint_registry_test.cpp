@@ -1,0 +1,143 @@
+// EndpointRegistry: who may send for an organ and who may read its inbox.
+#include "routing/endpoint_registry.hpp"
+
+#include <gtest/gtest.h>
+
+namespace docaxis::routing {
+namespace {
+
+using config::HubConfig;
+using edxml::OrganId;
+
+const std::string kFp(64, 'a');
+
+config::EndpointConfig endpoint(const char* organ) {
+  config::EndpointConfig e;
+  e.organ = organ;
+  return e;
+}
+
+HubConfig province() {
+  HubConfig c;
+  c.hub.name = "h30";
+  c.endpoints = {endpoint("000.00.13.H30"), endpoint("000.00.31.H30"),
+                 endpoint("000.21.31.H30")};
+  // 000.00.13.H30: UID binding (default); 000.00.31.H30: fingerprint; commune: subject.
+  c.endpoints[1].cert_sha256 = "AA:" + std::string(62, 'a');
+  c.endpoints[2].cert_subject = "CN=Commune DMS,O=X,C=VN";
+  c.endpoints[2].allow_unsigned = true;
+  c.endpoints[2].relaxation_reason = "legacy";
+  c.peers = {{"national", "amqps://n", "", "CN=docaxis hub national", {"*"}},
+             {"g12", "amqps://g", std::string(64, 'b'), "", {".G12", "H53"}}};
+  return c;
+}
+
+OrganId id(const char* s) { return OrganId::parse(s).value(); }
+
+ConnectionIdentity organ_cert(const char* uid) {
+  return {std::string("UID=") + uid + ",CN=Organ,O=docaxis test PKI,C=VN", uid,
+          std::string(64, '1'), ""};
+}
+
+class EndpointRegistryTest : public testing::Test {
+ protected:
+  EndpointRegistry reg = EndpointRegistry::build(province()).value();
+  ConnectionIdentity national = reg.identify({"CN=docaxis hub national", "", kFp, ""});
+  ConnectionIdentity g12 = reg.identify({"CN=docaxis hub g12", "", std::string(64, 'b'), ""});
+};
+
+TEST_F(EndpointRegistryTest, IdentifyRecognisesPeersByTheirConfiguredCertificate) {
+  EXPECT_EQ(national.peer, "national");
+  EXPECT_EQ(g12.peer, "g12");
+  EXPECT_EQ(reg.identify(organ_cert("000.00.13.H30")).peer, "");
+  // A claimed peer name is cleared when the certificate is not that peer's.
+  EXPECT_EQ(reg.identify({"CN=impostor", "", std::string(64, 'c'), "national"}).peer, "");
+}
+
+struct SendCase {
+  const char* name;
+  ConnectionIdentity identity;
+  const char* from;
+  const char* code;  // "" = authorized
+  const char* peer;  // expected SenderAuthorization::peer when authorized
+};
+
+TEST_F(EndpointRegistryTest, AuthorizeSender) {
+  ConnectionIdentity by_fp{"CN=whatever", "", kFp, ""};
+  ConnectionIdentity by_subject{"CN=Commune DMS,O=X,C=VN", "", std::string(64, '2'), ""};
+  ConnectionIdentity forged_peer{"CN=impostor", "", std::string(64, 'c'), "national"};
+  const std::vector<SendCase> cases = {
+      {"uid binding", organ_cert("000.00.13.H30"), "000.00.13.H30", "", ""},
+      {"other organ's uid", organ_cert("000.00.31.H30"), "000.00.13.H30", "unauthorized", ""},
+      {"uid ignored for fingerprint binding", organ_cert("000.00.31.H30"), "000.00.31.H30",
+       "unauthorized", ""},
+      {"fingerprint binding", by_fp, "000.00.31.H30", "", ""},
+      {"subject binding", by_subject, "000.21.31.H30", "", ""},
+      {"endpoint sending for a remote organ", organ_cert("000.00.13.H30"), "000.00.01.G12",
+       "unknown-endpoint", ""},
+      {"peer relaying anything", national, "000.00.01.G12", "", "national"},
+      {"peer for a local organ", national, "000.00.13.H30", "unauthorized", ""},
+      {"peer within its suffix", g12, "000.00.01.G12", "", "g12"},
+      {"peer within its second suffix", g12, "000.21.31.H53", "", "g12"},
+      {"peer outside its suffixes", g12, "000.00.00.G22", "unauthorized", ""},
+      {"forged peer claim", forged_peer, "000.00.01.G12", "unauthorized", ""},
+  };
+  for (const SendCase& c : cases) {
+    SCOPED_TRACE(c.name);
+    Result<SenderAuthorization> r = reg.authorize_sender(c.identity, id(c.from));
+    EXPECT_EQ(r.status().code(), c.code) << r.status().message();
+    if (r.ok()) {
+      EXPECT_EQ(r->via_peer, std::string(c.peer) != "");
+      EXPECT_EQ(r->peer, c.peer);
+    }
+  }
+}
+
+TEST_F(EndpointRegistryTest, SenderAuthorizationCarriesTheEndpointRelaxations) {
+  ConnectionIdentity commune{"CN=Commune DMS,O=X,C=VN", "", std::string(64, '2'), ""};
+  Result<SenderAuthorization> r = reg.authorize_sender(commune, id("000.21.31.H30"));
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->relaxations.allow_unsigned);
+  EXPECT_FALSE(r->relaxations.allow_sha1);
+  EXPECT_EQ(r->relaxations.reason, "legacy");
+  EXPECT_FALSE(reg.authorize_sender(organ_cert("000.00.13.H30"), id("000.00.13.H30"))
+                   ->relaxations.any());
+}
+
+TEST_F(EndpointRegistryTest, ErrorMessagesNameTheCertificateAndTheRule) {
+  EXPECT_EQ(reg.authorize_sender(g12, id("000.00.00.G22")).status().message(),
+            "peer g12 may not relay for 000.00.00.G22 (relay_for: G12, H53)");
+  EXPECT_EQ(reg.authorize_sender(national, id("000.00.13.H30")).status().message(),
+            "peer national may not send for 000.00.13.H30: that organ is served by this hub");
+  const std::string m =
+      reg.authorize_sender(organ_cert("000.00.31.H30"), id("000.00.13.H30")).status().message();
+  EXPECT_NE(m.find("is not the endpoint of 000.00.13.H30 (bound by certificate UID "
+                   "000.00.13.H30)"),
+            std::string::npos)
+      << m;
+}
+
+TEST_F(EndpointRegistryTest, InboxOnlyForTheOrgansOwnEndpoint) {
+  EXPECT_TRUE(reg.may_attach_inbox(organ_cert("000.00.13.H30"), id("000.00.13.H30")).ok());
+  EXPECT_EQ(reg.may_attach_inbox(organ_cert("000.00.13.H30"), id("000.00.31.H30")).code(),
+            "unauthorized");
+  EXPECT_EQ(reg.may_attach_inbox(national, id("000.00.13.H30")).code(), "unauthorized");
+  EXPECT_EQ(reg.may_attach_inbox(organ_cert("000.00.01.G12"), id("000.00.01.G12")).code(),
+            "unknown-endpoint");
+  EXPECT_TRUE(reg.may_attach_inbox({"CN=whatever", "", kFp, ""}, id("000.00.31.H30")).ok());
+}
+
+TEST(EndpointRegistry, BuildRefusesAnUnvalidatedConfiguration) {
+  HubConfig c = province();
+  c.endpoints.push_back(endpoint("000.00.13.H30"));
+  EXPECT_EQ(EndpointRegistry::build(c).status().code(), "invalid-argument");
+  c = province();
+  c.peers[0].relay_for = {"h30"};
+  EXPECT_EQ(EndpointRegistry::build(c).status().code(), "invalid-argument");
+  c = province();
+  c.peers[0].cert_subject.clear();
+  EXPECT_EQ(EndpointRegistry::build(c).status().code(), "invalid-argument");
+}
+
+}  // namespace
+}  // namespace docaxis::routing
