@@ -1,0 +1,130 @@
+// AuditLog: the hub's append-only, hash-chained, checkpoint-signed audit log (README.md has the
+// file format). One AuditLog owns one directory; a LOCK file (flock) keeps a second process out.
+//
+// Durability contract: append / append_batch return only after the records (and any checkpoint
+// they triggered) are written and fdatasync'ed. Concurrent callers are group-committed: while
+// one thread writes and syncs, the others' records queue up and go out with the next single
+// fdatasync, so N threads appending one event each cost far fewer than N syncs.
+// A crash can leave at most a torn tail of never-acknowledged bytes in the last segment; open()
+// cuts it off (keeping a forensic copy `<segment>.torn-<offset>`), appends a `recovered` event
+// that names what was dropped, and seals everything before with a checkpoint. Corruption that
+// is not a tail (a bad line followed by good ones) is never chained past: open() fails.
+//
+// Checkpoints (signed with the hub key) are added every `checkpoint_every_records` records, on
+// the first append after `checkpoint_interval`, by the background sealer when the log is idle
+// and unsealed for `checkpoint_interval`, at open() over an unsealed tail, by checkpoint(), and
+// by close().
+//
+// Thread model: every public method may be called from any thread. One mutex orders records;
+// the write+fdatasync runs outside it, done by whichever waiting caller leads the group. The
+// optional sealer is one internal thread, stopped by close().
+//
+// Error codes:
+//   invalid-argument     bad options, key/cert, event type, reserved type, non-object detail
+//   failed-precondition  directory locked by another process; log closed; log failed earlier
+//   data-loss            open(): a corrupt record that is not a torn tail (run the verifier)
+//   unavailable          an I/O error (write, fdatasync, open, rename); sticky: the log stops
+//   resource-exhausted   disk full (ENOSPC / EDQUOT); sticky like unavailable
+//   internal             OpenSSL failed to sign a checkpoint; sticky
+// After a sticky error every later append returns that error; records not yet durable are not
+// acknowledged. Reopen (after fixing the cause) to continue the chain from what is on disk.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "audit/checkpoint_keys.hpp"
+#include "audit/record.hpp"
+#include "common/status.hpp"
+
+namespace docaxis::audit {
+
+struct AuditOptions {
+  std::string dir;       // created if missing
+  std::string key_pem;   // hub private key (EC P-256), PEM file
+  std::string cert_pem;  // the matching hub certificate, PEM file
+  // A new segment starts before the first write once the current one reaches this size.
+  std::uint64_t max_segment_bytes = 64ull << 20;
+  std::uint64_t checkpoint_every_records = 10000;
+  // 0 disables time-driven checkpoints (and the sealer thread).
+  std::chrono::milliseconds checkpoint_interval{std::chrono::seconds(60)};
+  bool background_sealer = true;
+  // Wall clock for record times and checkpoint intervals (tests inject one).
+  std::function<std::chrono::system_clock::time_point()> now;
+};
+
+// Counters since open(), for metrics and tests.
+struct AuditStats {
+  std::uint64_t records = 0;      // records made durable, checkpoints included
+  std::uint64_t checkpoints = 0;  // checkpoints written
+  std::uint64_t syncs = 0;        // fdatasync calls on segments
+  std::uint64_t segments_created = 0;
+  std::uint64_t recovered_bytes = 0;  // torn tail cut off at open()
+};
+
+class AuditLog {
+ public:
+  static Result<std::unique_ptr<AuditLog>> open(AuditOptions options);
+  ~AuditLog();  // close(), ignoring its status
+  AuditLog(const AuditLog&) = delete;
+  AuditLog& operator=(const AuditLog&) = delete;
+
+  // Appends one event; returns its seq once durable.
+  Result<std::uint64_t> append(Event event);
+  // Appends events as consecutive records with one write and one fdatasync; returns the seq
+  // of the last one once all are durable. An empty batch returns the current last seq.
+  Result<std::uint64_t> append_batch(std::vector<Event> events);
+  // Writes a checkpoint now (if any record follows the last one) and waits until durable.
+  Status checkpoint(const std::string& reason = "manual");
+  // Stops the sealer, writes a "shutdown" checkpoint over an unsealed tail, syncs, closes.
+  // Idempotent; later appends return failed-precondition.
+  Status close();
+
+  std::uint64_t last_seq() const;  // last seq assigned (durable once its append returned)
+  AuditStats stats() const;
+  const std::string& key_fingerprint() const;
+
+ private:
+  explicit AuditLog(AuditOptions options);
+  Status recover_and_open();
+  Status validate_event(const Event& e) const;
+  void push_locked(Record& r);
+  Status checkpoint_locked(const std::string& reason);
+  Status flush_until_locked(std::unique_lock<std::mutex>& lk, std::uint64_t seq);
+  Status write_durable(const std::string& bytes);  // flush leader only
+  void sealer_loop();
+
+  AuditOptions opt_;
+  std::unique_ptr<CheckpointSigner> signer_;
+  int lock_fd_ = -1;
+
+  mutable std::mutex mu_;
+  std::condition_variable flushed_cv_;
+  std::condition_variable sealer_cv_;
+  std::uint64_t next_seq_ = 1;
+  std::string head_{kGenesisPrev};  // SHA-256 of the last formatted line
+  std::string pending_;             // formatted lines not yet handed to a flush leader
+  std::uint64_t durable_seq_ = 0;
+  bool flushing_ = false;
+  bool closed_ = false;
+  Status failed_;
+  std::uint64_t since_checkpoint_ = 0;
+  std::chrono::system_clock::time_point last_checkpoint_time_;
+  AuditStats stats_;
+
+  // Owned by the flush leader (flushing_ == true) or by open/close.
+  int fd_ = -1;
+  std::uint64_t segment_index_ = 0;
+  std::uint64_t segment_size_ = 0;
+
+  std::thread sealer_;
+};
+
+}  // namespace docaxis::audit
