@@ -1,0 +1,172 @@
+// Dispatcher: delivers stored deliveries of this hub's local organs to their inbox links,
+// with retries, a circuit breaker per destination, dead letters and a sweeper (issue 3,
+// "Delivery, retries, dead letters"). It is the hub's amqp::InboxPort.
+//
+// Per delivery (store/records.hpp has the state machine):
+//   claim_due -> Outbound::deliver -> accepted              -> mark_delivered, on_terminal "delivered"
+//                                  -> rejected              -> mark_refused(condition: description),
+//                                                              on_terminal "refused"
+//                                  -> released / modified / disconnected / no-link / no outcome
+//                                     within delivery_timeout -> schedule_retry per RetryPolicy,
+//                                     or mark_dead + on_terminal "expired" past the deadline or
+//                                     at the poison limit.
+// Claimed deliveries that cannot be attempted now (no inbox attached for the recipient, its
+// breaker open, its in-flight window full) are "parked": put back with schedule_retry at a
+// short, growing delay; the park is recorded in the AttemptLedger so it does not count as an
+// attempt (the Store cannot filter claims by recipient: see README.md, "Gaps").
+// A late outcome (after the attempt timed out) still counts if it is final: accepted marks
+// delivered, rejected marks refused (Store allows both from waiting); on_terminal runs once.
+//
+// Threads: ready(), detached(), may_attach() and the DeliveryDone callbacks run on AMQP
+// threads; they only touch a mutex-guarded mailbox and wake the dispatcher. Everything else
+// (store writes, breakers, in-flight table, on_terminal) runs in run_once(), on the
+// dispatcher thread after start(), or on the caller's thread in tests (never both).
+// Outbound::deliver is called from run_once() with no lock held.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "amqp/ports.hpp"
+#include "common/status.hpp"
+#include "delivery/attempt_ledger.hpp"
+#include "delivery/circuit_breaker.hpp"
+#include "delivery/outbound.hpp"
+#include "delivery/retry_policy.hpp"
+#include "store/store.hpp"
+
+namespace docaxis::delivery {
+
+struct DispatcherOptions {
+  RetryPolicy retry;
+  BreakerPolicy breaker;
+  int64_t delivery_timeout_ms = 60'000;     // no outcome within this: retry later
+  int64_t sweeper_interval_ms = 30'000;     // how often recover_in_flight runs
+  int64_t in_flight_timeout_ms = 300'000;   // the sweeper's age limit for in_flight rows
+  uint32_t max_in_flight_per_organ = 64;    // unsettled deliveries per inbox
+  uint32_t claim_batch = 64;                // deliveries per claim_due call
+  int64_t park_min_ms = 1'000;              // first park delay, doubled per park...
+  int64_t park_max_ms = 15'000;             // ...up to this (latency of an inbox coming back)
+  int64_t idle_poll_ms = 1'000;             // background thread: poll the store this often
+};
+
+// Monotonic counts since construction, plus the in_flight gauge.
+struct DispatcherCounters {
+  uint64_t attempts = 0;   // Outbound::deliver calls
+  uint64_t delivered = 0;
+  uint64_t refused = 0;
+  uint64_t retried = 0;    // schedule_retry after a failed attempt
+  uint64_t dead = 0;
+  uint64_t parked = 0;     // claims put back without an attempt
+  uint64_t timeouts = 0;
+  uint64_t late_outcomes = 0;
+  uint64_t store_errors = 0;
+  uint64_t recovered = 0;  // in-flight rows given back by recover()/the sweeper
+  uint64_t in_flight = 0;  // gauge
+};
+
+class Dispatcher final : public amqp::InboxPort {
+ public:
+  using Clock = std::function<int64_t()>;   // unix ms
+  using Random = std::function<double()>;   // uniform in [0, 1), for jitter
+  using MayAttach = std::function<Status(const amqp::PeerIdentity&, const std::string&)>;
+  // outcome: "delivered" | "refused" | "expired"; `delivery` as stored after the transition.
+  using OnTerminal = std::function<void(const store::Delivery& delivery, std::string_view outcome)>;
+
+  // `store` and `outbound` must outlive the dispatcher. Empty `random`: a seeded mt19937.
+  Dispatcher(store::Store& store, Outbound& outbound, DispatcherOptions options, Clock clock,
+             MayAttach may_attach, OnTerminal on_terminal = {}, Random random = {});
+  ~Dispatcher() override;  // stop()
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
+
+  // --- amqp::InboxPort (AMQP threads) -------------------------------------------------------
+  Status may_attach(const amqp::PeerIdentity& who, const std::string& organ) override;
+  void ready(const std::string& organ) override;
+  void detached(const std::string& organ) override;
+
+  // Start-up: recover_in_flight(INT64_MAX) (after a restart nothing is in flight).
+  Status recover();
+  // One step: apply outcomes, time out attempts, sweep when due, claim and deliver.
+  void run_once(int64_t now_ms);
+
+  // Background thread: recover(), then run_once() whenever woken and every idle_poll_ms.
+  Status start();
+  void stop();  // joins; in-flight attempts stay in the store (recovered at next start)
+  void wake();
+
+  DispatcherCounters counters() const;
+  bool inbox_ready(const std::string& organ) const;
+  CircuitBreaker::State breaker_state(const store::Delivery& d, int64_t now_ms) const;
+  // The breaker key of a delivery: "inbox/<recipient>" for local ones, else the peer name.
+  static std::string destination(const store::Delivery& d);
+
+ private:
+  struct Outcome {
+    uint64_t id = 0;
+    uint64_t token = 0;
+    amqp::DeliveryOutcome outcome;
+  };
+  // Shared with DeliveryDone callbacks, which may outlive the dispatcher.
+  struct Mailbox {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::vector<Outcome> outcomes;
+    std::set<std::string> ready;
+    bool wake = false;
+    bool stop = false;
+  };
+  struct InFlight {
+    store::Delivery delivery;
+    uint64_t token = 0;
+    int64_t deadline_ms = 0;
+  };
+
+  void drain_outcomes(int64_t now_ms);
+  void apply(const Outcome& o, int64_t now_ms);
+  void apply_late(const Outcome& o);
+  void expire_timeouts(int64_t now_ms);
+  void sweep(int64_t now_ms);
+  void dispatch_due(int64_t now_ms);
+  void handle_claimed(const store::Delivery& d, const std::set<std::string>& ready, int64_t now_ms);
+  void attempt(const store::Delivery& d, int64_t now_ms);
+  void park(const store::Delivery& d, int64_t earliest_ms, int64_t now_ms, const std::string& why);
+  void fail(const store::Delivery& d, const std::string& why, bool unanswered, int64_t now_ms);
+  void finish(const Result<store::Delivery>& r, std::string_view outcome, bool was_terminal);
+  bool already_terminal(uint64_t id);
+  CircuitBreaker& breaker(const store::Delivery& d);
+
+  store::Store& store_;
+  Outbound& outbound_;
+  const DispatcherOptions options_;
+  Clock clock_;
+  MayAttach may_attach_;
+  OnTerminal on_terminal_;
+  Random random_;
+  std::shared_ptr<Mailbox> mailbox_ = std::make_shared<Mailbox>();
+
+  // Dispatcher-thread state (run_mu_ serialises run_once callers).
+  mutable std::mutex run_mu_;
+  std::unordered_map<uint64_t, InFlight> in_flight_;
+  std::map<std::string, uint32_t> in_flight_per_organ_;
+  std::map<std::string, CircuitBreaker> breakers_;
+  uint64_t next_token_ = 0;
+  int64_t next_sweep_ms_ = 0;
+
+  mutable std::mutex counters_mu_;
+  DispatcherCounters counters_;
+  std::thread thread_;
+};
+
+}  // namespace docaxis::delivery

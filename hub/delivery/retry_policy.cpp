@@ -1,0 +1,48 @@
+#include "delivery/retry_policy.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace docaxis::delivery {
+
+int64_t RetryPolicy::nominal_delay_ms(uint32_t attempts) const {
+  const uint32_t n = std::max<uint32_t>(attempts, 1);
+  // Computed in double and clamped before converting back: multiplier^n overflows int64
+  // long before n reaches the attempts a 7-day deadline allows.
+  const double raw = static_cast<double>(first_ms) * std::pow(multiplier, static_cast<double>(n - 1));
+  const double capped = std::min(raw, static_cast<double>(cap_ms));
+  return static_cast<int64_t>(std::max(capped, 0.0));
+}
+
+int64_t RetryPolicy::deadline_at(int64_t accepted_ms) const {
+  if (accepted_ms > std::numeric_limits<int64_t>::max() - deadline_ms) {
+    return std::numeric_limits<int64_t>::max();
+  }
+  return accepted_ms + deadline_ms;
+}
+
+RetryPolicy::Decision RetryPolicy::next(uint32_t attempts, int64_t accepted_ms, int64_t now_ms,
+                                        double random01, uint32_t unanswered) const {
+  Decision d;
+  const int64_t deadline = deadline_at(accepted_ms);
+  if (now_ms >= deadline) {
+    d.dead = true;
+    d.reason = "expired: retry deadline of " + std::to_string(deadline_ms / 1000) +
+               " s after acceptance passed after " + std::to_string(attempts) + " attempts";
+    return d;
+  }
+  if (poison_limit > 0 && unanswered >= poison_limit) {
+    d.dead = true;
+    d.reason = "poison: " + std::to_string(unanswered) +
+               " attempts ended without any outcome (limit " + std::to_string(poison_limit) + ")";
+    return d;
+  }
+  const double r = std::clamp(random01, 0.0, 1.0);
+  const double spread = 1.0 + jitter * (2.0 * r - 1.0);
+  const auto delay = static_cast<int64_t>(std::llround(static_cast<double>(nominal_delay_ms(attempts)) * spread));
+  d.retry_at_ms = std::min(now_ms + std::max<int64_t>(delay, 0), deadline);
+  return d;
+}
+
+}  // namespace docaxis::delivery

@@ -1,0 +1,321 @@
+#include "engine/ingest.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <utility>
+
+#include "amqp/outcome.hpp"
+#include "dsig/package_verifier.hpp"
+#include "dsig/x509_util.hpp"
+#include "edxml/model.hpp"
+#include "routing/hops.hpp"
+
+namespace docaxis::engine {
+namespace {
+
+std::int64_t system_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// A hop as a peer sends it: "hub" or "hub@<unix ms>".
+store::Hop parse_hop(const std::string& text) {
+  store::Hop hop;
+  const auto at = text.rfind('@');
+  hop.hub = text.substr(0, at);
+  if (at != std::string::npos) {
+    const std::string ms = text.substr(at + 1);
+    if (!ms.empty() && ms.size() < 19 &&
+        std::all_of(ms.begin(), ms.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      hop.arrived_ms = std::stoll(ms);
+    }
+  }
+  return hop;
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
+  return out;
+}
+
+}  // namespace
+
+struct Ingest::Job {
+  amqp::IncomingPackage in;
+  amqp::IngestDone done;
+  std::size_t size = 0;  // of in.bytes, which move to the store
+  bool answered = false;
+};
+
+struct Ingest::Accepted {
+  store::StoredPackage pkg;  // bytes are moved in only just before the store call
+  std::vector<store::DeliverySpec> deliveries;
+  std::string relaxation_reason;
+};
+
+Ingest::Ingest(store::Store& store, const dsig::Verifier& verifier,
+               const routing::EndpointRegistry& registry, const routing::RouteTable& routes,
+               audit::AuditLog* audit, IngestOptions options)
+    : store_(store),
+      verifier_(verifier),
+      registry_(registry),
+      routes_(routes),
+      audit_(audit),
+      opt_(std::move(options)) {
+  if (!opt_.clock) opt_.clock = system_ms;
+  const std::size_t n = std::max<std::size_t>(1, opt_.workers);
+  for (std::size_t i = 0; i < n; ++i) workers_.emplace_back([this] { worker_loop(); });
+}
+
+Ingest::~Ingest() {
+  std::unique_lock lk(mu_);
+  closing_ = true;
+  idle_cv_.wait(lk, [this] { return pending_ == 0; });
+  stopping_ = true;
+  lk.unlock();
+  cv_.notify_all();
+  for (auto& t : workers_) t.join();
+}
+
+void Ingest::submit(amqp::IncomingPackage package, amqp::IngestDone done) {
+  received_.fetch_add(1, std::memory_order_relaxed);
+  {
+    std::lock_guard lk(mu_);
+    if (!closing_ && pending_ < std::max<std::size_t>(1, opt_.max_pending)) {
+      ++pending_;
+      const std::size_t size = package.bytes.size();
+      auto job = std::make_shared<Job>(Job{std::move(package), std::move(done), 0, false});
+      job->size = size;
+      tasks_.emplace_back([this, job] { run_pipeline(*job); });
+      cv_.notify_one();
+      return;
+    }
+  }
+  overloaded_.fetch_add(1, std::memory_order_relaxed);
+  done(Status("overloaded", "ingest queue full (" + std::to_string(opt_.max_pending) +
+                                " packages pending) or shutting down; retry later"));
+}
+
+void Ingest::post(std::function<void()> task) {
+  {
+    std::lock_guard lk(mu_);
+    tasks_.push_back(std::move(task));
+  }
+  cv_.notify_one();
+}
+
+void Ingest::worker_loop() {
+  for (;;) {
+    std::function<void()> task;
+    {
+      std::unique_lock lk(mu_);
+      cv_.wait(lk, [this] { return stopping_ || !tasks_.empty(); });
+      if (tasks_.empty()) return;
+      task = std::move(tasks_.front());
+      tasks_.pop_front();
+    }
+    task();
+  }
+}
+
+Status Ingest::check(const amqp::IncomingPackage& in, std::int64_t now_ms, Accepted& out) const {
+  // 1. Size, before any parsing.
+  if (std::cmp_greater(in.bytes.size(), opt_.max_package_bytes)) {
+    return Status("too-large", "package of " + std::to_string(in.bytes.size()) +
+                                   " bytes exceeds the limit of " +
+                                   std::to_string(opt_.max_package_bytes) + " bytes");
+  }
+
+  // 2. Verification with this connection's policy: the union of the relaxations of the
+  // endpoints it may speak for (one endpoint per certificate in practice); peers and unknown
+  // connections get the strict default, since relayed packages are re-verified at every hop.
+  routing::ConnectionIdentity id;
+  id.subject = in.from.subject;
+  id.uid = in.from.authenticated ? in.from.uid : std::string();
+  if (!in.from.authenticated) id.subject.clear();
+  id = registry_.identify(std::move(id));
+  dsig::VerifyPolicy policy;
+  for (const auto& [organ, endpoint] : registry_.endpoints()) {
+    auto auth = registry_.authorize_sender(id, organ);
+    if (!auth.ok() || auth->via_peer) continue;
+    policy.allow_sha1 = policy.allow_sha1 || auth->relaxations.allow_sha1;
+    policy.allow_unsigned = policy.allow_unsigned || auth->relaxations.allow_unsigned;
+    if (auth->relaxations.any()) out.relaxation_reason = auth->relaxations.reason;
+  }
+  auto verified = dsig::verify_package(verifier_, in.bytes, policy);
+  if (!verified.ok()) return verified.status();
+  const edxml::Package& pkg = verified->package;
+  const auto& h = pkg.header;
+  out.pkg.sender = h.from.organ_id;
+  out.pkg.document_id = h.document_id;
+  if (pkg.has_errors()) return pkg.first_error();
+  const bool is_status = pkg.kind == edxml::PackageKind::status;
+  const std::string kind = is_status ? "status" : "edoc";
+  if (in.address != kind) {
+    return Status("wrong-address", "a " + std::string(is_status ? "status" : "document") +
+                                       " package was sent to link address \"" + in.address +
+                                       "\"; it belongs on \"" + kind + "\"");
+  }
+
+  // 3. Authorisation: the connection may send for From/OrganId (the verifier has bound the
+  // signer to the same organ unless the package is accepted unsigned).
+  if (!h.from.parsed_organ_id) {
+    return Status("invalid-organ-id", "From/OrganId \"" + h.from.organ_id + "\" is invalid");
+  }
+  auto auth = registry_.authorize_sender(id, *h.from.parsed_organ_id);
+  if (!auth.ok()) return auth.status();
+
+  // 4. Hop trail.
+  std::vector<store::Hop> hops;
+  routing::Trail trail;
+  for (const auto& text : in.hops) {
+    hops.push_back(parse_hop(text));
+    trail.push_back(hops.back().hub);
+  }
+  if (Status s = routing::check_ingest(trail, opt_.hub_name, opt_.max_hops); !s.ok()) return s;
+  hops.push_back(store::Hop{opt_.hub_name, now_ms});
+
+  // 5. Routing: documents of every BussinessDocType go to each To; a status to ResponseFor.
+  std::vector<std::string> recipients;
+  if (is_status) {
+    if (!h.response_for.empty()) recipients.push_back(h.response_for.front().organ_id);
+  } else {
+    for (const auto& to : h.to) recipients.push_back(to.organ_id);
+  }
+  if (recipients.empty()) {
+    return Status("no-route", std::string("the package names no recipient (") +
+                                  (is_status ? "ResponseFor/OrganId" : "To/OrganId") + ")");
+  }
+  for (const auto& r : recipients) {
+    const bool seen = std::any_of(out.deliveries.begin(), out.deliveries.end(),
+                                  [&](const store::DeliverySpec& d) { return d.recipient == r; });
+    if (seen) continue;
+    auto hop = routes_.resolve(r);
+    if (!hop.ok()) return hop.status();
+    out.deliveries.push_back(store::DeliverySpec{
+        r, hop->is_local() ? std::string(store::kLocalHop) : hop->peer, 0});
+  }
+
+  // 6. Duplicate key and digest. Status packages have no DocumentId of their own: one status
+  // is (the document it answers, its code, its timestamp).
+  if (is_status) {
+    const auto& rf = h.response_for.front();
+    out.pkg.document_id = "status:" + rf.document_id + "|" + h.status_code + "|" + h.timestamp;
+  }
+  const auto digest = dsig::sha256(in.bytes);
+  out.pkg.message_type = kind;
+  out.pkg.sha256_hex = dsig::to_hex(digest.data(), digest.size());
+  out.pkg.received_ms = now_ms;
+  out.pkg.from_endpoint = id.is_peer() ? "peer " + id.peer + " " + id.subject : id.subject;
+  out.pkg.relaxations = verified->verdict.relaxations;
+  out.pkg.hops = std::move(hops);
+  const auto& v = verified->verdict;
+  out.pkg.verdict = v.is_signed ? "signed by " + v.signer_subject + "; " + v.signature_method
+                                : "unsigned" + (v.note.empty() ? "" : ": " + v.note);
+  if (!v.relaxations.empty()) {
+    out.pkg.verdict += "; relaxed: " + join(v.relaxations) + " (" + out.relaxation_reason + ")";
+  }
+  if (auth->via_peer) out.pkg.verdict += "; relayed by " + auth->peer;
+  return Status();
+}
+
+void Ingest::run_pipeline(Job& job) {
+  auto acc = std::make_shared<Accepted>();
+  const Status s = check(job.in, opt_.clock(), *acc);
+  if (!s.ok()) {
+    refuse(job, s, acc->pkg.document_id, acc->pkg.sender);
+    return;
+  }
+  acc->pkg.bytes = std::move(job.in.bytes);
+  auto deliveries = acc->deliveries;
+  // The job must live until the finishing step: keep it in a shared_ptr owned by the callback.
+  auto owned = std::make_shared<Job>(std::move(job));
+  store_.ingest_async(acc->pkg, std::move(deliveries),
+                      [this, owned, acc](Result<store::IngestOutcome> outcome) {
+                        // Runs on the store's writer thread: hand the rest to a worker.
+                        post([this, owned, acc, outcome = std::move(outcome)]() mutable {
+                          finish_stored(*owned, *acc, std::move(outcome));
+                        });
+                      });
+}
+
+void Ingest::finish_stored(Job& job, Accepted& acc, Result<store::IngestOutcome> outcome) {
+  const auto& p = acc.pkg;
+  if (!outcome.ok()) {
+    refuse(job, outcome.status(), p.document_id, p.sender);
+    return;
+  }
+  const bool stored = outcome->kind == store::IngestOutcome::Kind::kStored;
+  Status answer_status;
+  if (audit_ != nullptr) {
+    audit::Event e;
+    e.type = stored ? "accepted" : "duplicate";
+    e.who = p.from_endpoint;
+    e.doc = p.document_id;
+    e.organ = p.sender;
+    std::vector<std::string> recipients;
+    for (const auto& d : acc.deliveries) recipients.push_back(d.recipient + "@" + d.next_hop);
+    e.detail = {{"seq", outcome->seq},         {"message_type", p.message_type},
+                {"recipients", recipients},    {"relaxations", p.relaxations},
+                {"sha256", p.sha256_hex},      {"size", p.bytes.size()},
+                {"verdict", p.verdict}};
+    auto r = audit_->append(std::move(e));
+    // The package is committed either way; without its audit record the sender is told to
+    // retry (released), which will find it as a duplicate once the log works again.
+    if (!r.ok()) answer_status = Status("unavailable", "audit log: " + r.status().to_string());
+  }
+  if (answer_status.ok()) {
+    (stored ? accepted_ : duplicates_).fetch_add(1, std::memory_order_relaxed);
+  } else {
+    std::lock_guard lk(refused_mu_);
+    ++refused_[answer_status.code()];
+  }
+  answer(job, answer_status);
+  if (stored && opt_.on_stored) opt_.on_stored(outcome->seq, acc.deliveries);
+}
+
+void Ingest::refuse(Job& job, const Status& status, const std::string& doc,
+                    const std::string& organ) {
+  {
+    std::lock_guard lk(refused_mu_);
+    ++refused_[status.code()];
+  }
+  if (audit_ != nullptr) {
+    audit::Event e;
+    e.type = amqp::is_transient(status.code()) ? "released" : "refused";
+    e.who = job.in.from.subject;
+    e.doc = doc;
+    e.organ = organ;
+    e.detail = {{"code", status.code()},
+                {"reason", status.message()},
+                {"address", job.in.address},
+                {"size", job.size}};
+    // A refusal is answered even when the log fails: nothing was accepted.
+    (void)audit_->append(std::move(e));
+  }
+  answer(job, status);
+}
+
+void Ingest::answer(Job& job, const Status& status) {
+  if (job.answered) return;
+  job.answered = true;
+  auto done = std::move(job.done);
+  if (done) done(status);
+  std::lock_guard lk(mu_);
+  if (--pending_ == 0) idle_cv_.notify_all();
+}
+
+IngestStats Ingest::stats() const {
+  IngestStats s;
+  s.received = received_.load(std::memory_order_relaxed);
+  s.accepted = accepted_.load(std::memory_order_relaxed);
+  s.duplicates = duplicates_.load(std::memory_order_relaxed);
+  s.overloaded = overloaded_.load(std::memory_order_relaxed);
+  std::lock_guard lk(refused_mu_);
+  s.refused = refused_;
+  return s;
+}
+
+}  // namespace docaxis::engine

@@ -1,0 +1,121 @@
+// Ingest: the hub's ingest pipeline, the engine's implementation of amqp::IngestPort.
+//
+// Role: turn a package received on an `edoc` / `status` sender link into either a durable,
+// routed StoredPackage with one waiting delivery per recipient (then `accepted`), or a
+// refusal with a stable code (README.md lists every code and what it means).
+//
+// Pipeline, in this order, on a worker thread (never on the AMQP thread):
+//   1. size cap                                          -> too-large
+//   2. dsig::verify_package with the sending endpoint's policy (peers: strict); edXML reader
+//      error findings; package kind vs link address      -> dsig/edxml codes, wrong-address
+//   3. registry.authorize_sender(connection, From)       -> unauthorized / unknown-endpoint
+//   4. hop trail + this hub                              -> routing-loop, hop-limit
+//   5. every recipient resolved by the RouteTable        -> no-route / invalid-organ-id
+//   6. duplicate key + SHA-256 of the exact bytes
+//   7. store.ingest_async(...)                           -> stored | duplicate |
+//                                                         duplicate-conflict | store errors
+//      then the audit event ("accepted" / "duplicate" / "refused"), then done(status).
+//   8. after `stored`: on_stored(seq, deliveries) wakes the delivery dispatcher.
+//
+// Durability: done(ok) is called only from the store's commit callback path, i.e. after the
+// package and its deliveries are committed, and after the audit record is durable.
+//
+// Threads: submit() runs on the AMQP thread and never blocks: it admits the package (or
+// answers `overloaded` at once when `max_pending` packages are already admitted and not yet
+// answered) and queues it for the worker pool. Workers run steps 1–7; the store's commit
+// callback only re-queues the finishing step (audit + done + on_stored) to the workers, so the
+// store's writer thread is never held by an fsync of the audit log. `done` and `on_stored`
+// are therefore called on engine worker threads.
+// Lifetime: the referenced store, verifier, registry, routes and audit log must outlive the
+// Ingest. The destructor stops admitting, waits for every admitted package to be answered
+// (the store must still be running), then joins the workers.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "amqp/ports.hpp"
+#include "audit/audit_log.hpp"
+#include "common/status.hpp"
+#include "dsig/verifier.hpp"
+#include "routing/endpoint_registry.hpp"
+#include "routing/route_table.hpp"
+#include "store/store.hpp"
+
+namespace docaxis::engine {
+
+struct IngestOptions {
+  std::string hub_name;             // this hub in hop trails (config hub.name)
+  std::int64_t max_hops = 8;        // config routing.max_hops
+  std::int64_t max_package_bytes = 64 * 1024 * 1024;  // config limits.max_package_bytes
+  std::size_t workers = 2;          // verification threads
+  std::size_t max_pending = 256;    // admitted, not yet answered; beyond: `overloaded`
+  std::function<std::int64_t()> clock;  // unix ms; default: system clock
+  // Called after a `stored` outcome (not for duplicates), on a worker thread, after done().
+  std::function<void(std::uint64_t seq, const std::vector<store::DeliverySpec>&)> on_stored;
+};
+
+struct IngestStats {
+  std::uint64_t received = 0;    // submit() calls
+  std::uint64_t accepted = 0;    // stored and answered ok
+  std::uint64_t duplicates = 0;  // re-sends answered ok without new deliveries
+  std::uint64_t overloaded = 0;  // answered `overloaded` by submit()
+  std::map<std::string, std::uint64_t> refused;  // by code (transient store errors included)
+};
+
+class Ingest : public amqp::IngestPort {
+ public:
+  Ingest(store::Store& store, const dsig::Verifier& verifier,
+         const routing::EndpointRegistry& registry, const routing::RouteTable& routes,
+         audit::AuditLog* audit, IngestOptions options);
+  ~Ingest() override;
+  Ingest(const Ingest&) = delete;
+  Ingest& operator=(const Ingest&) = delete;
+
+  void submit(amqp::IncomingPackage package, amqp::IngestDone done) override;
+
+  IngestStats stats() const;
+
+ private:
+  struct Job;
+  struct Accepted;  // what steps 1–6 produce for the store
+
+  void worker_loop();
+  void run_pipeline(Job& job);
+  // Steps 1–6; fills `out` as far as it gets (the audit names doc and sender when known).
+  Status check(const amqp::IncomingPackage& in, std::int64_t now_ms, Accepted& out) const;
+  void finish_stored(Job& job, Accepted& acc, Result<store::IngestOutcome> outcome);
+  void refuse(Job& job, const Status& status, const std::string& doc, const std::string& organ);
+  void answer(Job& job, const Status& status);
+  void post(std::function<void()> task);
+
+  store::Store& store_;
+  const dsig::Verifier& verifier_;
+  const routing::EndpointRegistry& registry_;
+  const routing::RouteTable& routes_;
+  audit::AuditLog* audit_;
+  IngestOptions opt_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;       // tasks_ non-empty or stopping_
+  std::condition_variable idle_cv_;  // pending_ reached 0
+  std::deque<std::function<void()>> tasks_;
+  std::size_t pending_ = 0;
+  bool closing_ = false;   // destructor started: admit nothing more
+  bool stopping_ = false;  // every admitted package answered: workers may exit
+  std::vector<std::thread> workers_;
+
+  std::atomic<std::uint64_t> received_{0}, accepted_{0}, duplicates_{0}, overloaded_{0};
+  mutable std::mutex refused_mu_;
+  std::map<std::string, std::uint64_t> refused_;
+};
+
+}  // namespace docaxis::engine

@@ -1,0 +1,322 @@
+// Dispatcher on a real SqliteStore (temp dir), a fake clock and a RecordingOutbound.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <thread>
+
+#include "delivery/dispatcher.hpp"
+#include "store/sqlite_store.hpp"
+#include "support.hpp"
+
+namespace docaxis::delivery {
+namespace {
+
+using Mode = testing::RecordingOutbound::Mode;
+using store::DeliveryState;
+
+constexpr int64_t kT0 = 1'700'000'000'000;
+const std::string kA = "000.00.13.H30";
+const std::string kB = "000.00.31.H30";
+
+class DispatcherTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store::SqliteStoreOptions o;
+    o.path = dir_.file("spool.sqlite");
+    o.fsync = store::FsyncMode::kNormal;
+    o.check_on_open = store::OpenCheck::kNone;
+    o.clock = [this] { return now_; };
+    auto s = store::SqliteStore::open(o);
+    ASSERT_TRUE(s.ok()) << s.status().to_string();
+    store_ = std::move(*s);
+    opts_.retry.poison_limit = 10;
+  }
+
+  std::unique_ptr<Dispatcher> make() {
+    return std::make_unique<Dispatcher>(
+        *store_, out_, opts_, [this] { return now_; },
+        [](const amqp::PeerIdentity&, const std::string&) { return Status(); },
+        [this](const store::Delivery& d, std::string_view outcome) {
+          terminal_.emplace_back(d, std::string(outcome));
+        },
+        [] { return 0.5; });  // no jitter: exact schedule
+  }
+
+  // One package from a fixed sender to `recipients` (local), received now.
+  uint64_t ingest(const std::string& doc, std::vector<std::string> recipients = {kA}) {
+    store::StoredPackage p;
+    p.message_type = "edoc";
+    p.sender = "000.00.01.G12";
+    p.document_id = doc;
+    p.bytes = "<edXMLEnvelope>" + doc + "</edXMLEnvelope>";
+    p.sha256_hex = std::string(64, 'a');
+    p.sha256_hex.replace(0, doc.size() < 64 ? doc.size() : 64, std::string(doc.size(), 'b'));
+    p.received_ms = now_;
+    p.from_endpoint = "UID=000.00.01.G12";
+    p.hops = {{"national", now_ - 10}, {"h30", now_}};
+    std::vector<store::DeliverySpec> specs;
+    for (const auto& r : recipients) specs.push_back({r, std::string(store::kLocalHop), 0});
+    auto res = store_->ingest(std::move(p), std::move(specs));
+    EXPECT_TRUE(res.ok()) << res.status().to_string();
+    return res.ok() ? res->seq : 0;
+  }
+
+  store::Delivery delivery(uint64_t seq, size_t i = 0) {
+    auto ds = store_->deliveries_of(seq);
+    EXPECT_TRUE(ds.ok());
+    return ds.ok() && ds->size() > i ? (*ds)[i] : store::Delivery{};
+  }
+
+  testing::TempDir dir_;
+  int64_t now_ = kT0;
+  std::unique_ptr<store::SqliteStore> store_;
+  testing::RecordingOutbound out_;
+  DispatcherOptions opts_;
+  std::vector<std::pair<store::Delivery, std::string>> terminal_;
+};
+
+TEST_F(DispatcherTest, AcceptedDeliveryIsMarkedDeliveredWithMessageProperties) {
+  const auto seq = ingest("doc-1");
+  auto d = make();
+  d->ready(kA);
+  d->run_once(now_);
+  ASSERT_EQ(out_.calls.size(), 1u);
+  const auto& m = out_.calls[0].message;
+  EXPECT_EQ(out_.calls[0].organ, kA);
+  EXPECT_EQ(m.bytes, "<edXMLEnvelope>doc-1</edXMLEnvelope>");
+  EXPECT_EQ(m.message_type, "edoc");
+  EXPECT_EQ(m.document_id, "doc-1");
+  EXPECT_EQ(m.from, "000.00.01.G12");
+  EXPECT_EQ(m.hops, (std::vector<std::string>{"national@" + std::to_string(kT0 - 10),
+                                              "h30@" + std::to_string(kT0)}));
+  EXPECT_EQ(delivery(seq).state, DeliveryState::kDelivered);
+  ASSERT_EQ(terminal_.size(), 1u);
+  EXPECT_EQ(terminal_[0].second, "delivered");
+  EXPECT_EQ(d->counters().delivered, 1u);
+  EXPECT_EQ(d->counters().in_flight, 0u);
+}
+
+TEST_F(DispatcherTest, RecipientRejectionIsRefusedWithItsReason) {
+  const auto seq = ingest("doc-1");
+  out_.set_mode(kA, Mode::kReject, "docaxis:invalid-signature", "Signature/SignatureValue does not verify");
+  auto d = make();
+  d->ready(kA);
+  d->run_once(now_);
+  const auto row = delivery(seq);
+  EXPECT_EQ(row.state, DeliveryState::kRefused);
+  EXPECT_EQ(row.last_error, "docaxis:invalid-signature: Signature/SignatureValue does not verify");
+  ASSERT_EQ(terminal_.size(), 1u);
+  EXPECT_EQ(terminal_[0].second, "refused");
+  EXPECT_EQ(d->counters().refused, 1u);
+}
+
+TEST_F(DispatcherTest, ReleasedIsRetriedAtTheBackoffTimeAndNotBefore) {
+  const auto seq = ingest("doc-1");
+  out_.set_mode(kA, Mode::kRelease);
+  auto d = make();
+  d->ready(kA);
+  d->run_once(now_);
+  ASSERT_EQ(out_.calls.size(), 1u);
+  auto row = delivery(seq);
+  EXPECT_EQ(row.state, DeliveryState::kWaiting);
+  EXPECT_EQ(row.next_attempt_ms, kT0 + 5000);
+  now_ = kT0 + 4999;
+  d->run_once(now_);
+  EXPECT_EQ(out_.calls.size(), 1u);
+  now_ = kT0 + 5000;
+  d->run_once(now_);
+  EXPECT_EQ(out_.calls.size(), 2u);
+  EXPECT_EQ(delivery(seq).next_attempt_ms, now_ + 10'000);  // second delay doubles
+  out_.set_mode(kA, Mode::kAccept);
+  now_ += 10'000;
+  d->run_once(now_);
+  EXPECT_EQ(delivery(seq).state, DeliveryState::kDelivered);
+  EXPECT_EQ(d->counters().retried, 2u);
+}
+
+TEST_F(DispatcherTest, NoOutcomeWithinTheTimeoutIsRetried) {
+  const auto seq = ingest("doc-1");
+  out_.set_mode(kA, Mode::kSilent);
+  auto d = make();
+  d->ready(kA);
+  d->run_once(now_);
+  EXPECT_EQ(delivery(seq).state, DeliveryState::kInFlight);
+  EXPECT_EQ(d->counters().in_flight, 1u);
+  now_ += opts_.delivery_timeout_ms - 1;
+  d->run_once(now_);
+  EXPECT_EQ(delivery(seq).state, DeliveryState::kInFlight);
+  now_ += 1;
+  d->run_once(now_);
+  const auto row = delivery(seq);
+  EXPECT_EQ(row.state, DeliveryState::kWaiting);
+  EXPECT_EQ(row.next_attempt_ms, now_ + 5000);
+  EXPECT_NE(row.last_error.find("unanswered=1"), std::string::npos) << row.last_error;
+  EXPECT_EQ(d->counters().timeouts, 1u);
+}
+
+TEST_F(DispatcherTest, LateAcceptAfterTimeoutStillCountsAsDeliveredOnce) {
+  const auto seq = ingest("doc-1");
+  out_.set_mode(kA, Mode::kSilent);
+  auto d = make();
+  d->ready(kA);
+  d->run_once(now_);
+  now_ += opts_.delivery_timeout_ms;
+  d->run_once(now_);  // timed out: waiting
+  ASSERT_EQ(out_.unanswered.size(), 1u);
+  out_.unanswered[0](amqp::DeliveryOutcome{amqp::DeliveryResult::kAccepted, {}, {}});
+  d->run_once(now_);
+  EXPECT_EQ(delivery(seq).state, DeliveryState::kDelivered);
+  ASSERT_EQ(terminal_.size(), 1u);
+  EXPECT_EQ(d->counters().late_outcomes, 1u);
+}
+
+TEST_F(DispatcherTest, PastTheDeadlineTheDeliveryIsDeadAndExpired) {
+  opts_.retry.deadline_ms = 60'000;
+  const auto seq = ingest("doc-1");
+  out_.set_mode(kA, Mode::kRelease);
+  auto d = make();
+  d->ready(kA);
+  for (int i = 0; i < 200 && terminal_.empty(); ++i) {
+    d->run_once(now_);
+    now_ += 1000;
+  }
+  const auto row = delivery(seq);
+  EXPECT_EQ(row.state, DeliveryState::kDead);
+  EXPECT_EQ(row.last_error.rfind("expired:", 0), 0u) << row.last_error;
+  ASSERT_EQ(terminal_.size(), 1u);
+  EXPECT_EQ(terminal_[0].second, "expired");
+  // 0, 5, 15, 35 s, then the last attempt at the deadline (60 s) itself.
+  EXPECT_EQ(out_.calls.size(), 5u);
+  EXPECT_EQ(d->counters().dead, 1u);
+}
+
+TEST_F(DispatcherTest, PoisonLimitDeadLettersAfterUnansweredAttempts) {
+  opts_.retry.poison_limit = 3;
+  opts_.breaker.failures_to_open = 100;
+  const auto seq = ingest("doc-1");
+  out_.set_mode(kA, Mode::kDisconnect);
+  auto d = make();
+  d->ready(kA);
+  for (int i = 0; i < 100 && terminal_.empty(); ++i) {
+    d->run_once(now_);
+    now_ += 1000;
+  }
+  const auto row = delivery(seq);
+  EXPECT_EQ(row.state, DeliveryState::kDead);
+  EXPECT_EQ(row.last_error.rfind("poison:", 0), 0u) << row.last_error;
+  EXPECT_EQ(out_.calls.size(), 3u);
+  EXPECT_EQ(terminal_.at(0).second, "expired");
+}
+
+// "No retry storm": 10 deliveries to an inbox that releases everything for an hour.
+TEST_F(DispatcherTest, BreakerBoundsAttemptsDuringAnOutageAndDrainsAfter) {
+  std::vector<uint64_t> seqs;
+  for (int i = 0; i < 10; ++i) seqs.push_back(ingest("doc-" + std::to_string(i)));
+  out_.set_mode(kA, Mode::kRelease);
+  auto d = make();
+  d->ready(kA);
+  const int64_t outage_end = kT0 + 3600 * 1000;
+  int64_t opened_at = 0;
+  size_t calls_when_opened = 0;
+  while (now_ < outage_end) {
+    d->run_once(now_);
+    if (opened_at == 0 && d->breaker_state(delivery(seqs[0]), now_) == CircuitBreaker::State::kOpen) {
+      opened_at = now_;
+      calls_when_opened = out_.calls.size();
+    }
+    now_ += 1000;
+  }
+  ASSERT_NE(opened_at, 0);
+  // Before opening: at most one attempt per delivery already claimed. After: one probe per
+  // open period at most.
+  EXPECT_LE(calls_when_opened, 10u);
+  const auto probes = out_.calls.size() - calls_when_opened;
+  EXPECT_LE(probes, static_cast<size_t>((outage_end - opened_at) / opts_.breaker.open_ms + 1));
+  EXPECT_GE(probes, 30u);  // it does keep probing
+  // Without the breaker the backoff alone would have made ~10 attempts per delivery.
+  EXPECT_LT(out_.calls.size(), 100u);
+  RecordProperty("attempts_during_outage", static_cast<int>(out_.calls.size()));
+  RecordProperty("breaker_opened_after_s", static_cast<int>((opened_at - kT0) / 1000));
+
+  // When it returns, everything queued drains within the longest backoff interval (a
+  // delivery that failed near the end of the outage keeps its own retry time).
+  out_.set_mode(kA, Mode::kAccept);
+  const int64_t back_at = now_;
+  for (int i = 0; i < 2000 && d->counters().delivered < 10; ++i) {
+    d->run_once(now_);
+    now_ += 1000;
+  }
+  for (auto s : seqs) EXPECT_EQ(delivery(s).state, DeliveryState::kDelivered);
+  EXPECT_LE(now_ - back_at, opts_.retry.cap_ms * 12 / 10 + opts_.breaker.open_ms);
+}
+
+TEST_F(DispatcherTest, NothingIsDeliveredWhileNoInboxIsReady) {
+  const auto seq = ingest("doc-1");
+  auto d = make();
+  d->run_once(now_);
+  EXPECT_TRUE(out_.calls.empty());
+  EXPECT_EQ(delivery(seq).attempts, 0u);  // not even claimed
+  d->ready(kB);  // another organ attached: A's delivery is parked, not attempted
+  d->run_once(now_);
+  EXPECT_TRUE(out_.calls.empty());
+  EXPECT_EQ(d->counters().parked, 1u);
+  d->ready(kA);
+  now_ += opts_.park_min_ms;
+  d->run_once(now_);
+  ASSERT_EQ(out_.calls.size(), 1u);
+  EXPECT_EQ(delivery(seq).state, DeliveryState::kDelivered);
+  d->detached(kA);
+  EXPECT_FALSE(d->inbox_ready(kA));
+}
+
+TEST_F(DispatcherTest, ParkedClaimsDoNotCountAsAttemptsInTheBackoff) {
+  const auto seq = ingest("doc-1");
+  auto d = make();
+  d->ready(kB);
+  for (int i = 0; i < 5; ++i) {  // parked 5 times
+    d->run_once(now_);
+    now_ += opts_.park_max_ms;
+  }
+  out_.set_mode(kA, Mode::kRelease);
+  d->ready(kA);
+  d->run_once(now_);
+  ASSERT_EQ(out_.calls.size(), 1u);
+  EXPECT_EQ(delivery(seq).next_attempt_ms, now_ + 5000);  // first retry delay, not the 6th
+}
+
+TEST_F(DispatcherTest, RestartRecoversInFlightDeliveries) {
+  const auto seq = ingest("doc-1");
+  out_.set_mode(kA, Mode::kSilent);
+  {
+    auto first = make();
+    first->ready(kA);
+    first->run_once(now_);
+    EXPECT_EQ(delivery(seq).state, DeliveryState::kInFlight);
+  }
+  out_.unanswered.clear();
+  out_.set_mode(kA, Mode::kAccept);
+  auto second = make();
+  ASSERT_TRUE(second->recover().ok());
+  EXPECT_EQ(second->counters().recovered, 1u);
+  EXPECT_EQ(delivery(seq).state, DeliveryState::kWaiting);
+  second->ready(kA);
+  second->run_once(now_);
+  EXPECT_EQ(delivery(seq).state, DeliveryState::kDelivered);
+  EXPECT_EQ(terminal_.size(), 1u);
+}
+
+TEST_F(DispatcherTest, BackgroundThreadDeliversWhenAnInboxBecomesReady) {
+  const auto seq = ingest("doc-1");
+  auto d = make();
+  ASSERT_TRUE(d->start().ok());
+  d->ready(kA);
+  for (int i = 0; i < 200 && d->counters().delivered == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  d->stop();
+  EXPECT_EQ(delivery(seq).state, DeliveryState::kDelivered);
+}
+
+}  // namespace
+}  // namespace docaxis::delivery

@@ -1,0 +1,47 @@
+#include "support.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <stdexcept>
+
+namespace docaxis::delivery::testing {
+
+TempDir::TempDir() {
+  const char* base = std::getenv("TMPDIR");
+  std::string pattern = std::string(base != nullptr ? base : "/tmp") + "/docaxis-delivery-XXXXXX";
+  if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+void RecordingOutbound::set_mode(const std::string& organ, Mode mode, std::string condition,
+                                 std::string description) {
+  modes_[organ] = Behaviour{mode, std::move(condition), std::move(description)};
+}
+
+void RecordingOutbound::deliver(const std::string& organ, amqp::OutgoingMessage message,
+                                amqp::DeliveryDone done) {
+  calls.push_back(Call{organ, std::move(message)});
+  const Behaviour b = modes_.count(organ) ? modes_[organ] : Behaviour{};
+  amqp::DeliveryOutcome o;
+  switch (b.mode) {
+    case Mode::kAccept: o.result = amqp::DeliveryResult::kAccepted; break;
+    case Mode::kReject:
+      o.result = amqp::DeliveryResult::kRejected;
+      o.condition = b.condition;
+      o.description = b.description;
+      break;
+    case Mode::kRelease: o.result = amqp::DeliveryResult::kReleased; break;
+    case Mode::kNoLink: o.result = amqp::DeliveryResult::kNoLink; break;
+    case Mode::kDisconnect: o.result = amqp::DeliveryResult::kDisconnected; break;
+    case Mode::kSilent: unanswered.push_back(std::move(done)); return;
+  }
+  done(o);
+}
+
+}  // namespace docaxis::delivery::testing

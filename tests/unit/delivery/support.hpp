@@ -1,0 +1,53 @@
+// Test doubles for the delivery module: a temp dir, and an Outbound that answers as told.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "delivery/outbound.hpp"
+
+namespace docaxis::delivery::testing {
+
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Answers each deliver() per the organ's mode (default: accept), synchronously, and records
+// every call. kSilent never answers (the done callbacks are kept for late answers).
+class RecordingOutbound final : public Outbound {
+ public:
+  enum class Mode { kAccept, kReject, kRelease, kNoLink, kDisconnect, kSilent };
+  struct Call {
+    std::string organ;
+    amqp::OutgoingMessage message;
+  };
+
+  void set_mode(const std::string& organ, Mode mode, std::string condition = {},
+                std::string description = {});
+  void deliver(const std::string& organ, amqp::OutgoingMessage message,
+               amqp::DeliveryDone done) override;
+
+  std::vector<Call> calls;
+  std::vector<amqp::DeliveryDone> unanswered;  // kSilent
+
+ private:
+  struct Behaviour {
+    Mode mode = Mode::kAccept;
+    std::string condition;
+    std::string description;
+  };
+  std::map<std::string, Behaviour> modes_;
+};
+
+}  // namespace docaxis::delivery::testing

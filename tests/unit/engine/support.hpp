@@ -1,0 +1,142 @@
+// Shared fixture of the engine unit tests: a real SqliteStore and AuditLog in a temp dir, a real
+// Verifier on the test PKI, routing built from a HubConfig, a fake clock, and helpers to submit
+// packages and wait for the answer. GateStore holds ingests back (overload tests).
+#pragma once
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "amqp/ports.hpp"
+#include "audit/audit_log.hpp"
+#include "config/hub_config.hpp"
+#include "dsig/verifier.hpp"
+#include "engine/ingest.hpp"
+#include "routing/endpoint_registry.hpp"
+#include "routing/route_table.hpp"
+#include "store/sqlite_store.hpp"
+
+namespace docaxis::engine::test {
+
+inline constexpr const char* kHub = "h30-hub";
+inline constexpr const char* kH30 = "000.00.13.H30";
+inline constexpr const char* kG12 = "000.00.01.G12";
+inline constexpr const char* kG22 = "000.00.00.G22";
+inline constexpr const char* kG14 = "000.00.04.G14";  // not served here: relayed by the peer
+inline constexpr const char* kNationalSubject = "CN=docaxis hub national,O=docaxis test PKI,C=VN";
+
+std::string pki(const std::string& relative);
+std::string fixture(const std::string& name);  // bytes of a dsig fixture
+// The RFC 2253 subject of an organ's test certificate.
+std::string organ_subject(const std::string& organ);
+amqp::PeerIdentity organ_identity(const std::string& organ);
+// Signs edXML bytes with an organ's test key (fails the test and returns "" on error).
+std::string sign_as(const std::string& organ, const std::string& unsigned_bytes);
+// `text` with every occurrence of `from` replaced (fails the test if there is none).
+std::string replace_all(std::string text, const std::string& from, const std::string& to);
+
+// A Store that forwards to another, except that ingest_async calls wait until release().
+class GateStore final : public store::Store {
+ public:
+  explicit GateStore(store::Store& inner) : inner_(inner) {}
+  void ingest_async(store::StoredPackage pkg, std::vector<store::DeliverySpec> recipients,
+                    IngestCallback done) override;
+  void release();  // forwards every held ingest, and every later one directly
+  std::size_t held() const;
+  // Every later ingest fails with `status` (without reaching the inner store).
+  void fail_with(Status status);
+
+  Result<std::vector<store::Delivery>> claim_due(const std::string& h, int64_t now,
+                                                 uint32_t limit) override {
+    return inner_.claim_due(h, now, limit);
+  }
+  Result<store::Delivery> mark_delivered(uint64_t id) override {
+    return inner_.mark_delivered(id);
+  }
+  Result<store::Delivery> mark_refused(uint64_t id, const std::string& r) override {
+    return inner_.mark_refused(id, r);
+  }
+  Result<store::Delivery> schedule_retry(uint64_t id, int64_t at, const std::string& e) override {
+    return inner_.schedule_retry(id, at, e);
+  }
+  Result<store::Delivery> mark_dead(uint64_t id, const std::string& r) override {
+    return inner_.mark_dead(id, r);
+  }
+  Result<uint64_t> recover_in_flight(int64_t before) override {
+    return inner_.recover_in_flight(before);
+  }
+  Result<store::StoredPackage> load_package(uint64_t seq) override {
+    return inner_.load_package(seq);
+  }
+  Result<std::vector<store::Delivery>> deliveries_of(uint64_t seq) override {
+    return inner_.deliveries_of(seq);
+  }
+  Result<store::Delivery> load_delivery(uint64_t id) override { return inner_.load_delivery(id); }
+  Result<std::vector<store::HopQueueStats>> queue_stats() override {
+    return inner_.queue_stats();
+  }
+  Result<std::vector<store::PackageSummary>> list_packages(
+      const store::PackageFilter& f) override {
+    return inner_.list_packages(f);
+  }
+  Result<uint64_t> purge(int64_t before, uint32_t limit) override {
+    return inner_.purge(before, limit);
+  }
+  Status check_integrity() override { return inner_.check_integrity(); }
+
+ private:
+  store::Store& inner_;
+  mutable std::mutex mu_;
+  bool open_ = false;
+  Status fail_;
+  std::vector<std::function<void()>> held_;
+};
+
+class IngestTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  // The hub of the tests: serves H30 and G12 (UID binding), routes .G22 to peer "national".
+  static config::HubConfig hub_config();
+  // (Re)builds routing from `config` and a fresh Ingest over `store` (default: the SqliteStore).
+  void start(const config::HubConfig& config, IngestOptions options = {},
+             store::Store* store = nullptr);
+
+  // Submits and waits for done(); `on_done` (optional) runs inside the done callback.
+  Status submit(const std::string& bytes, const std::string& address = "edoc",
+                const std::string& organ = kH30, std::vector<std::string> hops = {},
+                std::function<void()> on_done = {});
+  // Submits on a connection with this identity and waits for done().
+  Status submit_as(const amqp::PeerIdentity& who, const std::string& bytes,
+                   const std::string& address, std::vector<std::string> hops = {});
+  // Submits without waiting; the future gets the answer.
+  std::future<Status> submit_async(const std::string& bytes, const std::string& address,
+                                   const std::string& organ);
+
+  std::vector<store::PackageSummary> packages();
+  std::vector<store::Delivery> deliveries(uint64_t seq);
+  std::vector<std::string> audit_events();  // event types in the audit log, in order
+
+  std::string dir_;
+  std::atomic<int64_t> now_ms_{1700000000000};
+  std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<audit::AuditLog> audit_;
+  std::unique_ptr<dsig::Verifier> verifier_;
+  std::unique_ptr<routing::EndpointRegistry> registry_;
+  std::unique_ptr<routing::RouteTable> routes_;
+  std::unique_ptr<Ingest> ingest_;
+  std::mutex stored_mu_;
+  std::vector<std::pair<uint64_t, std::vector<store::DeliverySpec>>> stored_calls_;
+};
+
+}  // namespace docaxis::engine::test
