@@ -1,0 +1,236 @@
+// docaxis-hub: one node of the document axis. Wires the configuration, trust, store, audit
+// log, ingest pipeline, delivery dispatcher and AMQP listener together; this is the only
+// place that knows every concrete type.
+//
+//   docaxis-hub --config FILE [--check-config]
+//
+// Exit codes: 0 clean shutdown (SIGTERM/SIGINT) or a valid configuration with --check-config,
+// 1 a runtime failure at start (store, audit log, listener), 2 a configuration error (every
+// problem is printed, one per line, before exiting).
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "amqp/server.hpp"
+#include "audit/audit_log.hpp"
+#include "config/loader.hpp"
+#include "config/validate.hpp"
+#include "delivery/config_mapping.hpp"
+#include "delivery/dispatcher.hpp"
+#include "dsig/dsig_init.hpp"
+#include "dsig/trust_store.hpp"
+#include "dsig/verifier.hpp"
+#include "dsig/x509_util.hpp"
+#include "edxml/organ_id.hpp"
+#include "engine/ingest.hpp"
+#include "routing/endpoint_registry.hpp"
+#include "routing/route_table.hpp"
+#include "store/sqlite_store.hpp"
+
+namespace fs = std::filesystem;
+using namespace docaxis;
+
+namespace {
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int fail(const std::string& what, const Status& s, int code = 1) {
+  std::cerr << "docaxis-hub: " << what << ": " << s.to_string() << "\n";
+  return code;
+}
+
+// Concatenates PEM files into one (Proton takes one file for a chain or a CA list).
+Status concatenate(const std::vector<std::string>& files, const fs::path& out) {
+  std::ofstream o(out, std::ios::binary | std::ios::trunc);
+  for (const auto& f : files) {
+    if (f.empty()) continue;
+    auto bytes = dsig::read_file(f);
+    if (!bytes) return bytes.status();
+    o << *bytes;
+    if (!bytes->empty() && bytes->back() != '\n') o << '\n';
+  }
+  o.flush();
+  if (!o) return {"unavailable", "cannot write " + out.string()};
+  return {};
+}
+
+// The dispatcher's outbound side, bound to the AMQP server once that exists (the server
+// needs the dispatcher as its inbox port, the dispatcher needs the server to send).
+class ServerOutbound : public delivery::Outbound {
+ public:
+  void bind(amqp::AmqpServer* server) { server_ = server; }
+  void deliver(const std::string& organ, amqp::OutgoingMessage message,
+               amqp::DeliveryDone done) override {
+    if (server_ == nullptr) {
+      done({amqp::DeliveryResult::kNoLink, {}, "the listener is not running"});
+      return;
+    }
+    server_->deliver(organ, std::move(message), std::move(done));
+  }
+
+ private:
+  amqp::AmqpServer* server_ = nullptr;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"docaxis-hub: a store-and-forward node of the national document axis"};
+  std::string config_path;
+  bool check_only = false;
+  app.add_option("--config", config_path, "the hub's TOML configuration")->required();
+  app.add_flag("--check-config", check_only,
+               "validate the configuration, print every problem, exit");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+
+  // Configuration: every problem at once, exit 2.
+  const config::ConfigErrors errors = config::check_config_file(config_path);
+  if (!errors.empty()) {
+    for (const auto& e : errors)
+      std::cerr << "docaxis-hub: " << config_path << ": " << e.to_string() << "\n";
+    return 2;
+  }
+  if (check_only) {
+    std::cout << "configuration OK: " << config_path << "\n";
+    return 0;
+  }
+  const config::HubConfig cfg = config::load_config_file(config_path).config;
+
+  // Block the shutdown signals in every thread; the main thread waits for them below.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  std::error_code ec;
+  const fs::path data_dir = cfg.hub.data_dir;
+  fs::create_directories(data_dir, ec);
+  if (ec) return fail("data directory", {"unavailable", data_dir.string() + ": " + ec.message()});
+
+  dsig::init_dsig();
+  auto trust = dsig::TrustStore::load({cfg.trust.anchor_files, cfg.trust.intermediate_files,
+                                       cfg.trust.crl_files,
+                                       static_cast<int>(cfg.verification.min_rsa_bits)});
+  if (!trust) return fail("trust", trust.status(), 2);
+  dsig::Verifier verifier(
+      *trust, {}, static_cast<std::size_t>(cfg.verification.signer_cache_capacity),
+      cfg.verification.engine == config::VerifyEngine::xmlsec ? dsig::Engine::kXmlsec
+                                                              : dsig::Engine::kNative);
+
+  store::SqliteStoreOptions store_options;
+  store_options.path =
+      cfg.store.path.empty() ? (data_dir / "spool.sqlite").string() : cfg.store.path;
+  store_options.fsync = cfg.store.fsync == config::FsyncMode::full ? store::FsyncMode::kFull
+                                                                   : store::FsyncMode::kNormal;
+  store_options.max_batch_jobs = static_cast<uint32_t>(cfg.store.group_commit_max_batch);
+  auto store = store::SqliteStore::open(store_options);
+  if (!store) return fail("store", store.status());
+
+  audit::AuditOptions audit_options;
+  audit_options.dir = cfg.audit.dir.empty() ? (data_dir / "audit").string() : cfg.audit.dir;
+  audit_options.key_pem = cfg.signing.key_file;
+  audit_options.cert_pem = cfg.signing.cert_file;
+  audit_options.checkpoint_every_records =
+      static_cast<uint64_t>(cfg.audit.checkpoint_every_records);
+  audit_options.checkpoint_interval = cfg.audit.checkpoint_every;
+  auto audit = audit::AuditLog::open(audit_options);
+  if (!audit) return fail("audit log", audit.status());
+
+  auto registry = routing::EndpointRegistry::build(cfg);
+  if (!registry) return fail("endpoints", registry.status(), 2);
+  auto routes = routing::RouteTable::build(cfg);
+  if (!routes) return fail("routes", routes.status(), 2);
+
+  ServerOutbound outbound;
+  delivery::DispatcherOptions dispatch_options;
+  dispatch_options.retry = delivery::retry_policy_from(cfg.retry);
+  dispatch_options.breaker = delivery::breaker_policy_from(cfg.circuit_breaker);
+  dispatch_options.delivery_timeout_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(cfg.limits.delivery_timeout).count();
+  dispatch_options.max_in_flight_per_organ =
+      static_cast<uint32_t>(cfg.limits.max_in_flight_per_link);
+  const routing::EndpointRegistry& reg = *registry;
+  audit::AuditLog* audit_log = audit->get();
+  delivery::Dispatcher dispatcher(
+      **store, outbound, dispatch_options, now_ms,
+      [&reg](const amqp::PeerIdentity& who, const std::string& organ) -> Status {
+        auto id = edxml::OrganId::parse(organ);
+        if (!id) return id.status();
+        routing::ConnectionIdentity cid;
+        cid.subject = who.authenticated ? who.subject : std::string();
+        cid.uid = who.authenticated ? who.uid : std::string();
+        return reg.may_attach_inbox(reg.identify(std::move(cid)), *id);
+      },
+      [audit_log](const store::Delivery& d, std::string_view outcome) {
+        audit::Event e;
+        e.type = outcome == "delivered" ? "delivered"
+                 : outcome == "refused" ? "refused-by-recipient"
+                                        : "dead-lettered";
+        e.organ = d.recipient;
+        e.detail = {{"delivery", d.id},
+                    {"seq", d.seq},
+                    {"attempts", d.attempts},
+                    {"last_error", d.last_error}};
+        (void)audit_log->append(std::move(e));
+      });
+
+  engine::IngestOptions ingest_options;
+  ingest_options.hub_name = cfg.hub.name;
+  ingest_options.max_hops = cfg.routing.max_hops;
+  ingest_options.max_package_bytes = cfg.limits.max_package_bytes;
+  ingest_options.on_stored = [&dispatcher](uint64_t, const std::vector<store::DeliverySpec>&) {
+    dispatcher.wake();
+  };
+  engine::Ingest ingest(**store, verifier, *registry, *routes, audit_log, ingest_options);
+
+  amqp::ServerOptions server_options;
+  server_options.host = cfg.listener.tls.host;
+  server_options.port = static_cast<int>(cfg.listener.tls.port);
+  server_options.max_message_bytes = static_cast<std::size_t>(cfg.limits.max_package_bytes);
+  server_options.container_id = cfg.hub.name;
+  const fs::path chain = data_dir / "tls-chain.pem";
+  const fs::path client_cas = data_dir / "tls-client-cas.pem";
+  if (Status s = concatenate({cfg.listener.tls.cert_file, cfg.listener.tls.chain_file}, chain);
+      !s.ok()) {
+    return fail("TLS certificate", s, 2);
+  }
+  if (Status s = concatenate(cfg.listener.tls.client_ca_files, client_cas); !s.ok()) {
+    return fail("TLS client CAs", s, 2);
+  }
+  server_options.tls =
+      amqp::TlsFiles{chain.string(), cfg.listener.tls.key_file, client_cas.string()};
+  amqp::AmqpServer server(server_options, ingest, dispatcher);
+  outbound.bind(&server);
+  if (Status s = dispatcher.start(); !s.ok()) return fail("dispatcher", s);
+  auto port = server.start();
+  if (!port) {
+    dispatcher.stop();
+    return fail("listener", port.status());
+  }
+  std::cout << "docaxis-hub " << cfg.hub.name << " listening on amqps://" << server_options.host
+            << ":" << *port << std::endl;
+  { std::ofstream(data_dir / "hub.port") << *port << "\n"; }
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  std::cout << "docaxis-hub " << cfg.hub.name << ": signal " << sig << ", shutting down"
+            << std::endl;
+  server.stop();  // no new packages; unanswered ones are released by the sender's retry
+  outbound.bind(nullptr);
+  dispatcher.stop();  // in-flight deliveries stay in the store and are recovered at start
+  return 0;
+}

@@ -1,0 +1,185 @@
+// docaxis-hub as a real process: its TOML configuration, mutual TLS with the test PKI on
+// 127.0.0.1, real Proton clients sending and receiving, a real SQLite spool, SIGTERM and a
+// restart. Nothing is mocked.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "test_client.hpp"
+
+namespace fs = std::filesystem;
+using docaxis::amqp::test::InboxClient;
+using docaxis::amqp::test::send_package;
+
+namespace {
+
+std::string env_or(const char* name, const char* fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr ? v : fallback;
+}
+const std::string kPki = env_or("DOCAXIS_PKI", DOCAXIS_DEFAULT_PKI);
+const std::string kFixtures = env_or("DOCAXIS_FIXTURES", DOCAXIS_DEFAULT_FIXTURES);
+const std::string kHub = env_or("DOCAXIS_HUB", DOCAXIS_HUB_BINARY);
+
+std::string read(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string organ(const std::string& id) { return kPki + "/organs/" + id; }
+
+// One hub process with its own data directory; start() waits for the port it prints.
+class HubProcess {
+ public:
+  explicit HubProcess(fs::path dir) : dir_(std::move(dir)) {
+    fs::create_directories(dir_);
+    std::ofstream(dir_ / "hub.toml") << config();
+  }
+  ~HubProcess() { stop(SIGKILL); }
+
+  std::string config() const {
+    const std::string p = kPki;
+    std::ostringstream c;
+    c << "[hub]\nname = \"h30\"\ndata_dir = \"" << (dir_ / "data").string() << "\"\n"
+      << "[listener.tls]\nhost = \"127.0.0.1\"\nport = 0\n"
+      << "cert_file = \"" << p << "/hubs/h30.crt\"\nkey_file = \"" << p << "/hubs/h30.key\"\n"
+      << "chain_file = \"" << p << "/intermediate-ca.crt\"\n"
+      << "client_ca_files = [\"" << p << "/trust-anchors.pem\"]\n"
+      << "[trust]\nanchor_files = [\"" << p << "/trust-anchors.pem\"]\n"
+      << "intermediate_files = [\"" << p << "/intermediates.pem\"]\n"
+      << "crl_files = [\"" << p << "/crl/all.pem\"]\n"
+      << "[signing]\nkey_file = \"" << p << "/hubs/h30.key\"\ncert_file = \"" << p
+      << "/hubs/h30.crt\"\n"
+      << "[[endpoints]]\norgan = \"000.00.13.H30\"\n"
+      << "[[endpoints]]\norgan = \"000.00.01.G12\"\n";
+    return c.str();
+  }
+
+  int start() {
+    fs::remove(dir_ / "data" / "hub.port");
+    pid_ = fork();
+    if (pid_ == 0) {
+      const std::string log = (dir_ / "hub.log").string();
+      std::freopen(log.c_str(), "a", stdout);
+      std::freopen(log.c_str(), "a", stderr);
+      const std::string cfg = (dir_ / "hub.toml").string();
+      execl(kHub.c_str(), kHub.c_str(), "--config", cfg.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    for (int i = 0; i < 300; ++i) {
+      const std::string port = read((dir_ / "data" / "hub.port").string());
+      if (!port.empty()) return std::atoi(port.c_str());
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ADD_FAILURE() << "the hub did not start:\n" << read((dir_ / "hub.log").string());
+    return 0;
+  }
+
+  // Returns the exit status (or -signal).
+  int stop(int sig) {
+    if (pid_ <= 0) return 0;
+    kill(pid_, sig);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = 0;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+  }
+  std::string log() const { return read((dir_ / "hub.log").string()); }
+
+ private:
+  fs::path dir_;
+  pid_t pid_ = 0;
+};
+
+fs::path temp_dir(const std::string& name) {
+  fs::path d =
+      fs::temp_directory_path() / ("docaxis-hub-test-" + name + "-" + std::to_string(getpid()));
+  fs::remove_all(d);
+  return d;
+}
+
+TEST(Hub, SignedPackageIsAcceptedStoredAndDeliveredToTheRecipientInbox) {
+  HubProcess hub(temp_dir("deliver"));
+  const int port = hub.start();
+  ASSERT_GT(port, 0);
+  const std::string good = read(kFixtures + "/good-rsa.edxml");
+  auto sent = send_package(port, kPki, organ("000.00.13.H30"), "edoc", good);
+  ASSERT_EQ(sent.outcome, "accepted") << sent.condition << " " << sent.description << "\n"
+                                      << hub.log();
+
+  InboxClient inbox(port, kPki, organ("000.00.01.G12"), "inbox/000.00.01.G12");
+  ASSERT_TRUE(inbox.wait_open()) << inbox.error();
+  ASSERT_TRUE(inbox.wait_for(1)) << hub.log();
+  auto got = inbox.received();
+  EXPECT_EQ(got[0].bytes, good);  // the hub never changes the signed bytes
+  EXPECT_EQ(got[0].properties["messagetype"], "edoc");
+  EXPECT_EQ(got[0].properties["from"], "000.00.13.H30");
+  EXPECT_NE(got[0].properties["hops"].find("h30"), std::string::npos);
+  EXPECT_EQ(hub.stop(SIGTERM), 0) << hub.log();
+}
+
+TEST(Hub, ForgeriesImpostorsAndUnsignedPackagesAreRejectedWithTheirCodes) {
+  HubProcess hub(temp_dir("reject"));
+  const int port = hub.start();
+  ASSERT_GT(port, 0);
+  auto tampered = send_package(port, kPki, organ("000.00.13.H30"), "edoc",
+                               read(kFixtures + "/tampered-subject.edxml"));
+  EXPECT_EQ(tampered.outcome, "rejected");
+  EXPECT_EQ(tampered.condition, "docaxis:digest-mismatch");
+  // The district's connection may not send for 000.00.13.H30.
+  auto impostor =
+      send_package(port, kPki, organ("000.00.31.H30"), "edoc", read(kFixtures + "/good-rsa.edxml"));
+  EXPECT_EQ(impostor.outcome, "rejected");
+  EXPECT_EQ(impostor.condition, "docaxis:unauthorized") << impostor.description;
+  auto unsigned_pkg =
+      send_package(port, kPki, organ("000.00.13.H30"), "edoc", read(kFixtures + "/unsigned.edxml"));
+  EXPECT_EQ(unsigned_pkg.condition, "docaxis:unsigned");
+  EXPECT_EQ(hub.stop(SIGTERM), 0);
+}
+
+TEST(Hub, AcceptedPackagesSurviveSigkillAndAreDeliveredAfterRestartOnce) {
+  HubProcess hub(temp_dir("restart"));
+  int port = hub.start();
+  ASSERT_GT(port, 0);
+  const std::string good = read(kFixtures + "/good-rsa.edxml");
+  ASSERT_EQ(send_package(port, kPki, organ("000.00.13.H30"), "edoc", good).outcome, "accepted");
+  EXPECT_EQ(hub.stop(SIGKILL), -SIGKILL);
+
+  port = hub.start();
+  ASSERT_GT(port, 0);
+  // A re-send of the same bytes is accepted again and routed once.
+  ASSERT_EQ(send_package(port, kPki, organ("000.00.13.H30"), "edoc", good).outcome, "accepted");
+  InboxClient inbox(port, kPki, organ("000.00.01.G12"), "inbox/000.00.01.G12");
+  ASSERT_TRUE(inbox.wait_open()) << inbox.error();
+  ASSERT_TRUE(inbox.wait_for(1)) << hub.log();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(inbox.received().size(), 1u);
+  EXPECT_EQ(hub.stop(SIGTERM), 0);
+}
+
+TEST(Hub, CheckConfigListsEveryProblemAndExitsTwo) {
+  const fs::path dir = temp_dir("check");
+  fs::create_directories(dir);
+  std::ofstream(dir / "bad.toml")
+      << "[hub]\nname = \"h30\"\nnmae = 1\n[listener.tls]\nport = 99999\n";
+  const std::string cmd = kHub + " --config " + (dir / "bad.toml").string() + " --check-config 2>" +
+                          (dir / "err.txt").string();
+  const int rc = std::system(cmd.c_str());
+  EXPECT_EQ(WEXITSTATUS(rc), 2);
+  const std::string err = read((dir / "err.txt").string());
+  EXPECT_NE(err.find("nmae"), std::string::npos) << err;
+  EXPECT_NE(err.find("port"), std::string::npos) << err;
+}
+
+}  // namespace
