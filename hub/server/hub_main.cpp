@@ -23,11 +23,13 @@
 #include "delivery/config_mapping.hpp"
 #include "delivery/dispatcher.hpp"
 #include "dsig/dsig_init.hpp"
+#include "dsig/signer.hpp"
 #include "dsig/trust_store.hpp"
 #include "dsig/verifier.hpp"
 #include "dsig/x509_util.hpp"
 #include "edxml/organ_id.hpp"
 #include "engine/ingest.hpp"
+#include "engine/receipts.hpp"
 #include "routing/endpoint_registry.hpp"
 #include "routing/route_table.hpp"
 #include "store/sqlite_store.hpp"
@@ -155,7 +157,18 @@ int main(int argc, char** argv) {
   auto routes = routing::RouteTable::build(cfg);
   if (!routes) return fail("routes", routes.status(), 2);
 
+  // The hub's own signing key: receipts and audit checkpoints.
+  auto signer = dsig::Signer::load(cfg.signing.key_file, cfg.signing.cert_file,
+                                   cfg.signing.chain_file.empty()
+                                       ? std::vector<std::string>{}
+                                       : std::vector<std::string>{cfg.signing.chain_file});
+  if (!signer) return fail("signing key", signer.status(), 2);
+
   ServerOutbound outbound;
+  // Set once the dispatcher exists; receipts wake it when queued.
+  std::function<void()> wake_dispatcher = [] {};
+  engine::ReceiptIssuer receipts(**store, **signer, *routes, audit->get(), cfg.hub.name, now_ms,
+                                 [&wake_dispatcher] { wake_dispatcher(); });
   delivery::DispatcherOptions dispatch_options;
   dispatch_options.retry = delivery::retry_policy_from(cfg.retry);
   dispatch_options.breaker = delivery::breaker_policy_from(cfg.circuit_breaker);
@@ -175,7 +188,7 @@ int main(int argc, char** argv) {
         cid.uid = who.authenticated ? who.uid : std::string();
         return reg.may_attach_inbox(reg.identify(std::move(cid)), *id);
       },
-      [audit_log](const store::Delivery& d, std::string_view outcome) {
+      [audit_log, &receipts](const store::Delivery& d, std::string_view outcome) {
         audit::Event e;
         e.type = outcome == "delivered" ? "delivered"
                  : outcome == "refused" ? "refused-by-recipient"
@@ -186,7 +199,9 @@ int main(int argc, char** argv) {
                     {"attempts", d.attempts},
                     {"last_error", d.last_error}};
         (void)audit_log->append(std::move(e));
+        receipts.issue(d, outcome);
       });
+  wake_dispatcher = [&dispatcher] { dispatcher.wake(); };
 
   engine::IngestOptions ingest_options;
   ingest_options.hub_name = cfg.hub.name;

@@ -14,6 +14,10 @@
 #include <sstream>
 #include <thread>
 
+#include "dsig/trust_store.hpp"
+#include "dsig/verifier.hpp"
+#include "edxml/receipt.hpp"
+#include "edxml/xml_doc.hpp"
 #include "test_client.hpp"
 
 namespace fs = std::filesystem;
@@ -109,7 +113,7 @@ fs::path temp_dir(const std::string& name) {
   return d;
 }
 
-TEST(Hub, SignedPackageIsAcceptedStoredAndDeliveredToTheRecipientInbox) {
+TEST(Hub, SignedPackageIsDeliveredUnchangedAndASignedReceiptReachesTheSender) {
   HubProcess hub(temp_dir("deliver"));
   const int port = hub.start();
   ASSERT_GT(port, 0);
@@ -126,7 +130,56 @@ TEST(Hub, SignedPackageIsAcceptedStoredAndDeliveredToTheRecipientInbox) {
   EXPECT_EQ(got[0].properties["messagetype"], "edoc");
   EXPECT_EQ(got[0].properties["from"], "000.00.13.H30");
   EXPECT_NE(got[0].properties["hops"].find("h30"), std::string::npos);
+
+  // The signed delivery receipt travels back to the sender's inbox.
+  InboxClient sender(port, kPki, organ("000.00.13.H30"), "inbox/000.00.13.H30");
+  ASSERT_TRUE(sender.wait_open()) << sender.error();
+  ASSERT_TRUE(sender.wait_for(1)) << hub.log();
+  auto receipt = sender.received()[0];
+  EXPECT_EQ(receipt.properties["messagetype"], "receipt");
+  EXPECT_EQ(receipt.properties["from"], "h30");
+  auto trust = docaxis::dsig::TrustStore::load(
+      {{kPki + "/trust-anchors.pem"}, {kPki + "/intermediates.pem"}, {kPki + "/crl/all.pem"}});
+  ASSERT_TRUE(trust.ok());
+  docaxis::dsig::Verifier verifier(*trust);
+  auto doc = docaxis::edxml::parse_untrusted(receipt.bytes);
+  ASSERT_TRUE(doc.ok()) << doc.status().to_string();
+  auto verdict = verifier.verify(*doc, docaxis::dsig::Placement::kRootLastChild, "",
+                                 {false, false, /*bind_sender=*/false});
+  ASSERT_TRUE(verdict.ok()) << verdict.status().to_string() << "\n" << receipt.bytes;
+  EXPECT_NE(verdict->signer_subject.find("CN=docaxis hub h30"), std::string::npos);
+  EXPECT_NE(verdict->signature_method.find("ecdsa-sha256"), std::string::npos);
+  auto r = docaxis::edxml::read_receipt(*doc);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_EQ(r->outcome, "delivered");
+  EXPECT_EQ(r->sender, "000.00.13.H30");
+  EXPECT_EQ(r->recipient, "000.00.01.G12");
+  EXPECT_EQ(r->delivered_sha256_hex, docaxis::edxml::sha256_hex(good));
+  EXPECT_EQ(r->issuer_hub, "h30");
   EXPECT_EQ(hub.stop(SIGTERM), 0) << hub.log();
+}
+
+TEST(Hub, RecipientRefusalProducesARejectedReceiptWithItsReason) {
+  HubProcess hub(temp_dir("refuse"));
+  const int port = hub.start();
+  ASSERT_GT(port, 0);
+  ASSERT_EQ(
+      send_package(port, kPki, organ("000.00.13.H30"), "edoc", read(kFixtures + "/good-rsa.edxml"))
+          .outcome,
+      "accepted");
+  InboxClient recipient(port, kPki, organ("000.00.01.G12"), "inbox/000.00.01.G12",
+                        /*reject_all=*/true);
+  ASSERT_TRUE(recipient.wait_open()) << recipient.error();
+  ASSERT_TRUE(recipient.wait_for(1));
+  InboxClient sender(port, kPki, organ("000.00.13.H30"), "inbox/000.00.13.H30");
+  ASSERT_TRUE(sender.wait_for(1)) << hub.log();
+  auto doc = docaxis::edxml::parse_untrusted(sender.received()[0].bytes);
+  ASSERT_TRUE(doc.ok());
+  auto r = docaxis::edxml::read_receipt(*doc);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_EQ(r->outcome, "rejected");
+  EXPECT_NE(r->reason.find("not ours"), std::string::npos) << r->reason;
+  EXPECT_EQ(hub.stop(SIGTERM), 0);
 }
 
 TEST(Hub, ForgeriesImpostorsAndUnsignedPackagesAreRejectedWithTheirCodes) {
