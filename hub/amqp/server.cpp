@@ -6,10 +6,12 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <deque>
 #include <functional>
 #include <future>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <proton/connection.hpp>
 #include <proton/connection_options.hpp>
 #include <proton/container.hpp>
@@ -162,6 +164,7 @@ class AmqpServer::Handler : public proton::messaging_handler {
   }
 
   void on_sendable(proton::sender& s) override {
+    drain(s);
     const std::string address = s.source().address();
     if (address.rfind("inbox/", 0) == 0) inbox_.ready(address.substr(6));
   }
@@ -288,29 +291,44 @@ class AmqpServer::Handler : public proton::messaging_handler {
   }
 
   void send_now(const std::string& organ, const OutgoingMessage& m, const DeliveryDone& done) {
+    // Prefer a link with credit; otherwise queue on any open link until its credit arrives
+    // (AMQP flow control: the recipient decides the pace, which is not a failure).
     auto range = inboxes_.equal_range(organ);
+    std::optional<proton::sender> chosen;
     for (auto it = range.first; it != range.second; ++it) {
-      proton::sender s = it->second;
-      if (!s.active() || s.credit() <= 0) continue;
-      s.connection().work_queue().add(proton::work([this, s, m, done]() mutable {
-        if (!s.active() || s.credit() <= 0) {
-          done({DeliveryResult::kNoLink, {}, "the inbox link lost its credit"});
-          return;
-        }
-        proton::message msg;
-        msg.body(proton::binary(m.bytes));
-        msg.inferred(true);  // binary body as a data section
-        msg.content_type("application/xml");
-        msg.durable(true);
-        msg.properties().put("messagetype", m.message_type);
-        msg.properties().put("document-id", m.document_id);
-        msg.properties().put("from", m.from);
-        msg.properties().put("hops", join(m.hops, ';'));
-        pending_.emplace(s.send(msg), done);
-      }));
+      if (!it->second.active()) continue;
+      if (!chosen || (it->second.credit() > 0 && chosen->credit() <= 0)) chosen = it->second;
+    }
+    if (!chosen) {
+      done({DeliveryResult::kNoLink, {}, "no inbox/" + organ + " link attached"});
       return;
     }
-    done({DeliveryResult::kNoLink, {}, "no inbox/" + organ + " link with credit"});
+    proton::sender s = *chosen;
+    s.connection().work_queue().add(proton::work([this, s, m, done]() mutable {
+      backlog_[s].push_back({m, done});
+      drain(s);
+    }));
+  }
+
+  // Sends queued messages while the link has credit. Connection context only.
+  void drain(proton::sender& s) {
+    auto it = backlog_.find(s);
+    if (it == backlog_.end()) return;
+    while (!it->second.empty() && s.active() && s.credit() > 0) {
+      Queued q = std::move(it->second.front());
+      it->second.pop_front();
+      proton::message msg;
+      msg.body(proton::binary(q.message.bytes));
+      msg.inferred(true);  // binary body as a data section
+      msg.content_type("application/xml");
+      msg.durable(true);
+      msg.properties().put("messagetype", q.message.message_type);
+      msg.properties().put("document-id", q.message.document_id);
+      msg.properties().put("from", q.message.from);
+      msg.properties().put("hops", join(q.message.hops, ';'));
+      pending_.emplace(s.send(msg), std::move(q.done));
+    }
+    if (it->second.empty()) backlog_.erase(it);
   }
 
   void finish(proton::tracker& t, const DeliveryOutcome& o) {
@@ -329,6 +347,13 @@ class AmqpServer::Handler : public proton::messaging_handler {
         if (inboxes_.count(organ) == 0) inbox_.detached(organ);
       } else {
         ++it;
+      }
+    }
+    if (auto b = backlog_.find(s); b != backlog_.end()) {
+      auto queued = std::move(b->second);
+      backlog_.erase(b);
+      for (auto& q : queued) {
+        q.done({DeliveryResult::kDisconnected, {}, "the inbox link closed before sending"});
       }
     }
     for (auto it = pending_.begin(); it != pending_.end();) {
@@ -381,6 +406,11 @@ class AmqpServer::Handler : public proton::messaging_handler {
   std::map<std::uint64_t, proton::delivery> waiting_;  // received, awaiting the engine
   std::uint64_t next_token_ = 1;
   std::map<proton::tracker, DeliveryDone> pending_;  // sent to an inbox, awaiting outcome
+  struct Queued {
+    OutgoingMessage message;
+    DeliveryDone done;
+  };
+  std::map<proton::sender, std::deque<Queued>> backlog_;  // waiting for link credit
 };
 
 AmqpServer::AmqpServer(ServerOptions options, IngestPort& ingest, InboxPort& inbox)

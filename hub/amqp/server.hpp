@@ -48,9 +48,9 @@ class AmqpServer {
   // Closes the listener and every connection, then joins the thread. Idempotent.
   void stop();
 
-  // Thread-safe. Sends `message` on an attached inbox/<organ> link with credit; `done` gets the
-  // recipient's outcome, kNoLink when no link can take it now, kDisconnected when the link or
-  // connection goes away before an outcome.
+  // Thread-safe. Sends `message` on an attached inbox/<organ> link, queued there until the link
+  // has credit (the recipient sets the pace); `done` gets the recipient's outcome, kNoLink when
+  // no link is attached, kDisconnected when the link or connection goes away first.
   void deliver(const std::string& organ, OutgoingMessage message, DeliveryDone done);
 
  private:

@@ -180,6 +180,34 @@ TEST_F(AmqpServerTest, DeliveryToAnAttachedInboxCarriesPropertiesAndReportsAccep
   EXPECT_EQ(got[0].properties["hops"], "h30@t1;national@t2");
 }
 
+TEST_F(AmqpServerTest, MoreDeliveriesThanLinkCreditWaitForCreditInsteadOfFailing) {
+  InboxClient c(port_, pki_dir(), organ("000.00.01.G12"), "inbox/000.00.01.G12");
+  ASSERT_TRUE(c.wait_open()) << c.error();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  constexpr int kMessages = 60;  // Proton's default receiver credit window is 10
+  std::mutex mu;
+  std::vector<DeliveryResult> results;
+  for (int i = 0; i < kMessages; ++i) {
+    server_->deliver("000.00.01.G12",
+                     {"<x/>", "edoc", "DOC-" + std::to_string(i), "000.00.13.H30", {}},
+                     [&](const DeliveryOutcome& o) {
+                       std::lock_guard lock(mu);
+                       results.push_back(o.result);
+                     });
+  }
+  ASSERT_TRUE(c.wait_for(kMessages));
+  for (int i = 0; i < 500; ++i) {
+    {
+      std::lock_guard lock(mu);
+      if (results.size() == kMessages) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::lock_guard lock(mu);
+  ASSERT_EQ(results.size(), static_cast<std::size_t>(kMessages));
+  for (auto r : results) EXPECT_EQ(r, DeliveryResult::kAccepted);
+}
+
 TEST_F(AmqpServerTest, RecipientRejectionComesBackWithItsCondition) {
   InboxClient c(port_, pki_dir(), organ("000.00.01.G12"), "inbox/000.00.01.G12", true);
   ASSERT_TRUE(c.wait_open()) << c.error();

@@ -1,0 +1,128 @@
+// The durability guarantee with a real docaxis-hub process: while packages flow, the hub is
+// killed with SIGKILL at random moments and restarted; every package the hub answered
+// `accepted` must reach the recipient (at least once). Unanswered sends are retried by the
+// sender, as a real client does; the duplicate rule makes that safe.
+// DOCAXIS_CRASH_PACKAGES overrides the package count (default 500 in CI; the 2,000 is
+// run by hand: DOCAXIS_CRASH_PACKAGES=2000 DOCAXIS_CRASH_WAIT_SECONDS=900), and
+// DOCAXIS_CRASH_WAIT_SECONDS how long the recipient waits for everything (default 240).
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "dsig/signer.hpp"
+#include "hub_process.hpp"
+#include "test_client.hpp"
+
+namespace docaxis::test {
+namespace {
+
+using amqp::test::InboxClient;
+using amqp::test::send_package;
+
+TEST(HubCrash, EveryAcceptedPackageIsDeliveredDespiteRepeatedSigkill) {
+  const char* n_env = std::getenv("DOCAXIS_CRASH_PACKAGES");
+  const int total = n_env != nullptr ? std::atoi(n_env) : 500;
+  const char* wait_env = std::getenv("DOCAXIS_CRASH_WAIT_SECONDS");
+  const int wait_seconds = wait_env != nullptr ? std::atoi(wait_env) : 240;
+  const unsigned seed = static_cast<unsigned>(std::random_device{}());
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  std::mt19937 rng(seed);
+
+  // Distinct signed packages: the unsigned fixture with its own DocumentId each, then signed.
+  const std::string base = read(kFixtures + "/unsigned.edxml");
+  const std::string first_id =
+      "<edXML:DocumentId>000.00.13.H30,2019/01/16,74/VPCP-TTĐT</edXML:DocumentId>";
+  ASSERT_NE(base.find(first_id), std::string::npos);
+  auto signer = dsig::Signer::load(organ("000.00.13.H30") + ".key", organ("000.00.13.H30") + ".crt",
+                                   {kPki + "/intermediates.pem"});
+  ASSERT_TRUE(signer.ok()) << signer.status().to_string();
+  std::vector<std::string> ids, packages;
+  for (int i = 0; i < total; ++i) {
+    ids.push_back("000.00.13.H30,2026/11/22," + std::to_string(i) + "/CRASH");
+    std::string doc = base;
+    doc.replace(doc.find(first_id), first_id.size(),
+                "<edXML:DocumentId>" + ids.back() + "</edXML:DocumentId>");
+    auto s = (*signer)->sign(doc);
+    ASSERT_TRUE(s.ok()) << s.status().to_string();
+    packages.push_back(std::move(s).value());
+  }
+
+  HubProcess hub(temp_dir("crash"));
+  std::atomic<int> port{hub.start()};
+  ASSERT_GT(port.load(), 0);
+  std::atomic<pid_t> victim{hub.pid()};
+  std::atomic<bool> done{false};
+  std::atomic<int> kills{0};
+  // The killer: SIGKILL at random moments, whatever the hub is doing.
+  std::thread killer([&] {
+    std::mt19937 krng(seed + 1);
+    while (!done) {
+      std::this_thread::sleep_for(
+          std::chrono::milliseconds(std::uniform_int_distribution<int>(500, 2500)(krng)));
+      const pid_t p = victim.load();
+      if (!done && p > 0 && kill(p, SIGKILL) == 0) ++kills;
+    }
+  });
+
+  std::set<std::string> accepted;
+  for (int i = 0; i < total; ++i) {
+    for (int attempt = 0; attempt < 50; ++attempt) {
+      auto r = send_package(port, kPki, organ("000.00.13.H30"), "edoc",
+                            packages[static_cast<std::size_t>(i)]);
+      if (r.outcome == "accepted") {
+        accepted.insert(ids[static_cast<std::size_t>(i)]);
+        break;
+      }
+      ASSERT_NE(r.outcome, "rejected") << r.condition << " " << r.description;
+      // Released, or the connection died: restart the hub if it is gone, then resend.
+      if (hub.exited()) {
+        victim = 0;
+        port = hub.start();
+        ASSERT_GT(port.load(), 0) << hub.log();
+        victim = hub.pid();
+      }
+    }
+  }
+  done = true;
+  killer.join();
+  if (hub.exited()) {
+    port = hub.start();
+    ASSERT_GT(port.load(), 0);
+  }
+  EXPECT_EQ(accepted.size(), static_cast<std::size_t>(total));
+  EXPECT_GT(kills.load(), 0) << "the hub was never killed: the test proved nothing";
+
+  InboxClient inbox(port, kPki, organ("000.00.01.G12"), "inbox/000.00.01.G12");
+  ASSERT_TRUE(inbox.wait_open()) << inbox.error();
+  std::set<std::string> delivered;
+  const auto drain_start = std::chrono::steady_clock::now();
+  for (int waited = 0; waited < 2 * wait_seconds && delivered.size() < accepted.size(); ++waited) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    delivered.clear();
+    for (const auto& m : inbox.received()) {
+      if (m.properties.count("document-id")) delivered.insert(m.properties.at("document-id"));
+    }
+  }
+  std::vector<std::string> lost;
+  for (const auto& id : accepted) {
+    if (!delivered.count(id)) lost.push_back(id);
+  }
+  EXPECT_TRUE(lost.empty()) << lost.size() << " accepted packages never delivered, e.g. "
+                            << (lost.empty() ? "" : lost.front()) << " (kills: " << kills << ")";
+  std::printf(
+      "crash test: %d packages, %d SIGKILLs, %zu deliveries received, drained in %.1f s\n", total,
+      kills.load(), inbox.received().size(),
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - drain_start).count());
+  EXPECT_EQ(hub.stop(SIGTERM), 0);
+}
+
+}  // namespace
+}  // namespace docaxis::test

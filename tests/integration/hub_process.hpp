@@ -1,0 +1,121 @@
+// A docaxis-hub child process for the integration tests, with its own data directory and a
+// configuration made from the test PKI; and the paths the tests share.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+
+namespace docaxis::test {
+
+namespace fs = std::filesystem;
+
+inline std::string env_or(const char* name, const char* fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr ? v : fallback;
+}
+inline const std::string kPki = env_or("DOCAXIS_PKI", DOCAXIS_DEFAULT_PKI);
+inline const std::string kFixtures = env_or("DOCAXIS_FIXTURES", DOCAXIS_DEFAULT_FIXTURES);
+inline const std::string kHub = env_or("DOCAXIS_HUB", DOCAXIS_HUB_BINARY);
+
+inline std::string read(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+inline std::string organ(const std::string& id) { return kPki + "/organs/" + id; }
+
+// One hub process with its own data directory; start() waits for the port it prints.
+class HubProcess {
+ public:
+  explicit HubProcess(fs::path dir) : dir_(std::move(dir)) {
+    fs::create_directories(dir_);
+    std::ofstream(dir_ / "hub.toml") << config();
+  }
+  ~HubProcess() { stop(SIGKILL); }
+
+  std::string config() const {
+    const std::string p = kPki;
+    std::ostringstream c;
+    c << "[hub]\nname = \"h30\"\ndata_dir = \"" << (dir_ / "data").string() << "\"\n"
+      << "[listener.tls]\nhost = \"127.0.0.1\"\nport = 0\n"
+      << "cert_file = \"" << p << "/hubs/h30.crt\"\nkey_file = \"" << p << "/hubs/h30.key\"\n"
+      << "chain_file = \"" << p << "/intermediate-ca.crt\"\n"
+      << "client_ca_files = [\"" << p << "/trust-anchors.pem\"]\n"
+      << "[trust]\nanchor_files = [\"" << p << "/trust-anchors.pem\"]\n"
+      << "intermediate_files = [\"" << p << "/intermediates.pem\"]\n"
+      << "crl_files = [\"" << p << "/crl/all.pem\"]\n"
+      << "[signing]\nkey_file = \"" << p << "/hubs/h30.key\"\ncert_file = \"" << p
+      << "/hubs/h30.crt\"\n"
+      << "[[endpoints]]\norgan = \"000.00.13.H30\"\n"
+      << "[[endpoints]]\norgan = \"000.00.01.G12\"\n";
+    return c.str();
+  }
+
+  int start() {
+    fs::remove(dir_ / "data" / "hub.port");
+    pid_ = fork();
+    if (pid_ == 0) {
+      const std::string log = (dir_ / "hub.log").string();
+      std::freopen(log.c_str(), "a", stdout);
+      std::freopen(log.c_str(), "a", stderr);
+      const std::string cfg = (dir_ / "hub.toml").string();
+      execl(kHub.c_str(), kHub.c_str(), "--config", cfg.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    for (int i = 0; i < 300; ++i) {
+      const std::string port = read((dir_ / "data" / "hub.port").string());
+      if (!port.empty()) return std::atoi(port.c_str());
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ADD_FAILURE() << "the hub did not start:\n" << read((dir_ / "hub.log").string());
+    return 0;
+  }
+
+  // Returns the exit status (or -signal).
+  int stop(int sig) {
+    if (pid_ <= 0) return 0;
+    kill(pid_, sig);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = 0;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+  }
+  std::string log() const { return read((dir_ / "hub.log").string()); }
+  pid_t pid() const { return pid_; }
+  // True when the process has exited (and reaps it).
+  bool exited() {
+    if (pid_ <= 0) return true;
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = 0;
+      return true;
+    }
+    return false;
+  }
+
+ private:
+  fs::path dir_;
+  pid_t pid_ = 0;
+};
+
+inline fs::path temp_dir(const std::string& name) {
+  fs::path d =
+      fs::temp_directory_path() / ("docaxis-hub-test-" + name + "-" + std::to_string(getpid()));
+  fs::remove_all(d);
+  return d;
+}
+
+}  // namespace docaxis::test
