@@ -161,18 +161,18 @@ void InboxClient::on_message(proton::delivery& d, proton::message& m) {
 
 bool InboxClient::wait_open() {
   std::unique_lock lock(mu_);
-  cv_.wait_for(lock, std::chrono::seconds(10), [&] { return state_ != 0; });
+  cv_.wait_for(lock, std::chrono::seconds(30), [&] { return state_ != 0; });
   return state_ == 1;
 }
 
 bool InboxClient::wait_refused() {
   std::unique_lock lock(mu_);
-  return cv_.wait_for(lock, std::chrono::seconds(10), [&] { return refused_; });
+  return cv_.wait_for(lock, std::chrono::seconds(30), [&] { return refused_; });
 }
 
 bool InboxClient::wait_for(std::size_t count) {
   std::unique_lock lock(mu_);
-  return cv_.wait_for(lock, std::chrono::seconds(10), [&] { return received_.size() >= count; });
+  return cv_.wait_for(lock, std::chrono::seconds(30), [&] { return received_.size() >= count; });
 }
 
 std::vector<InboxClient::Received> InboxClient::received() {
