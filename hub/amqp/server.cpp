@@ -35,6 +35,7 @@
 
 #include "amqp/outcome.hpp"
 #include "amqp/raw.hpp"
+#include "common/strings.hpp"
 
 namespace docaxis::amqp {
 namespace {
@@ -46,18 +47,6 @@ bool is_loopback(const std::string& host) {
 std::string join(const std::vector<std::string>& v, char sep) {
   std::string out;
   for (const auto& s : v) out += (out.empty() ? "" : std::string(1, sep)) + s;
-  return out;
-}
-
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= s.size() && !s.empty()) {
-    const std::size_t end = s.find(sep, start);
-    out.push_back(s.substr(start, end == std::string::npos ? std::string::npos : end - start));
-    if (end == std::string::npos) break;
-    start = end + 1;
-  }
   return out;
 }
 
@@ -193,7 +182,12 @@ class AmqpServer::Handler : public proton::messaging_handler {
       return;
     }
     auto props = m.properties();
-    if (props.exists("hops")) pkg.hops = split(proton::get<std::string>(props.get("hops")), ';');
+    if (props.exists("hops")) {
+      const std::string hops = proton::get<std::string>(props.get("hops"));
+      if (!hops.empty()) {
+        for (std::string_view h : split(hops, ';')) pkg.hops.emplace_back(h);
+      }
+    }
     const std::uint64_t token = next_token_++;
     waiting_.emplace(token, d);
     ingest_.submit(std::move(pkg), [this, gate = gate_, token](const Status& status) {

@@ -3,27 +3,15 @@
 #include <algorithm>
 #include <array>
 
+#include "common/strings.hpp"
 #include "edxml/organ_id.hpp"
 
 namespace docaxis::config {
 namespace {
 
-std::vector<std::string_view> split_dots(std::string_view s) {
-  std::vector<std::string_view> parts;
-  std::size_t start = 0;
-  while (true) {
-    const std::size_t dot = s.find('.', start);
-    if (dot == std::string_view::npos) {
-      parts.push_back(s.substr(start));
-      return parts;
-    }
-    parts.push_back(s.substr(start, dot - start));
-    start = dot + 1;
-  }
-}
-
 bool digits(std::string_view s, std::size_t n) {
-  return s.size() == n && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+  return s.size() == n &&
+         std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 // Optimal string alignment distance: insertions, deletions, substitutions and transpositions
@@ -57,7 +45,7 @@ Result<std::string> normalize_suffix(std::string_view suffix) {
   if (!s.empty() && s.front() == '.') s.remove_prefix(1);
   if (s.empty()) return bad_suffix(suffix, "is empty");
   if (s.size() > 13) return bad_suffix(suffix, "is too long");
-  const std::vector<std::string_view> parts = split_dots(s);
+  const std::vector<std::string_view> parts = split(s, '.');
   if (parts.size() > 4) return bad_suffix(suffix, "has more than 4 groups");
   // Check right-aligned against the group forms, naming the first bad group.
   static constexpr std::array<std::size_t, 3> kDigits = {3, 2, 2};
@@ -109,7 +97,7 @@ Result<std::string> normalize_sha256(std::string_view fingerprint) {
 
 bool is_loopback_host(std::string_view host) {
   if (host == "localhost" || host == "::1" || host == "[::1]") return true;
-  const std::vector<std::string_view> parts = split_dots(host);
+  const std::vector<std::string_view> parts = split(host, '.');
   if (parts.size() != 4 || parts[0] != "127") return false;
   for (std::string_view p : parts) {
     if (p.empty() || p.size() > 3 || !digits(p, p.size()) || std::stoi(std::string(p)) > 255) {

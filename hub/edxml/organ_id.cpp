@@ -3,6 +3,8 @@
 #include <array>
 #include <vector>
 
+#include "common/strings.hpp"
+
 namespace docaxis::edxml {
 namespace {
 
@@ -41,20 +43,6 @@ std::string quote(std::string_view s) {
   return out;
 }
 
-std::vector<std::string_view> split_dots(std::string_view s) {
-  std::vector<std::string_view> parts;
-  std::size_t start = 0;
-  while (true) {
-    const std::size_t dot = s.find('.', start);
-    if (dot == std::string_view::npos) {
-      parts.push_back(s.substr(start));
-      return parts;
-    }
-    parts.push_back(s.substr(start, dot - start));
-    start = dot + 1;
-  }
-}
-
 Status invalid(std::string message) { return {"invalid-organ-id", std::move(message)}; }
 
 }  // namespace
@@ -62,7 +50,7 @@ Status invalid(std::string message) { return {"invalid-organ-id", std::move(mess
 Result<OrganId> OrganId::parse(std::string_view text) {
   if (text.empty()) return invalid("organ id is empty, expected ddd.dd.dd.Lnn");
   if (text.size() > 64) return invalid(quote(text) + " is too long, expected ddd.dd.dd.Lnn");
-  const std::vector<std::string_view> groups = split_dots(text);
+  const std::vector<std::string_view> groups = split(text, '.');
   if (groups.size() != 4) {
     return invalid(quote(text) + " has " + std::to_string(groups.size()) +
                    (groups.size() == 1 ? " group" : " groups") + ", expected 4 (ddd.dd.dd.Lnn)");
@@ -128,7 +116,7 @@ Level1Kind OrganId::level1() const {
 bool OrganId::matches_suffix(std::string_view suffix) const {
   if (!suffix.empty() && suffix.front() == '.') suffix.remove_prefix(1);
   if (suffix.empty()) return false;
-  const std::vector<std::string_view> parts = split_dots(suffix);
+  const std::vector<std::string_view> parts = split(suffix, '.');
   if (parts.size() > 4) return false;
   int n = 4;
   for (auto it = parts.rbegin(); it != parts.rend(); ++it, --n) {
