@@ -1,4 +1,4 @@
-// Dispatcher, part 1: InboxPort, claiming and attempting, parking, the thread.
+// Dispatcher, part 1: InboxPort, claiming and attempting, committing batches, the thread.
 #include "delivery/dispatcher.hpp"
 
 #include <algorithm>
@@ -9,10 +9,11 @@
 namespace docaxis::delivery {
 
 Dispatcher::Dispatcher(store::Store& store, Outbound& outbound, DispatcherOptions options,
-                       Clock clock, MayAttach may_attach, OnTerminal on_terminal, Random random)
+                       Clock clock, MayAttach may_attach, OnTerminal on_terminal, Random random,
+                       MakeFollowUp make_follow_up)
     : store_(store), outbound_(outbound), options_(std::move(options)), clock_(std::move(clock)),
       may_attach_(std::move(may_attach)), on_terminal_(std::move(on_terminal)),
-      random_(std::move(random)) {
+      random_(std::move(random)), make_follow_up_(std::move(make_follow_up)) {
   if (!random_) {
     random_ = [gen = std::mt19937_64(std::random_device{}()),
                dist = std::uniform_real_distribution<double>(0.0, 1.0)]() mutable {
@@ -70,8 +71,8 @@ CircuitBreaker::State Dispatcher::breaker_state(const store::Delivery& d, int64_
   return it == breakers_.end() ? CircuitBreaker::State::kClosed : it->second.state(now_ms);
 }
 
-CircuitBreaker& Dispatcher::breaker(const store::Delivery& d) {
-  return breakers_.try_emplace(destination(d), options_.breaker).first->second;
+CircuitBreaker& Dispatcher::breaker(const std::string& destination) {
+  return breakers_.try_emplace(destination, options_.breaker).first->second;
 }
 
 Status Dispatcher::recover() {
@@ -86,9 +87,10 @@ void Dispatcher::run_once(int64_t now_ms) {
   std::lock_guard lk(run_mu_);
   drain_outcomes(now_ms);
   expire_timeouts(now_ms);
-  sweep(now_ms);
   dispatch_due(now_ms);
+  sweep(now_ms);
   drain_outcomes(now_ms);  // outbounds that answered synchronously
+  flush();
   std::lock_guard c(counters_mu_);
   counters_.in_flight = in_flight_.size();
 }
@@ -96,10 +98,26 @@ void Dispatcher::run_once(int64_t now_ms) {
 void Dispatcher::sweep(int64_t now_ms) {
   if (now_ms < next_sweep_ms_) return;
   next_sweep_ms_ = now_ms + options_.sweeper_interval_ms;
+  flush();  // the sweeper must see this step's transitions
   auto r = store_.recover_in_flight(now_ms - options_.in_flight_timeout_ms);
-  std::lock_guard lk(counters_mu_);
-  if (r.ok()) counters_.recovered += *r;
-  else ++counters_.store_errors;
+  {
+    std::lock_guard lk(counters_mu_);
+    if (r.ok()) counters_.recovered += *r;
+    else ++counters_.store_errors;
+  }
+  // Deliveries that waited past the deadline without being attempted (no inbox attached).
+  auto overdue = store_.overdue_waiting(now_ms - options_.retry.deadline_ms, options_.expire_batch);
+  if (!overdue.ok()) {
+    std::lock_guard lk(counters_mu_);
+    ++counters_.store_errors;
+    return;
+  }
+  const std::string why = "expired: not delivered within the deadline of " +
+                          std::to_string(options_.retry.deadline_ms / 1000) + " s";
+  for (const auto& d : *overdue) {
+    decide(d, store::TransitionKind::kDead,
+           d.last_error.empty() ? why : why + "; last: " + d.last_error);
+  }
 }
 
 void Dispatcher::dispatch_due(int64_t now_ms) {
@@ -110,54 +128,52 @@ void Dispatcher::dispatch_due(int64_t now_ms) {
   }
   // Nobody attached: leave everything waiting (no claims, no writes).
   if (ready.empty()) return;
-  // Parked and attempted deliveries leave the due set, so each round sees new rows; the
-  // round limit only bounds one step's work.
-  for (int round = 0; round < 64; ++round) {
-    auto batch = store_.claim_due(std::string(store::kLocalHop), now_ms, options_.claim_batch);
-    if (!batch.ok()) {
-      std::lock_guard lk(counters_mu_);
-      ++counters_.store_errors;
-      return;
+  std::vector<store::ClaimQuota> quotas;
+  for (const auto& organ : ready) {
+    const auto it = in_flight_per_organ_.find(organ);
+    const uint32_t out = it == in_flight_per_organ_.end() ? 0 : it->second;
+    uint32_t quota = out >= options_.max_in_flight_per_organ
+                         ? 0 : options_.max_in_flight_per_organ - out;
+    switch (breaker("inbox/" + organ).state(now_ms)) {
+      case CircuitBreaker::State::kClosed: break;
+      case CircuitBreaker::State::kOpen: quota = 0; break;
+      case CircuitBreaker::State::kHalfOpen: quota = out == 0 ? 1 : 0; break;  // the probe
     }
-    for (const auto& d : *batch) handle_claimed(d, ready, now_ms);
-    if (batch->size() < options_.claim_batch) return;
+    if (quota > 0) quotas.push_back({organ, quota});
   }
-}
-
-void Dispatcher::handle_claimed(const store::Delivery& d, const std::set<std::string>& ready,
-                                int64_t now_ms) {
-  if (now_ms > options_.retry.deadline_at(d.created_ms)) {
-    // Waited (for an inbox) past the deadline: dead without an attempt, breaker untouched.
-    const auto decision = options_.retry.next(d.attempts, d.created_ms, now_ms, 0.5);
-    finish(store_.mark_dead(d.id, decision.reason + "; last: " + d.last_error), "expired", false);
+  if (quotas.empty()) return;
+  auto batch = store_.claim_due_for(std::string(store::kLocalHop), now_ms, quotas);
+  if (!batch.ok()) {
+    std::lock_guard lk(counters_mu_);
+    ++counters_.store_errors;
     return;
   }
-  if (ready.count(d.recipient) == 0) {
-    park(d, now_ms, now_ms, "waiting: no inbox attached for " + d.recipient);
-    return;
+  for (const auto& d : *batch) {
+    if (now_ms > options_.retry.deadline_at(d.created_ms)) {
+      // Due past the deadline (e.g. after downtime): dead without an attempt.
+      const auto decision = options_.retry.next(d.attempts, d.created_ms, now_ms, 0.5, d.unanswered);
+      decide(d, store::TransitionKind::kDead, decision.reason + "; last: " + d.last_error);
+      continue;
+    }
+    if (!breaker(destination(d)).allow(now_ms)) {
+      // Cannot happen with the quotas above; put it back rather than attempt it.
+      decide(d, store::TransitionKind::kRetry, "waiting: circuit breaker open for " + destination(d),
+             false, now_ms);
+      continue;
+    }
+    attempt(d, now_ms);
   }
-  auto organ_it = in_flight_per_organ_.find(d.recipient);
-  if (organ_it != in_flight_per_organ_.end() && organ_it->second >= options_.max_in_flight_per_organ) {
-    park(d, now_ms, now_ms, "waiting: in-flight window of inbox/" + d.recipient + " full");
-    return;
-  }
-  CircuitBreaker& br = breaker(d);
-  if (!br.allow(now_ms)) {
-    park(d, br.next_allowed_ms(now_ms), now_ms,
-         "waiting: circuit breaker open for " + destination(d));
-    return;
-  }
-  attempt(d, now_ms);
 }
 
 void Dispatcher::attempt(const store::Delivery& d, int64_t now_ms) {
   auto pkg = store_.load_package(d.seq);
   if (!pkg.ok()) {
     if (pkg.status().code() == "not-found") {
-      finish(store_.mark_dead(d.id, "package " + std::to_string(d.seq) + " missing from the store"),
-             "expired", false);
+      decide(d, store::TransitionKind::kDead,
+             "package " + std::to_string(d.seq) + " missing from the store");
     } else {
-      park(d, now_ms, now_ms, "waiting: store read failed: " + pkg.status().to_string());
+      decide(d, store::TransitionKind::kRetry, "store read failed: " + pkg.status().to_string(),
+             false, now_ms + options_.retry.first_ms);
     }
     return;
   }
@@ -189,17 +205,101 @@ void Dispatcher::attempt(const store::Delivery& d, int64_t now_ms) {
   });
 }
 
-void Dispatcher::park(const store::Delivery& d, int64_t earliest_ms, int64_t now_ms,
-                      const std::string& why) {
-  AttemptLedger ledger = AttemptLedger::parse(d.last_error);
-  const uint32_t shift = std::min<uint32_t>(ledger.parked, 20);
-  const int64_t delay = std::min(options_.park_min_ms << shift, options_.park_max_ms);
-  ++ledger.parked;
-  int64_t at = std::max(earliest_ms, now_ms + delay);
-  at = std::min(at, options_.retry.deadline_at(d.created_ms));
-  auto r = store_.schedule_retry(d.id, at, ledger.format(why));
-  std::lock_guard lk(counters_mu_);
-  ++(r.ok() ? counters_.parked : counters_.store_errors);
+namespace {
+
+std::string_view outcome_of(store::TransitionKind kind) {
+  switch (kind) {
+    case store::TransitionKind::kDelivered: return "delivered";
+    case store::TransitionKind::kRefused: return "refused";
+    case store::TransitionKind::kDead: return "expired";
+    case store::TransitionKind::kRetry: break;
+  }
+  return "";
+}
+
+}  // namespace
+
+void Dispatcher::decide(const store::Delivery& d, store::TransitionKind kind, std::string error,
+                        bool unanswered, int64_t next_attempt_ms) {
+  store::Transition t{d.id, kind, next_attempt_ms, std::move(error), unanswered, std::nullopt};
+  Status follow_up_error;
+  if (kind != store::TransitionKind::kRetry && make_follow_up_) {
+    // The state as it will be stored, for the receipt.
+    store::Delivery final_state = d;
+    final_state.state = kind == store::TransitionKind::kDelivered ? store::DeliveryState::kDelivered
+                        : kind == store::TransitionKind::kRefused ? store::DeliveryState::kRefused
+                                                                  : store::DeliveryState::kDead;
+    if (kind != store::TransitionKind::kDelivered) final_state.last_error = t.error;
+    if (unanswered) ++final_state.unanswered;
+    auto f = make_follow_up_(final_state, outcome_of(kind));
+    if (f.ok()) t.follow_up = std::move(*f);
+    else follow_up_error = f.status();
+  }
+  pending_.push_back(std::move(t));
+  pending_follow_up_errors_.push_back(std::move(follow_up_error));
+}
+
+void Dispatcher::flush() {
+  if (pending_.empty()) return;
+  std::vector<store::Transition> batch;
+  std::vector<Status> follow_up_errors;
+  batch.swap(pending_);
+  follow_up_errors.swap(pending_follow_up_errors_);
+  auto r = store_.apply(batch);
+  if (!r.ok()) {
+    // Nothing was applied: keep the decisions for the next step (the rows stay in flight).
+    std::lock_guard lk(counters_mu_);
+    ++counters_.store_errors;
+    pending_.insert(pending_.begin(), std::make_move_iterator(batch.begin()),
+                    std::make_move_iterator(batch.end()));
+    pending_follow_up_errors_.insert(pending_follow_up_errors_.begin(),
+                                     std::make_move_iterator(follow_up_errors.begin()),
+                                     std::make_move_iterator(follow_up_errors.end()));
+    return;
+  }
+  std::vector<Finished> finished;
+  uint64_t retried = 0;
+  bool follow_ups = false;
+  for (std::size_t i = 0; i < r->size(); ++i) {
+    store::TransitionResult& tr = (*r)[i];
+    // A refused item (e.g. a retry for a delivery a late outcome already finished) is moot.
+    if (!tr.status.ok() || !tr.changed) continue;
+    if (batch[i].kind == store::TransitionKind::kRetry) {
+      ++retried;
+      continue;
+    }
+    Finished f;
+    f.delivery = std::move(tr.delivery);
+    f.outcome = std::string(outcome_of(batch[i].kind));
+    if (batch[i].follow_up) f.follow_up_id = batch[i].follow_up->package.document_id;
+    f.follow_up_seq = tr.follow_up_seq;
+    f.follow_up_status = !follow_up_errors[i].ok() ? follow_up_errors[i] : tr.follow_up_status;
+    follow_ups = follow_ups || tr.follow_up_seq.has_value();
+    finished.push_back(std::move(f));
+  }
+  {
+    std::lock_guard lk(counters_mu_);
+    ++counters_.commits;
+    counters_.retried += retried;
+  }
+  if (follow_ups) {  // new deliveries (receipts) are due now
+    std::lock_guard lk(mailbox_->mu);
+    mailbox_->wake = true;
+  }
+  report(std::move(finished));
+}
+
+void Dispatcher::report(std::vector<Finished> finished) {
+  if (finished.empty()) return;
+  {
+    std::lock_guard lk(counters_mu_);
+    for (const auto& f : finished) {
+      if (f.outcome == "delivered") ++counters_.delivered;
+      else if (f.outcome == "refused") ++counters_.refused;
+      else ++counters_.dead;
+    }
+  }
+  if (on_terminal_) on_terminal_(finished);
 }
 
 Status Dispatcher::start() {

@@ -3,19 +3,29 @@
 // "Delivery, retries, dead letters"). It is the hub's amqp::InboxPort.
 //
 // Per delivery (store/records.hpp has the state machine):
-//   claim_due -> Outbound::deliver -> accepted              -> mark_delivered, on_terminal "delivered"
-//                                  -> rejected              -> mark_refused(condition: description),
-//                                                              on_terminal "refused"
-//                                  -> released / modified / disconnected / no-link / no outcome
-//                                     within delivery_timeout -> schedule_retry per RetryPolicy,
-//                                     or mark_dead + on_terminal "expired" past the deadline or
-//                                     at the poison limit.
-// Claimed deliveries that cannot be attempted now (no inbox attached for the recipient, its
-// breaker open, its in-flight window full) are "parked": put back with schedule_retry at a
-// short, growing delay; the park is recorded in the AttemptLedger so it does not count as an
-// attempt (the Store cannot filter claims by recipient: see README.md, "Gaps").
+//   claim_due_for -> Outbound::deliver -> accepted           -> delivered, on_terminal "delivered"
+//                                      -> rejected           -> refused (condition: description),
+//                                                               on_terminal "refused"
+//                                      -> released / modified / disconnected / no-link / no
+//                                         outcome within delivery_timeout -> retry per
+//                                         RetryPolicy, or dead + on_terminal "expired" past the
+//                                         deadline or at the poison limit.
+// Only what will be attempted now is claimed: per attached inbox, up to its free in-flight
+// window, nothing while its breaker is open (one probe when half-open). A delivery whose
+// inbox never attaches is never claimed; the sweeper's deadline pass (Store::overdue_waiting)
+// dead-letters it.
+// Receipts: for every transition to a final state the `make_follow_up` hook (the engine's
+// receipt issuer) builds the signed receipt, and Store::apply stores it in the same commit
+// as the final state, so a crash can never leave a finished delivery without its receipt.
 // A late outcome (after the attempt timed out) still counts if it is final: accepted marks
-// delivered, rejected marks refused (Store allows both from waiting); on_terminal runs once.
+// delivered, rejected marks refused (Store allows both from waiting); on_terminal runs once
+// per delivery (Store::apply says whether the state changed).
+//
+// Batching: outcomes, timeouts and dead letters of one run_once() become Store::apply()
+// transitions committed together, and on_terminal gets every delivery finished by that
+// commit at once, so a busy hub pays one commit (and one audit write) per batch, not per
+// delivery. A transition that could not be committed (store unavailable) is kept and
+// retried at the next step; until then its delivery stays in flight in the store.
 //
 // Threads: ready(), detached(), may_attach() and the DeliveryDone callbacks run on AMQP
 // threads; they only touch a mutex-guarded mailbox and wake the dispatcher. Everything else
@@ -31,6 +41,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -40,7 +51,6 @@
 
 #include "amqp/ports.hpp"
 #include "common/status.hpp"
-#include "delivery/attempt_ledger.hpp"
 #include "delivery/circuit_breaker.hpp"
 #include "delivery/outbound.hpp"
 #include "delivery/retry_policy.hpp"
@@ -55,9 +65,7 @@ struct DispatcherOptions {
   int64_t sweeper_interval_ms = 30'000;     // how often recover_in_flight runs
   int64_t in_flight_timeout_ms = 300'000;   // the sweeper's age limit for in_flight rows
   uint32_t max_in_flight_per_organ = 64;    // unsettled deliveries per inbox
-  uint32_t claim_batch = 64;                // deliveries per claim_due call
-  int64_t park_min_ms = 1'000;              // first park delay, doubled per park...
-  int64_t park_max_ms = 15'000;             // ...up to this (latency of an inbox coming back)
+  uint32_t expire_batch = 1'000;            // deadline sweep: dead letters per sweep, at most
   int64_t idle_poll_ms = 1'000;             // background thread: poll the store this often
 };
 
@@ -68,11 +76,11 @@ struct DispatcherCounters {
   uint64_t refused = 0;
   uint64_t retried = 0;    // schedule_retry after a failed attempt
   uint64_t dead = 0;
-  uint64_t parked = 0;     // claims put back without an attempt
   uint64_t timeouts = 0;
   uint64_t late_outcomes = 0;
   uint64_t store_errors = 0;
   uint64_t recovered = 0;  // in-flight rows given back by recover()/the sweeper
+  uint64_t commits = 0;    // Store::apply batches committed
   uint64_t in_flight = 0;  // gauge
 };
 
@@ -81,12 +89,26 @@ class Dispatcher final : public amqp::InboxPort {
   using Clock = std::function<int64_t()>;   // unix ms
   using Random = std::function<double()>;   // uniform in [0, 1), for jitter
   using MayAttach = std::function<Status(const amqp::PeerIdentity&, const std::string&)>;
-  // outcome: "delivered" | "refused" | "expired"; `delivery` as stored after the transition.
-  using OnTerminal = std::function<void(const store::Delivery& delivery, std::string_view outcome)>;
+  // Deliveries finished by one commit. outcome: "delivered" | "refused" | "expired";
+  // `delivery` as stored after the transition; follow_up: the package stored with it (its
+  // document_id and seq), or why there is none (status; ok with an empty id: none was due).
+  struct Finished {
+    store::Delivery delivery;
+    std::string outcome;
+    std::string follow_up_id;
+    std::optional<uint64_t> follow_up_seq;
+    Status follow_up_status;
+  };
+  using OnTerminal = std::function<void(const std::vector<Finished>& finished)>;
+  // Builds the package to store atomically with `final_state` (outcome as in Finished):
+  // nullopt when none is due, an error when it cannot be built (reported in Finished).
+  using MakeFollowUp = std::function<Result<std::optional<store::FollowUp>>(
+      const store::Delivery& final_state, std::string_view outcome)>;
 
   // `store` and `outbound` must outlive the dispatcher. Empty `random`: a seeded mt19937.
   Dispatcher(store::Store& store, Outbound& outbound, DispatcherOptions options, Clock clock,
-             MayAttach may_attach, OnTerminal on_terminal = {}, Random random = {});
+             MayAttach may_attach, OnTerminal on_terminal = {}, Random random = {},
+             MakeFollowUp make_follow_up = {});
   ~Dispatcher() override;  // stop()
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
@@ -139,13 +161,16 @@ class Dispatcher final : public amqp::InboxPort {
   void expire_timeouts(int64_t now_ms);
   void sweep(int64_t now_ms);
   void dispatch_due(int64_t now_ms);
-  void handle_claimed(const store::Delivery& d, const std::set<std::string>& ready, int64_t now_ms);
   void attempt(const store::Delivery& d, int64_t now_ms);
-  void park(const store::Delivery& d, int64_t earliest_ms, int64_t now_ms, const std::string& why);
   void fail(const store::Delivery& d, const std::string& why, bool unanswered, int64_t now_ms);
-  void finish(const Result<store::Delivery>& r, std::string_view outcome, bool was_terminal);
-  bool already_terminal(uint64_t id);
-  CircuitBreaker& breaker(const store::Delivery& d);
+  // Queues a transition of `d`; a final one gets its follow-up built now.
+  void decide(const store::Delivery& d, store::TransitionKind kind, std::string error,
+              bool unanswered = false, int64_t next_attempt_ms = 0);
+  void forget_in_flight(uint64_t id);
+  // Commits pending_ in one Store::apply and reports what finished to on_terminal.
+  void flush();
+  void report(std::vector<Finished> finished);
+  CircuitBreaker& breaker(const std::string& destination);
 
   store::Store& store_;
   Outbound& outbound_;
@@ -154,6 +179,7 @@ class Dispatcher final : public amqp::InboxPort {
   MayAttach may_attach_;
   OnTerminal on_terminal_;
   Random random_;
+  MakeFollowUp make_follow_up_;
   std::shared_ptr<Mailbox> mailbox_ = std::make_shared<Mailbox>();
 
   // Dispatcher-thread state (run_mu_ serialises run_once callers).
@@ -161,6 +187,8 @@ class Dispatcher final : public amqp::InboxPort {
   std::unordered_map<uint64_t, InFlight> in_flight_;
   std::map<std::string, uint32_t> in_flight_per_organ_;
   std::map<std::string, CircuitBreaker> breakers_;
+  std::vector<store::Transition> pending_;  // decided, not yet committed
+  std::vector<Status> pending_follow_up_errors_;  // parallel to pending_
   uint64_t next_token_ = 0;
   int64_t next_sweep_ms_ = 0;
 

@@ -38,6 +38,14 @@ void Dispatcher::drain_outcomes(int64_t now_ms) {
   for (const auto& o : batch) apply(o, now_ms);
 }
 
+void Dispatcher::forget_in_flight(uint64_t id) {
+  auto it = in_flight_.find(id);
+  if (it == in_flight_.end()) return;
+  const std::string organ = it->second.delivery.recipient;
+  if (--in_flight_per_organ_[organ] == 0) in_flight_per_organ_.erase(organ);
+  in_flight_.erase(it);
+}
+
 void Dispatcher::apply(const Outcome& o, int64_t now_ms) {
   auto it = in_flight_.find(o.id);
   if (it == in_flight_.end() || it->second.token != o.token) {
@@ -45,22 +53,17 @@ void Dispatcher::apply(const Outcome& o, int64_t now_ms) {
     return;
   }
   const store::Delivery d = it->second.delivery;
-  if (--in_flight_per_organ_[d.recipient] == 0) in_flight_per_organ_.erase(d.recipient);
-  in_flight_.erase(it);
+  forget_in_flight(o.id);
   switch (o.outcome.result) {
-    case DeliveryResult::kAccepted: {
-      breaker(d).on_success();
-      const bool was = already_terminal(d.id);
-      finish(store_.mark_delivered(d.id), "delivered", was);
+    case DeliveryResult::kAccepted:
+      breaker(destination(d)).on_success();
+      decide(d, store::TransitionKind::kDelivered, {});
       return;
-    }
-    case DeliveryResult::kRejected: {
+    case DeliveryResult::kRejected:
       // The recipient answered: the destination works, the document is refused for good.
-      breaker(d).on_success();
-      const bool was = already_terminal(d.id);
-      finish(store_.mark_refused(d.id, refusal_reason(o.outcome)), "refused", was);
+      breaker(destination(d)).on_success();
+      decide(d, store::TransitionKind::kRefused, refusal_reason(o.outcome));
       return;
-    }
     case DeliveryResult::kReleased:
     case DeliveryResult::kModified:
     case DeliveryResult::kNoLink:
@@ -74,7 +77,8 @@ void Dispatcher::apply(const Outcome& o, int64_t now_ms) {
 
 // An outcome for an attempt that already timed out (or was superseded by a newer attempt).
 // Final answers still count: the recipient has the document (peers.md: "the sender times
-// out while the receiver has actually accepted").
+// out while the receiver has actually accepted"). Store::apply reports whether the state
+// changed, so a delivery finishes (and is reported) once.
 void Dispatcher::apply_late(const Outcome& o) {
   {
     std::lock_guard lk(counters_mu_);
@@ -82,70 +86,41 @@ void Dispatcher::apply_late(const Outcome& o) {
   }
   const auto r = o.outcome.result;
   if (r != DeliveryResult::kAccepted && r != DeliveryResult::kRejected) return;
-  if (already_terminal(o.id)) return;
-  auto it = in_flight_.find(o.id);
-  if (it != in_flight_.end()) {  // a newer attempt is out: its outcome will arrive late
-    auto organ = it->second.delivery.recipient;
-    if (--in_flight_per_organ_[organ] == 0) in_flight_per_organ_.erase(organ);
-    in_flight_.erase(it);
-  }
-  if (r == DeliveryResult::kAccepted) {
-    finish(store_.mark_delivered(o.id), "delivered", false);
-  } else {
-    finish(store_.mark_refused(o.id, refusal_reason(o.outcome)), "refused", false);
-  }
-}
-
-bool Dispatcher::already_terminal(uint64_t id) {
-  auto d = store_.load_delivery(id);
-  return d.ok() && store::is_terminal(d->state);
-}
-
-void Dispatcher::finish(const Result<store::Delivery>& r, std::string_view outcome, bool was_terminal) {
-  if (!r.ok()) {
+  // A newer attempt may be out: its outcome, when it comes, will find no in-flight entry.
+  forget_in_flight(o.id);
+  auto d = store_.load_delivery(o.id);  // rare: the row as stored, for the receipt
+  if (!d.ok()) {
     std::lock_guard lk(counters_mu_);
-    ++counters_.store_errors;  // left in flight or waiting: the sweeper or a retry resolves it
+    ++counters_.store_errors;  // the row stays as it is; a later attempt settles it
     return;
   }
-  if (was_terminal) return;
-  {
-    std::lock_guard lk(counters_mu_);
-    if (outcome == "delivered") ++counters_.delivered;
-    else if (outcome == "refused") ++counters_.refused;
-    else ++counters_.dead;
+  if (store::is_terminal(d->state)) return;  // already finished (e.g. delivered twice)
+  if (r == DeliveryResult::kAccepted) {
+    decide(*d, store::TransitionKind::kDelivered, {});
+  } else {
+    decide(*d, store::TransitionKind::kRefused, refusal_reason(o.outcome));
   }
-  if (on_terminal_) on_terminal_(*r, outcome);
 }
 
 void Dispatcher::fail(const store::Delivery& d, const std::string& why, bool unanswered, int64_t now_ms) {
-  breaker(d).on_failure(now_ms);
-  AttemptLedger ledger = AttemptLedger::parse(d.last_error);
-  if (unanswered) ++ledger.unanswered;
-  const auto decision = options_.retry.next(ledger.real_attempts(d.attempts), d.created_ms, now_ms,
-                                            random_(), ledger.unanswered);
+  breaker(destination(d)).on_failure(now_ms);
+  const uint32_t no_outcome = d.unanswered + (unanswered ? 1 : 0);
+  const auto decision =
+      options_.retry.next(d.attempts, d.created_ms, now_ms, random_(), no_outcome);
   if (decision.dead) {
-    finish(store_.mark_dead(d.id, decision.reason + "; last: " + why), "expired", false);
+    decide(d, store::TransitionKind::kDead, decision.reason + "; last: " + why, unanswered);
     return;
   }
-  auto r = store_.schedule_retry(d.id, decision.retry_at_ms, ledger.format(why));
-  std::lock_guard lk(counters_mu_);
-  ++(r.ok() ? counters_.retried : counters_.store_errors);
+  decide(d, store::TransitionKind::kRetry, why, unanswered, decision.retry_at_ms);
 }
 
 void Dispatcher::expire_timeouts(int64_t now_ms) {
   std::vector<store::Delivery> expired;
-  for (auto it = in_flight_.begin(); it != in_flight_.end();) {
-    if (it->second.deadline_ms <= now_ms) {
-      expired.push_back(it->second.delivery);
-      if (--in_flight_per_organ_[it->second.delivery.recipient] == 0) {
-        in_flight_per_organ_.erase(it->second.delivery.recipient);
-      }
-      it = in_flight_.erase(it);
-    } else {
-      ++it;
-    }
+  for (const auto& [id, f] : in_flight_) {
+    if (f.deadline_ms <= now_ms) expired.push_back(f.delivery);
   }
   for (const auto& d : expired) {
+    forget_in_flight(d.id);
     {
       std::lock_guard lk(counters_mu_);
       ++counters_.timeouts;
@@ -154,6 +129,5 @@ void Dispatcher::expire_timeouts(int64_t now_ms) {
                 std::to_string(options_.delivery_timeout_ms) + " ms", true, now_ms);
   }
 }
-
 
 }  // namespace docaxis::delivery

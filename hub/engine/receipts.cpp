@@ -28,30 +28,19 @@ std::string receipt_outcome(std::string_view dispatcher_outcome) {
 
 ReceiptIssuer::ReceiptIssuer(store::Store& store, const dsig::Signer& signer,
                              const routing::RouteTable& routes, audit::AuditLog* audit,
-                             std::string hub_name, std::function<int64_t()> clock,
-                             std::function<void()> on_queued)
+                             std::string hub_name, std::function<int64_t()> clock)
     : store_(store),
       signer_(signer),
       routes_(routes),
       audit_(audit),
       hub_(std::move(hub_name)),
-      clock_(std::move(clock)),
-      on_queued_(std::move(on_queued)) {}
+      clock_(std::move(clock)) {}
 
-void ReceiptIssuer::record_failure(const store::Delivery& d, const Status& s) {
-  ++failed_;
-  if (audit_ == nullptr) return;
-  audit::Event e;
-  e.type = "receipt-failed";
-  e.organ = d.recipient;
-  e.detail = {{"delivery", d.id}, {"seq", d.seq}, {"code", s.code()}, {"reason", s.message()}};
-  (void)audit_->append(std::move(e));
-}
-
-void ReceiptIssuer::issue(const store::Delivery& d, std::string_view outcome) {
+Result<std::optional<store::FollowUp>> ReceiptIssuer::make_receipt(const store::Delivery& d,
+                                                                   std::string_view outcome) {
   auto pkg = store_.load_package(d.seq);
-  if (!pkg) return record_failure(d, pkg.status());
-  if (pkg->message_type == "receipt") return;  // no receipts for receipts
+  if (!pkg) return pkg.status();
+  if (pkg->message_type == "receipt") return std::optional<store::FollowUp>();  // none for receipts
 
   const int64_t now = clock_();
   edxml::DeliveryReceipt r;
@@ -70,44 +59,73 @@ void ReceiptIssuer::issue(const store::Delivery& d, std::string_view outcome) {
                                     : d.last_error;
   }
   r.policy_relaxations = pkg->relaxations;
-  if (Status s = edxml::validate_receipt(r); !s.ok()) return record_failure(d, s);
+  if (Status s = edxml::validate_receipt(r); !s.ok()) return s;
   auto signed_receipt = signer_.sign(edxml::write_receipt(r), dsig::Placement::kRootLastChild);
-  if (!signed_receipt) return record_failure(d, signed_receipt.status());
-
+  if (!signed_receipt) return signed_receipt.status();
   auto hop = routes_.resolve(r.sender);
-  if (!hop) return record_failure(d, hop.status());
-  store::StoredPackage receipt;
-  receipt.message_type = "receipt";
-  receipt.sender = hub_;
-  receipt.document_id = r.receipt_id;
-  receipt.sha256_hex = edxml::sha256_hex(*signed_receipt);
-  receipt.bytes = std::move(signed_receipt).value();
-  receipt.received_ms = now;
-  receipt.from_endpoint = hub_;
-  receipt.hops = {{hub_, now}};
-  receipt.verdict = "issued by " + hub_ + " for delivery " + std::to_string(d.id);
+  if (!hop) return hop.status();
+
+  store::FollowUp f;
+  f.package.message_type = "receipt";
+  f.package.sender = hub_;
+  f.package.document_id = r.receipt_id;
+  f.package.sha256_hex = edxml::sha256_hex(*signed_receipt);
+  f.package.bytes = std::move(signed_receipt).value();
+  f.package.received_ms = now;
+  f.package.from_endpoint = hub_;
+  f.package.hops = {{hub_, now}};
+  f.package.verdict = "issued by " + hub_ + " for delivery " + std::to_string(d.id) + " (" +
+                      r.outcome + ", document " + r.document_id + ", sha256 " +
+                      r.delivered_sha256_hex + ")";
   store::DeliverySpec to;
   to.recipient = r.sender;
   to.next_hop =
       hop->kind == routing::NextHop::Kind::local ? std::string(store::kLocalHop) : hop->peer;
-  // Audited here, on the caller's thread: the store's callback runs on its writer thread,
-  // which must not wait for the audit log's fsync.
-  if (audit_ != nullptr) {
+  f.recipients = {to};
+  return std::optional<store::FollowUp>(std::move(f));
+}
+
+void ReceiptIssuer::record(const std::vector<FinishedDelivery>& batch) {
+  std::vector<audit::Event> events;
+  events.reserve(batch.size() * 2);
+  for (const FinishedDelivery& f : batch) {
+    const store::Delivery& d = f.delivery;
     audit::Event e;
-    e.type = "receipt-issued";
-    e.doc = r.document_id;
+    e.type = f.outcome == "delivered" ? "delivered"
+             : f.outcome == "refused" ? "refused-by-recipient"
+                                      : "dead-lettered";
     e.organ = d.recipient;
-    e.detail = {{"receipt", r.receipt_id},
-                {"outcome", r.outcome},
-                {"delivery", d.id},
-                {"sha256", r.delivered_sha256_hex}};
-    (void)audit_->append(std::move(e));
+    e.detail = {{"delivery", d.id},
+                {"seq", d.seq},
+                {"next_hop", d.next_hop},
+                {"attempts", d.attempts},
+                {"last_error", d.last_error}};
+    events.push_back(std::move(e));
+    if (f.receipt_seq) {
+      ++issued_;
+      audit::Event ri;
+      ri.type = "receipt-issued";
+      ri.organ = d.recipient;
+      ri.detail = {{"receipt", f.receipt_id},
+                   {"receipt_seq", *f.receipt_seq},
+                   {"outcome", f.outcome},
+                   {"delivery", d.id},
+                   {"seq", d.seq}};
+      events.push_back(std::move(ri));
+    } else if (!f.receipt_status.ok()) {
+      ++failed_;
+      audit::Event rf;
+      rf.type = "receipt-failed";
+      rf.organ = d.recipient;
+      rf.detail = {{"delivery", d.id},
+                   {"seq", d.seq},
+                   {"code", f.receipt_status.code()},
+                   {"reason", f.receipt_status.message()}};
+      events.push_back(std::move(rf));
+    }
   }
-  store_.ingest_async(std::move(receipt), {to}, [this, d](Result<store::IngestOutcome> result) {
-    if (!result) return record_failure(d, result.status());  // rare: audited on this thread
-    ++issued_;
-    if (on_queued_) on_queued_();
-  });
+  if (audit_ == nullptr || events.empty()) return;
+  if (!audit_->append_batch(std::move(events)).ok()) ++audit_failures_;
 }
 
 }  // namespace docaxis::engine

@@ -1,19 +1,26 @@
 // Signed delivery receipts (issue 3): when a delivery ends — delivered to the recipient,
 // refused by it, or expired — the hub issues a DeliveryReceipt (schemas/docaxis-receipt.xsd),
 // signs it with its own key (enveloped XML-DSig as the last child of the receipt; an EC P-256
-// hub key makes that ~17 µs), stores it durably and routes it to the original sender's inbox
-// with messagetype "receipt". Receipts are never issued for receipts.
+// hub key makes that ~17 µs) and routes it to the original sender's inbox with messagetype
+// "receipt". Receipts are never issued for receipts.
 //
-// Threads: issue() is called from the delivery dispatcher's thread; it never blocks on the
-// store (ingest_async) and the store's callback only appends to the audit log and wakes the
-// dispatcher.
+// Two halves, both called on the delivery dispatcher's thread:
+// - make_receipt() is the dispatcher's MakeFollowUp: it builds and signs the receipt before
+//   the final state is committed, and the store commits both together (Store::apply), so a
+//   crash can never leave a finished delivery without its receipt.
+// - record() is the dispatcher's on_terminal: after the commit it writes, for the whole batch
+//   in one audit append (one fdatasync), each delivery's event ("delivered",
+//   "refused-by-recipient", "dead-lettered") and its "receipt-issued" (or "receipt-failed")
+//   event.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "audit/audit_log.hpp"
 #include "dsig/signer.hpp"
@@ -22,32 +29,46 @@
 
 namespace docaxis::engine {
 
+// A delivery that reached a final state, as committed. outcome: "delivered" | "refused" |
+// "expired"; receipt_id/receipt_seq: the receipt stored with it; receipt_status: why there
+// is none when one was due (ok otherwise).
+struct FinishedDelivery {
+  store::Delivery delivery;
+  std::string outcome;
+  std::string receipt_id;
+  std::optional<std::uint64_t> receipt_seq;
+  Status receipt_status;
+};
+
 class ReceiptIssuer {
  public:
   ReceiptIssuer(store::Store& store, const dsig::Signer& signer, const routing::RouteTable& routes,
-                audit::AuditLog* audit, std::string hub_name, std::function<int64_t()> clock,
-                std::function<void()> on_queued);
+                audit::AuditLog* audit, std::string hub_name, std::function<int64_t()> clock);
 
-  // outcome: "delivered" | "refused" | "expired" (the dispatcher's terminal outcomes).
-  // Failures are recorded in the audit log as "receipt-failed" and counted; the delivery's own
-  // state is already final, so nothing is retried here.
-  void issue(const store::Delivery& delivery, std::string_view outcome);
+  // The signed receipt for `final_state` (as it will be committed) and where it goes;
+  // nullopt for the delivery of a receipt. Errors: the package cannot be read, the receipt
+  // cannot be built, signed or routed (codes from store, edxml, dsig, routing).
+  Result<std::optional<store::FollowUp>> make_receipt(const store::Delivery& final_state,
+                                                      std::string_view outcome);
+
+  // Audits a committed batch (see above). Audit failures are counted, not retried: the
+  // deliveries are final either way.
+  void record(const std::vector<FinishedDelivery>& batch);
 
   std::uint64_t issued() const { return issued_; }
   std::uint64_t failed() const { return failed_; }
+  std::uint64_t audit_failures() const { return audit_failures_; }
 
  private:
-  void record_failure(const store::Delivery& d, const Status& s);
-
   store::Store& store_;
   const dsig::Signer& signer_;
   const routing::RouteTable& routes_;
   audit::AuditLog* audit_;
   std::string hub_;
   std::function<int64_t()> clock_;
-  std::function<void()> on_queued_;
   std::atomic<std::uint64_t> issued_{0};
   std::atomic<std::uint64_t> failed_{0};
+  std::atomic<std::uint64_t> audit_failures_{0};
 };
 
 }  // namespace docaxis::engine

@@ -165,10 +165,7 @@ int main(int argc, char** argv) {
   if (!signer) return fail("signing key", signer.status(), 2);
 
   ServerOutbound outbound;
-  // Set once the dispatcher exists; receipts wake it when queued.
-  std::function<void()> wake_dispatcher = [] {};
-  engine::ReceiptIssuer receipts(**store, **signer, *routes, audit->get(), cfg.hub.name, now_ms,
-                                 [&wake_dispatcher] { wake_dispatcher(); });
+  engine::ReceiptIssuer receipts(**store, **signer, *routes, audit->get(), cfg.hub.name, now_ms);
   delivery::DispatcherOptions dispatch_options;
   dispatch_options.retry = delivery::retry_policy_from(cfg.retry);
   dispatch_options.breaker = delivery::breaker_policy_from(cfg.circuit_breaker);
@@ -188,20 +185,19 @@ int main(int argc, char** argv) {
         cid.uid = who.authenticated ? who.uid : std::string();
         return reg.may_attach_inbox(reg.identify(std::move(cid)), *id);
       },
-      [audit_log, &receipts](const store::Delivery& d, std::string_view outcome) {
-        audit::Event e;
-        e.type = outcome == "delivered" ? "delivered"
-                 : outcome == "refused" ? "refused-by-recipient"
-                                        : "dead-lettered";
-        e.organ = d.recipient;
-        e.detail = {{"delivery", d.id},
-                    {"seq", d.seq},
-                    {"attempts", d.attempts},
-                    {"last_error", d.last_error}};
-        (void)audit_log->append(std::move(e));
-        receipts.issue(d, outcome);
+      [&receipts](const std::vector<delivery::Dispatcher::Finished>& finished) {
+        std::vector<engine::FinishedDelivery> batch;
+        batch.reserve(finished.size());
+        for (const auto& f : finished) {
+          batch.push_back({f.delivery, f.outcome, f.follow_up_id, f.follow_up_seq,
+                           f.follow_up_status});
+        }
+        receipts.record(batch);
+      },
+      {},
+      [&receipts](const store::Delivery& d, std::string_view outcome) {
+        return receipts.make_receipt(d, outcome);
       });
-  wake_dispatcher = [&dispatcher] { dispatcher.wake(); };
 
   engine::IngestOptions ingest_options;
   ingest_options.hub_name = cfg.hub.name;

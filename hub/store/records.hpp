@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/status.hpp"
+
 namespace docaxis::store {
 
 // One hop of the trail a package travelled (hub name, arrival time). The trail travels in
@@ -77,6 +79,8 @@ struct Delivery {
   std::string next_hop;       // "local" or a peer hub name
   DeliveryState state = DeliveryState::kWaiting;
   uint32_t attempts = 0;      // attempts started: incremented by claim_due
+  uint32_t unanswered = 0;    // attempts that ended with no outcome at all (timeout, link
+                              // lost, hub killed while in flight): the poison count
   int64_t next_attempt_ms = 0;  // due time while waiting
   std::string last_error;     // last retry cause, refusal reason or why it died
   int64_t created_ms = 0;     // = the package's received_ms
@@ -90,6 +94,51 @@ struct DeliverySpec {
   std::string recipient;
   std::string next_hop;
   int64_t not_before_ms = 0;  // first attempt not before this; 0 = at received_ms
+};
+
+// One local recipient's share of a claim: at most `limit` of its due deliveries.
+struct ClaimQuota {
+  std::string recipient;
+  uint32_t limit = 0;
+};
+
+// A package to store in the same transaction as a delivery's final state (the hub's signed
+// delivery receipt), so that a crash can never leave a finished delivery without it.
+struct FollowUp {
+  StoredPackage package;
+  std::vector<DeliverySpec> recipients;
+};
+
+// A delivery state change, applied in a batch by Store::apply (one commit for all).
+//   kDelivered  in_flight | waiting | delivered -> delivered (idempotent: a late outcome)
+//   kRefused    in_flight | waiting             -> refused, `error` kept in last_error
+//   kRetry      in_flight                       -> waiting at next_attempt_ms, `error` kept
+//   kDead       in_flight | waiting             -> dead, `error` kept
+// `unanswered` (kRetry, kDead): the attempt ended with no outcome; unanswered + 1.
+enum class TransitionKind { kDelivered, kRefused, kRetry, kDead };
+struct Transition {
+  uint64_t id = 0;
+  TransitionKind kind = TransitionKind::kDelivered;
+  int64_t next_attempt_ms = 0;  // kRetry only
+  std::string error;            // kRefused, kRetry, kDead
+  bool unanswered = false;
+  // Stored with the transition (same commit) if, and only if, it changed the state to a
+  // terminal one; its failure (e.g. duplicate-conflict) does not undo the transition.
+  std::optional<FollowUp> follow_up;
+};
+
+// The result of one Transition. status: ok, not-found, or failed-precondition (the state does
+// not allow it; nothing changed). `delivery`: the row after the transition (when ok).
+// `changed`: false when the row was already in the target terminal state (a repeated
+// kDelivered), so callers act on each terminal state exactly once.
+// follow_up_status / follow_up_seq: the follow-up's ingest result when one was stored or
+// attempted (status ok and seq set when stored; a duplicate reports the original seq).
+struct TransitionResult {
+  Status status;
+  Delivery delivery;
+  bool changed = false;
+  Status follow_up_status;
+  std::optional<uint64_t> follow_up_seq;
 };
 
 struct IngestOutcome {

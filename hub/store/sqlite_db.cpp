@@ -80,6 +80,8 @@ Status Stmt::run() {
   }
 }
 
+void Stmt::reset() { sqlite3_reset(stmt_); }
+
 int64_t Stmt::int_at(int col) const { return sqlite3_column_int64(stmt_, col); }
 
 bool Stmt::null_at(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }

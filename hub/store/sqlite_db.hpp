@@ -54,6 +54,8 @@ class Stmt {
   // Steps to completion (for statements that return no rows), then resets the statement so
   // it can be bound again (bindings are kept until rebound).
   Status run();
+  // Makes a stepped statement ready to be bound and stepped again (bindings are kept).
+  void reset();
 
   int64_t int_at(int col) const;
   bool null_at(int col) const;

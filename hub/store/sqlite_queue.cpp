@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "store/package_codec.hpp"
 #include "store/sqlite_db.hpp"
 #include "store/sqlite_rows.hpp"
 #include "store/sqlite_store.hpp"
@@ -47,63 +48,148 @@ Result<std::vector<Delivery>> SqliteStore::claim_due(const std::string& next_hop
   return claimed;
 }
 
-Result<Delivery> SqliteStore::transition(uint64_t id, const char* verb,
-                                         const char* allowed_from_sql, DeliveryState to,
-                                         std::optional<int64_t> next_attempt_ms,
-                                         std::optional<std::string> error) {
-  const std::string sql =
-      std::string("UPDATE deliveries SET state = ?2, updated_ms = ?3, ") +
-      "next_attempt_ms = coalesce(?4, next_attempt_ms), last_error = coalesce(?5, last_error) "
-      "WHERE id = ?1 AND state IN (" + allowed_from_sql + ") RETURNING " +
-      DOCAXIS_DELIVERY_COLUMNS;
-  const int64_t now = now_ms();
-  std::optional<Delivery> out;
+Result<std::vector<Delivery>> SqliteStore::claim_due_for(const std::string& next_hop, int64_t now,
+                                                         const std::vector<ClaimQuota>& quotas) {
+  std::vector<Delivery> claimed;
   Status s = write([&](sqlite::Db& db) -> Status {
-    auto stmt = db.prepare(sql);
+    auto stmt = db.prepare(
+        "UPDATE deliveries SET state = 'in_flight', attempts = attempts + 1, updated_ms = ?3 "
+        "WHERE id IN (SELECT id FROM deliveries WHERE next_hop = ?1 AND recipient = ?2 "
+        "AND state = 'waiting' AND next_attempt_ms <= ?3 ORDER BY next_attempt_ms, id LIMIT ?4) "
+        "RETURNING " DOCAXIS_DELIVERY_COLUMNS);
     if (!stmt) return stmt.status();
-    stmt->bind(1, static_cast<int64_t>(id)).bind(2, to_string(to)).bind(3, now);
-    next_attempt_ms ? stmt->bind(4, *next_attempt_ms) : stmt->bind_null(4);
-    error ? stmt->bind(5, *error) : stmt->bind_null(5);
-    auto row = stmt->step();
-    if (!row) return row.status();
-    if (*row) {
-      auto d = read_delivery(*stmt);
-      if (!d) return d.status();
-      out = std::move(*d);
-      return Status();
+    claimed.clear();
+    for (const ClaimQuota& q : quotas) {
+      if (q.limit == 0) continue;
+      stmt->bind(1, next_hop).bind(2, q.recipient).bind(3, now).bind(4, static_cast<int64_t>(q.limit));
+      auto rows = read_all(*stmt);
+      stmt->reset();
+      if (!rows) return rows.status();
+      for (auto& d : *rows) claimed.push_back(std::move(d));
     }
-    auto state = db.prepare("SELECT state FROM deliveries WHERE id = ?1");
-    if (!state) return state.status();
-    state->bind(1, static_cast<int64_t>(id));
-    auto found = state->step();
-    if (!found) return found.status();
-    if (!*found) return Status("not-found", "no delivery with id " + std::to_string(id));
-    return Status("failed-precondition", "delivery " + std::to_string(id) + " is " +
-                                             state->text_at(0) + ": cannot " + verb);
+    return Status();
   });
   if (!s.ok()) return s;
-  return std::move(*out);
+  std::stable_sort(claimed.begin(), claimed.end(), [](const Delivery& a, const Delivery& b) {
+    return std::pair(a.next_attempt_ms, a.id) < std::pair(b.next_attempt_ms, b.id);
+  });
+  return claimed;
 }
 
-Result<Delivery> SqliteStore::mark_delivered(uint64_t id) {
-  return transition(id, "mark it delivered", "'waiting', 'in_flight', 'delivered'",
-                    DeliveryState::kDelivered, std::nullopt, std::nullopt);
+namespace {
+
+struct TransitionRule {
+  DeliveryState to;
+  std::vector<DeliveryState> from;
+  const char* verb;
+};
+
+TransitionResult failed(Status s) {
+  TransitionResult r;
+  r.status = std::move(s);
+  return r;
 }
 
-Result<Delivery> SqliteStore::mark_refused(uint64_t id, const std::string& reason) {
-  return transition(id, "mark it refused", "'waiting', 'in_flight'", DeliveryState::kRefused,
-                    std::nullopt, reason);
+TransitionRule rule_for(TransitionKind kind) {
+  using S = DeliveryState;
+  switch (kind) {
+    case TransitionKind::kDelivered:
+      return {S::kDelivered, {S::kWaiting, S::kInFlight, S::kDelivered}, "mark it delivered"};
+    case TransitionKind::kRefused:
+      return {S::kRefused, {S::kWaiting, S::kInFlight}, "mark it refused"};
+    case TransitionKind::kRetry:
+      return {S::kWaiting, {S::kInFlight}, "schedule a retry"};
+    case TransitionKind::kDead:
+      return {S::kDead, {S::kWaiting, S::kInFlight}, "mark it dead"};
+  }
+  return {S::kDead, {}, "change it"};
 }
 
-Result<Delivery> SqliteStore::schedule_retry(uint64_t id, int64_t next_attempt_ms,
-                                             const std::string& error) {
-  return transition(id, "schedule a retry", "'in_flight'", DeliveryState::kWaiting,
-                    next_attempt_ms, error);
+}  // namespace
+
+TransitionResult SqliteStore::apply_one(sqlite::Db& db, const Transition& t, int64_t now) {
+  TransitionResult out;
+  const TransitionRule rule = rule_for(t.kind);
+  auto current = db.prepare("SELECT state FROM deliveries WHERE id = ?1");
+  if (!current) return failed(current.status());
+  current->bind(1, static_cast<int64_t>(t.id));
+  auto found = current->step();
+  if (!found) return failed(found.status());
+  if (!*found) return failed(Status("not-found", "no delivery with id " + std::to_string(t.id)));
+  const std::string state_name = current->text_at(0);
+  current->reset();
+  const auto state = parse_delivery_state(state_name);
+  if (!state || std::find(rule.from.begin(), rule.from.end(), *state) == rule.from.end()) {
+    return failed(Status("failed-precondition", "delivery " + std::to_string(t.id) + " is " +
+                                                    state_name + ": cannot " + rule.verb));
+  }
+  auto stmt = db.prepare(
+      "UPDATE deliveries SET state = ?2, updated_ms = ?3, "
+      "next_attempt_ms = coalesce(?4, next_attempt_ms), last_error = coalesce(?5, last_error), "
+      "unanswered = unanswered + ?6 WHERE id = ?1 RETURNING " DOCAXIS_DELIVERY_COLUMNS);
+  if (!stmt) return failed(stmt.status());
+  stmt->bind(1, static_cast<int64_t>(t.id)).bind(2, to_string(rule.to)).bind(3, now);
+  t.kind == TransitionKind::kRetry ? stmt->bind(4, t.next_attempt_ms) : stmt->bind_null(4);
+  t.kind == TransitionKind::kDelivered ? stmt->bind_null(5) : stmt->bind(5, t.error);
+  const bool counts = t.unanswered && (t.kind == TransitionKind::kRetry || t.kind == TransitionKind::kDead);
+  stmt->bind(6, static_cast<int64_t>(counts ? 1 : 0));
+  auto row = stmt->step();
+  if (!row) return failed(row.status());
+  if (!*row) return failed(Status("internal", "delivery " + std::to_string(t.id) + " vanished"));
+  auto d = read_delivery(*stmt);
+  stmt->reset();  // no statement may be pending when the follow-up's savepoint opens
+  if (!d) return failed(d.status());
+  out.delivery = std::move(*d);
+  out.changed = *state != rule.to;
+  if (out.changed && t.follow_up && is_terminal(rule.to)) {
+    // Its own savepoint: a failing follow-up leaves the transition applied.
+    if (Status sp = db.exec("SAVEPOINT follow_up"); !sp.ok()) return failed(sp);
+    IngestOutcome stored;
+    out.follow_up_status = validate(t.follow_up->package, t.follow_up->recipients);
+    if (out.follow_up_status.ok()) {
+      out.follow_up_status =
+          ingest_in_transaction(db, t.follow_up->package, t.follow_up->recipients, stored);
+    }
+    if (out.follow_up_status.ok()) {
+      out.follow_up_seq = stored.seq;
+      if (Status r = db.exec("RELEASE follow_up"); !r.ok()) return failed(r);
+    } else if (Status r = db.exec("ROLLBACK TO follow_up; RELEASE follow_up"); !r.ok()) {
+      return failed(r);
+    }
+  }
+  return out;
 }
 
-Result<Delivery> SqliteStore::mark_dead(uint64_t id, const std::string& reason) {
-  return transition(id, "mark it dead", "'waiting', 'in_flight'", DeliveryState::kDead,
-                    std::nullopt, reason);
+Result<std::vector<TransitionResult>> SqliteStore::apply(std::vector<Transition> transitions) {
+  std::vector<TransitionResult> results;
+  const int64_t now = now_ms();
+  Status s = write([&](sqlite::Db& db) -> Status {
+    results.clear();  // a retried batch starts over
+    for (const Transition& t : transitions) {
+      TransitionResult r = apply_one(db, t, now);
+      // Per-item refusals are answers; anything else (I/O, corruption) fails the batch.
+      const std::string& code = r.status.code();
+      if (!r.status.ok() && code != "not-found" && code != "failed-precondition") return r.status;
+      results.push_back(std::move(r));
+    }
+    return Status();
+  });
+  if (!s.ok()) return s;
+  for (const auto& r : results) {
+    if (r.follow_up_seq) packages_stored_.fetch_add(1, std::memory_order_relaxed);
+  }
+  return results;
+}
+
+Result<std::vector<Delivery>> SqliteStore::overdue_waiting(int64_t created_before_ms,
+                                                           uint32_t limit) {
+  std::lock_guard lock(read_mu_);
+  auto stmt = reader_->prepare("SELECT " DOCAXIS_DELIVERY_COLUMNS
+                               " FROM deliveries WHERE state = 'waiting' AND created_ms < ?1 "
+                               "ORDER BY created_ms, id LIMIT ?2");
+  if (!stmt) return stmt.status();
+  stmt->bind(1, created_before_ms).bind(2, static_cast<int64_t>(limit));
+  return read_all(*stmt);
 }
 
 Result<uint64_t> SqliteStore::recover_in_flight(int64_t updated_before_ms) {
@@ -112,6 +198,7 @@ Result<uint64_t> SqliteStore::recover_in_flight(int64_t updated_before_ms) {
   Status s = write([&](sqlite::Db& db) -> Status {
     auto stmt = db.prepare(
         "UPDATE deliveries SET state = 'waiting', next_attempt_ms = ?2, updated_ms = ?2, "
+        "unanswered = unanswered + 1, "
         "last_error = 'recovered: in flight without outcome since ' || updated_ms "
         "WHERE state = 'in_flight' AND updated_ms < ?1");
     if (!stmt) return stmt.status();

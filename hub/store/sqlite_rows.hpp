@@ -10,7 +10,7 @@ namespace docaxis::store {
 // Column list every delivery query selects, in the order read_delivery expects.
 #define DOCAXIS_DELIVERY_COLUMNS                                                        \
   "id, seq, recipient, next_hop, state, attempts, next_attempt_ms, last_error, created_ms, " \
-  "updated_ms"
+  "updated_ms, unanswered"
 
 inline Result<Delivery> read_delivery(const sqlite::Stmt& row) {
   Delivery d;
@@ -30,6 +30,7 @@ inline Result<Delivery> read_delivery(const sqlite::Stmt& row) {
   d.last_error = row.text_at(7);
   d.created_ms = row.int_at(8);
   d.updated_ms = row.int_at(9);
+  d.unanswered = static_cast<uint32_t>(row.int_at(10));
   return d;
 }
 

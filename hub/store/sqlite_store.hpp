@@ -72,11 +72,11 @@ class SqliteStore final : public Store {
                     IngestCallback done) override;
   Result<std::vector<Delivery>> claim_due(const std::string& next_hop, int64_t now_ms,
                                           uint32_t limit) override;
-  Result<Delivery> mark_delivered(uint64_t id) override;
-  Result<Delivery> mark_refused(uint64_t id, const std::string& reason) override;
-  Result<Delivery> schedule_retry(uint64_t id, int64_t next_attempt_ms,
-                                  const std::string& error) override;
-  Result<Delivery> mark_dead(uint64_t id, const std::string& reason) override;
+  Result<std::vector<Delivery>> claim_due_for(const std::string& next_hop, int64_t now_ms,
+                                              const std::vector<ClaimQuota>& quotas) override;
+  Result<std::vector<TransitionResult>> apply(std::vector<Transition> transitions) override;
+  Result<std::vector<Delivery>> overdue_waiting(int64_t created_before_ms,
+                                                uint32_t limit) override;
   Result<uint64_t> recover_in_flight(int64_t updated_before_ms) override;
   Result<StoredPackage> load_package(uint64_t seq) override;
   Result<std::vector<Delivery>> deliveries_of(uint64_t seq) override;
@@ -94,10 +94,8 @@ class SqliteStore final : public Store {
 
   // Runs `apply` in the next group commit and waits for the commit (blocking writes).
   Status write(std::function<Status(sqlite::Db&)> apply, uint64_t weight_bytes = 0);
-  // One state transition of one delivery (the mark_* family).
-  Result<Delivery> transition(uint64_t id, const char* verb, const char* allowed_from_sql,
-                              DeliveryState to, std::optional<int64_t> next_attempt_ms,
-                              std::optional<std::string> error);
+  // One Transition inside the current write transaction.
+  TransitionResult apply_one(sqlite::Db& db, const Transition& t, int64_t now);
   Status ingest_in_transaction(sqlite::Db& db, const StoredPackage& pkg,
                                const std::vector<DeliverySpec>& recipients,
                                IngestOutcome& out);

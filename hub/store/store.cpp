@@ -34,4 +34,37 @@ Result<IngestOutcome> Store::ingest(StoredPackage pkg, std::vector<DeliverySpec>
   return future.get();
 }
 
+namespace {
+
+Result<Delivery> one(Store& store, Transition t) {
+  std::vector<Transition> batch;
+  batch.push_back(std::move(t));
+  auto r = store.apply(std::move(batch));
+  if (!r) return r.status();
+  if (r->size() != 1) return Status("internal", "apply returned " + std::to_string(r->size()) +
+                                                    " results for one transition");
+  TransitionResult& tr = r->front();
+  if (!tr.status.ok()) return tr.status;
+  return std::move(tr.delivery);
+}
+
+}  // namespace
+
+Result<Delivery> Store::mark_delivered(uint64_t id) {
+  return one(*this, Transition{id, TransitionKind::kDelivered, 0, {}, false, std::nullopt});
+}
+
+Result<Delivery> Store::mark_refused(uint64_t id, const std::string& reason) {
+  return one(*this, Transition{id, TransitionKind::kRefused, 0, reason, false, std::nullopt});
+}
+
+Result<Delivery> Store::schedule_retry(uint64_t id, int64_t next_attempt_ms,
+                                       const std::string& error, bool unanswered) {
+  return one(*this, Transition{id, TransitionKind::kRetry, next_attempt_ms, error, unanswered, std::nullopt});
+}
+
+Result<Delivery> Store::mark_dead(uint64_t id, const std::string& reason) {
+  return one(*this, Transition{id, TransitionKind::kDead, 0, reason, false, std::nullopt});
+}
+
 }  // namespace docaxis::store

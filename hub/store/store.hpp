@@ -64,22 +64,40 @@ class Store {
 
   // Moves up to `limit` waiting deliveries of `next_hop` whose next_attempt_ms <= now_ms to
   // in_flight (attempts + 1, updated_ms = now_ms) and returns them, earliest due first.
+  // Every claim is an attempt: claim only what will be attempted now.
   virtual Result<std::vector<Delivery>> claim_due(const std::string& next_hop, int64_t now_ms,
                                                   uint32_t limit) = 0;
+  // The same for several recipients of `next_hop` at once (one commit): for each quota, up
+  // to quota.limit of that recipient's due deliveries, earliest due first per recipient.
+  virtual Result<std::vector<Delivery>> claim_due_for(const std::string& next_hop,
+                                                      int64_t now_ms,
+                                                      const std::vector<ClaimQuota>& quotas) = 0;
 
+  // Applies every transition in one commit (records.hpp has the rules). The outer Result
+  // fails only when nothing was applied (store-busy, unavailable, ...); otherwise one
+  // TransitionResult per transition, in order, each ok or refused on its own.
+  virtual Result<std::vector<TransitionResult>> apply(std::vector<Transition> transitions) = 0;
+
+  // Single transitions (apply() of one), the Delivery after it or the per-item failure:
   // in_flight or waiting -> delivered. Idempotent on a delivered delivery (a late outcome).
   // failed-precondition from refused or dead.
-  virtual Result<Delivery> mark_delivered(uint64_t id) = 0;
+  Result<Delivery> mark_delivered(uint64_t id);
   // in_flight or waiting -> refused, `reason` kept in last_error.
-  virtual Result<Delivery> mark_refused(uint64_t id, const std::string& reason) = 0;
+  Result<Delivery> mark_refused(uint64_t id, const std::string& reason);
   // in_flight -> waiting, due at next_attempt_ms, `error` kept in last_error.
-  virtual Result<Delivery> schedule_retry(uint64_t id, int64_t next_attempt_ms,
-                                          const std::string& error) = 0;
+  Result<Delivery> schedule_retry(uint64_t id, int64_t next_attempt_ms, const std::string& error,
+                                  bool unanswered = false);
   // waiting or in_flight -> dead, `reason` kept in last_error.
-  virtual Result<Delivery> mark_dead(uint64_t id, const std::string& reason) = 0;
+  Result<Delivery> mark_dead(uint64_t id, const std::string& reason);
+
+  // Deadline sweep (read only): up to `limit` waiting deliveries (any next hop) with
+  // created_ms < created_before_ms, oldest first. The caller dead-letters them with apply().
+  // (A delivery whose recipient never attached is never claimed: this is how it expires.)
+  virtual Result<std::vector<Delivery>> overdue_waiting(int64_t created_before_ms,
+                                                        uint32_t limit) = 0;
 
   // The sweeper: every in_flight delivery whose updated_ms < updated_before_ms goes back to
-  // waiting, due now. At start-up pass INT64_MAX: after a restart nothing is in flight.
+  // waiting, due now, with unanswered + 1 (its attempt never got an outcome). At start-up pass INT64_MAX: after a restart nothing is in flight.
   // Returns how many were recovered.
   virtual Result<uint64_t> recover_in_flight(int64_t updated_before_ms) = 0;
 

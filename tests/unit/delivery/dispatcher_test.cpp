@@ -37,8 +37,9 @@ class DispatcherTest : public ::testing::Test {
     return std::make_unique<Dispatcher>(
         *store_, out_, opts_, [this] { return now_; },
         [](const amqp::PeerIdentity&, const std::string&) { return Status(); },
-        [this](const store::Delivery& d, std::string_view outcome) {
-          terminal_.emplace_back(d, std::string(outcome));
+        [this](const std::vector<Dispatcher::Finished>& finished) {
+          ++reports_;
+          for (const auto& f : finished) terminal_.emplace_back(f.delivery, f.outcome);
         },
         [] { return 0.5; });  // no jitter: exact schedule
   }
@@ -74,6 +75,7 @@ class DispatcherTest : public ::testing::Test {
   testing::RecordingOutbound out_;
   DispatcherOptions opts_;
   std::vector<std::pair<store::Delivery, std::string>> terminal_;
+  int reports_ = 0;  // on_terminal calls
 };
 
 TEST_F(DispatcherTest, AcceptedDeliveryIsMarkedDeliveredWithMessageProperties) {
@@ -151,7 +153,7 @@ TEST_F(DispatcherTest, NoOutcomeWithinTheTimeoutIsRetried) {
   const auto row = delivery(seq);
   EXPECT_EQ(row.state, DeliveryState::kWaiting);
   EXPECT_EQ(row.next_attempt_ms, now_ + 5000);
-  EXPECT_NE(row.last_error.find("unanswered=1"), std::string::npos) << row.last_error;
+  EXPECT_EQ(row.unanswered, 1u) << row.last_error;
   EXPECT_EQ(d->counters().timeouts, 1u);
 }
 
@@ -251,38 +253,81 @@ TEST_F(DispatcherTest, BreakerBoundsAttemptsDuringAnOutageAndDrainsAfter) {
   EXPECT_LE(now_ - back_at, opts_.retry.cap_ms * 12 / 10 + opts_.breaker.open_ms);
 }
 
-TEST_F(DispatcherTest, NothingIsDeliveredWhileNoInboxIsReady) {
+TEST_F(DispatcherTest, OnlyDeliveriesOfAttachedInboxesAreClaimed) {
   const auto seq = ingest("doc-1");
   auto d = make();
   d->run_once(now_);
   EXPECT_TRUE(out_.calls.empty());
   EXPECT_EQ(delivery(seq).attempts, 0u);  // not even claimed
-  d->ready(kB);  // another organ attached: A's delivery is parked, not attempted
-  d->run_once(now_);
+  d->ready(kB);  // another organ attached: A's delivery is left alone
+  for (int i = 0; i < 5; ++i) {
+    d->run_once(now_);
+    now_ += 60'000;
+  }
   EXPECT_TRUE(out_.calls.empty());
-  EXPECT_EQ(d->counters().parked, 1u);
-  d->ready(kA);
-  now_ += opts_.park_min_ms;
+  EXPECT_EQ(delivery(seq).attempts, 0u);
+  EXPECT_EQ(delivery(seq).state, DeliveryState::kWaiting);
+  d->ready(kA);  // A attaches: delivered at once, first attempt
+  out_.set_mode(kA, Mode::kRelease);
   d->run_once(now_);
   ASSERT_EQ(out_.calls.size(), 1u);
-  EXPECT_EQ(delivery(seq).state, DeliveryState::kDelivered);
+  EXPECT_EQ(delivery(seq).attempts, 1u);
+  EXPECT_EQ(delivery(seq).next_attempt_ms, now_ + 5000);  // the first retry delay
   d->detached(kA);
   EXPECT_FALSE(d->inbox_ready(kA));
 }
 
-TEST_F(DispatcherTest, ParkedClaimsDoNotCountAsAttemptsInTheBackoff) {
+TEST_F(DispatcherTest, ADeliveryWhoseInboxNeverAttachesExpiresAtTheDeadline) {
+  opts_.retry.deadline_ms = 3'600'000;
+  opts_.sweeper_interval_ms = 60'000;
   const auto seq = ingest("doc-1");
   auto d = make();
   d->ready(kB);
-  for (int i = 0; i < 5; ++i) {  // parked 5 times
+  while (now_ <= kT0 + opts_.retry.deadline_ms + opts_.sweeper_interval_ms && terminal_.empty()) {
     d->run_once(now_);
-    now_ += opts_.park_max_ms;
+    now_ += 10'000;
   }
-  out_.set_mode(kA, Mode::kRelease);
+  ASSERT_EQ(terminal_.size(), 1u);
+  EXPECT_EQ(terminal_[0].second, "expired");
+  EXPECT_EQ(terminal_[0].first.id, delivery(seq).id);
+  const auto row = delivery(seq);
+  EXPECT_EQ(row.state, DeliveryState::kDead);
+  EXPECT_EQ(row.attempts, 0u);
+  EXPECT_EQ(row.last_error.rfind("expired: not delivered within the deadline of 3600 s", 0), 0u)
+      << row.last_error;
+  EXPECT_GT(row.updated_ms, kT0 + opts_.retry.deadline_ms);  // not before the deadline
+  EXPECT_TRUE(out_.calls.empty());
+  EXPECT_EQ(d->counters().dead, 1u);
+}
+
+TEST_F(DispatcherTest, TheInFlightWindowBoundsClaimsAndOneStepCommitsOutcomesTogether) {
+  opts_.max_in_flight_per_organ = 4;
+  std::vector<uint64_t> seqs;
+  for (int i = 0; i < 10; ++i) seqs.push_back(ingest("doc-" + std::to_string(i)));
+  out_.set_mode(kA, Mode::kSilent);
+  auto d = make();
   d->ready(kA);
   d->run_once(now_);
-  ASSERT_EQ(out_.calls.size(), 1u);
-  EXPECT_EQ(delivery(seq).next_attempt_ms, now_ + 5000);  // first retry delay, not the 6th
+  ASSERT_EQ(out_.calls.size(), 4u);  // the window, not all 10
+  int in_flight = 0;
+  for (auto s : seqs) in_flight += delivery(s).state == DeliveryState::kInFlight;
+  EXPECT_EQ(in_flight, 4);
+  // All four accepted at once: one commit, one on_terminal call with four deliveries.
+  auto answers = std::move(out_.unanswered);
+  out_.unanswered.clear();
+  out_.set_mode(kA, Mode::kAccept);
+  for (auto& done : answers) done({amqp::DeliveryResult::kAccepted, {}, {}});
+  const auto commits_before = d->counters().commits;
+  d->run_once(now_);
+  // The 4 answers, and the next 4 (claimed in the same step, answered synchronously): one
+  // commit and one report for all eight.
+  EXPECT_EQ(terminal_.size(), 8u);
+  EXPECT_EQ(reports_, 1);
+  EXPECT_EQ(d->counters().commits - commits_before, 1u);
+  d->run_once(now_);
+  EXPECT_EQ(terminal_.size(), 10u);
+  for (auto s : seqs) EXPECT_EQ(delivery(s).state, DeliveryState::kDelivered);
+  EXPECT_EQ(d->counters().delivered, 10u);
 }
 
 TEST_F(DispatcherTest, RestartRecoversInFlightDeliveries) {

@@ -1,7 +1,6 @@
-// RetryPolicy, CircuitBreaker and AttemptLedger: pure, table-driven.
+// RetryPolicy and CircuitBreaker: pure, table-driven.
 #include <gtest/gtest.h>
 
-#include "delivery/attempt_ledger.hpp"
 #include "delivery/circuit_breaker.hpp"
 #include "delivery/retry_policy.hpp"
 
@@ -86,19 +85,6 @@ TEST(CircuitBreaker, FailedProbeReopensForTheFullDuration) {
   EXPECT_EQ(b.state(20'499), CircuitBreaker::State::kOpen);
   EXPECT_EQ(b.state(20'500), CircuitBreaker::State::kHalfOpen);
   EXPECT_EQ(b.times_opened(), 2u);
-}
-
-TEST(AttemptLedger, RoundTripsThroughLastError) {
-  AttemptLedger l{3, 2};
-  const auto text = l.format("released by inbox/X");
-  const auto back = AttemptLedger::parse(text);
-  EXPECT_EQ(back.parked, 3u);
-  EXPECT_EQ(back.unanswered, 2u);
-  EXPECT_EQ(back.real_attempts(5), 2u);
-  EXPECT_EQ(back.real_attempts(3), 1u);
-  EXPECT_EQ(AttemptLedger::parse("").parked, 0u);
-  EXPECT_EQ(AttemptLedger::parse("garbage [parked=x]").parked, 0u);
-  EXPECT_EQ(AttemptLedger::parse("recovered: in flight without outcome since 5").unanswered, 1u);
 }
 
 }  // namespace

@@ -59,17 +59,15 @@ class GateStore final : public store::Store {
                                                  uint32_t limit) override {
     return inner_.claim_due(h, now, limit);
   }
-  Result<store::Delivery> mark_delivered(uint64_t id) override {
-    return inner_.mark_delivered(id);
+  Result<std::vector<store::Delivery>> claim_due_for(
+      const std::string& h, int64_t now, const std::vector<store::ClaimQuota>& q) override {
+    return inner_.claim_due_for(h, now, q);
   }
-  Result<store::Delivery> mark_refused(uint64_t id, const std::string& r) override {
-    return inner_.mark_refused(id, r);
+  Result<std::vector<store::TransitionResult>> apply(std::vector<store::Transition> t) override {
+    return inner_.apply(std::move(t));
   }
-  Result<store::Delivery> schedule_retry(uint64_t id, int64_t at, const std::string& e) override {
-    return inner_.schedule_retry(id, at, e);
-  }
-  Result<store::Delivery> mark_dead(uint64_t id, const std::string& r) override {
-    return inner_.mark_dead(id, r);
+  Result<std::vector<store::Delivery>> overdue_waiting(int64_t before, uint32_t limit) override {
+    return inner_.overdue_waiting(before, limit);
   }
   Result<uint64_t> recover_in_flight(int64_t before) override {
     return inner_.recover_in_flight(before);
