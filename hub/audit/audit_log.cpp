@@ -84,6 +84,7 @@ Status AuditLog::recover_and_open() {
   if (opt_.background_sealer && opt_.checkpoint_interval.count() > 0) {
     sealer_ = std::thread([this] { sealer_loop(); });
   }
+  flusher_ = std::thread([this] { flusher_loop(); });
   return Status::ok_status();
 }
 
@@ -162,6 +163,56 @@ Result<std::uint64_t> AuditLog::append_batch(std::vector<Event> events) {
   }
   if (Status st = flush_until_locked(lk, next_seq_ - 1); !st.ok()) return st;
   return mine;
+}
+
+void AuditLog::append_async(std::vector<Event> events, AppendCallback done) {
+  for (const Event& e : events) {
+    if (Status st = validate_event(e); !st.ok()) return done(st);
+  }
+  std::unique_lock lk(mu_);
+  Status refused;
+  if (closed_) refused = Status{"failed-precondition", "the audit log is closed"};
+  else if (!failed_.ok()) refused = failed_;
+  if (!refused.ok()) {
+    lk.unlock();
+    return done(refused);
+  }
+  std::string time = format_time(opt_.now());
+  for (Event& e : events) {
+    Record r;
+    r.time = time;
+    r.event = std::move(e);
+    push_locked(r);
+  }
+  const std::uint64_t mine = next_seq_ - 1;
+  bool interval_due = opt_.checkpoint_interval.count() > 0 &&
+                      opt_.now() - last_checkpoint_time_ >= opt_.checkpoint_interval;
+  if (since_checkpoint_ >= opt_.checkpoint_every_records || interval_due) {
+    // A failure is sticky (failed_): the flusher reports it to every waiter.
+    (void)checkpoint_locked(interval_due ? "interval" : "count");
+  }
+  waiters_.push_back(Waiter{mine, std::move(done)});
+  flusher_cv_.notify_one();
+}
+
+void AuditLog::flusher_loop() {
+  std::unique_lock lk(mu_);
+  for (;;) {
+    flusher_cv_.wait(lk, [this] { return closed_ || !waiters_.empty(); });
+    if (waiters_.empty()) return;  // closed, nothing owed
+    const Status st = flush_until_locked(lk, waiters_.back().seq);
+    std::vector<Waiter> ready;
+    while (!waiters_.empty() && (!st.ok() || waiters_.front().seq <= durable_seq_)) {
+      ready.push_back(std::move(waiters_.front()));
+      waiters_.pop_front();
+    }
+    lk.unlock();
+    for (Waiter& w : ready) {
+      if (st.ok()) w.done(w.seq);
+      else w.done(st);
+    }
+    lk.lock();
+  }
 }
 
 Status AuditLog::checkpoint(const std::string& reason) {
@@ -258,8 +309,10 @@ Status AuditLog::close() {
   if (closed_) return Status::ok_status();
   closed_ = true;
   sealer_cv_.notify_all();
+  flusher_cv_.notify_all();
   lk.unlock();
   if (sealer_.joinable()) sealer_.join();
+  if (flusher_.joinable()) flusher_.join();  // answers every append_async first
   lk.lock();
   Status st = failed_;
   if (st.ok()) st = checkpoint_locked("shutdown");

@@ -16,8 +16,9 @@
 // by close().
 //
 // Thread model: every public method may be called from any thread. One mutex orders records;
-// the write+fdatasync runs outside it, done by whichever waiting caller leads the group. The
-// optional sealer is one internal thread, stopped by close().
+// the write+fdatasync runs outside it, done by whichever waiting caller leads the group (for
+// append_async: the internal flusher thread, which also runs the callbacks). The optional
+// sealer and the flusher are internal threads, stopped by close().
 //
 // Error codes:
 //   invalid-argument     bad options, key/cert, event type, reserved type, non-object detail
@@ -33,6 +34,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -81,6 +83,12 @@ class AuditLog {
   // Appends events as consecutive records with one write and one fdatasync; returns the seq
   // of the last one once all are durable. An empty batch returns the current last seq.
   Result<std::uint64_t> append_batch(std::vector<Event> events);
+  // Non-blocking append_batch: the records are ordered (and their seqs assigned) now; `done`
+  // runs once they are durable, or with the error, on the flusher thread (or at once on the
+  // caller's thread for an invalid event or a closed/failed log). `done` must not block on
+  // the log. Many callers share one fdatasync, however few threads they have.
+  using AppendCallback = std::function<void(Result<std::uint64_t>)>;
+  void append_async(std::vector<Event> events, AppendCallback done);
   // Writes a checkpoint now (if any record follows the last one) and waits until durable.
   Status checkpoint(const std::string& reason = "manual");
   // Stops the sealer, writes a "shutdown" checkpoint over an unsealed tail, syncs, closes.
@@ -100,6 +108,7 @@ class AuditLog {
   Status flush_until_locked(std::unique_lock<std::mutex>& lk, std::uint64_t seq);
   Status write_durable(const std::string& bytes);  // flush leader only
   void sealer_loop();
+  void flusher_loop();
 
   AuditOptions opt_;
   std::unique_ptr<CheckpointSigner> signer_;
@@ -124,7 +133,14 @@ class AuditLog {
   std::uint64_t segment_index_ = 0;
   std::uint64_t segment_size_ = 0;
 
+  struct Waiter {
+    std::uint64_t seq;
+    AppendCallback done;
+  };
+  std::deque<Waiter> waiters_;  // append_async callers, by seq; guarded by mu_
+  std::condition_variable flusher_cv_;
   std::thread sealer_;
+  std::thread flusher_;
 };
 
 }  // namespace docaxis::audit

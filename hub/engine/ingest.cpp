@@ -234,21 +234,32 @@ void Ingest::run_pipeline(Job& job) {
   auto owned = std::make_shared<Job>(std::move(job));
   store_.ingest_async(acc->pkg, std::move(deliveries),
                       [this, owned, acc](Result<store::IngestOutcome> outcome) {
-                        // Runs on the store's writer thread: hand the rest to a worker.
-                        post([this, owned, acc, outcome = std::move(outcome)]() mutable {
-                          finish_stored(*owned, *acc, std::move(outcome));
-                        });
+                        // On the store's writer thread: nothing here waits (the audit append
+                        // is asynchronous), so there is no hop back to the busy workers.
+                        finish_stored(owned, acc, std::move(outcome));
                       });
 }
 
-void Ingest::finish_stored(Job& job, Accepted& acc, Result<store::IngestOutcome> outcome) {
-  const auto& p = acc.pkg;
+void Ingest::finish_stored(std::shared_ptr<Job> job, std::shared_ptr<Accepted> acc,
+                           Result<store::IngestOutcome> outcome) {
+  const auto& p = acc->pkg;
   if (!outcome.ok()) {
-    refuse(job, outcome.status(), p.document_id, p.sender);
+    refuse(*job, outcome.status(), p.document_id, p.sender);
     return;
   }
   const bool stored = outcome->kind == store::IngestOutcome::Kind::kStored;
-  Status answer_status;
+  const uint64_t seq = outcome->seq;
+  // Answered once the audit record is durable (or at once without an audit log).
+  auto answer_with = [this, job, acc, stored, seq](Status answer_status) {
+    if (answer_status.ok()) {
+      (stored ? accepted_ : duplicates_).fetch_add(1, std::memory_order_relaxed);
+    } else {
+      std::lock_guard lk(refused_mu_);
+      ++refused_[answer_status.code()];
+    }
+    answer(*job, answer_status);
+    if (stored && opt_.on_stored) opt_.on_stored(seq, acc->deliveries);
+  };
   if (audit_ != nullptr) {
     audit::Event e;
     e.type = stored ? "accepted" : "duplicate";
@@ -256,24 +267,22 @@ void Ingest::finish_stored(Job& job, Accepted& acc, Result<store::IngestOutcome>
     e.doc = p.document_id;
     e.organ = p.sender;
     std::vector<std::string> recipients;
-    for (const auto& d : acc.deliveries) recipients.push_back(d.recipient + "@" + d.next_hop);
-    e.detail = {{"seq", outcome->seq},         {"message_type", p.message_type},
+    for (const auto& d : acc->deliveries) recipients.push_back(d.recipient + "@" + d.next_hop);
+    e.detail = {{"seq", seq},                  {"message_type", p.message_type},
                 {"recipients", recipients},    {"relaxations", p.relaxations},
                 {"sha256", p.sha256_hex},      {"size", p.bytes.size()},
                 {"verdict", p.verdict}};
-    auto r = audit_->append(std::move(e));
-    // The package is committed either way; without its audit record the sender is told to
-    // retry (released), which will find it as a duplicate once the log works again.
-    if (!r.ok()) answer_status = Status("unavailable", "audit log: " + r.status().to_string());
+    std::vector<audit::Event> events;
+    events.push_back(std::move(e));
+    audit_->append_async(std::move(events), [answer_with](Result<std::uint64_t> r) {
+      // The package is committed either way; without its audit record the sender is told
+      // to retry (released), which will find it as a duplicate once the log works again.
+      answer_with(r.ok() ? Status()
+                         : Status("unavailable", "audit log: " + r.status().to_string()));
+    });
+    return;
   }
-  if (answer_status.ok()) {
-    (stored ? accepted_ : duplicates_).fetch_add(1, std::memory_order_relaxed);
-  } else {
-    std::lock_guard lk(refused_mu_);
-    ++refused_[answer_status.code()];
-  }
-  answer(job, answer_status);
-  if (stored && opt_.on_stored) opt_.on_stored(outcome->seq, acc.deliveries);
+  answer_with(Status());
 }
 
 void Ingest::refuse(Job& job, const Status& status, const std::string& doc,
@@ -292,8 +301,10 @@ void Ingest::refuse(Job& job, const Status& status, const std::string& doc,
                 {"reason", status.message()},
                 {"address", job.in.address},
                 {"size", job.size}};
-    // A refusal is answered even when the log fails: nothing was accepted.
-    (void)audit_->append(std::move(e));
+    // A refusal is answered at once, without waiting for its record: nothing was accepted.
+    std::vector<audit::Event> events;
+    events.push_back(std::move(e));
+    audit_->append_async(std::move(events), [](Result<std::uint64_t>) {});
   }
   answer(job, status);
 }

@@ -22,10 +22,12 @@
 //
 // Threads: submit() runs on the AMQP thread and never blocks: it admits the package (or
 // answers `overloaded` at once when `max_pending` packages are already admitted and not yet
-// answered) and queues it for the worker pool. Workers run steps 1–7; the store's commit
-// callback only re-queues the finishing step (audit + done + on_stored) to the workers, so the
-// store's writer thread is never held by an fsync of the audit log. `done` and `on_stored`
-// are therefore called on engine worker threads.
+// answered) and queues it for the worker pool. Workers run steps 1–7. The store's commit
+// callback (on its writer thread) queues the audit record with AuditLog::append_async, which
+// never waits, and `done(ok)` + `on_stored` run when the record is durable, on the audit
+// log's flusher thread; so no thread ever holds a package while an fsync runs, and one
+// audit fdatasync covers every package committed meanwhile. Refusals are answered at once
+// on the worker (or writer) thread; their audit record follows asynchronously.
 // Lifetime: the referenced store, verifier, registry, routes and audit log must outlive the
 // Ingest. The destructor stops admitting, waits for every admitted package to be answered
 // (the store must still be running), then joins the workers.
@@ -37,6 +39,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -92,7 +95,8 @@ class Ingest : public amqp::IngestPort {
   void run_pipeline(Job& job);
   // Steps 1–6; fills `out` as far as it gets (the audit names doc and sender when known).
   Status check(const amqp::IncomingPackage& in, std::int64_t now_ms, Accepted& out) const;
-  void finish_stored(Job& job, Accepted& acc, Result<store::IngestOutcome> outcome);
+  void finish_stored(std::shared_ptr<Job> job, std::shared_ptr<Accepted> acc,
+                     Result<store::IngestOutcome> outcome);
   void refuse(Job& job, const Status& status, const std::string& doc, const std::string& organ);
   void answer(Job& job, const Status& status);
   void post(std::function<void()> task);

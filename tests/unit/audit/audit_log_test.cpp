@@ -1,7 +1,10 @@
 // AuditLog: chaining across restarts and rotation, checkpoints, recovery, locking, threads.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -247,6 +250,71 @@ TEST_F(AuditLogTest, ConcurrentAppendsFromEightThreadsChainCorrectly) {
     if (r.event.type == "accepted") docs.insert(r.event.doc);
   }
   EXPECT_EQ(docs.size(), static_cast<std::size_t>(kThreads * kPerThread));
+}
+
+TEST_F(AuditLogTest, AsyncAppendsFromOneThreadShareSyncsAndAnswerInSeqOrderWhenDurable) {
+  auto o = test::test_options(dir_, key_);
+  o.checkpoint_every_records = 100000;
+  auto log = open_log(o);
+  constexpr int kCount = 2000;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::uint64_t> answered;
+  int failures = 0;
+  const auto syncs_before = log->stats().syncs;
+  for (int i = 0; i < kCount; ++i) {
+    std::vector<Event> one;
+    one.push_back(test::make_event("accepted", i));
+    log->append_async(std::move(one), [&, log_ptr = log.get()](Result<std::uint64_t> r) {
+      std::lock_guard lk(mu);
+      if (!r.ok()) {
+        ++failures;
+      } else if (log_ptr->stats().records < *r) {
+        ++failures;  // answered before its record was durable
+      }
+      answered.push_back(r.ok() ? *r : 0);
+      cv.notify_all();
+    });
+  }
+  {
+    std::unique_lock lk(mu);
+    ASSERT_TRUE(cv.wait_for(lk, std::chrono::seconds(30), [&] { return answered.size() == kCount; }));
+  }
+  EXPECT_EQ(failures, 0);
+  EXPECT_TRUE(std::is_sorted(answered.begin(), answered.end()));
+  // One caller thread, yet far fewer syncs than records: the flusher groups them.
+  EXPECT_LT(log->stats().syncs - syncs_before, static_cast<std::uint64_t>(kCount / 4));
+  ASSERT_TRUE(log->close().ok());
+  EXPECT_EQ(verify().verdict, Verdict::kSealed);
+  int accepted = 0;
+  for (const Record& r : records()) accepted += r.event.type == "accepted";
+  EXPECT_EQ(accepted, kCount);
+}
+
+TEST_F(AuditLogTest, AsyncAppendOnAClosedLogOrWithABadEventAnswersAtOnceWithTheError) {
+  auto log = open_log();
+  std::string code;
+  std::vector<Event> bad;
+  bad.push_back(test::make_event("checkpoint", 1));  // reserved type
+  log->append_async(std::move(bad), [&](Result<std::uint64_t> r) { code = r.status().code(); });
+  EXPECT_EQ(code, "invalid-argument");
+  ASSERT_TRUE(log->close().ok());
+  std::vector<Event> late;
+  late.push_back(test::make_event("accepted", 2));
+  log->append_async(std::move(late), [&](Result<std::uint64_t> r) { code = r.status().code(); });
+  EXPECT_EQ(code, "failed-precondition");
+}
+
+TEST_F(AuditLogTest, CloseAnswersEveryPendingAsyncAppend) {
+  auto log = open_log();
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 100; ++i) {
+    std::vector<Event> one;
+    one.push_back(test::make_event("accepted", i));
+    log->append_async(std::move(one), [&](Result<std::uint64_t> r) { ok += r.ok() ? 1 : 0; });
+  }
+  ASSERT_TRUE(log->close().ok());
+  EXPECT_EQ(ok.load(), 100);
 }
 
 }  // namespace

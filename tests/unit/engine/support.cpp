@@ -241,6 +241,10 @@ std::vector<store::Delivery> IngestTest::deliveries(uint64_t seq) {
 }
 
 std::vector<std::string> IngestTest::audit_events() {
+  // Refusals are audited asynchronously: make everything queued so far durable first.
+  if (audit_) {
+    EXPECT_TRUE(audit_->checkpoint("test").ok());
+  }
   std::vector<std::string> files;
   for (const auto& e : std::filesystem::directory_iterator(dir_ + "/audit")) {
     if (e.is_regular_file()) files.push_back(e.path().string());
