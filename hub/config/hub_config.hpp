@@ -44,17 +44,8 @@ struct TlsListener {
   friend bool operator==(const TlsListener&, const TlsListener&) = default;
 };
 
-// Optional plaintext AMQP listener; validate() allows it only on a loopback address.
-struct PlainListener {
-  bool enabled = false;
-  std::string host = "127.0.0.1";
-  std::int64_t port = 5672;
-  friend bool operator==(const PlainListener&, const PlainListener&) = default;
-};
-
 struct Listeners {
   TlsListener tls;
-  PlainListener plain;
   friend bool operator==(const Listeners&, const Listeners&) = default;
 };
 
@@ -62,6 +53,8 @@ struct Limits {
   std::int64_t max_package_bytes = 64 * 1024 * 1024;  // larger packages: rejected at ingest
   std::int64_t max_in_flight_per_link = 64;           // unsettled deliveries (credit) per link
   Seconds delivery_timeout{60};  // no outcome from a recipient within this: retry later
+  std::int64_t verify_workers = 2;        // ingest threads verifying signatures
+  std::int64_t max_pending_packages = 1024;  // admitted, unanswered; beyond: released (overloaded)
   friend bool operator==(const Limits&, const Limits&) = default;
 };
 
@@ -122,7 +115,6 @@ struct Store {
   std::string path;  // empty: <data_dir>/spool.sqlite
   FsyncMode fsync = FsyncMode::full;
   std::int64_t group_commit_max_batch = 256;  // packages per commit at most
-  Millis group_commit_max_delay{2};           // a package waits at most this for companions
   friend bool operator==(const Store&, const Store&) = default;
 };
 

@@ -177,13 +177,6 @@ void read_sections(const toml::table& root, LoadedConfig& out) {
       l.read("crl_files", v.crl_files);
       l.finish();
     }
-    if (const toml::table* plain = r.table("plain")) {
-      TableReader l(*plain, "listener.plain", out);
-      l.read("enabled", c.listener.plain.enabled);
-      l.read("host", c.listener.plain.host);
-      l.read("port", c.listener.plain.port);
-      l.finish();
-    }
     r.finish();
   }
   if (const toml::table* t = top.table("limits")) {
@@ -191,6 +184,8 @@ void read_sections(const toml::table& root, LoadedConfig& out) {
     r.read("max_package_bytes", c.limits.max_package_bytes);
     r.read("max_in_flight_per_link", c.limits.max_in_flight_per_link);
     r.read("delivery_timeout_seconds", c.limits.delivery_timeout);
+    r.read("verify_workers", c.limits.verify_workers);
+    r.read("max_pending_packages", c.limits.max_pending_packages);
     r.finish();
   }
   if (const toml::table* t = top.table("verification")) {
@@ -242,7 +237,6 @@ void read_sections(const toml::table& root, LoadedConfig& out) {
     r.read("path", c.store.path);
     r.read_enum("fsync", c.store.fsync, {{"full", FsyncMode::full}, {"normal", FsyncMode::normal}});
     r.read("group_commit_max_batch", c.store.group_commit_max_batch);
-    r.read("group_commit_max_delay_ms", c.store.group_commit_max_delay);
     r.finish();
   }
   if (const toml::table* t = top.table("audit")) {

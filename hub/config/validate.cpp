@@ -114,23 +114,14 @@ void check_listeners(const HubConfig& c, Checker& ck) {
   ck.file("listener.tls.chain_file", tls.chain_file, false);
   ck.files("listener.tls.client_ca_files", tls.client_ca_files, true);
   ck.files("listener.tls.crl_files", tls.crl_files, false);
-  const PlainListener& plain = c.listener.plain;
-  if (!plain.enabled) return;
-  if (!is_loopback_host(plain.host)) {
-    ck.add("listener.plain.host", "plaintext listener on " + in_quotes(plain.host) +
-                                      " is not allowed: only a loopback address (127.0.0.1, "
-                                      "::1, localhost) may serve AMQP without TLS");
-  }
-  ck.range("listener.plain.port", plain.port, 0, 65535);
-  if (plain.port != 0 && plain.port == tls.port) {
-    ck.add("listener.plain.port", std::to_string(plain.port) + " is also the TLS listener's port");
-  }
 }
 
 void check_numbers(const HubConfig& c, Checker& ck) {
   ck.range("limits.max_package_bytes", c.limits.max_package_bytes, 1024, 1024 * kMiB, " bytes");
   ck.range("limits.max_in_flight_per_link", c.limits.max_in_flight_per_link, 1, 100000);
   ck.at_least("limits.delivery_timeout_seconds", c.limits.delivery_timeout, Seconds(1));
+  ck.range("limits.verify_workers", c.limits.verify_workers, 1, 64);
+  ck.range("limits.max_pending_packages", c.limits.max_pending_packages, 1, 1000000);
   ck.range("verification.signer_cache_capacity", c.verification.signer_cache_capacity, 0,
            10000000);
   if (c.verification.min_rsa_bits < 2048) {
@@ -165,8 +156,6 @@ void check_numbers(const HubConfig& c, Checker& ck) {
   ck.range("circuit_breaker.failures_to_open", c.circuit_breaker.failures_to_open, 1, 1000);
   ck.at_least("circuit_breaker.open_seconds", c.circuit_breaker.open_duration, Seconds(1));
   ck.range("store.group_commit_max_batch", c.store.group_commit_max_batch, 1, 100000);
-  ck.range("store.group_commit_max_delay_ms", c.store.group_commit_max_delay.count(), 0, 1000,
-           " ms");
   ck.range("audit.checkpoint_every_records", c.audit.checkpoint_every_records, 1, 100000000);
   ck.at_least("audit.checkpoint_every_seconds", c.audit.checkpoint_every, Seconds(1));
   ck.range("routing.max_hops", c.routing.max_hops, 1, 64);

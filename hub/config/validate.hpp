@@ -2,7 +2,7 @@
 //
 // Rules (README.md lists them with examples):
 //   names      hub.name and peer names are [a-z0-9._-], unique, and no peer has the hub's name
-//   listeners  ports 0..65535; TLS cert/key/client CAs required; plaintext only on loopback
+//   listeners  ports 0..65535; TLS cert/key/client CAs required (no plaintext listener)
 //              and not on the TLS listener's port
 //   files      every configured certificate, key, CRL and trust file exists and is a regular
 //              file (ValidateOptions::check_files)

@@ -173,6 +173,10 @@ int main(int argc, char** argv) {
       std::chrono::duration_cast<std::chrono::milliseconds>(cfg.limits.delivery_timeout).count();
   dispatch_options.max_in_flight_per_organ =
       static_cast<uint32_t>(cfg.limits.max_in_flight_per_link);
+  dispatch_options.sweeper_interval_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(cfg.retry.sweeper_interval).count();
+  dispatch_options.in_flight_timeout_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(cfg.retry.in_flight_timeout).count();
   const routing::EndpointRegistry& reg = *registry;
   audit::AuditLog* audit_log = audit->get();
   delivery::Dispatcher dispatcher(
@@ -203,6 +207,8 @@ int main(int argc, char** argv) {
   ingest_options.hub_name = cfg.hub.name;
   ingest_options.max_hops = cfg.routing.max_hops;
   ingest_options.max_package_bytes = cfg.limits.max_package_bytes;
+  ingest_options.workers = static_cast<std::size_t>(cfg.limits.verify_workers);
+  ingest_options.max_pending = static_cast<std::size_t>(cfg.limits.max_pending_packages);
   ingest_options.on_stored = [&dispatcher](uint64_t, const std::vector<store::DeliverySpec>&) {
     dispatcher.wake();
   };

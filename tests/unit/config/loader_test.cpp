@@ -30,7 +30,6 @@ first_retry_seconds = 7
 multiplier = 3          # an integer is accepted where a float is expected
 [store]
 fsync = "normal"
-group_commit_max_delay_ms = 5
 [verification]
 engine = "xmlsec"
 [[peers]]
@@ -45,12 +44,11 @@ to = "national"
   EXPECT_EQ(c.retry.first_retry, Seconds(7));
   EXPECT_EQ(c.retry.multiplier, 3.0);
   EXPECT_EQ(c.store.fsync, FsyncMode::normal);
-  EXPECT_EQ(c.store.group_commit_max_delay, Millis(5));
   EXPECT_EQ(c.verification.engine, VerifyEngine::xmlsec);
   ASSERT_EQ(c.peers.size(), 1u);
   EXPECT_EQ(c.peers[0].relay_for, (std::vector<std::string>{"H30", "*"}));
   EXPECT_EQ(c.routes.at(0).to, "national");
-  EXPECT_EQ(loaded.key_lines.at("routes[0].to"), 15);
+  EXPECT_EQ(loaded.key_lines.at("routes[0].to"), 14);
 }
 
 struct LoadErrorCase {

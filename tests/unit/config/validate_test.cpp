@@ -50,18 +50,6 @@ const std::vector<Rule>& rules() {
        "is required"},
       {"ClientCas", [](HubConfig& c) { c.listener.tls.client_ca_files.clear(); },
        "listener.tls.client_ca_files", "needs at least one file"},
-      {"PlainOnNonLoopback",
-       [](HubConfig& c) {
-         c.listener.plain.enabled = true;
-         c.listener.plain.host = "0.0.0.0";
-       },
-       "listener.plain.host", "plaintext listener on \"0.0.0.0\" is not allowed"},
-      {"PlainPortClash",
-       [](HubConfig& c) {
-         c.listener.plain.enabled = true;
-         c.listener.plain.port = 5671;
-       },
-       "listener.plain.port", "also the TLS listener's port"},
       {"PackageSize", [](HubConfig& c) { c.limits.max_package_bytes = 10; },
        "limits.max_package_bytes", "out of range"},
       {"InFlight", [](HubConfig& c) { c.limits.max_in_flight_per_link = 0; },
