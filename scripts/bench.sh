@@ -1,24 +1,44 @@
 #!/usr/bin/env bash
-# Builds and runs the verification benchmark with its baselines in one run; figures go to
-# standard output (record them in BENCHMARKS.md with these conditions).
+# Builds and runs a benchmark; figures go to standard output (record them in BENCHMARKS.md
+# with these conditions).
 #   scripts/bench.sh [verify_bench options: --rounds N --seconds S --xmlsec1-docs N]
+#       the verification benchmark with its baselines (xmlsec, Santuario) in one run
+#   scripts/bench.sh --hub [hub_bench options: --rate R[,R...] --seconds S --senders N ...]
+#       the one-hub end-to-end benchmark: a real docaxis-hub over mutual TLS on loopback,
+#       by default offered 1,000 packages/s for 20 s, then saturation for 20 s
+#       (tests/bench/README.md; hub_bench --help lists every option)
+# BUILD (default build) is the build folder; JOBS (default: every core) the build's -j.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED=${DOCAXIS_SHARED_DIR:-$PWD/../shared}
+BUILD=${BUILD:-build}
+JOBS=${JOBS:-$(nproc)}
+
+if [ "${1:-}" = "--hub" ]; then
+  shift
+  ./scripts/install-deps.sh >/dev/null
+  cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDOCAXIS_BENCH=ON >/dev/null
+  cmake --build "$BUILD" --target docaxis-hub hub_bench -j"$JOBS" | tail -1
+  ./scripts/make-test-pki.sh "$BUILD/test-pki" >/dev/null
+  echo "versions: $(openssl version | cut -d' ' -f1-2); Qpid Proton $(dpkg-query -W -f='${Version}' libqpid-proton-cpp12); SQLite $(dpkg-query -W -f='${Version}' libsqlite3-0); libxml2 $(dpkg-query -W -f='${Version}' libxml2)"
+  "$BUILD/tests/bench/hub_bench" --hub "$BUILD/hub/server/docaxis-hub" --pki "$BUILD/test-pki" \
+    --sample "$SHARED/edxml-samples/edoc_new.edxml" "$@" | tee "$BUILD/bench-hub.txt"
+  exit 0  # a failed run (hub_bench exit 1 or 2) has already stopped the script with its code
+fi
 ./scripts/install-deps.sh --bench >/dev/null
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDOCAXIS_BENCH=ON >/dev/null
-cmake --build build --target verify_bench -j"$(nproc)" | tail -1
-./scripts/make-test-pki.sh build/test-pki >/dev/null
+cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDOCAXIS_BENCH=ON >/dev/null
+cmake --build "$BUILD" --target verify_bench -j"$JOBS" | tail -1
+./scripts/make-test-pki.sh "$BUILD/test-pki" >/dev/null
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "versions: $(xmlsec1 --version | head -1); $(openssl version | cut -d' ' -f1-2); libxml2 $(dpkg-query -W -f='${Version}' libxml2); Santuario $(dpkg-query -W -f='${Version}' libxml-security-java); $(java -version 2>&1 | head -1)"
-DOC=build/bench-document.edxml
-build/tests/bench/verify_bench build/test-pki "$SHARED/edxml-samples/edoc_new.edxml" \
-  --write-doc "$DOC" "$@" | tee build/bench-verify.txt
+DOC=$BUILD/bench-document.edxml
+"$BUILD/tests/bench/verify_bench" "$BUILD/test-pki" "$SHARED/edxml-samples/edoc_new.edxml" \
+  --write-doc "$DOC" "$@" | tee "$BUILD/bench-verify.txt"
 
 # Apache Santuario on the same document, same run.
 CP=/usr/share/java/xmlsec.jar:/usr/share/java/commons-codec.jar:/usr/share/java/slf4j-api.jar
-mkdir -p build/santuario
-javac -nowarn -cp "$CP" -d build/santuario tests/bench/santuario/SantuarioBench.java
+mkdir -p "$BUILD/santuario"
+javac -nowarn -cp "$CP" -d "$BUILD/santuario" tests/bench/santuario/SantuarioBench.java
 ROUNDS=5 SECS=2
 args=("$@")
 for i in "${!args[@]}"; do
@@ -27,7 +47,7 @@ for i in "${!args[@]}"; do
     --seconds) SECS=${args[$((i + 1))]} ;;
   esac
 done
-java -cp "$CP:build/santuario" SantuarioBench "$DOC" "$ROUNDS" "$SECS" 2>/dev/null |
-  tee -a build/bench-verify.txt
+java -cp "$CP:$BUILD/santuario" SantuarioBench "$DOC" "$ROUNDS" "$SECS" 2>/dev/null |
+  tee -a "$BUILD/bench-verify.txt"
 awk '$1=="hub/native" && $2==1 {h=$3} $1=="santuario" {s=$3}
-     END { if (h && s) printf "ratio hub/native : santuario, 1 thread      = %.2fx\n", h/s }' build/bench-verify.txt
+     END { if (h && s) printf "ratio hub/native : santuario, 1 thread      = %.2fx\n", h/s }' "$BUILD/bench-verify.txt"

@@ -1,0 +1,248 @@
+// End-to-end benchmark of one docaxis-hub: several sending agencies and receiving agencies
+// over loopback with mutual TLS, 12.5 KB signed edXML packages (RSA-2048/SHA-256), durable
+// store (fsync full), receipts on. For each offered rate (0 = saturation) it starts a fresh
+// hub, runs warm-up, a measured window and a drain (hub_bench_load.hpp), and prints one line
+// (hub_bench_report.hpp). Packages are signed before the first hub starts, so the figures are
+// the hub's, not the signers'.
+//
+//   hub_bench [--senders N] [--receivers M] [--rate R[,R...]] [--seconds S] [--warmup S]
+//             [--window W] [--drain-timeout S] [--packages N] [--sign-threads N]
+//             [--hub PATH] [--pki DIR] [--sample FILE] [--work DIR] [--keep-data]
+//             [--write-package FILE]
+//
+// Exit codes: 0 every run counted (everything sent was accepted, delivered and receipted);
+// 1 a run failed (the reasons go to stderr, with the end of the hub's log); 2 usage or setup
+// error (bad option, unreadable PKI or sample).
+// Threads: the main thread runs the runs one after another; signing uses --sign-threads.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "dsig/dsig_init.hpp"
+#include "hub_bench_load.hpp"
+#include "hub_bench_packages.hpp"
+#include "hub_bench_process.hpp"
+#include "hub_bench_report.hpp"
+
+namespace fs = std::filesystem;
+using namespace docaxis::bench;
+
+namespace {
+
+// Organs of the test PKI. Senders sign, so they need the RSA-2048 keys; recipients may be
+// any organ (000.00.04.G14 has an EC key and only receives).
+const std::vector<std::string> kRsaOrgans = {"000.00.13.H30", "000.00.31.H30", "000.21.31.H30",
+                                             "000.00.00.G22", "000.00.01.G12"};
+const std::vector<std::string> kRecipientOrder = {"000.00.04.G14", "000.00.01.G12",
+                                                  "000.00.00.G22", "000.21.31.H30",
+                                                  "000.00.31.H30", "000.00.13.H30"};
+
+struct Options {
+  int senders = 3, receivers = 3;
+  std::vector<double> rates = {1000, 0};
+  double seconds = 20, warmup = 5, drain_timeout = 120;
+  uint32_t window = 100;
+  std::size_t packages = 0;  // per sender; 0 = enough for the runs (see pool_size)
+  unsigned sign_threads = std::max(1u, std::thread::hardware_concurrency());
+  std::string hub = HUB_BENCH_DEFAULT_HUB, pki = HUB_BENCH_DEFAULT_PKI,
+              sample = HUB_BENCH_DEFAULT_SAMPLE, work;
+  std::string write_package;  // write the first package here and stop (to check it by hand)
+  bool keep_data = false;
+};
+
+// Enough packages per sender for the highest offered rate over warm-up and window, plus 10 %
+// and one window; saturation runs get the same budget as 1,000/s (more with --packages).
+std::size_t pool_size(const Options& o) {
+  double rate = 1000;
+  for (double r : o.rates) rate = std::max(rate, r);
+  return static_cast<std::size_t>(std::ceil(rate * (o.warmup + o.seconds) * 1.1 / o.senders)) +
+         o.window;
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : " ") + x;
+  return s;
+}
+
+std::string machine() {
+  std::ifstream cpu("/proc/cpuinfo"), mem("/proc/meminfo");
+  std::string line, model = "?";
+  long mem_kb = 0;
+  while (std::getline(cpu, line)) {
+    if (line.rfind("model name", 0) == 0) {
+      model = line.substr(line.find(':') + 2);
+      break;
+    }
+  }
+  while (std::getline(mem, line)) {
+    if (line.rfind("MemTotal:", 0) == 0) mem_kb = std::atol(line.c_str() + 9);
+  }
+  std::ostringstream m;
+  m << std::thread::hardware_concurrency() << " cores, " << mem_kb / 1024 / 1024 << " GB, "
+    << model;
+  return m.str();
+}
+
+// One run on a fresh hub; prints its line. Returns false if it does not count.
+bool run_once(const Options& o, const Pool& pool, const std::vector<std::string>& senders,
+              const std::vector<std::string>& recipients, double rate, int n) {
+  std::ostringstream name;
+  name << "run-" << n << "-rate-" << (rate > 0 ? std::to_string(static_cast<long>(rate)) : "max");
+  const fs::path dir = fs::path(o.work) / name.str();
+  fs::remove_all(dir);
+  std::vector<std::string> organs = senders;
+  organs.insert(organs.end(), recipients.begin(), recipients.end());
+  auto hub = HubProcess::start({o.hub, o.pki, dir, organs});
+  if (!hub) {
+    std::fprintf(stderr, "hub_bench: %s\n", hub.status().to_string().c_str());
+    return false;
+  }
+  LoadSpec spec;
+  spec.port = (*hub)->port();
+  spec.pki = o.pki;
+  spec.senders = senders;
+  spec.recipients = recipients;
+  spec.rate = rate;
+  spec.warmup_seconds = o.warmup;
+  spec.window_seconds = o.seconds;
+  spec.drain_timeout_seconds = o.drain_timeout;
+  spec.window = o.window;
+  HubProcess& h = **hub;
+  const LoadResult result = run_load(spec, pool, [&h] { return h.cpu_seconds(); });
+  RunFacts facts;
+  facts.offered_rate = rate;
+  facts.hub_rss_peak_kb = h.peak_rss_kb();
+  facts.hub_exit = h.stop();
+  std::printf("%s\n", report_line(result, facts).c_str());
+  std::fflush(stdout);
+  const auto problems = run_problems(result, facts);
+  for (const auto& p : problems)
+    std::fprintf(stderr, "hub_bench: %s: %s\n", name.str().c_str(), p.c_str());
+  if (!problems.empty()) {
+    std::fprintf(stderr, "hub_bench: end of the hub's log (%s):\n%s\n", dir.c_str(),
+                 h.log_tail().c_str());
+  }
+  if (!o.keep_data && problems.empty()) fs::remove_all(dir);
+  return problems.empty();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  std::string rates = "1000,0";
+  CLI::App app{"hub_bench: end-to-end benchmark of one docaxis-hub"};
+  app.add_option("--senders", o.senders, "sending agencies (1-5)")->check(CLI::Range(1, 5));
+  app.add_option("--receivers", o.receivers, "receiving agencies (senders + receivers <= 6)")
+      ->check(CLI::Range(1, 5));
+  app.add_option("--rate", rates,
+                 "offered packages/s, all senders; 0 = saturation; a list runs each")
+      ->capture_default_str();
+  app.add_option("--seconds", o.seconds, "measured window per run, s")->capture_default_str();
+  app.add_option("--warmup", o.warmup, "warm-up before the window, s")->capture_default_str();
+  app.add_option("--window", o.window, "packages in flight end to end per sender (cap)")
+      ->check(CLI::Range(1u, 100000u))
+      ->capture_default_str();
+  app.add_option("--drain-timeout", o.drain_timeout,
+                 "wait for deliveries and receipts after the window, s")
+      ->capture_default_str();
+  app.add_option("--packages", o.packages,
+                 "pre-signed packages per sender (default: enough for the runs)");
+  app.add_option("--sign-threads", o.sign_threads, "signing threads")->check(CLI::Range(1u, 64u));
+  app.add_option("--hub", o.hub, "docaxis-hub binary")->capture_default_str();
+  app.add_option("--pki", o.pki, "test PKI (scripts/make-test-pki.sh)")->capture_default_str();
+  app.add_option("--sample", o.sample, "edoc_new.edxml")->capture_default_str();
+  app.add_option("--work", o.work,
+                 "folder for the hubs' data (default /tmp/docaxis-hub-bench-PID)");
+  app.add_flag("--keep-data", o.keep_data, "keep each run's hub data folder");
+  app.add_option("--write-package", o.write_package,
+                 "write the first signed package to this file and exit (e.g. for docaxis verify)");
+  try {
+    app.parse(argc, argv);
+    o.rates.clear();
+    std::stringstream list(rates);
+    for (std::string r; std::getline(list, r, ',');) o.rates.push_back(std::stod(r));
+    if (o.rates.empty() ||
+        std::any_of(o.rates.begin(), o.rates.end(), [](double r) { return r < 0; }))
+      throw CLI::ValidationError("--rate", "a list of rates >= 0");
+    if (o.senders + o.receivers > 6)
+      throw CLI::ValidationError("--receivers",
+                                 "senders + receivers must be at most 6 (test PKI organs)");
+    if (o.seconds <= 0 || o.warmup < 0 || o.drain_timeout <= 0)
+      throw CLI::ValidationError("--seconds", "times must be positive");
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  } catch (const std::invalid_argument&) {
+    std::fprintf(stderr, "hub_bench: --rate: not a number list: %s\n", rates.c_str());
+    return 2;
+  }
+  if (o.work.empty())
+    o.work =
+        (fs::temp_directory_path() / ("docaxis-hub-bench-" + std::to_string(getpid()))).string();
+  // The hub's configuration resolves relative paths against its own folder: make them absolute.
+  for (std::string* path : {&o.hub, &o.pki, &o.sample, &o.work})
+    *path = fs::absolute(*path).string();
+  if (!fs::exists(o.hub)) {
+    std::fprintf(stderr, "hub_bench: no docaxis-hub at %s (--hub)\n", o.hub.c_str());
+    return 2;
+  }
+
+  std::vector<std::string> senders(kRsaOrgans.begin(), kRsaOrgans.begin() + o.senders);
+  std::vector<std::string> recipients;
+  for (const auto& organ : kRecipientOrder) {
+    if (static_cast<int>(recipients.size()) < o.receivers &&
+        std::find(senders.begin(), senders.end(), organ) == senders.end())
+      recipients.push_back(organ);
+  }
+
+  docaxis::dsig::init_dsig();
+  PoolSpec pool_spec{
+      o.pki,         o.sample, senders, recipients, o.packages > 0 ? o.packages : pool_size(o),
+      o.sign_threads};
+  auto pool = make_pool(pool_spec);
+  if (!pool) {
+    std::fprintf(stderr, "hub_bench: cannot make the packages: %s\n",
+                 pool.status().to_string().c_str());
+    return 2;
+  }
+
+  if (!o.write_package.empty()) {
+    std::ofstream(o.write_package, std::ios::binary) << pool->by_sender[0][0].bytes;
+    return 0;
+  }
+  std::printf(
+      "hub_bench: one docaxis-hub (%s) on 127.0.0.1, AMQP 1.0 over mutual TLS (SASL EXTERNAL), "
+      "store fsync=full, receipts on\n",
+      o.hub.c_str());
+  std::printf(
+      "agencies: %d senders (%s) -> %d recipients (%s); one connection each; senders also read "
+      "their receipts\n",
+      o.senders, join(senders).c_str(), o.receivers, join(recipients).c_str());
+  std::printf(
+      "packages: %zu pre-signed, %zu-%zu bytes, RSA-2048/SHA-256 exc-C14N, signed in %.1f s on %u "
+      "threads\n",
+      pool->by_sender.size() * pool->per_sender, pool->min_bytes, pool->max_bytes,
+      pool->sign_seconds, o.sign_threads);
+  std::printf(
+      "runs: warm-up %.0f s, window %.0f s, drain timeout %.0f s, window %u packages/sender end to "
+      "end, fresh hub each\n",
+      o.warmup, o.seconds, o.drain_timeout, o.window);
+  std::printf("machine: %s\n", machine().c_str());
+  std::fflush(stdout);
+
+  bool ok = true;
+  for (std::size_t i = 0; i < o.rates.size(); ++i)
+    ok = run_once(o, *pool, senders, recipients, o.rates[i], static_cast<int>(i + 1)) && ok;
+  if (!o.keep_data && ok) fs::remove_all(o.work);
+  return ok ? 0 : 1;
+}
