@@ -57,6 +57,8 @@ struct Options {
               sample = HUB_BENCH_DEFAULT_SAMPLE, work;
   std::string write_package;  // write the first package here and stop (to check it by hand)
   bool keep_data = false;
+  std::string hub_toml;  // extra TOML sections appended to the hub's configuration
+  std::string fsync = "full";
 };
 
 // Enough packages per sender for the highest offered rate over warm-up and window, plus 10 %
@@ -102,7 +104,7 @@ bool run_once(const Options& o, const Pool& pool, const std::vector<std::string>
   fs::remove_all(dir);
   std::vector<std::string> organs = senders;
   organs.insert(organs.end(), recipients.begin(), recipients.end());
-  auto hub = HubProcess::start({o.hub, o.pki, dir, organs});
+  auto hub = HubProcess::start({o.hub, o.pki, dir, organs, o.hub_toml, o.fsync});
   if (!hub) {
     std::fprintf(stderr, "hub_bench: %s\n", hub.status().to_string().c_str());
     return false;
@@ -165,6 +167,11 @@ int main(int argc, char** argv) {
   app.add_option("--work", o.work,
                  "folder for the hubs' data (default /tmp/docaxis-hub-bench-PID)");
   app.add_flag("--keep-data", o.keep_data, "keep each run's hub data folder");
+  app.add_option("--fsync", o.fsync, "the hub's store.fsync: full (default) or normal")
+      ->check(CLI::IsMember({"full", "normal"}));
+  app.add_option("--hub-toml", o.hub_toml,
+                 "TOML appended to the hub's configuration, e.g. '[limits]\\nmax_in_flight_per_link = 256' "
+                 "(sections other than hub, listener, trust, signing, store, endpoints)");
   app.add_option("--write-package", o.write_package,
                  "write the first signed package to this file and exit (e.g. for docaxis verify)");
   try {
@@ -222,8 +229,9 @@ int main(int argc, char** argv) {
   }
   std::printf(
       "hub_bench: one docaxis-hub (%s) on 127.0.0.1, AMQP 1.0 over mutual TLS (SASL EXTERNAL), "
-      "store fsync=full, receipts on\n",
-      o.hub.c_str());
+      "store fsync=%s, receipts on%s%s\n",
+      o.hub.c_str(), o.fsync.c_str(), o.hub_toml.empty() ? "" : ", extra config: ",
+      o.hub_toml.c_str());
   std::printf(
       "agencies: %d senders (%s) -> %d recipients (%s); one connection each; senders also read "
       "their receipts\n",

@@ -36,8 +36,9 @@ std::string config(const HubSpec& spec) {
     << "crl_files = [\"" << p << "/crl/all.pem\"]\n"
     << "[signing]\nkey_file = \"" << p << "/hubs/h30.key\"\ncert_file = \"" << p
     << "/hubs/h30.crt\"\n"
-    << "[store]\nfsync = \"full\"\n";
+    << "[store]\nfsync = \"" << spec.fsync << "\"\n";
   for (const auto& organ : spec.organs) c << "[[endpoints]]\norgan = \"" << organ << "\"\n";
+  c << spec.extra_toml << "\n";
   return c.str();
 }
 

@@ -24,6 +24,8 @@ struct HubSpec {
   std::string pki;                  // test PKI folder
   std::filesystem::path dir;        // created; holds hub.toml, hub.log and data/
   std::vector<std::string> organs;  // endpoints served by the hub
+  std::string extra_toml;           // appended to the configuration as is
+  std::string fsync = "full";       // store.fsync
 };
 
 class HubProcess {
