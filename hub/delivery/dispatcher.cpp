@@ -34,6 +34,7 @@ void Dispatcher::ready(const std::string& organ) {
     std::lock_guard lk(mailbox_->mu);
     mailbox_->ready.insert(organ);
     mailbox_->wake = true;
+    mailbox_->poke = true;
   }
   mailbox_->cv.notify_all();
 }
@@ -47,6 +48,7 @@ void Dispatcher::wake() {
   {
     std::lock_guard lk(mailbox_->mu);
     mailbox_->wake = true;
+    mailbox_->poke = true;
   }
   mailbox_->cv.notify_all();
 }
@@ -83,28 +85,82 @@ Status Dispatcher::recover() {
   return Status();
 }
 
+uint32_t Dispatcher::outstanding() const {
+  std::lock_guard lk(mailbox_->mu);
+  return mailbox_->outstanding;
+}
+
 void Dispatcher::run_once(int64_t now_ms) {
   std::lock_guard lk(run_mu_);
-  drain_outcomes(now_ms);
+  std::vector<Outcome> outcomes;
+  std::vector<Batch> batches;
+  std::optional<Result<std::vector<store::Delivery>>> claimed;
+  bool poked = false;
+  {
+    std::lock_guard m(mailbox_->mu);
+    outcomes.swap(mailbox_->outcomes);
+    batches.swap(mailbox_->committed);
+    claimed.swap(mailbox_->claimed);
+    poked = mailbox_->poke;
+    mailbox_->poke = false;
+  }
+  if (poked || !outcomes.empty() || now_ms >= next_claim_poll_ms_) claim_again_ = true;
+  while (!retry_due_.empty() && retry_due_.top() <= now_ms) {  // a retry of ours fell due
+    retry_due_.pop();
+    claim_again_ = true;
+  }
+  for (auto& b : batches) committed(std::move(b));
+  if (claimed) {
+    claim_outstanding_ = false;
+    if (claimed->ok()) {
+      if (claimed->value().size() < claim_requested_) {  // nothing more due right now
+        claim_again_ = false;
+        next_claim_poll_ms_ = now_ms + options_.idle_poll_ms;
+      }
+      send_claimed(std::move(claimed->value()), now_ms);
+    } else {
+      std::lock_guard c(counters_mu_);
+      ++counters_.store_errors;
+    }
+  }
+  for (const auto& o : outcomes) apply(o, now_ms);
   expire_timeouts(now_ms);
-  dispatch_due(now_ms);
   sweep(now_ms);
+  start_claim(now_ms);
   drain_outcomes(now_ms);  // outbounds that answered synchronously
   flush();
   std::lock_guard c(counters_mu_);
   counters_.in_flight = in_flight_.size();
 }
 
+void Dispatcher::run_until_quiet(int64_t now_ms, int64_t max_wait_ms) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(max_wait_ms);
+  for (;;) {
+    run_once(now_ms);
+    std::unique_lock lk(mailbox_->mu);
+    const bool ok = mailbox_->cv.wait_until(lk, give_up, [this] { return mailbox_->outstanding == 0; });
+    if (!ok) return;
+    // Quiet: nothing outstanding and nothing left to take in.
+    if (mailbox_->outcomes.empty() && mailbox_->committed.empty() && !mailbox_->claimed) {
+      lk.unlock();
+      std::lock_guard r(run_mu_);
+      if (pending_.transitions.empty() && !claim_outstanding_) return;
+    }
+  }
+}
+
 void Dispatcher::sweep(int64_t now_ms) {
   if (now_ms < next_sweep_ms_) return;
   next_sweep_ms_ = now_ms + options_.sweeper_interval_ms;
-  flush();  // the sweeper must see this step's transitions
+  // Rows whose decisions are still in pending_ are in flight in the store: the age limit
+  // (in_flight_timeout, far above delivery_timeout) leaves them alone.
   auto r = store_.recover_in_flight(now_ms - options_.in_flight_timeout_ms);
   {
     std::lock_guard lk(counters_mu_);
     if (r.ok()) counters_.recovered += *r;
     else ++counters_.store_errors;
   }
+  if (r.ok() && *r > 0) claim_again_ = true;  // recovered rows are due now
   // Deliveries that waited past the deadline without being attempted (no inbox attached).
   auto overdue = store_.overdue_waiting(now_ms - options_.retry.deadline_ms, options_.expire_batch);
   if (!overdue.ok()) {
@@ -120,7 +176,8 @@ void Dispatcher::sweep(int64_t now_ms) {
   }
 }
 
-void Dispatcher::dispatch_due(int64_t now_ms) {
+void Dispatcher::start_claim(int64_t now_ms) {
+  if (claim_outstanding_ || !claim_again_) return;
   std::set<std::string> ready;
   {
     std::lock_guard lk(mailbox_->mu);
@@ -142,13 +199,31 @@ void Dispatcher::dispatch_due(int64_t now_ms) {
     if (quota > 0) quotas.push_back({organ, quota});
   }
   if (quotas.empty()) return;
-  auto batch = store_.claim_due_for(std::string(store::kLocalHop), now_ms, quotas);
-  if (!batch.ok()) {
-    std::lock_guard lk(counters_mu_);
-    ++counters_.store_errors;
-    return;
+  claim_outstanding_ = true;
+  claim_requested_ = 0;
+  for (const auto& q : quotas) claim_requested_ += q.limit;
+  {
+    std::lock_guard lk(mailbox_->mu);
+    ++mailbox_->outstanding;
   }
-  for (const auto& d : *batch) {
+  std::weak_ptr<Mailbox> weak = mailbox_;
+  store_.claim_due_for_async(
+      std::string(store::kLocalHop), now_ms, std::move(quotas),
+      [weak](Result<std::vector<store::Delivery>> r) {
+        auto mb = weak.lock();
+        if (!mb) return;  // dispatcher gone: the claimed rows are recovered at the next start
+        {
+          std::lock_guard lk(mb->mu);
+          mb->claimed = std::move(r);
+          --mb->outstanding;
+          mb->wake = true;
+        }
+        mb->cv.notify_all();
+      });
+}
+
+void Dispatcher::send_claimed(std::vector<store::Delivery> claimed, int64_t now_ms) {
+  for (const auto& d : claimed) {
     if (now_ms > options_.retry.deadline_at(d.created_ms)) {
       // Due past the deadline (e.g. after downtime): dead without an attempt.
       const auto decision = options_.retry.next(d.attempts, d.created_ms, now_ms, 0.5, d.unanswered);
@@ -156,9 +231,9 @@ void Dispatcher::dispatch_due(int64_t now_ms) {
       continue;
     }
     if (!breaker(destination(d)).allow(now_ms)) {
-      // Cannot happen with the quotas above; put it back rather than attempt it.
+      // The breaker opened while the claim was out: put it back rather than attempt it.
       decide(d, store::TransitionKind::kRetry, "waiting: circuit breaker open for " + destination(d),
-             false, now_ms);
+             false, breaker(destination(d)).next_allowed_ms(now_ms));
       continue;
     }
     attempt(d, now_ms);
@@ -183,9 +258,11 @@ void Dispatcher::attempt(const store::Delivery& d, int64_t now_ms) {
   msg.document_id = pkg->document_id;
   msg.from = pkg->sender;
   for (const auto& h : pkg->hops) msg.hops.push_back(h.hub + "@" + std::to_string(h.arrived_ms));
+  pkg->bytes.clear();  // moved: keep the metadata for the receipt
 
   const uint64_t token = ++next_token_;
-  in_flight_[d.id] = InFlight{d, token, now_ms + options_.delivery_timeout_ms};
+  in_flight_[d.id] = InFlight{d, token, now_ms + options_.delivery_timeout_ms,
+                              std::make_shared<const store::StoredPackage>(std::move(*pkg))};
   ++in_flight_per_organ_[d.recipient];
   {
     std::lock_guard lk(counters_mu_);
@@ -220,8 +297,10 @@ std::string_view outcome_of(store::TransitionKind kind) {
 }  // namespace
 
 void Dispatcher::decide(const store::Delivery& d, store::TransitionKind kind, std::string error,
-                        bool unanswered, int64_t next_attempt_ms) {
+                        bool unanswered, int64_t next_attempt_ms,
+                        const store::StoredPackage* package) {
   store::Transition t{d.id, kind, next_attempt_ms, std::move(error), unanswered, std::nullopt};
+  if (kind == store::TransitionKind::kRetry) retry_due_.push(next_attempt_ms);
   Status follow_up_error;
   if (kind != store::TransitionKind::kRetry && make_follow_up_) {
     // The state as it will be stored, for the receipt.
@@ -231,30 +310,51 @@ void Dispatcher::decide(const store::Delivery& d, store::TransitionKind kind, st
                                                                   : store::DeliveryState::kDead;
     if (kind != store::TransitionKind::kDelivered) final_state.last_error = t.error;
     if (unanswered) ++final_state.unanswered;
-    auto f = make_follow_up_(final_state, outcome_of(kind));
+    auto f = make_follow_up_(final_state, outcome_of(kind), package);
     if (f.ok()) t.follow_up = std::move(*f);
     else follow_up_error = f.status();
   }
-  pending_.push_back(std::move(t));
-  pending_follow_up_errors_.push_back(std::move(follow_up_error));
+  pending_.transitions.push_back(std::move(t));
+  pending_.follow_up_errors.push_back(std::move(follow_up_error));
 }
 
 void Dispatcher::flush() {
-  if (pending_.empty()) return;
-  std::vector<store::Transition> batch;
-  std::vector<Status> follow_up_errors;
-  batch.swap(pending_);
-  follow_up_errors.swap(pending_follow_up_errors_);
-  auto r = store_.apply(batch);
+  if (pending_.transitions.empty()) return;
+  auto batch = std::make_shared<Batch>(std::move(pending_));
+  pending_ = Batch{};
+  {
+    std::lock_guard lk(mailbox_->mu);
+    ++mailbox_->outstanding;
+  }
+  std::weak_ptr<Mailbox> weak = mailbox_;
+  // The store keeps its own copy of the transitions; `batch` stays here for the answer.
+  store_.apply_async(batch->transitions,
+                     [weak, batch](Result<std::vector<store::TransitionResult>> r) {
+                       auto mb = weak.lock();
+                       if (!mb) return;  // gone: committed rows are final, others recovered
+                       batch->result = std::move(r);
+                       {
+                         std::lock_guard lk(mb->mu);
+                         mb->committed.push_back(std::move(*batch));
+                         --mb->outstanding;
+                         mb->wake = true;
+                       }
+                       mb->cv.notify_all();
+                     });
+}
+
+void Dispatcher::committed(Batch batch) {
+  auto& r = *batch.result;
   if (!r.ok()) {
-    // Nothing was applied: keep the decisions for the next step (the rows stay in flight).
-    std::lock_guard lk(counters_mu_);
-    ++counters_.store_errors;
-    pending_.insert(pending_.begin(), std::make_move_iterator(batch.begin()),
-                    std::make_move_iterator(batch.end()));
-    pending_follow_up_errors_.insert(pending_follow_up_errors_.begin(),
-                                     std::make_move_iterator(follow_up_errors.begin()),
-                                     std::make_move_iterator(follow_up_errors.end()));
+    // Nothing was applied: decide the same again (the rows are still in flight).
+    {
+      std::lock_guard lk(counters_mu_);
+      ++counters_.store_errors;
+    }
+    for (std::size_t i = 0; i < batch.transitions.size(); ++i) {
+      pending_.transitions.push_back(std::move(batch.transitions[i]));
+      pending_.follow_up_errors.push_back(std::move(batch.follow_up_errors[i]));
+    }
     return;
   }
   std::vector<Finished> finished;
@@ -264,16 +364,18 @@ void Dispatcher::flush() {
     store::TransitionResult& tr = (*r)[i];
     // A refused item (e.g. a retry for a delivery a late outcome already finished) is moot.
     if (!tr.status.ok() || !tr.changed) continue;
-    if (batch[i].kind == store::TransitionKind::kRetry) {
+    const store::Transition& t = batch.transitions[i];
+    if (t.kind == store::TransitionKind::kRetry) {
       ++retried;
       continue;
     }
     Finished f;
     f.delivery = std::move(tr.delivery);
-    f.outcome = std::string(outcome_of(batch[i].kind));
-    if (batch[i].follow_up) f.follow_up_id = batch[i].follow_up->package.document_id;
+    f.outcome = std::string(outcome_of(t.kind));
+    if (t.follow_up) f.follow_up_id = t.follow_up->package.document_id;
     f.follow_up_seq = tr.follow_up_seq;
-    f.follow_up_status = !follow_up_errors[i].ok() ? follow_up_errors[i] : tr.follow_up_status;
+    f.follow_up_status =
+        !batch.follow_up_errors[i].ok() ? batch.follow_up_errors[i] : tr.follow_up_status;
     follow_ups = follow_ups || tr.follow_up_seq.has_value();
     finished.push_back(std::move(f));
   }
@@ -282,10 +384,7 @@ void Dispatcher::flush() {
     ++counters_.commits;
     counters_.retried += retried;
   }
-  if (follow_ups) {  // new deliveries (receipts) are due now
-    std::lock_guard lk(mailbox_->mu);
-    mailbox_->wake = true;
-  }
+  if (follow_ups) claim_again_ = true;  // new deliveries (receipts) are due now
   report(std::move(finished));
 }
 
@@ -330,6 +429,19 @@ void Dispatcher::stop() {
   }
   mailbox_->cv.notify_all();
   if (thread_.joinable()) thread_.join();
+  // Let submitted batches land (their outcomes are final); what is still only decided stays
+  // in flight in the store and is recovered at the next start.
+  std::vector<Batch> landed;
+  {
+    std::unique_lock lk(mailbox_->mu);
+    mailbox_->cv.wait_for(lk, std::chrono::seconds(10),
+                          [this] { return mailbox_->outstanding == 0; });
+    landed.swap(mailbox_->committed);
+  }
+  std::lock_guard r(run_mu_);
+  for (auto& b : landed) {
+    if (b.result && b.result->ok()) committed(std::move(b));  // reports what finished
+  }
 }
 
 }  // namespace docaxis::delivery

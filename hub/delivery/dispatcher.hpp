@@ -21,11 +21,14 @@
 // delivered, rejected marks refused (Store allows both from waiting); on_terminal runs once
 // per delivery (Store::apply says whether the state changed).
 //
-// Batching: outcomes, timeouts and dead letters of one run_once() become Store::apply()
-// transitions committed together, and on_terminal gets every delivery finished by that
-// commit at once, so a busy hub pays one commit (and one audit write) per batch, not per
-// delivery. A transition that could not be committed (store unavailable) is kept and
-// retried at the next step; until then its delivery stays in flight in the store.
+// Pipelining: the dispatcher never waits for the store's writer. Outcomes, timeouts and dead
+// letters of one step become one Store::apply_async() batch, and on_terminal gets every
+// delivery finished by that commit at once when it lands (one commit and one audit write per
+// batch, not per delivery); claims are Store::claim_due_for_async() with one claim
+// outstanding at a time, and the claimed deliveries are sent in the step after it lands.
+// Meanwhile the step goes on: outcomes are decided and receipts signed while the previous
+// batch commits. A batch that could not be committed (store unavailable) is decided again
+// at the next step; until then its deliveries stay in flight in the store.
 //
 // Threads: ready(), detached(), may_attach() and the DeliveryDone callbacks run on AMQP
 // threads; they only touch a mutex-guarded mailbox and wake the dispatcher. Everything else
@@ -42,6 +45,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <queue>
 #include <set>
 #include <string>
 #include <string_view>
@@ -102,8 +106,11 @@ class Dispatcher final : public amqp::InboxPort {
   using OnTerminal = std::function<void(const std::vector<Finished>& finished)>;
   // Builds the package to store atomically with `final_state` (outcome as in Finished):
   // nullopt when none is due, an error when it cannot be built (reported in Finished).
+  // `package`: the delivery's package without its bytes when the dispatcher has it at hand
+  // (it was just sent), else null (load it).
   using MakeFollowUp = std::function<Result<std::optional<store::FollowUp>>(
-      const store::Delivery& final_state, std::string_view outcome)>;
+      const store::Delivery& final_state, std::string_view outcome,
+      const store::StoredPackage* package)>;
 
   // `store` and `outbound` must outlive the dispatcher. Empty `random`: a seeded mt19937.
   Dispatcher(store::Store& store, Outbound& outbound, DispatcherOptions options, Clock clock,
@@ -120,8 +127,13 @@ class Dispatcher final : public amqp::InboxPort {
 
   // Start-up: recover_in_flight(INT64_MAX) (after a restart nothing is in flight).
   Status recover();
-  // One step: apply outcomes, time out attempts, sweep when due, claim and deliver.
+  // One step (never waits for the store): take committed batches and claim results, send
+  // what was claimed, decide outcomes and timeouts, sweep when due, start the next claim,
+  // submit this step's decisions.
   void run_once(int64_t now_ms);
+  // Steps until no store operation is outstanding and a step starts none (tests, stop()).
+  // Gives up after `max_wait_ms` of waiting for the store.
+  void run_until_quiet(int64_t now_ms, int64_t max_wait_ms = 30'000);
 
   // Background thread: recover(), then run_once() whenever woken and every idle_poll_ms.
   Status start();
@@ -140,19 +152,30 @@ class Dispatcher final : public amqp::InboxPort {
     uint64_t token = 0;
     amqp::DeliveryOutcome outcome;
   };
-  // Shared with DeliveryDone callbacks, which may outlive the dispatcher.
+  // A batch of decisions, as submitted and as answered by the store.
+  struct Batch {
+    std::vector<store::Transition> transitions;
+    std::vector<Status> follow_up_errors;  // parallel: why a final one has no follow-up
+    std::optional<Result<std::vector<store::TransitionResult>>> result;
+  };
+  // Shared with DeliveryDone and store callbacks, which may outlive the dispatcher.
   struct Mailbox {
     std::mutex mu;
     std::condition_variable cv;
     std::vector<Outcome> outcomes;
+    std::vector<Batch> committed;
+    std::optional<Result<std::vector<store::Delivery>>> claimed;
+    uint32_t outstanding = 0;  // store operations submitted, not yet answered
     std::set<std::string> ready;
     bool wake = false;
+    bool poke = false;  // something may have become due: wake(), ready(), new packages
     bool stop = false;
   };
   struct InFlight {
     store::Delivery delivery;
     uint64_t token = 0;
     int64_t deadline_ms = 0;
+    std::shared_ptr<const store::StoredPackage> package;  // without bytes
   };
 
   void drain_outcomes(int64_t now_ms);
@@ -160,16 +183,21 @@ class Dispatcher final : public amqp::InboxPort {
   void apply_late(const Outcome& o);
   void expire_timeouts(int64_t now_ms);
   void sweep(int64_t now_ms);
-  void dispatch_due(int64_t now_ms);
+  void start_claim(int64_t now_ms);
+  void send_claimed(std::vector<store::Delivery> claimed, int64_t now_ms);
   void attempt(const store::Delivery& d, int64_t now_ms);
   void fail(const store::Delivery& d, const std::string& why, bool unanswered, int64_t now_ms);
   // Queues a transition of `d`; a final one gets its follow-up built now.
   void decide(const store::Delivery& d, store::TransitionKind kind, std::string error,
-              bool unanswered = false, int64_t next_attempt_ms = 0);
+              bool unanswered = false, int64_t next_attempt_ms = 0,
+              const store::StoredPackage* package = nullptr);
   void forget_in_flight(uint64_t id);
-  // Commits pending_ in one Store::apply and reports what finished to on_terminal.
+  // Submits pending_ as one Store::apply_async batch.
   void flush();
+  // A batch the store answered: report what finished, or decide it again if it failed.
+  void committed(Batch batch);
   void report(std::vector<Finished> finished);
+  uint32_t outstanding() const;
   CircuitBreaker& breaker(const std::string& destination);
 
   store::Store& store_;
@@ -187,8 +215,14 @@ class Dispatcher final : public amqp::InboxPort {
   std::unordered_map<uint64_t, InFlight> in_flight_;
   std::map<std::string, uint32_t> in_flight_per_organ_;
   std::map<std::string, CircuitBreaker> breakers_;
-  std::vector<store::Transition> pending_;  // decided, not yet committed
-  std::vector<Status> pending_follow_up_errors_;  // parallel to pending_
+  Batch pending_;              // decided, not yet submitted
+  bool claim_outstanding_ = false;
+  // Claim again only when something may be due: the last claim filled a quota, an outcome
+  // freed window, a poke, stored receipts, or idle_poll_ms passed (retries falling due).
+  bool claim_again_ = true;
+  uint32_t claim_requested_ = 0;
+  int64_t next_claim_poll_ms_ = 0;
+  std::priority_queue<int64_t, std::vector<int64_t>, std::greater<>> retry_due_;  // decided here
   uint64_t next_token_ = 0;
   int64_t next_sweep_ms_ = 0;
 

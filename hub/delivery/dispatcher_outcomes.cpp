@@ -53,16 +53,18 @@ void Dispatcher::apply(const Outcome& o, int64_t now_ms) {
     return;
   }
   const store::Delivery d = it->second.delivery;
+  const auto package = it->second.package;
   forget_in_flight(o.id);
   switch (o.outcome.result) {
     case DeliveryResult::kAccepted:
       breaker(destination(d)).on_success();
-      decide(d, store::TransitionKind::kDelivered, {});
+      decide(d, store::TransitionKind::kDelivered, {}, false, 0, package.get());
       return;
     case DeliveryResult::kRejected:
       // The recipient answered: the destination works, the document is refused for good.
       breaker(destination(d)).on_success();
-      decide(d, store::TransitionKind::kRefused, refusal_reason(o.outcome));
+      decide(d, store::TransitionKind::kRefused, refusal_reason(o.outcome), false, 0,
+             package.get());
       return;
     case DeliveryResult::kReleased:
     case DeliveryResult::kModified:

@@ -36,10 +36,15 @@ ReceiptIssuer::ReceiptIssuer(store::Store& store, const dsig::Signer& signer,
       hub_(std::move(hub_name)),
       clock_(std::move(clock)) {}
 
-Result<std::optional<store::FollowUp>> ReceiptIssuer::make_receipt(const store::Delivery& d,
-                                                                   std::string_view outcome) {
-  auto pkg = store_.load_package(d.seq);
-  if (!pkg) return pkg.status();
+Result<std::optional<store::FollowUp>> ReceiptIssuer::make_receipt(
+    const store::Delivery& d, std::string_view outcome, const store::StoredPackage* given) {
+  std::optional<store::StoredPackage> loaded;
+  if (given == nullptr) {
+    auto r = store_.load_package(d.seq);
+    if (!r) return r.status();
+    loaded = std::move(*r);
+  }
+  const store::StoredPackage* pkg = given != nullptr ? given : &*loaded;
   if (pkg->message_type == "receipt") return std::optional<store::FollowUp>();  // none for receipts
 
   const int64_t now = clock_();
@@ -125,7 +130,11 @@ void ReceiptIssuer::record(const std::vector<FinishedDelivery>& batch) {
     }
   }
   if (audit_ == nullptr || events.empty()) return;
-  if (!audit_->append_batch(std::move(events)).ok()) ++audit_failures_;
+  // Asynchronous: the dispatcher does not wait for the fdatasync (the states are committed
+  // already); a failure is counted.
+  audit_->append_async(std::move(events), [this](Result<std::uint64_t> r) {
+    if (!r.ok()) ++audit_failures_;
+  });
 }
 
 }  // namespace docaxis::engine

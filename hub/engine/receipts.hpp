@@ -8,8 +8,8 @@
 // - make_receipt() is the dispatcher's MakeFollowUp: it builds and signs the receipt before
 //   the final state is committed, and the store commits both together (Store::apply), so a
 //   crash can never leave a finished delivery without its receipt.
-// - record() is the dispatcher's on_terminal: after the commit it writes, for the whole batch
-//   in one audit append (one fdatasync), each delivery's event ("delivered",
+// - record() is the dispatcher's on_terminal: after the commit it queues, for the whole batch
+//   in one asynchronous audit append (sharing an fdatasync), each delivery's event ("delivered",
 //   "refused-by-recipient", "dead-lettered") and its "receipt-issued" (or "receipt-failed")
 //   event.
 #pragma once
@@ -48,8 +48,10 @@ class ReceiptIssuer {
   // The signed receipt for `final_state` (as it will be committed) and where it goes;
   // nullopt for the delivery of a receipt. Errors: the package cannot be read, the receipt
   // cannot be built, signed or routed (codes from store, edxml, dsig, routing).
+  // `package`: the delivery's package (bytes not needed) if at hand, else null (loaded).
   Result<std::optional<store::FollowUp>> make_receipt(const store::Delivery& final_state,
-                                                      std::string_view outcome);
+                                                      std::string_view outcome,
+                                                      const store::StoredPackage* package = nullptr);
 
   // Audits a committed batch (see above). Audit failures are counted, not retried: the
   // deliveries are final either way.

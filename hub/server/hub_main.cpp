@@ -199,8 +199,9 @@ int main(int argc, char** argv) {
         receipts.record(batch);
       },
       {},
-      [&receipts](const store::Delivery& d, std::string_view outcome) {
-        return receipts.make_receipt(d, outcome);
+      [&receipts](const store::Delivery& d, std::string_view outcome,
+                  const store::StoredPackage* package) {
+        return receipts.make_receipt(d, outcome, package);
       });
 
   engine::IngestOptions ingest_options;

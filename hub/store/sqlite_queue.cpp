@@ -1,7 +1,9 @@
 // SqliteStore: the delivery queue (claims, transitions, the sweeper), its reads, and purge.
 #include <algorithm>
+#include <memory>
 #include <utility>
 
+#include "store/group_commit.hpp"
 #include "store/package_codec.hpp"
 #include "store/sqlite_db.hpp"
 #include "store/sqlite_rows.hpp"
@@ -48,32 +50,41 @@ Result<std::vector<Delivery>> SqliteStore::claim_due(const std::string& next_hop
   return claimed;
 }
 
-Result<std::vector<Delivery>> SqliteStore::claim_due_for(const std::string& next_hop, int64_t now,
-                                                         const std::vector<ClaimQuota>& quotas) {
-  std::vector<Delivery> claimed;
-  Status s = write([&](sqlite::Db& db) -> Status {
+void SqliteStore::claim_due_for_async(const std::string& next_hop, int64_t now,
+                                      std::vector<ClaimQuota> quotas, ClaimCallback done) {
+  struct State {
+    std::string hop;
+    std::vector<ClaimQuota> quotas;
+    std::vector<Delivery> claimed;
+  };
+  auto st = std::make_shared<State>(State{next_hop, std::move(quotas), {}});
+  WriteJob job;
+  job.apply = [st, now](sqlite::Db& db) -> Status {
     auto stmt = db.prepare(
         "UPDATE deliveries SET state = 'in_flight', attempts = attempts + 1, updated_ms = ?3 "
         "WHERE id IN (SELECT id FROM deliveries WHERE next_hop = ?1 AND recipient = ?2 "
         "AND state = 'waiting' AND next_attempt_ms <= ?3 ORDER BY next_attempt_ms, id LIMIT ?4) "
         "RETURNING " DOCAXIS_DELIVERY_COLUMNS);
     if (!stmt) return stmt.status();
-    claimed.clear();
-    for (const ClaimQuota& q : quotas) {
+    st->claimed.clear();
+    for (const ClaimQuota& q : st->quotas) {
       if (q.limit == 0) continue;
-      stmt->bind(1, next_hop).bind(2, q.recipient).bind(3, now).bind(4, static_cast<int64_t>(q.limit));
+      stmt->bind(1, st->hop).bind(2, q.recipient).bind(3, now).bind(4, static_cast<int64_t>(q.limit));
       auto rows = read_all(*stmt);
       stmt->reset();
       if (!rows) return rows.status();
-      for (auto& d : *rows) claimed.push_back(std::move(d));
+      for (auto& d : *rows) st->claimed.push_back(std::move(d));
     }
     return Status();
-  });
-  if (!s.ok()) return s;
-  std::stable_sort(claimed.begin(), claimed.end(), [](const Delivery& a, const Delivery& b) {
-    return std::pair(a.next_attempt_ms, a.id) < std::pair(b.next_attempt_ms, b.id);
-  });
-  return claimed;
+  };
+  job.done = [st, done = std::move(done)](Status s) {
+    if (!s.ok()) return done(std::move(s));
+    std::stable_sort(st->claimed.begin(), st->claimed.end(), [](const Delivery& a, const Delivery& b) {
+      return std::pair(a.next_attempt_ms, a.id) < std::pair(b.next_attempt_ms, b.id);
+    });
+    done(std::move(st->claimed));
+  };
+  writer_->submit(std::move(job));
 }
 
 namespace {
@@ -160,25 +171,38 @@ TransitionResult SqliteStore::apply_one(sqlite::Db& db, const Transition& t, int
   return out;
 }
 
-Result<std::vector<TransitionResult>> SqliteStore::apply(std::vector<Transition> transitions) {
-  std::vector<TransitionResult> results;
-  const int64_t now = now_ms();
-  Status s = write([&](sqlite::Db& db) -> Status {
-    results.clear();  // a retried batch starts over
-    for (const Transition& t : transitions) {
+void SqliteStore::apply_async(std::vector<Transition> transitions, ApplyCallback done) {
+  struct State {
+    std::vector<Transition> transitions;
+    std::vector<TransitionResult> results;
+  };
+  auto st = std::make_shared<State>(State{std::move(transitions), {}});
+  uint64_t weight = 0;
+  for (const auto& t : st->transitions) {
+    if (t.follow_up) weight += t.follow_up->package.bytes.size();
+  }
+  WriteJob job;
+  job.apply = [this, st](sqlite::Db& db) -> Status {
+    const int64_t now = now_ms();
+    st->results.clear();
+    for (const Transition& t : st->transitions) {
       TransitionResult r = apply_one(db, t, now);
       // Per-item refusals are answers; anything else (I/O, corruption) fails the batch.
       const std::string& code = r.status.code();
       if (!r.status.ok() && code != "not-found" && code != "failed-precondition") return r.status;
-      results.push_back(std::move(r));
+      st->results.push_back(std::move(r));
     }
     return Status();
-  });
-  if (!s.ok()) return s;
-  for (const auto& r : results) {
-    if (r.follow_up_seq) packages_stored_.fetch_add(1, std::memory_order_relaxed);
-  }
-  return results;
+  };
+  job.done = [this, st, done = std::move(done)](Status s) {
+    if (!s.ok()) return done(std::move(s));
+    for (const auto& r : st->results) {
+      if (r.follow_up_seq) packages_stored_.fetch_add(1, std::memory_order_relaxed);
+    }
+    done(std::move(st->results));
+  };
+  job.weight_bytes = weight;
+  writer_->submit(std::move(job));
 }
 
 Result<std::vector<Delivery>> SqliteStore::overdue_waiting(int64_t created_before_ms,

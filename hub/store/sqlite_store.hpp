@@ -72,9 +72,9 @@ class SqliteStore final : public Store {
                     IngestCallback done) override;
   Result<std::vector<Delivery>> claim_due(const std::string& next_hop, int64_t now_ms,
                                           uint32_t limit) override;
-  Result<std::vector<Delivery>> claim_due_for(const std::string& next_hop, int64_t now_ms,
-                                              const std::vector<ClaimQuota>& quotas) override;
-  Result<std::vector<TransitionResult>> apply(std::vector<Transition> transitions) override;
+  void claim_due_for_async(const std::string& next_hop, int64_t now_ms,
+                           std::vector<ClaimQuota> quotas, ClaimCallback done) override;
+  void apply_async(std::vector<Transition> transitions, ApplyCallback done) override;
   Result<std::vector<Delivery>> overdue_waiting(int64_t created_before_ms,
                                                 uint32_t limit) override;
   Result<uint64_t> recover_in_flight(int64_t updated_before_ms) override;

@@ -34,6 +34,24 @@ Result<IngestOutcome> Store::ingest(StoredPackage pkg, std::vector<DeliverySpec>
   return future.get();
 }
 
+Result<std::vector<Delivery>> Store::claim_due_for(const std::string& next_hop, int64_t now_ms,
+                                                   std::vector<ClaimQuota> quotas) {
+  std::promise<Result<std::vector<Delivery>>> promise;
+  auto future = promise.get_future();
+  claim_due_for_async(next_hop, now_ms, std::move(quotas),
+                      [&promise](Result<std::vector<Delivery>> r) { promise.set_value(std::move(r)); });
+  return future.get();
+}
+
+Result<std::vector<TransitionResult>> Store::apply(std::vector<Transition> transitions) {
+  std::promise<Result<std::vector<TransitionResult>>> promise;
+  auto future = promise.get_future();
+  apply_async(std::move(transitions), [&promise](Result<std::vector<TransitionResult>> r) {
+    promise.set_value(std::move(r));
+  });
+  return future.get();
+}
+
 namespace {
 
 Result<Delivery> one(Store& store, Transition t) {

@@ -43,6 +43,8 @@ namespace docaxis::store {
 class Store {
  public:
   using IngestCallback = std::function<void(Result<IngestOutcome>)>;
+  using ClaimCallback = std::function<void(Result<std::vector<Delivery>>)>;
+  using ApplyCallback = std::function<void(Result<std::vector<TransitionResult>>)>;
 
   virtual ~Store() = default;
   Store() = default;
@@ -69,14 +71,20 @@ class Store {
                                                   uint32_t limit) = 0;
   // The same for several recipients of `next_hop` at once (one commit): for each quota, up
   // to quota.limit of that recipient's due deliveries, earliest due first per recipient.
-  virtual Result<std::vector<Delivery>> claim_due_for(const std::string& next_hop,
-                                                      int64_t now_ms,
-                                                      const std::vector<ClaimQuota>& quotas) = 0;
+  // `done` runs once, after the commit, on an implementation thread (must not block on the
+  // store); claim_due_for is its blocking form.
+  virtual void claim_due_for_async(const std::string& next_hop, int64_t now_ms,
+                                   std::vector<ClaimQuota> quotas, ClaimCallback done) = 0;
+  Result<std::vector<Delivery>> claim_due_for(const std::string& next_hop, int64_t now_ms,
+                                              std::vector<ClaimQuota> quotas);
 
   // Applies every transition in one commit (records.hpp has the rules). The outer Result
   // fails only when nothing was applied (store-busy, unavailable, ...); otherwise one
-  // TransitionResult per transition, in order, each ok or refused on its own.
-  virtual Result<std::vector<TransitionResult>> apply(std::vector<Transition> transitions) = 0;
+  // TransitionResult per transition, in order, each ok or refused on its own. `done` runs
+  // once, after the commit, on an implementation thread; apply() is the blocking form.
+  // Batches are committed in the order they were submitted.
+  virtual void apply_async(std::vector<Transition> transitions, ApplyCallback done) = 0;
+  Result<std::vector<TransitionResult>> apply(std::vector<Transition> transitions);
 
   // Single transitions (apply() of one), the Delivery after it or the per-item failure:
   // in_flight or waiting -> delivered. Idempotent on a delivered delivery (a late outcome).

@@ -59,12 +59,12 @@ class GateStore final : public store::Store {
                                                  uint32_t limit) override {
     return inner_.claim_due(h, now, limit);
   }
-  Result<std::vector<store::Delivery>> claim_due_for(
-      const std::string& h, int64_t now, const std::vector<store::ClaimQuota>& q) override {
-    return inner_.claim_due_for(h, now, q);
+  void claim_due_for_async(const std::string& h, int64_t now, std::vector<store::ClaimQuota> q,
+                           ClaimCallback done) override {
+    inner_.claim_due_for_async(h, now, std::move(q), std::move(done));
   }
-  Result<std::vector<store::TransitionResult>> apply(std::vector<store::Transition> t) override {
-    return inner_.apply(std::move(t));
+  void apply_async(std::vector<store::Transition> t, ApplyCallback done) override {
+    inner_.apply_async(std::move(t), std::move(done));
   }
   Result<std::vector<store::Delivery>> overdue_waiting(int64_t before, uint32_t limit) override {
     return inner_.overdue_waiting(before, limit);
