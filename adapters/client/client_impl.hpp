@@ -78,8 +78,10 @@ class Client::Impl : public proton::messaging_handler {
   void on_sender_open(proton::sender& s) override;
   void on_sendable(proton::sender& s) override;
   void on_sender_error(proton::sender& s) override;
+  void on_sender_close(proton::sender& s) override;
   void on_receiver_open(proton::receiver& r) override;
   void on_receiver_error(proton::receiver& r) override;
+  void on_receiver_close(proton::receiver& r) override;
   void on_message(proton::delivery& d, proton::message& m) override;
   void on_tracker_accept(proton::tracker& t) override;
   void on_tracker_reject(proton::tracker& t) override;
@@ -114,6 +116,7 @@ class Client::Impl : public proton::messaging_handler {
   void expire();
   void complete(std::uint64_t id, SendResult result);
   void connection_lost();
+  void link_closed_by_hub(const std::string& address);
   void tick();
   void note_error(const std::string& what);
   double random01();

@@ -278,6 +278,23 @@ void Client::Impl::on_sender_error(proton::sender& s) {
   }
 }
 
+// A link the hub closes without an error (a refusal comes with one, and is handled by the
+// *_error callbacks) would leave this connection half-useful: start over with a fresh one,
+// which re-attaches every link.
+void Client::Impl::link_closed_by_hub(const std::string& address) {
+  if (stopping_ || !open_) return;
+  note_error("the hub closed the link " + address + "; reconnecting");
+  conn_.close();
+}
+
+void Client::Impl::on_sender_close(proton::sender& s) {
+  if (s.error().empty()) link_closed_by_hub(s.target().address());
+}
+
+void Client::Impl::on_receiver_close(proton::receiver& r) {
+  if (r.error().empty()) link_closed_by_hub(r.source().address());
+}
+
 void Client::Impl::on_receiver_open(proton::receiver& r) {
   r.add_credit(static_cast<std::uint32_t>(options_.prefetch));
 }

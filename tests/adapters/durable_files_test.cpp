@@ -1,0 +1,70 @@
+#include "agent/durable_files.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+
+namespace docaxis::agent {
+namespace {
+
+fs::path fresh(const std::string& name) {
+  fs::path d = fs::temp_directory_path() / ("docaxis-durable-" + name + "-" +
+                                            std::to_string(getpid()));
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+TEST(DurableFiles, WriteAtomicReplacesWholeAndLeavesNoTemporaryFile) {
+  const fs::path d = fresh("write");
+  ASSERT_TRUE(write_atomic(d, "a.edxml", "first").ok());
+  ASSERT_TRUE(write_atomic(d, "a.edxml", "second, longer").ok());
+  EXPECT_EQ(*read_file(d / "a.edxml"), "second, longer");
+  EXPECT_EQ(std::distance(fs::directory_iterator(d), fs::directory_iterator()), 1);
+  EXPECT_EQ(write_atomic(d / "missing", "x", "y").code(), "unavailable");
+}
+
+TEST(DurableFiles, RenameNoReplaceNeverOverwrites) {
+  const fs::path d = fresh("rename");
+  fs::create_directories(d / "to");
+  std::ofstream(d / "x") << "new";
+  std::ofstream(d / "to" / "x") << "old";
+  EXPECT_EQ(rename_no_replace(d / "x", d / "to" / "x").code(), "already-exists");
+  EXPECT_EQ(*read_file(d / "to" / "x"), "old");
+  ASSERT_TRUE(rename_no_replace(d / "x", d / "to" / "y").ok());
+  EXPECT_FALSE(fs::exists(d / "x"));
+  EXPECT_EQ(rename_no_replace(d / "x", d / "to" / "z").code(), "not-found");
+}
+
+TEST(DurableFiles, FreeNameSkipsTakenNamesAndTheirCompanions) {
+  const fs::path d = fresh("free");
+  EXPECT_EQ(free_name(d, "a"), "a");
+  std::ofstream(d / "a") << "";
+  std::ofstream(d / "a~2.reason") << "";
+  EXPECT_EQ(free_name(d, "a"), "a~2");
+  EXPECT_EQ(free_name(d, "a", ".reason"), "a~3");
+}
+
+TEST(DurableFiles, IncompleteNamesAreHiddenTmpAndPart) {
+  EXPECT_TRUE(is_incomplete_name(".x.edxml"));
+  EXPECT_TRUE(is_incomplete_name("x.edxml.tmp"));
+  EXPECT_TRUE(is_incomplete_name("x.edxml.part"));
+  EXPECT_TRUE(is_incomplete_name(""));
+  EXPECT_FALSE(is_incomplete_name("x.edxml"));
+  EXPECT_FALSE(is_incomplete_name("tmp.edxml"));
+}
+
+TEST(DurableFiles, StaleTemporariesOfAKilledAgentAreRemovedAndNothingElse) {
+  const fs::path d = fresh("stale");
+  std::ofstream(d / ".docaxis-agent.a.edxml.123.tmp") << "half";
+  std::ofstream(d / ".someone-else.tmp") << "theirs";
+  std::ofstream(d / "a.edxml") << "whole";
+  remove_stale_temps(d);
+  EXPECT_FALSE(fs::exists(d / ".docaxis-agent.a.edxml.123.tmp"));
+  EXPECT_TRUE(fs::exists(d / ".someone-else.tmp"));
+  EXPECT_TRUE(fs::exists(d / "a.edxml"));
+}
+
+}  // namespace
+}  // namespace docaxis::agent
