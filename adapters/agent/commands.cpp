@@ -32,6 +32,11 @@ int send_command(const AgentConfig& c, const std::vector<std::string>& files,
     print_error("signing key: " + signer.status().to_string());
     return kExitUsage;
   }
+  // The TLS key must be the certificate's (organ_id checks it).
+  if (auto organ = organ_id(c); !organ) {
+    print_error(organ.status().to_string());
+    return kExitUsage;
+  }
   struct Job {
     std::string file;
     PackageInfo info;

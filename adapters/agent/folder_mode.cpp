@@ -110,7 +110,22 @@ int run_command(const AgentConfig& c, const std::atomic<bool>& stop) {
     receiver = std::thread([&] { receive_loop(c, *organ, **client, writer, stop); });
   }
   const auto poll = std::chrono::milliseconds(c.folders.poll_interval_ms);
+  // Connection changes, for operators: each change once, and a new error while down.
+  bool was_connected = false;
+  std::string last_reported;
   while (!stop) {
+    const bool now = (*client)->connected();
+    if (now && !was_connected) {
+      print_line("CONNECTED " + c.hub.url);
+      last_reported.clear();
+    } else if (!now) {
+      const std::string error = (*client)->last_error();
+      if ((was_connected || error != last_reported) && !error.empty()) {
+        print_line("DISCONNECTED " + c.hub.url + " " + error);
+        last_reported = error;
+      }
+    }
+    was_connected = now;
     sender.run_once();
     sender.wait(poll);
   }

@@ -3,9 +3,11 @@
 namespace docaxis::agent {
 
 Result<std::string> organ_id(const AgentConfig& c) {
-  if (!c.organ.id.empty()) return c.organ.id;
+  // Loading them as a signer checks that the key is the certificate's: a mismatch is a
+  // configuration error, better said now than as a failed TLS handshake later.
   auto s = dsig::Signer::load(c.tls.key_file, c.tls.cert_file, {});
   if (!s) return s.status();
+  if (!c.organ.id.empty()) return c.organ.id;
   if ((*s)->organ().empty()) {
     return Status{"invalid-argument", "the certificate " + c.tls.cert_file +
                                           " has no subject UID: set [organ] id"};

@@ -11,7 +11,8 @@
 
 namespace docaxis::agent {
 
-// The organ: [organ] id, or the UID of the TLS certificate (which must match its key).
+// The organ: [organ] id, or the UID of the TLS certificate. Either way the TLS key must be
+// the certificate's.
 // Codes: those of dsig::Signer::load (file-unreadable, bad-key, bad-certificate,
 // key-mismatch), invalid-argument (the certificate has no UID and no id is configured).
 Result<std::string> organ_id(const AgentConfig& c);

@@ -18,8 +18,9 @@
 //
 // Threads: every public method may be called from any thread, concurrently. Proton runs on
 // one internal thread owned by the Client. SendCallback runs on that thread: it must return
-// quickly, and may call the Client's methods (no lock is held while it runs). The destructor
-// (or close()) stops the thread; sends still waiting then end with `cancelled`.
+// quickly, and may call the Client's methods (no lock is held while it runs) except close()
+// and the destructor, which join that thread. The destructor (or close()) stops the thread;
+// sends still waiting then end with `cancelled`.
 //
 // Error codes (Status::code; a public contract, also listed in README.md):
 //   rejected          the hub refused the package for good: SendResult::condition holds its

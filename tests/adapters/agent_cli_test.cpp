@@ -73,6 +73,11 @@ TEST(AgentCli, AnUnreachableHubExitsThreeAndUsageErrorsExitTwo) {
   EXPECT_EQ(r.out.rfind("FAIL " + good + " unavailable: ", 0), 0u) << r.out;
 
   EXPECT_EQ(run_agent({"send", good}, dir).exit_code, 2);  // no --hub, --cert, ...
+  auto mismatched = agent_flags(nothing, kSender);
+  mismatched[5] = organ(kRecipient) + ".key";  // --key of another organ
+  AgentRun wrong_key = run_agent(with({"send"}, with(mismatched, {good})), dir);
+  EXPECT_EQ(wrong_key.exit_code, 2);
+  EXPECT_NE(wrong_key.err.find("key-mismatch"), std::string::npos) << wrong_key.err;
   EXPECT_EQ(run_agent({"send", "--bogus", good}, dir).exit_code, 2);
   EXPECT_EQ(run_agent({}, dir).exit_code, 2);
   write(dir / "bad.toml", "[hub]\nurl = \"amqp://x\"\nbogus = 1\n");

@@ -202,6 +202,51 @@ TEST(Client, ReconnectsWhenTheHubComesBackAndSendsWhatWaited) {
   EXPECT_GE(c->stats().connects, 2u);
 }
 
+TEST(Client, SendsOnTheWireWhenTheHubDiesAreSentAgainAndAccepted) {
+  const int port = free_port();
+  Scratch scratch("client-inflight");
+  Hub hub(scratch.dir, port);
+  ASSERT_EQ(hub.start(), port);
+  auto c = connect(options_for(hub, kSender, false));
+  ASSERT_TRUE(c);
+  constexpr int kCount = 30;
+  std::mutex mu;
+  std::vector<client::SendResult> results;
+  std::promise<void> all;
+  for (int i = 0; i < kCount; ++i) {
+    c->send_async(Address::kEdoc,
+                  signed_package("000.00.13.H30,2026/11/22," + std::to_string(i) + "/DIE"),
+                  [&](client::SendResult r) {
+                    std::lock_guard lock(mu);
+                    results.push_back(std::move(r));
+                    if (results.size() == kCount) all.set_value();
+                  });
+  }
+  ASSERT_EQ(hub.stop(SIGKILL), -SIGKILL);  // whatever was on the wire has no outcome now
+  std::this_thread::sleep_for(500ms);
+  ASSERT_EQ(hub.start(), port);
+  ASSERT_EQ(all.get_future().wait_for(60s), std::future_status::ready);
+  for (const auto& r : results) EXPECT_TRUE(r.status.ok()) << r.status.to_string();
+  const auto st = c->stats();
+  EXPECT_EQ(st.accepted, static_cast<std::uint64_t>(kCount));
+  EXPECT_GE(st.connects, 2u);
+  std::printf("in-flight test: %llu transfers for %d packages\n",
+              static_cast<unsigned long long>(st.transfers), kCount);
+}
+
+TEST(Client, AnIdleConnectionStaysOpen) {
+  Scratch scratch("client-idle");
+  Hub hub(scratch.dir);
+  ASSERT_GT(hub.start(), 0);
+  ClientOptions o = options_for(hub, kRecipient, true);
+  o.idle_timeout = 1s;  // the hub must keep the connection alive with empty frames
+  auto c = connect(o);
+  ASSERT_TRUE(c);
+  std::this_thread::sleep_for(4s);
+  EXPECT_TRUE(c->connected());
+  EXPECT_EQ(c->stats().connection_losses, 0u) << c->last_error();
+}
+
 TEST(Client, ReleasedMessageComesAgainAndARejectionReachesTheSendersReceipt) {
   Scratch scratch("client-settle");
   Hub hub(scratch.dir);
