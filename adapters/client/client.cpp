@@ -166,6 +166,9 @@ Result<Received> Client::Impl::receive(std::chrono::milliseconds wait) {
 Status Client::Impl::settle(std::uint64_t token, Settle how, std::string condition,
                             std::string description) {
   std::lock_guard lock(mu_);
+  if (closing_ || stopped_) {
+    return {"cancelled", "the client is closed; the hub will deliver the message again"};
+  }
   if (settleable_.erase(token) == 0) {
     if ((token >> 32) != generation_) {
       return {"unavailable", "the connection that carried message " + std::to_string(token) +
@@ -184,6 +187,7 @@ Status Client::Impl::settle(std::uint64_t token, Settle how, std::string conditi
 }
 
 void Client::Impl::close(std::chrono::milliseconds wait) {
+  std::lock_guard serial(close_mu_);
   {
     std::unique_lock lock(mu_);
     if (!closing_ && !stopped_) {

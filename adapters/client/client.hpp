@@ -38,7 +38,7 @@
 //   refused           the hub refused the link (send: the address; receive: the inbox, e.g.
 //                     `amqp:unauthorized-access` when the certificate is not that organ's).
 //                     The message starts with the AMQP condition.
-//   cancelled         the client was closed before an outcome.
+//   cancelled         the client was closed before an outcome (or before a settlement).
 //   invalid-argument  bad options (create), an empty package (send), or no inbox configured
 //                     (receive).
 //   file-unreadable   create(): a certificate, key or trust file cannot be read.
@@ -151,7 +151,7 @@ class Client {
   // asynchronously, as soon as the client thread runs). accept: the recipient has it (store
   // it durably first). reject: the recipient refuses it for good; the hub stops delivering
   // and reports `condition: description` to the sender in its delivery receipt. release:
-  // not now; the hub delivers it again later. Codes: not-found, unavailable.
+  // not now; the hub delivers it again later. Codes: not-found, unavailable, cancelled.
   Status accept(std::uint64_t token);
   Status reject(std::uint64_t token, const std::string& description,
                 const std::string& condition = "docaxis:refused");

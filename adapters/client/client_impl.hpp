@@ -128,6 +128,8 @@ class Client::Impl : public proton::messaging_handler {
   const detail::ParsedUrl url_;
   proton::connection_options connection_options_;
 
+  std::mutex close_mu_;  // one close() at a time (it joins the thread)
+
   // --- shared, under mu_ ---
   mutable std::mutex mu_;
   std::condition_variable cv_;
