@@ -8,16 +8,25 @@
 namespace docaxis::agent {
 namespace {
 
-fs::path fresh(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("docaxis-durable-" + name + "-" +
-                                            std::to_string(getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+// A scratch folder, removed when the test ends without failure.
+struct Fresh {
+  explicit Fresh(const std::string& name)
+      : dir(fs::temp_directory_path() /
+            ("docaxis-durable-" + name + "-" + std::to_string(getpid()))) {
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+  }
+  ~Fresh() {
+    std::error_code ec;
+    if (!::testing::Test::HasFailure()) fs::remove_all(dir, ec);
+  }
+  operator const fs::path&() const { return dir; }  // NOLINT: used as the folder itself
+  fs::path dir;
+};
 
 TEST(DurableFiles, WriteAtomicReplacesWholeAndLeavesNoTemporaryFile) {
-  const fs::path d = fresh("write");
+  const Fresh f("write");
+  const fs::path& d = f;
   ASSERT_TRUE(write_atomic(d, "a.edxml", "first").ok());
   ASSERT_TRUE(write_atomic(d, "a.edxml", "second, longer").ok());
   EXPECT_EQ(*read_file(d / "a.edxml"), "second, longer");
@@ -26,7 +35,8 @@ TEST(DurableFiles, WriteAtomicReplacesWholeAndLeavesNoTemporaryFile) {
 }
 
 TEST(DurableFiles, RenameNoReplaceNeverOverwrites) {
-  const fs::path d = fresh("rename");
+  const Fresh f("rename");
+  const fs::path& d = f;
   fs::create_directories(d / "to");
   std::ofstream(d / "x") << "new";
   std::ofstream(d / "to" / "x") << "old";
@@ -38,7 +48,8 @@ TEST(DurableFiles, RenameNoReplaceNeverOverwrites) {
 }
 
 TEST(DurableFiles, FreeNameSkipsTakenNamesAndTheirCompanions) {
-  const fs::path d = fresh("free");
+  const Fresh f("free");
+  const fs::path& d = f;
   EXPECT_EQ(free_name(d, "a"), "a");
   std::ofstream(d / "a") << "";
   std::ofstream(d / "a~2.reason") << "";
@@ -56,7 +67,8 @@ TEST(DurableFiles, IncompleteNamesAreHiddenTmpAndPart) {
 }
 
 TEST(DurableFiles, StaleTemporariesOfAKilledAgentAreRemovedAndNothingElse) {
-  const fs::path d = fresh("stale");
+  const Fresh f("stale");
+  const fs::path& d = f;
   std::ofstream(d / ".docaxis-agent.a.edxml.123.tmp") << "half";
   std::ofstream(d / ".someone-else.tmp") << "theirs";
   std::ofstream(d / "a.edxml") << "whole";

@@ -12,18 +12,21 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// The writer's folders under a scratch root, removed when the test ends without failure.
 struct Dirs {
+  explicit Dirs(const std::string& name)
+      : root(fs::temp_directory_path() /
+             ("docaxis-inbox-" + name + "-" + std::to_string(getpid()))),
+        folders{root / "inbox", root / "receipts", root / ".agent"} {
+    fs::remove_all(root);
+  }
+  ~Dirs() {
+    std::error_code ec;
+    if (!::testing::Test::HasFailure()) fs::remove_all(root, ec);
+  }
   fs::path root;
   InboxWriter::Folders folders;
 };
-
-Dirs fresh(const std::string& name) {
-  Dirs d;
-  d.root = fs::temp_directory_path() / ("docaxis-inbox-" + name + "-" + std::to_string(getpid()));
-  fs::remove_all(d.root);
-  d.folders = {d.root / "inbox", d.root / "receipts", d.root / ".agent"};
-  return d;
-}
 
 client::Received message(const std::string& type, const std::string& id) {
   client::Received m;
@@ -41,7 +44,7 @@ std::size_t count(const fs::path& dir) {
 }
 
 TEST(InboxWriter, StoresOnceAndRecognisesARedeliveryEvenAfterTheFileWasTakenAway) {
-  Dirs d = fresh("once");
+  Dirs d("once");
   InboxWriter w(d.folders);
   ASSERT_TRUE(w.prepare().ok());
   const auto m = message("edoc", "000.00.13.H30,2026/11/22,7/ĐT");
@@ -64,7 +67,7 @@ TEST(InboxWriter, StoresOnceAndRecognisesARedeliveryEvenAfterTheFileWasTakenAway
 }
 
 TEST(InboxWriter, ACrashBetweenFileAndMarkerNeitherDuplicatesNorSkipsTheAfterWriteStep) {
-  Dirs d = fresh("window");
+  Dirs d("window");
   InboxWriter w(d.folders);
   ASSERT_TRUE(w.prepare().ok());
   const auto m = message("edoc", "X-1");
@@ -89,7 +92,7 @@ TEST(InboxWriter, ACrashBetweenFileAndMarkerNeitherDuplicatesNorSkipsTheAfterWri
 }
 
 TEST(InboxWriter, AFailingAfterWriteStepLeavesTheMessageUnseen) {
-  Dirs d = fresh("fail");
+  Dirs d("fail");
   InboxWriter w(d.folders);
   ASSERT_TRUE(w.prepare().ok());
   const auto m = message("edoc", "X-2");
@@ -99,7 +102,7 @@ TEST(InboxWriter, AFailingAfterWriteStepLeavesTheMessageUnseen) {
 }
 
 TEST(InboxWriter, ReceiptsGoToTheirFolderAndKeysSeparateTypesAndSenders) {
-  Dirs d = fresh("kinds");
+  Dirs d("kinds");
   InboxWriter w(d.folders);
   ASSERT_TRUE(w.prepare().ok());
   auto r = w.store(message("receipt", "h30-1-1"));
@@ -118,7 +121,7 @@ TEST(InboxWriter, ReceiptsGoToTheirFolderAndKeysSeparateTypesAndSenders) {
 }
 
 TEST(InboxWriter, PruneForgetsOnlyOldMarkers) {
-  Dirs d = fresh("prune");
+  Dirs d("prune");
   InboxWriter w(d.folders);
   ASSERT_TRUE(w.prepare().ok());
   ASSERT_TRUE(w.store(message("edoc", "old")).ok());
