@@ -1,0 +1,230 @@
+#include "agent/agent_config.hpp"
+
+#include <toml++/toml.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace docaxis::agent {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Reads one table; every key asked for is known, finish() reports the others.
+class Section {
+ public:
+  Section(const toml::table& t, std::string name, std::vector<ConfigProblem>& problems)
+      : t_(t), name_(std::move(name)), problems_(problems) {}
+
+  void read(std::string_view key, std::string& v) {
+    if (const toml::node* n = take(key)) {
+      if (auto s = n->value_exact<std::string>()) v = *s;
+      else wrong_type(key, *n, "a string");
+    }
+  }
+  void read(std::string_view key, bool& v) {
+    if (const toml::node* n = take(key)) {
+      if (auto b = n->value_exact<bool>()) v = *b;
+      else wrong_type(key, *n, "a boolean");
+    }
+  }
+  void read(std::string_view key, std::int64_t& v) {
+    if (const toml::node* n = take(key)) {
+      if (auto i = n->value_exact<std::int64_t>()) v = *i;
+      else wrong_type(key, *n, "an integer");
+    }
+  }
+  void read(std::string_view key, std::vector<std::string>& v) {
+    const toml::node* n = take(key);
+    if (n == nullptr) return;
+    const toml::array* a = n->as_array();
+    if (a == nullptr) return wrong_type(key, *n, "an array of strings");
+    std::vector<std::string> items;
+    for (const toml::node& item : *a) {
+      if (auto s = item.value_exact<std::string>()) items.push_back(*s);
+      else return wrong_type(key, item, "an array of strings");
+    }
+    v = std::move(items);
+  }
+  const toml::table* table(std::string_view key) {
+    const toml::node* n = take(key);
+    if (n == nullptr) return nullptr;
+    if (const toml::table* t = n->as_table()) return t;
+    wrong_type(key, *n, "a table");
+    return nullptr;
+  }
+  void finish() {
+    for (auto&& [k, node] : t_) {
+      const std::string key(k.str());
+      if (known_.count(key) != 0) continue;
+      std::string known;
+      for (const auto& n : known_) known += (known.empty() ? "" : ", ") + n;
+      problems_.push_back({path(key),
+                           "unknown key \"" + key + "\"" +
+                               (name_.empty() ? " at top level" : " in [" + name_ + "]") +
+                               " (known: " + known + ")",
+                           line(node)});
+    }
+  }
+
+ private:
+  static int line(const toml::node& n) { return static_cast<int>(n.source().begin.line); }
+  std::string path(std::string_view key) const {
+    return name_.empty() ? std::string(key) : name_ + "." + std::string(key);
+  }
+  const toml::node* take(std::string_view key) {
+    known_.insert(std::string(key));
+    return t_.get(key);
+  }
+  void wrong_type(std::string_view key, const toml::node& n, const std::string& expected) {
+    problems_.push_back({path(key), "expected " + expected, line(n)});
+  }
+  const toml::table& t_;
+  std::string name_;
+  std::vector<ConfigProblem>& problems_;
+  std::set<std::string> known_;
+};
+
+void make_absolute(std::string& p, const fs::path& base) {
+  if (!p.empty() && fs::path(p).is_relative()) p = (base / p).lexically_normal().string();
+  while (p.size() > 1 && p.back() == '/') p.pop_back();  // "dir/." normalises to "dir/"
+}
+
+}  // namespace
+
+LoadedAgentConfig parse_agent_config(const std::string& toml_text, const std::string& source) {
+  LoadedAgentConfig out;
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, source);
+  } catch (const toml::parse_error& e) {
+    out.problems.push_back({"", std::string(e.description()),
+                            static_cast<int>(e.source().begin.line)});
+    return out;
+  }
+  AgentConfig& c = out.config;
+  auto& p = out.problems;
+  Section top(root, "", p);
+  if (const toml::table* t = top.table("hub")) {
+    Section s(*t, "hub", p);
+    s.read("url", c.hub.url);
+    s.read("server_name", c.hub.server_name);
+    s.read("outcome_timeout_seconds", c.hub.outcome_timeout_seconds);
+    s.read("connect_timeout_seconds", c.hub.connect_timeout_seconds);
+    s.finish();
+  }
+  if (const toml::table* t = top.table("tls")) {
+    Section s(*t, "tls", p);
+    s.read("cert_file", c.tls.cert_file);
+    s.read("key_file", c.tls.key_file);
+    s.read("trust_file", c.tls.trust_file);
+    s.finish();
+  }
+  if (const toml::table* t = top.table("organ")) {
+    Section s(*t, "organ", p);
+    s.read("id", c.organ.id);
+    s.read("name", c.organ.name);
+    s.finish();
+  }
+  if (const toml::table* t = top.table("sign")) {
+    Section s(*t, "sign", p);
+    s.read("enabled", c.sign.enabled);
+    s.read("key_file", c.sign.key_file);
+    s.read("cert_file", c.sign.cert_file);
+    s.read("chain_files", c.sign.chain_files);
+    s.finish();
+  }
+  if (const toml::table* t = top.table("folders")) {
+    Section s(*t, "folders", p);
+    s.read("root", c.folders.root);
+    s.read("outbox", c.folders.outbox);
+    s.read("sent", c.folders.sent);
+    s.read("failed", c.folders.failed);
+    s.read("inbox", c.folders.inbox);
+    s.read("receipts", c.folders.receipts);
+    s.read("state", c.folders.state);
+    s.read("poll_interval_ms", c.folders.poll_interval_ms);
+    s.finish();
+  }
+  if (const toml::table* t = top.table("send")) {
+    Section s(*t, "send", p);
+    s.read("max_in_flight", c.send.max_in_flight);
+    s.read("retry_first_seconds", c.send.retry_first_seconds);
+    s.read("retry_max_seconds", c.send.retry_max_seconds);
+    s.finish();
+  }
+  if (const toml::table* t = top.table("receive")) {
+    Section s(*t, "receive", p);
+    s.read("enabled", c.receive.enabled);
+    s.read("status_arrived", c.receive.status_arrived);
+    s.read("prefetch", c.receive.prefetch);
+    s.read("dedup_days", c.receive.dedup_days);
+    s.finish();
+  }
+  top.finish();
+  return out;
+}
+
+void resolve_folders(AgentConfig& c, const std::string& base_dir) {
+  make_absolute(c.folders.root, base_dir);
+  const fs::path root(c.folders.root);
+  for (std::string* f : {&c.folders.outbox, &c.folders.sent, &c.folders.failed,
+                         &c.folders.inbox, &c.folders.receipts, &c.folders.state}) {
+    make_absolute(*f, root);
+  }
+}
+
+LoadedAgentConfig load_agent_config(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    LoadedAgentConfig out;
+    out.problems.push_back({"", "cannot read config file \"" + path + "\"", 0});
+    return out;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  LoadedAgentConfig out = parse_agent_config(text.str(), path);
+  const fs::path base = fs::absolute(path).parent_path();
+  AgentConfig& c = out.config;
+  for (std::string* f : {&c.tls.cert_file, &c.tls.key_file, &c.tls.trust_file, &c.sign.key_file,
+                         &c.sign.cert_file}) {
+    make_absolute(*f, base);
+  }
+  for (std::string& f : c.sign.chain_files) make_absolute(f, base);
+  resolve_folders(c, base.string());
+  return out;
+}
+
+std::vector<ConfigProblem> validate(const AgentConfig& c) {
+  std::vector<ConfigProblem> p;
+  auto need = [&](const std::string& key, const std::string& v) {
+    if (v.empty()) p.push_back({key, "is required", 0});
+  };
+  auto range = [&](const std::string& key, std::int64_t v, std::int64_t lo, std::int64_t hi) {
+    if (v < lo || v > hi) {
+      p.push_back({key, std::to_string(v) + " is outside " + std::to_string(lo) + ".." +
+                            std::to_string(hi), 0});
+    }
+  };
+  need("hub.url", c.hub.url);
+  if (!c.hub.url.empty() && c.hub.url.rfind("amqps://", 0) != 0) {
+    p.push_back({"hub.url", "must be amqps://HOST[:PORT] (the hub speaks TLS only)", 0});
+  }
+  range("hub.outcome_timeout_seconds", c.hub.outcome_timeout_seconds, 1, 86400);
+  range("hub.connect_timeout_seconds", c.hub.connect_timeout_seconds, 1, 3600);
+  need("tls.cert_file", c.tls.cert_file);
+  need("tls.key_file", c.tls.key_file);
+  need("tls.trust_file", c.tls.trust_file);
+  range("folders.poll_interval_ms", c.folders.poll_interval_ms, 10, 60000);
+  range("send.max_in_flight", c.send.max_in_flight, 1, 10000);
+  range("send.retry_first_seconds", c.send.retry_first_seconds, 1, 86400);
+  range("send.retry_max_seconds", c.send.retry_max_seconds, c.send.retry_first_seconds, 86400);
+  range("receive.prefetch", c.receive.prefetch, 1, 10000);
+  range("receive.dedup_days", c.receive.dedup_days, 1, 3650);
+  return p;
+}
+
+}  // namespace docaxis::agent

@@ -1,0 +1,76 @@
+#include "agent/inbox_writer.hpp"
+
+#include "agent/durable_files.hpp"
+#include "edxml/receipt.hpp"
+
+namespace docaxis::agent {
+
+namespace {
+
+std::string safe_part(const std::string& s, std::size_t max) {
+  std::string out;
+  for (char c : s) {
+    if (out.size() >= max) break;
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == ',' || c == '-' || c == '_';
+    out += ok ? c : '_';
+  }
+  return out.empty() ? "none" : out;
+}
+
+}  // namespace
+
+Status InboxWriter::prepare() {
+  for (const auto& dir : {folders_.inbox, folders_.receipts, folders_.state / "seen"}) {
+    if (Status s = ensure_dir(dir); !s.ok()) return s;
+    remove_stale_temps(dir);
+  }
+  return {};
+}
+
+std::string InboxWriter::key_of(const client::Received& m) {
+  if (m.document_id.empty()) return edxml::sha256_hex(m.bytes);
+  return edxml::sha256_hex(m.message_type + "\n" + m.from + "\n" + m.document_id);
+}
+
+std::string InboxWriter::file_name(const client::Received& m, const std::string& key) {
+  return safe_part(m.message_type, 16) + "-" + safe_part(m.document_id, 60) + "-" +
+         key.substr(0, 12) + ".edxml";
+}
+
+Result<InboxWriter::Stored> InboxWriter::store(const client::Received& m,
+                                               const AfterWrite& after_write) {
+  Stored out;
+  out.key = key_of(m);
+  const auto dir = m.message_type == "receipt" ? folders_.receipts : folders_.inbox;
+  const std::string name = file_name(m, out.key);
+  out.path = dir / name;
+  const auto marker = folders_.state / "seen" / out.key;
+  std::error_code ec;
+  if (std::filesystem::exists(marker, ec)) {
+    out.duplicate = true;
+    return out;
+  }
+  if (std::filesystem::exists(out.path, ec)) {
+    out.duplicate = true;
+  } else if (Status s = write_atomic(dir, name, m.bytes); !s.ok()) {
+    return s;
+  }
+  if (after_write) {
+    if (Status s = after_write(out); !s.ok()) return s;
+  }
+  if (Status s = touch_durable(marker); !s.ok()) return s;
+  return out;
+}
+
+std::size_t InboxWriter::prune(std::chrono::hours age) {
+  std::size_t removed = 0;
+  std::error_code ec;
+  const auto limit = std::filesystem::file_time_type::clock::now() - age;
+  for (const auto& e : std::filesystem::directory_iterator(folders_.state / "seen", ec)) {
+    if (e.last_write_time(ec) < limit && std::filesystem::remove(e.path(), ec)) ++removed;
+  }
+  return removed;
+}
+
+}  // namespace docaxis::agent

@@ -1,0 +1,137 @@
+#include "agent/inbox_writer.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "agent/durable_files.hpp"
+
+namespace docaxis::agent {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The writer's folders under a scratch root, removed when the test ends without failure.
+struct Dirs {
+  explicit Dirs(const std::string& name)
+      : root(fs::temp_directory_path() /
+             ("docaxis-inbox-" + name + "-" + std::to_string(getpid()))),
+        folders{root / "inbox", root / "receipts", root / ".agent"} {
+    fs::remove_all(root);
+  }
+  ~Dirs() {
+    std::error_code ec;
+    if (!::testing::Test::HasFailure()) fs::remove_all(root, ec);
+  }
+  fs::path root;
+  InboxWriter::Folders folders;
+};
+
+client::Received message(const std::string& type, const std::string& id) {
+  client::Received m;
+  m.message_type = type;
+  m.document_id = id;
+  m.from = "000.00.13.H30";
+  m.bytes = "<edXML>" + id + "</edXML>";
+  return m;
+}
+
+std::size_t count(const fs::path& dir) {
+  std::size_t n = 0;
+  for (const auto& e : fs::directory_iterator(dir)) n += e.is_regular_file() ? 1 : 0;
+  return n;
+}
+
+TEST(InboxWriter, StoresOnceAndRecognisesARedeliveryEvenAfterTheFileWasTakenAway) {
+  Dirs d("once");
+  InboxWriter w(d.folders);
+  ASSERT_TRUE(w.prepare().ok());
+  const auto m = message("edoc", "000.00.13.H30,2026/11/22,7/ĐT");
+  auto first = w.store(m);
+  ASSERT_TRUE(first.ok()) << first.status().to_string();
+  EXPECT_FALSE(first->duplicate);
+  EXPECT_EQ(read_file(first->path).value(), m.bytes);
+  EXPECT_EQ(first->path.parent_path(), d.folders.inbox);
+  EXPECT_EQ(first->path.filename().string().rfind("edoc-000.00.13.H30,2026_11_22,7___T-", 0), 0u)
+      << first->path;
+
+  auto again = w.store(m);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->duplicate);
+  fs::remove(first->path);  // the document system took it
+  auto later = w.store(m);
+  ASSERT_TRUE(later.ok());
+  EXPECT_TRUE(later->duplicate);
+  EXPECT_EQ(count(d.folders.inbox), 0u);
+}
+
+TEST(InboxWriter, ACrashBetweenFileAndMarkerNeitherDuplicatesNorSkipsTheAfterWriteStep) {
+  Dirs d("window");
+  InboxWriter w(d.folders);
+  ASSERT_TRUE(w.prepare().ok());
+  const auto m = message("edoc", "X-1");
+  const std::string key = InboxWriter::key_of(m);
+  // What a SIGKILL between steps 3 and 5 leaves: the file, no marker.
+  ASSERT_TRUE(write_atomic(d.folders.inbox, InboxWriter::file_name(m, key), m.bytes).ok());
+  int after_writes = 0;
+  auto s = w.store(m, [&](const InboxWriter::Stored&) {
+    ++after_writes;
+    return Status{};
+  });
+  ASSERT_TRUE(s.ok());
+  EXPECT_TRUE(s->duplicate);
+  EXPECT_EQ(after_writes, 1);  // e.g. the status 01 that may not have been written yet
+  EXPECT_TRUE(fs::exists(d.folders.state / "seen" / key));
+  EXPECT_EQ(count(d.folders.inbox), 1u);
+  ASSERT_TRUE(w.store(m, [&](const InboxWriter::Stored&) {
+                 ++after_writes;
+                 return Status{};
+               }).ok());
+  EXPECT_EQ(after_writes, 1);  // seen: nothing runs again
+}
+
+TEST(InboxWriter, AFailingAfterWriteStepLeavesTheMessageUnseen) {
+  Dirs d("fail");
+  InboxWriter w(d.folders);
+  ASSERT_TRUE(w.prepare().ok());
+  const auto m = message("edoc", "X-2");
+  auto s = w.store(m, [](const InboxWriter::Stored&) { return Status{"unavailable", "disk"}; });
+  EXPECT_EQ(s.status().code(), "unavailable");
+  EXPECT_FALSE(fs::exists(d.folders.state / "seen" / InboxWriter::key_of(m)));
+}
+
+TEST(InboxWriter, ReceiptsGoToTheirFolderAndKeysSeparateTypesAndSenders) {
+  Dirs d("kinds");
+  InboxWriter w(d.folders);
+  ASSERT_TRUE(w.prepare().ok());
+  auto r = w.store(message("receipt", "h30-1-1"));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->path.parent_path(), d.folders.receipts);
+  auto a = message("edoc", "same-id");
+  auto b = a;
+  b.from = "000.00.31.H30";
+  auto c = a;
+  c.message_type = "status";
+  EXPECT_NE(InboxWriter::key_of(a), InboxWriter::key_of(b));
+  EXPECT_NE(InboxWriter::key_of(a), InboxWriter::key_of(c));
+  auto no_id = a;
+  no_id.document_id.clear();
+  EXPECT_NE(InboxWriter::key_of(no_id), InboxWriter::key_of(a));
+}
+
+TEST(InboxWriter, PruneForgetsOnlyOldMarkers) {
+  Dirs d("prune");
+  InboxWriter w(d.folders);
+  ASSERT_TRUE(w.prepare().ok());
+  ASSERT_TRUE(w.store(message("edoc", "old")).ok());
+  ASSERT_TRUE(w.store(message("edoc", "new")).ok());
+  const fs::path old_marker = d.folders.state / "seen" / InboxWriter::key_of(message("edoc", "old"));
+  fs::last_write_time(old_marker, fs::file_time_type::clock::now() - std::chrono::hours(24 * 40));
+  EXPECT_EQ(w.prune(std::chrono::hours(24 * 30)), 1u);
+  EXPECT_FALSE(fs::exists(old_marker));
+  EXPECT_EQ(count(d.folders.state / "seen"), 1u);
+}
+
+}  // namespace
+}  // namespace docaxis::agent
