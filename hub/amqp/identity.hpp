@@ -10,6 +10,7 @@ struct PeerIdentity {
   std::string subject;  // RFC 2253, as Proton reports the verified client certificate's subject
   std::string uid;      // the subject's UID attribute (the organ id by the binding convention)
   bool authenticated = false;  // false only on an explicitly configured plaintext listener
+  std::string sha256;          // SHA-256 of the certificate (DER), lowercase hex
 };
 
 // Extracts the UID attribute value from an RFC 2253 subject ("" when absent). Handles escaped

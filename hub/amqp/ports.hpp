@@ -57,6 +57,9 @@ class InboxPort {
   // must not block.
   virtual void ready(const std::string& organ) = 0;
   virtual void detached(const std::string& organ) = 0;
+  // The outgoing link to peer hub `peer` is up (links open) / down. AMQP thread; no blocking.
+  virtual void peer_up(const std::string& peer) { (void)peer; }
+  virtual void peer_down(const std::string& peer) { (void)peer; }
 };
 
 }  // namespace docaxis::amqp

@@ -1,8 +1,12 @@
 #include "amqp/raw.hpp"
 
+#include <cctype>
+
 #include <proton/condition.h>
 #include <proton/delivery.h>
 #include <proton/disposition.h>
+#include <proton/ssl.h>
+#include <proton/transport.h>
 
 namespace docaxis::amqp {
 namespace {
@@ -16,7 +20,26 @@ struct RawTransfer : proton::transfer {
   }
 };
 
+struct RawTransport : proton::transport {
+  static pn_transport_t* of(const proton::transport& t) {
+    pn_transport_t* (proton::transport::*get)() const = &RawTransport::pn_object;
+    return (t.*get)();
+  }
+};
+
 }  // namespace
+
+std::string remote_certificate_sha256(const proton::transport& t) {
+  pn_transport_t* raw = RawTransport::of(t);
+  if (raw == nullptr) return {};
+  pn_ssl_t* ssl = pn_ssl(raw);
+  if (ssl == nullptr) return {};
+  char hex[2 * 32 + 1] = {};
+  if (pn_ssl_get_cert_fingerprint(ssl, hex, sizeof hex, PN_SSL_SHA256) != 0) return {};
+  std::string out(hex);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
 
 void set_local_condition(proton::delivery& d, const std::string& name,
                          const std::string& description) {

@@ -3,6 +3,8 @@
 // Container-thread only, like every Proton call.
 #pragma once
 
+#include <proton/transport.hpp>
+
 #include <proton/delivery.hpp>
 #include <proton/tracker.hpp>
 #include <string>
@@ -14,5 +16,7 @@ void set_local_condition(proton::delivery& d, const std::string& name,
                          const std::string& description);
 // Reads the condition the peer sent with its rejection.
 void remote_condition(const proton::tracker& t, std::string* name, std::string* description);
+// SHA-256 of the peer's verified certificate (DER), 64 lowercase hex digits; "" without TLS.
+std::string remote_certificate_sha256(const proton::transport& t);
 
 }  // namespace docaxis::amqp

@@ -64,6 +64,11 @@ class AmqpServer::Handler : public proton::messaging_handler {
       return Status{"invalid-argument",
                     "a plaintext AMQP listener is only allowed on loopback, not " + options_.host};
     }
+    if (!options_.peers.empty()) {
+      auto log = options_.log ? options_.log : [](const std::string&) {};
+      peer_links_ = std::make_unique<PeerLinks>(options_.peers, options_.peer_reconnect, inbox_,
+                                                log);
+    }
     container_ = std::make_unique<proton::container>(*this, options_.container_id);
     auto started = started_.get_future();
     thread_ = std::thread([this] {
@@ -84,6 +89,16 @@ class AmqpServer::Handler : public proton::messaging_handler {
       std::lock_guard lock(gate_->mu);
       gate_->open = false;
     }
+    if (peer_links_) {
+      // Stop reconnecting before the container winds down.
+      std::promise<void> stopped;
+      auto f = stopped.get_future();
+      on_container_thread([this, &stopped] {
+        peer_links_->stop();
+        stopped.set_value();
+      });
+      f.wait_for(std::chrono::seconds(5));
+    }
     container_->stop();
     if (thread_.joinable()) thread_.join();
   }
@@ -103,6 +118,19 @@ class AmqpServer::Handler : public proton::messaging_handler {
 
   void on_container_start(proton::container& c) override {
     listener_ = c.listen(options_.host + ":" + std::to_string(options_.port), listen_);
+    if (peer_links_) peer_links_->start(c);
+  }
+
+  void deliver_to_peer(const std::string& peer, OutgoingMessage message, DeliveryDone done) {
+    std::unique_lock lock(gate_->mu);
+    if (!gate_->open || !peer_links_) {
+      lock.unlock();
+      done({DeliveryResult::kNoLink, {}, "no link to peer " + peer});
+      return;
+    }
+    on_container_thread([this, peer, m = std::move(message), d = std::move(done)]() mutable {
+      peer_links_->send(peer, m, std::move(d));
+    });
   }
 
   void on_connection_open(proton::connection& c) override {
@@ -110,6 +138,7 @@ class AmqpServer::Handler : public proton::messaging_handler {
     if (options_.tls) {
       id.subject = c.transport().ssl().remote_subject();
       id.uid = uid_from_subject(id.subject);
+      id.sha256 = remote_certificate_sha256(c.transport());
       id.authenticated = !id.subject.empty();
       if (!id.authenticated) {
         c.close(proton::error_condition("amqp:unauthorized-access",
@@ -124,7 +153,7 @@ class AmqpServer::Handler : public proton::messaging_handler {
   // A client's sender link: it will send packages to "edoc" or "status".
   void on_receiver_open(proton::receiver& r) override {
     const std::string address = r.target().address();
-    if (address != "edoc" && address != "status") {
+    if (address != "edoc" && address != "status" && address != "receipt") {
       r.close(proton::error_condition("amqp:not-found", "unknown target address \"" + address +
                                                             "\"; send to \"edoc\" or \"status\""));
       return;
@@ -382,6 +411,7 @@ class AmqpServer::Handler : public proton::messaging_handler {
   IngestPort& ingest_;
   InboxPort& inbox_;
   Listen listen_;
+  std::unique_ptr<PeerLinks> peer_links_;  // container thread, after start()
   std::unique_ptr<proton::container> container_;
   std::thread thread_;
   std::atomic<bool> stopped_{false};
@@ -414,6 +444,10 @@ Result<int> AmqpServer::start() { return handler_->start(); }
 void AmqpServer::stop() { handler_->stop(); }
 void AmqpServer::deliver(const std::string& organ, OutgoingMessage message, DeliveryDone done) {
   handler_->deliver(organ, std::move(message), std::move(done));
+}
+void AmqpServer::deliver_to_peer(const std::string& peer, OutgoingMessage message,
+                                 DeliveryDone done) {
+  handler_->deliver_to_peer(peer, std::move(message), std::move(done));
 }
 
 }  // namespace docaxis::amqp

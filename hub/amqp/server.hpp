@@ -11,6 +11,8 @@
 // talks back through deliver() and the IngestDone callbacks, which hop onto that thread.
 #pragma once
 
+#include "amqp/peer_links.hpp"
+
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -33,6 +35,9 @@ struct ServerOptions {
   std::optional<TlsFiles> tls;  // absent: plaintext, allowed only on a loopback host
   std::size_t max_message_bytes = 64u * 1024 * 1024;
   std::string container_id = "docaxis-hub";
+  std::vector<PeerSpec> peers;  // outgoing links to peer hubs (peer_links.hpp)
+  PeerReconnect peer_reconnect;
+  std::function<void(const std::string&)> log;  // one line per event (peer links); may be empty
 };
 
 class AmqpServer {
@@ -52,6 +57,9 @@ class AmqpServer {
   // has credit (the recipient sets the pace); `done` gets the recipient's outcome, kNoLink when
   // no link is attached, kDisconnected when the link or connection goes away first.
   void deliver(const std::string& organ, OutgoingMessage message, DeliveryDone done);
+  // Thread-safe. Sends `message` to peer hub `peer` (its "edoc", "status" or "receipt" link by
+  // message_type); kNoLink when that peer is not connected.
+  void deliver_to_peer(const std::string& peer, OutgoingMessage message, DeliveryDone done);
 
  private:
   class Handler;

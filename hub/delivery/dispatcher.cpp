@@ -44,6 +44,21 @@ void Dispatcher::detached(const std::string& organ) {
   mailbox_->ready.erase(organ);
 }
 
+void Dispatcher::peer_up(const std::string& peer) {
+  {
+    std::lock_guard lk(mailbox_->mu);
+    mailbox_->peers_up.insert(peer);
+    mailbox_->wake = true;
+    mailbox_->poke = true;
+  }
+  mailbox_->cv.notify_all();
+}
+
+void Dispatcher::peer_down(const std::string& peer) {
+  std::lock_guard lk(mailbox_->mu);
+  mailbox_->peers_up.erase(peer);
+}
+
 void Dispatcher::wake() {
   {
     std::lock_guard lk(mailbox_->mu);
@@ -178,25 +193,32 @@ void Dispatcher::sweep(int64_t now_ms) {
 
 void Dispatcher::start_claim(int64_t now_ms) {
   if (claim_outstanding_ || !claim_again_) return;
-  std::set<std::string> ready;
+  std::set<std::string> ready, peers;
   {
     std::lock_guard lk(mailbox_->mu);
     ready = mailbox_->ready;
+    peers = mailbox_->peers_up;
   }
   // Nobody attached: leave everything waiting (no claims, no writes).
-  if (ready.empty()) return;
+  if (ready.empty() && peers.empty()) return;
   std::vector<store::ClaimQuota> quotas;
-  for (const auto& organ : ready) {
-    const auto it = in_flight_per_organ_.find(organ);
-    const uint32_t out = it == in_flight_per_organ_.end() ? 0 : it->second;
+  auto quota_for = [&](const std::string& dest) -> uint32_t {
+    const auto it = in_flight_per_destination_.find(dest);
+    const uint32_t out = it == in_flight_per_destination_.end() ? 0 : it->second;
     uint32_t quota = out >= options_.max_in_flight_per_organ
                          ? 0 : options_.max_in_flight_per_organ - out;
-    switch (breaker("inbox/" + organ).state(now_ms)) {
+    switch (breaker(dest).state(now_ms)) {
       case CircuitBreaker::State::kClosed: break;
       case CircuitBreaker::State::kOpen: quota = 0; break;
       case CircuitBreaker::State::kHalfOpen: quota = out == 0 ? 1 : 0; break;  // the probe
     }
-    if (quota > 0) quotas.push_back({organ, quota});
+    return quota;
+  };
+  for (const auto& organ : ready) {
+    if (uint32_t q = quota_for("inbox/" + organ); q > 0) quotas.push_back({organ, q, {}});
+  }
+  for (const auto& peer : peers) {
+    if (uint32_t q = quota_for(peer); q > 0) quotas.push_back({{}, q, peer});
   }
   if (quotas.empty()) return;
   claim_outstanding_ = true;
@@ -263,14 +285,14 @@ void Dispatcher::attempt(const store::Delivery& d, int64_t now_ms) {
   const uint64_t token = ++next_token_;
   in_flight_[d.id] = InFlight{d, token, now_ms + options_.delivery_timeout_ms,
                               std::make_shared<const store::StoredPackage>(std::move(*pkg))};
-  ++in_flight_per_organ_[d.recipient];
+  ++in_flight_per_destination_[destination(d)];
   {
     std::lock_guard lk(counters_mu_);
     ++counters_.attempts;
   }
   std::weak_ptr<Mailbox> weak = mailbox_;
   const uint64_t id = d.id;
-  outbound_.deliver(d.recipient, std::move(msg), [weak, id, token](const amqp::DeliveryOutcome& o) {
+  outbound_.deliver(d, std::move(msg), [weak, id, token](const amqp::DeliveryOutcome& o) {
     auto mb = weak.lock();
     if (!mb) return;  // dispatcher gone: the store row stays in flight for the next start
     {

@@ -124,6 +124,8 @@ class Dispatcher final : public amqp::InboxPort {
   Status may_attach(const amqp::PeerIdentity& who, const std::string& organ) override;
   void ready(const std::string& organ) override;
   void detached(const std::string& organ) override;
+  void peer_up(const std::string& peer) override;
+  void peer_down(const std::string& peer) override;
 
   // Start-up: recover_in_flight(INT64_MAX) (after a restart nothing is in flight).
   Status recover();
@@ -167,6 +169,7 @@ class Dispatcher final : public amqp::InboxPort {
     std::optional<Result<std::vector<store::Delivery>>> claimed;
     uint32_t outstanding = 0;  // store operations submitted, not yet answered
     std::set<std::string> ready;
+    std::set<std::string> peers_up;
     bool wake = false;
     bool poke = false;  // something may have become due: wake(), ready(), new packages
     bool stop = false;
@@ -213,7 +216,7 @@ class Dispatcher final : public amqp::InboxPort {
   // Dispatcher-thread state (run_mu_ serialises run_once callers).
   mutable std::mutex run_mu_;
   std::unordered_map<uint64_t, InFlight> in_flight_;
-  std::map<std::string, uint32_t> in_flight_per_organ_;
+  std::map<std::string, uint32_t> in_flight_per_destination_;  // key: destination()
   std::map<std::string, CircuitBreaker> breakers_;
   Batch pending_;              // decided, not yet submitted
   bool claim_outstanding_ = false;

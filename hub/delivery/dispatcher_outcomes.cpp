@@ -41,8 +41,8 @@ void Dispatcher::drain_outcomes(int64_t now_ms) {
 void Dispatcher::forget_in_flight(uint64_t id) {
   auto it = in_flight_.find(id);
   if (it == in_flight_.end()) return;
-  const std::string organ = it->second.delivery.recipient;
-  if (--in_flight_per_organ_[organ] == 0) in_flight_per_organ_.erase(organ);
+  const std::string dest = destination(it->second.delivery);
+  if (--in_flight_per_destination_[dest] == 0) in_flight_per_destination_.erase(dest);
   in_flight_.erase(it);
 }
 
@@ -69,10 +69,10 @@ void Dispatcher::apply(const Outcome& o, int64_t now_ms) {
     case DeliveryResult::kReleased:
     case DeliveryResult::kModified:
     case DeliveryResult::kNoLink:
-      fail(d, std::string(result_name(o.outcome.result)) + " by inbox/" + d.recipient, false, now_ms);
+      fail(d, std::string(result_name(o.outcome.result)) + " by " + destination(d), false, now_ms);
       return;
     case DeliveryResult::kDisconnected:
-      fail(d, "link to inbox/" + d.recipient + " lost before an outcome", true, now_ms);
+      fail(d, "link to " + destination(d) + " lost before an outcome", true, now_ms);
       return;
   }
 }
@@ -127,7 +127,7 @@ void Dispatcher::expire_timeouts(int64_t now_ms) {
       std::lock_guard lk(counters_mu_);
       ++counters_.timeouts;
     }
-    fail(d, "no outcome from inbox/" + d.recipient + " within " +
+    fail(d, "no outcome from " + destination(d) + " within " +
                 std::to_string(options_.delivery_timeout_ms) + " ms", true, now_ms);
   }
 }

@@ -8,6 +8,8 @@
 #include "dsig/package_verifier.hpp"
 #include "dsig/x509_util.hpp"
 #include "edxml/model.hpp"
+#include "edxml/receipt.hpp"
+#include "edxml/xml_doc.hpp"
 #include "routing/hops.hpp"
 
 namespace docaxis::engine {
@@ -127,6 +129,7 @@ Status Ingest::check(const amqp::IncomingPackage& in, std::int64_t now_ms, Accep
                                    " bytes exceeds the limit of " +
                                    std::to_string(opt_.max_package_bytes) + " bytes");
   }
+  if (in.address == "receipt") return check_receipt(in, now_ms, out);
 
   // 2. Verification with this connection's policy: the union of the relaxations of the
   // endpoints it may speak for (one endpoint per certificate in practice); peers and unknown
@@ -134,6 +137,7 @@ Status Ingest::check(const amqp::IncomingPackage& in, std::int64_t now_ms, Accep
   routing::ConnectionIdentity id;
   id.subject = in.from.subject;
   id.uid = in.from.authenticated ? in.from.uid : std::string();
+  id.sha256 = in.from.authenticated ? in.from.sha256 : std::string();
   if (!in.from.authenticated) id.subject.clear();
   id = registry_.identify(std::move(id));
   dsig::VerifyPolicy policy;
@@ -194,6 +198,11 @@ Status Ingest::check(const amqp::IncomingPackage& in, std::int64_t now_ms, Accep
     if (seen) continue;
     auto hop = routes_.resolve(r);
     if (!hop.ok()) return hop.status();
+    if (!hop->is_local()) {
+      if (Status s = routing::check_forward(trail, hop->peer); !s.ok()) {
+        return Status(s.code(), "recipient " + r + ": " + s.message());
+      }
+    }
     out.deliveries.push_back(store::DeliverySpec{
         r, hop->is_local() ? std::string(store::kLocalHop) : hop->peer, 0});
   }
@@ -218,6 +227,59 @@ Status Ingest::check(const amqp::IncomingPackage& in, std::int64_t now_ms, Accep
     out.pkg.verdict += "; relaxed: " + join(v.relaxations) + " (" + out.relaxation_reason + ")";
   }
   if (auth->via_peer) out.pkg.verdict += "; relayed by " + auth->peer;
+  return Status();
+}
+
+// A delivery receipt relayed by a peer hub on its way back to the original sender. Only peers
+// may send receipts; the receipt must be well-formed and signed by a certificate of our trust
+// (a hub's key: it is not bound to an organ); it is routed to its Sender organ.
+Status Ingest::check_receipt(const amqp::IncomingPackage& in, std::int64_t now_ms,
+                             Accepted& out) const {
+  routing::ConnectionIdentity id;
+  id.subject = in.from.authenticated ? in.from.subject : std::string();
+  id.uid = in.from.authenticated ? in.from.uid : std::string();
+  id.sha256 = in.from.authenticated ? in.from.sha256 : std::string();
+  id = registry_.identify(std::move(id));
+  if (!id.is_peer()) {
+    return Status("unauthorized", "only a peer hub may send to \"receipt\"; this connection (" +
+                                      (id.subject.empty() ? std::string("no certificate")
+                                                          : id.subject) +
+                                      ") is not a configured peer");
+  }
+  auto doc = edxml::parse_untrusted(in.bytes);
+  if (!doc.ok()) return doc.status();
+  auto verdict = verifier_.verify(*doc, dsig::Placement::kRootLastChild, "",
+                                  {false, false, /*bind_sender=*/false});
+  if (!verdict.ok()) return verdict.status();
+  auto r = edxml::read_receipt(*doc);
+  if (!r.ok()) return r.status();
+
+  std::vector<store::Hop> hops;
+  routing::Trail trail;
+  for (const auto& text : in.hops) {
+    hops.push_back(parse_hop(text));
+    trail.push_back(hops.back().hub);
+  }
+  if (Status s = routing::check_ingest(trail, opt_.hub_name, opt_.max_hops); !s.ok()) return s;
+  hops.push_back(store::Hop{opt_.hub_name, now_ms});
+  auto hop = routes_.resolve(r->sender);
+  if (!hop.ok()) return hop.status();
+  if (!hop->is_local()) {
+    if (Status s = routing::check_forward(trail, hop->peer); !s.ok()) return s;
+  }
+  out.deliveries.push_back(store::DeliverySpec{
+      r->sender, hop->is_local() ? std::string(store::kLocalHop) : hop->peer, 0});
+  const auto digest = dsig::sha256(in.bytes);
+  out.pkg.message_type = "receipt";
+  out.pkg.sender = r->issuer_hub;
+  out.pkg.document_id = r->receipt_id;
+  out.pkg.sha256_hex = dsig::to_hex(digest.data(), digest.size());
+  out.pkg.received_ms = now_ms;
+  out.pkg.from_endpoint = "peer " + id.peer + " " + id.subject;
+  out.pkg.hops = std::move(hops);
+  out.pkg.verdict = "receipt for " + r->document_id + " (" + r->outcome + ") issued by " +
+                    r->issuer_hub + ", signed by " + verdict->signer_subject + "; relayed by " +
+                    id.peer;
   return Status();
 }
 

@@ -95,6 +95,8 @@ class Ingest : public amqp::IngestPort {
   void run_pipeline(Job& job);
   // Steps 1–6; fills `out` as far as it gets (the audit names doc and sender when known).
   Status check(const amqp::IncomingPackage& in, std::int64_t now_ms, Accepted& out) const;
+  Status check_receipt(const amqp::IncomingPackage& in, std::int64_t now_ms,
+                       Accepted& out) const;
   void finish_stored(std::shared_ptr<Job> job, std::shared_ptr<Accepted> acc,
                      Result<store::IngestOutcome> outcome);
   void refuse(Job& job, const Status& status, const std::string& doc, const std::string& organ);

@@ -46,6 +46,11 @@ Result<std::optional<store::FollowUp>> ReceiptIssuer::make_receipt(
   }
   const store::StoredPackage* pkg = given != nullptr ? given : &*loaded;
   if (pkg->message_type == "receipt") return std::optional<store::FollowUp>();  // none for receipts
+  // Handed to a peer hub: the hub that delivers to the recipient issues the receipt. A refusal
+  // or expiry here ends the journey, so this hub reports it.
+  if (d.next_hop != store::kLocalHop && outcome == "delivered") {
+    return std::optional<store::FollowUp>();
+  }
 
   const int64_t now = clock_();
   edxml::DeliveryReceipt r;

@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 
 #include "amqp/server.hpp"
 #include "audit/audit_log.hpp"
@@ -70,13 +71,17 @@ Status concatenate(const std::vector<std::string>& files, const fs::path& out) {
 class ServerOutbound : public delivery::Outbound {
  public:
   void bind(amqp::AmqpServer* server) { server_ = server; }
-  void deliver(const std::string& organ, amqp::OutgoingMessage message,
+  void deliver(const store::Delivery& d, amqp::OutgoingMessage message,
                amqp::DeliveryDone done) override {
     if (server_ == nullptr) {
       done({amqp::DeliveryResult::kNoLink, {}, "the listener is not running"});
       return;
     }
-    server_->deliver(organ, std::move(message), std::move(done));
+    if (d.next_hop == store::kLocalHop) {
+      server_->deliver(d.recipient, std::move(message), std::move(done));
+    } else {
+      server_->deliver_to_peer(d.next_hop, std::move(message), std::move(done));
+    }
   }
 
  private:
@@ -187,6 +192,7 @@ int main(int argc, char** argv) {
         routing::ConnectionIdentity cid;
         cid.subject = who.authenticated ? who.subject : std::string();
         cid.uid = who.authenticated ? who.uid : std::string();
+        cid.sha256 = who.authenticated ? who.sha256 : std::string();
         return reg.may_attach_inbox(reg.identify(std::move(cid)), *id);
       },
       [&receipts](const std::vector<delivery::Dispatcher::Finished>& finished) {
@@ -231,6 +237,35 @@ int main(int argc, char** argv) {
   }
   server_options.tls =
       amqp::TlsFiles{chain.string(), cfg.listener.tls.key_file, client_cas.string()};
+  // Peer links: this hub's listener certificate is its client certificate towards peers.
+  static std::mutex log_mu;
+  server_options.log = [name = cfg.hub.name](const std::string& line) {
+    std::lock_guard lk(log_mu);
+    std::cout << "docaxis-hub " << name << ": " << line << std::endl;
+  };
+  server_options.peer_reconnect.failures_to_open =
+      static_cast<std::uint32_t>(cfg.circuit_breaker.failures_to_open);
+  server_options.peer_reconnect.open_delay =
+      std::chrono::duration_cast<std::chrono::milliseconds>(cfg.circuit_breaker.open_duration);
+  for (const auto& peer : cfg.peers) {
+    amqp::PeerSpec spec;
+    spec.name = peer.name;
+    spec.url = peer.url;
+    spec.certificate_chain = chain.string();
+    spec.private_key = cfg.listener.tls.key_file;
+    spec.trust_anchors = client_cas.string();
+    spec.verify = [&reg, name = peer.name](const amqp::PeerIdentity& who) -> Status {
+      routing::ConnectionIdentity cid;
+      cid.subject = who.subject;
+      cid.uid = who.uid;
+      cid.sha256 = who.sha256;
+      const auto id = reg.identify(std::move(cid));
+      if (id.is_peer() && id.peer == name) return Status();
+      return Status("unauthorized", "its certificate (" + who.subject +
+                                        ") is not the one configured for peer " + name);
+    };
+    server_options.peers.push_back(std::move(spec));
+  }
   amqp::AmqpServer server(server_options, ingest, dispatcher);
   outbound.bind(&server);
   if (Status s = dispatcher.start(); !s.ok()) return fail("dispatcher", s);

@@ -96,10 +96,13 @@ struct DeliverySpec {
   int64_t not_before_ms = 0;  // first attempt not before this; 0 = at received_ms
 };
 
-// One local recipient's share of a claim: at most `limit` of its due deliveries.
+// One destination's share of a claim: at most `limit` due deliveries of `recipient` (empty:
+// any recipient) via `next_hop` (empty: the claim call's next_hop). A local inbox is
+// {organ, n}; a peer link is {"", n, peer}.
 struct ClaimQuota {
   std::string recipient;
   uint32_t limit = 0;
+  std::string next_hop;
 };
 
 // A package to store in the same transaction as a delivery's final state (the hub's signed

@@ -60,18 +60,30 @@ void SqliteStore::claim_due_for_async(const std::string& next_hop, int64_t now,
   auto st = std::make_shared<State>(State{next_hop, std::move(quotas), {}});
   WriteJob job;
   job.apply = [st, now](sqlite::Db& db) -> Status {
-    auto stmt = db.prepare(
+    auto by_recipient = db.prepare(
         "UPDATE deliveries SET state = 'in_flight', attempts = attempts + 1, updated_ms = ?3 "
         "WHERE id IN (SELECT id FROM deliveries WHERE next_hop = ?1 AND recipient = ?2 "
         "AND state = 'waiting' AND next_attempt_ms <= ?3 ORDER BY next_attempt_ms, id LIMIT ?4) "
         "RETURNING " DOCAXIS_DELIVERY_COLUMNS);
-    if (!stmt) return stmt.status();
+    if (!by_recipient) return by_recipient.status();
+    auto by_hop = db.prepare(
+        "UPDATE deliveries SET state = 'in_flight', attempts = attempts + 1, updated_ms = ?2 "
+        "WHERE id IN (SELECT id FROM deliveries WHERE next_hop = ?1 "
+        "AND state = 'waiting' AND next_attempt_ms <= ?2 ORDER BY next_attempt_ms, id LIMIT ?3) "
+        "RETURNING " DOCAXIS_DELIVERY_COLUMNS);
+    if (!by_hop) return by_hop.status();
     st->claimed.clear();
     for (const ClaimQuota& q : st->quotas) {
       if (q.limit == 0) continue;
-      stmt->bind(1, st->hop).bind(2, q.recipient).bind(3, now).bind(4, static_cast<int64_t>(q.limit));
-      auto rows = read_all(*stmt);
-      stmt->reset();
+      const std::string& hop = q.next_hop.empty() ? st->hop : q.next_hop;
+      sqlite::Stmt& stmt = q.recipient.empty() ? *by_hop : *by_recipient;
+      if (q.recipient.empty()) {
+        stmt.bind(1, hop).bind(2, now).bind(3, static_cast<int64_t>(q.limit));
+      } else {
+        stmt.bind(1, hop).bind(2, q.recipient).bind(3, now).bind(4, static_cast<int64_t>(q.limit));
+      }
+      auto rows = read_all(stmt);
+      stmt.reset();
       if (!rows) return rows.status();
       for (auto& d : *rows) st->claimed.push_back(std::move(d));
     }

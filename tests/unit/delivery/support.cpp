@@ -24,8 +24,11 @@ void RecordingOutbound::set_mode(const std::string& organ, Mode mode, std::strin
   modes_[organ] = Behaviour{mode, std::move(condition), std::move(description)};
 }
 
-void RecordingOutbound::deliver(const std::string& organ, amqp::OutgoingMessage message,
+void RecordingOutbound::deliver(const store::Delivery& delivery, amqp::OutgoingMessage message,
                                 amqp::DeliveryDone done) {
+  // Keyed by recipient for an inbox, by peer name for a peer hop.
+  const std::string organ =
+      delivery.next_hop == store::kLocalHop ? delivery.recipient : delivery.next_hop;
   calls.push_back(Call{organ, std::move(message)});
   const Behaviour b = modes_.count(organ) ? modes_[organ] : Behaviour{};
   amqp::DeliveryOutcome o;

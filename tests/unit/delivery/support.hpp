@@ -35,7 +35,7 @@ class RecordingOutbound final : public Outbound {
 
   void set_mode(const std::string& organ, Mode mode, std::string condition = {},
                 std::string description = {});
-  void deliver(const std::string& organ, amqp::OutgoingMessage message,
+  void deliver(const store::Delivery& delivery, amqp::OutgoingMessage message,
                amqp::DeliveryDone done) override;
 
   std::vector<Call> calls;

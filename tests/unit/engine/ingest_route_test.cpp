@@ -8,7 +8,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-const amqp::PeerIdentity kNational{kNationalSubject, "", true};
+const amqp::PeerIdentity kNational{kNationalSubject, "", true, ""};
 
 TEST_F(IngestTest, PeerRelaysAPackageOfAnOrganNotServedHere) {
   start(hub_config());

@@ -53,7 +53,7 @@ std::string organ_subject(const std::string& organ) {
   return "UID=" + organ + ",CN=Organ " + organ + ",O=docaxis test PKI,C=VN";
 }
 amqp::PeerIdentity organ_identity(const std::string& organ) {
-  return amqp::PeerIdentity{organ_subject(organ), organ, true};
+  return amqp::PeerIdentity{organ_subject(organ), organ, true, ""};
 }
 
 std::string sign_as(const std::string& organ, const std::string& unsigned_bytes) {

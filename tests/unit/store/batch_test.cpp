@@ -66,6 +66,12 @@ TEST_F(BatchTest, ClaimDueForTakesOnlyTheNamedRecipientsUpToEachQuota) {
   EXPECT_EQ(stats->front().in_flight, 4u);
   EXPECT_EQ(stats->front().waiting, 8u);  // r1 x1, r2 x3, r3 x4
   EXPECT_TRUE(claim({{"r1", 0}}).empty());
+  // A peer link claims any recipient of its hop, in the same call as the inboxes.
+  auto mixed = claim({{"", 5, "national"}, {"r3", 1}});
+  ASSERT_EQ(mixed.size(), 2u);
+  int peer = 0;
+  for (const Delivery& d : mixed) peer += d.next_hop == "national";
+  EXPECT_EQ(peer, 1);
 }
 
 TEST_F(BatchTest, ApplyCommitsEveryTransitionAndAnswersEachOnItsOwn) {

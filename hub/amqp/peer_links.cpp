@@ -1,0 +1,251 @@
+#include "amqp/peer_links.hpp"
+
+#include <proton/connection_options.hpp>
+#include <proton/delivery.hpp>
+#include <proton/duration.hpp>
+#include <proton/error_condition.hpp>
+#include <proton/message.hpp>
+#include <proton/sender_options.hpp>
+#include <proton/ssl.hpp>
+#include <proton/target.hpp>
+#include <proton/target_options.hpp>
+#include <proton/transport.hpp>
+#include <proton/work_queue.hpp>
+
+#include <algorithm>
+
+#include "amqp/raw.hpp"
+
+namespace docaxis::amqp {
+namespace {
+
+const char* const kAddresses[] = {"edoc", "status", "receipt"};
+
+std::string join(const std::vector<std::string>& v, char sep) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : std::string(1, sep)) + s;
+  return out;
+}
+
+}  // namespace
+
+PeerLinks::PeerLinks(std::vector<PeerSpec> peers, PeerReconnect policy, InboxPort& port, Log log)
+    : policy_(policy), port_(port), log_(std::move(log)) {
+  for (auto& spec : peers) {
+    Peer p;
+    p.spec = std::move(spec);
+    const std::string name = p.spec.name;
+    peers_.emplace(name, std::move(p));
+  }
+}
+
+void PeerLinks::start(proton::container& c) {
+  container_ = &c;
+  for (auto& [name, p] : peers_) connect(p);
+}
+
+void PeerLinks::stop() { stopped_ = true; }
+
+std::uint64_t PeerLinks::attempts(const std::string& peer) const {
+  auto it = peers_.find(peer);
+  return it == peers_.end() ? 0 : it->second.attempts;
+}
+
+void PeerLinks::connect(Peer& p) {
+  if (stopped_ || container_ == nullptr) return;
+  ++p.attempts;
+  p.lost = false;
+  p.connected = false;
+  log_("peer " + p.spec.name + ": connecting to " + p.spec.url + " (attempt " +
+       std::to_string(p.attempts) + ")");
+  proton::connection_options o;
+  // VERIFY_PEER: the chain must lead to our anchors; the name check is ours (verify), against
+  // the configured peer certificate, which is stronger than a host name.
+  o.ssl_client_options(proton::ssl_client_options(
+      proton::ssl_certificate(p.spec.certificate_chain, p.spec.private_key),
+      p.spec.trust_anchors, proton::ssl::VERIFY_PEER));
+  o.sasl_enabled(true);
+  o.sasl_allowed_mechs("EXTERNAL");
+  o.handler(*this);
+  o.idle_timeout(proton::duration(30'000));
+  try {
+    p.connection = container_->connect(p.spec.url, o);
+  } catch (const std::exception& e) {
+    lost(p, e.what());
+  }
+}
+
+PeerLinks::Peer* PeerLinks::by_connection(const proton::connection& c) {
+  for (auto& [name, p] : peers_) {
+    if (p.connection == c) return &p;
+  }
+  return nullptr;
+}
+
+void PeerLinks::on_connection_open(proton::connection& c) {
+  Peer* p = by_connection(c);
+  if (p == nullptr) return;
+  PeerIdentity id;
+  id.subject = c.transport().ssl().remote_subject();
+  id.uid = uid_from_subject(id.subject);
+  id.sha256 = remote_certificate_sha256(c.transport());
+  id.authenticated = !id.subject.empty();
+  Status who = p->spec.verify ? p->spec.verify(id) : Status();
+  if (!id.authenticated) who = Status("unauthorized", "the peer presented no certificate");
+  if (!who.ok()) {
+    log_("peer " + p->spec.name + ": refusing the hub at " + p->spec.url + ": " + who.message());
+    c.close(proton::error_condition("amqp:unauthorized-access", who.message()));
+    return;  // on_transport_close follows
+  }
+  p->connected = true;
+  p->failures = 0;
+  log_("peer " + p->spec.name + ": connected (" + id.subject + ")");
+  for (const char* address : kAddresses) {
+    p->links[address] = c.open_sender(address, proton::sender_options().target(
+                                                   proton::target_options().address(address)));
+  }
+}
+
+void PeerLinks::on_sendable(proton::sender& s) {
+  Peer* p = by_connection(s.connection());
+  if (p == nullptr) return;
+  drain(*p, s.target().address());
+  if (!p->up && p->connected) {
+    p->up = true;
+    port_.peer_up(p->spec.name);
+  }
+}
+
+void PeerLinks::send(const std::string& peer, const OutgoingMessage& m, DeliveryDone done) {
+  auto it = peers_.find(peer);
+  if (it == peers_.end() || !it->second.up) {
+    done({DeliveryResult::kNoLink, {}, "no link to peer " + peer});
+    return;
+  }
+  Peer& p = it->second;
+  const std::string address = m.message_type.empty() ? "edoc" : m.message_type;
+  if (!p.links.count(address)) {
+    done({DeliveryResult::kNoLink, {}, "no \"" + address + "\" link to peer " + peer});
+    return;
+  }
+  p.backlog[address].push_back({m, std::move(done)});
+  proton::sender s = p.links[address];
+  // Sending must happen in the connection's own context for Proton to flush it.
+  s.connection().work_queue().add([this, name = p.spec.name, address] {
+    auto pit = peers_.find(name);
+    if (pit != peers_.end()) drain(pit->second, address);
+  });
+}
+
+void PeerLinks::drain(Peer& p, const std::string& address) {
+  auto link = p.links.find(address);
+  auto queue = p.backlog.find(address);
+  if (link == p.links.end() || queue == p.backlog.end()) return;
+  proton::sender& s = link->second;
+  while (!queue->second.empty() && s.active() && s.credit() > 0) {
+    Queued q = std::move(queue->second.front());
+    queue->second.pop_front();
+    proton::message msg;
+    msg.body(proton::binary(q.message.bytes));
+    msg.inferred(true);  // binary body as one data section
+    msg.content_type("application/xml");
+    msg.durable(true);
+    msg.properties().put("messagetype", q.message.message_type);
+    msg.properties().put("document-id", q.message.document_id);
+    msg.properties().put("from", q.message.from);
+    msg.properties().put("hops", join(q.message.hops, ';'));
+    pending_.emplace(s.send(msg), std::move(q.done));
+  }
+}
+
+void PeerLinks::finish(const proton::tracker& t, const DeliveryOutcome& o) {
+  auto it = pending_.find(t);
+  if (it == pending_.end()) return;
+  DeliveryDone done = std::move(it->second);
+  pending_.erase(it);
+  done(o);
+}
+
+void PeerLinks::on_tracker_accept(proton::tracker& t) {
+  finish(t, {DeliveryResult::kAccepted, {}, {}});
+}
+
+void PeerLinks::on_tracker_reject(proton::tracker& t) {
+  DeliveryOutcome o{DeliveryResult::kRejected, {}, {}};
+  remote_condition(t, &o.condition, &o.description);
+  finish(t, o);
+}
+
+void PeerLinks::on_tracker_release(proton::tracker& t) {
+  finish(t, {t.state() == proton::transfer::MODIFIED ? DeliveryResult::kModified
+                                                     : DeliveryResult::kReleased,
+             {},
+             {}});
+}
+
+void PeerLinks::on_transport_error(proton::transport& t) {
+  if (Peer* p = by_connection(t.connection())) lost(*p, t.error().what());
+}
+
+void PeerLinks::on_transport_close(proton::transport& t) {
+  if (Peer* p = by_connection(t.connection())) lost(*p, "connection closed");
+}
+
+void PeerLinks::on_connection_error(proton::connection& c) {
+  if (Peer* p = by_connection(c)) {
+    log_("peer " + p->spec.name + ": " + c.error().what());
+  }
+}
+
+void PeerLinks::on_sender_error(proton::sender& s) {
+  if (Peer* p = by_connection(s.connection())) {
+    log_("peer " + p->spec.name + ": link " + s.target().address() + ": " + s.error().what());
+  }
+}
+
+std::chrono::milliseconds PeerLinks::next_delay(const Peer& p) {
+  const std::uint32_t n = std::max<std::uint32_t>(p.failures, 1);
+  const double base = std::min<double>(
+      static_cast<double>(policy_.first_delay.count()) * static_cast<double>(1ull << std::min(n - 1, 20u)),
+      static_cast<double>(policy_.max_delay.count()));
+  std::uniform_real_distribution<double> jitter(0.8, 1.2);
+  auto delay = std::chrono::milliseconds(static_cast<std::int64_t>(base * jitter(rng_)));
+  if (p.failures >= policy_.failures_to_open) delay = std::max(delay, policy_.open_delay);
+  return delay;
+}
+
+void PeerLinks::lost(Peer& p, const std::string& why) {
+  if (p.lost) return;  // error and close both arrive for one connection
+  p.lost = true;
+  p.connected = false;
+  p.links.clear();
+  if (p.up) {
+    p.up = false;
+    port_.peer_down(p.spec.name);
+  }
+  // Everything queued or unanswered on that connection goes back to the dispatcher.
+  for (auto& [address, queue] : p.backlog) {
+    for (auto& q : queue) q.done({DeliveryResult::kDisconnected, {}, "peer " + p.spec.name + " link lost"});
+  }
+  p.backlog.clear();
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    if (it->first.connection() == p.connection) {
+      DeliveryDone done = std::move(it->second);
+      it = pending_.erase(it);
+      done({DeliveryResult::kDisconnected, {}, "peer " + p.spec.name + " link lost before an outcome"});
+    } else {
+      ++it;
+    }
+  }
+  ++p.failures;
+  if (stopped_ || container_ == nullptr) return;
+  const auto delay = next_delay(p);
+  log_("peer " + p.spec.name + ": " + why + "; next attempt in " + std::to_string(delay.count()) +
+       " ms" + (p.failures >= policy_.failures_to_open ? " (circuit open)" : ""));
+  container_->schedule(proton::duration(delay.count()), [this, name = p.spec.name] {
+    auto it = peers_.find(name);
+    if (it != peers_.end() && !stopped_) connect(it->second);
+  });
+}
+
+}  // namespace docaxis::amqp
