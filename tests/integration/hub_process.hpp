@@ -44,6 +44,11 @@ class HubProcess {
     fs::create_directories(dir_);
     std::ofstream(dir_ / "hub.toml") << config();
   }
+  // A hub with a configuration of the test's own (data_dir should be <dir>/data).
+  HubProcess(fs::path dir, const std::string& config_text) : dir_(std::move(dir)) {
+    fs::create_directories(dir_);
+    std::ofstream(dir_ / "hub.toml") << config_text;
+  }
   ~HubProcess() { stop(SIGKILL); }
 
   std::string config() const {

@@ -32,11 +32,13 @@ namespace {
 
 class OneShot : public proton::messaging_handler {
  public:
-  OneShot(std::string url, proton::connection_options opts, std::string bytes, std::string ct)
+  OneShot(std::string url, proton::connection_options opts, std::string bytes, std::string ct,
+          std::string hops)
       : url_(std::move(url)),
         opts_(std::move(opts)),
         bytes_(std::move(bytes)),
-        ct_(std::move(ct)) {}
+        ct_(std::move(ct)),
+        hops_(std::move(hops)) {}
   void on_container_start(proton::container& c) override { c.open_sender(url_, opts_); }
   void on_sendable(proton::sender& s) override {
     if (sent_) return;
@@ -44,6 +46,7 @@ class OneShot : public proton::messaging_handler {
     m.body(proton::binary(bytes_));
     m.inferred(true);
     m.content_type(ct_);
+    if (!hops_.empty()) m.properties().put("hops", hops_);
     s.send(m);
     sent_ = true;
   }
@@ -73,7 +76,7 @@ class OneShot : public proton::messaging_handler {
   }
   std::string url_;
   proton::connection_options opts_;
-  std::string bytes_, ct_;
+  std::string bytes_, ct_, hops_;
   bool sent_ = false;
 };
 
@@ -81,9 +84,10 @@ class OneShot : public proton::messaging_handler {
 
 SendResult send_package(int port, const std::string& pki, const std::string& cert_base,
                         const std::string& address, const std::string& bytes,
-                        const std::string& content_type) {
+                        const std::string& content_type, const std::string& hops) {
   proton::connection_options opts = client_options(pki, cert_base);
-  OneShot h("amqps://127.0.0.1:" + std::to_string(port) + "/" + address, opts, bytes, content_type);
+  OneShot h("amqps://127.0.0.1:" + std::to_string(port) + "/" + address, opts, bytes, content_type,
+            hops);
   proton::container c(h);
   try {
     c.run();

@@ -34,7 +34,8 @@ struct SendResult {
 };
 SendResult send_package(int port, const std::string& pki, const std::string& cert_base,
                         const std::string& address, const std::string& bytes,
-                        const std::string& content_type = "application/xml");
+                        const std::string& content_type = "application/xml",
+                        const std::string& hops = "");  // application property "hops", if any
 
 // Attaches a receiver to `address` and keeps the connection open until destroyed.
 class InboxClient : public proton::messaging_handler {

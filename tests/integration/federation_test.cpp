@@ -1,0 +1,312 @@
+// Federation with real processes: three docaxis-hub nodes on loopback (the Hòa Bình
+// provincial hub h30, the national hub, the Ministry of Finance hub g12), peer links over
+// mutual TLS, and agencies connecting to their own hub. Covers multi-hop delivery with the
+// receipt back, a status package back, a peer outage with nothing lost and a bounded number
+// of reconnects, loop and unknown-route rejection at the first hub, and a relay that tries to
+// inject a package for an organ it may not relay for.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <chrono>
+#include <memory>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include "dsig/signer.hpp"
+#include "dsig/trust_store.hpp"
+#include "dsig/verifier.hpp"
+#include "edxml/receipt.hpp"
+#include "edxml/xml_doc.hpp"
+#include "hub_process.hpp"
+#include "test_client.hpp"
+
+namespace docaxis::test {
+namespace {
+
+using amqp::test::InboxClient;
+using amqp::test::send_package;
+
+const std::string kCommune = "000.21.31.H30";
+const std::string kDepartment = "000.00.13.H30";
+const std::string kMinistry = "000.00.01.G12";
+const std::string kGovOffice = "000.00.00.G22";
+
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  const int port = ntohs(a.sin_port);
+  ::close(fd);
+  return port;
+}
+
+std::string hub_subject(const std::string& hub) {
+  return "CN=docaxis hub " + hub + ",O=docaxis test PKI,C=VN";
+}
+
+struct HubSpec {
+  std::string name;
+  int port = 0;
+  std::vector<std::string> organs;
+  std::vector<std::pair<std::string, std::string>> peers;  // name, relay_for (TOML array body)
+  std::vector<std::pair<std::string, std::string>> routes;  // suffix, peer
+  std::vector<std::string> authoritative;
+};
+
+std::string config_for(const HubSpec& h, const fs::path& dir, const std::map<std::string, int>& ports) {
+  const std::string p = kPki;
+  std::ostringstream c;
+  c << "[hub]\nname = \"" << h.name << "\"\ndata_dir = \"" << (dir / "data").string() << "\"\n"
+    << "[listener.tls]\nhost = \"127.0.0.1\"\nport = " << h.port << "\n"
+    << "cert_file = \"" << p << "/hubs/" << h.name << ".crt\"\nkey_file = \"" << p << "/hubs/"
+    << h.name << ".key\"\n"
+    << "chain_file = \"" << p << "/intermediate-ca.crt\"\n"
+    << "client_ca_files = [\"" << p << "/trust-anchors.pem\"]\n"
+    << "[trust]\nanchor_files = [\"" << p << "/trust-anchors.pem\"]\n"
+    << "intermediate_files = [\"" << p << "/intermediates.pem\"]\n"
+    << "crl_files = [\"" << p << "/crl/all.pem\"]\n"
+    << "[signing]\nkey_file = \"" << p << "/hubs/" << h.name << ".key\"\ncert_file = \"" << p
+    << "/hubs/" << h.name << ".crt\"\n"
+    // Short retry and breaker settings so that the outage test runs in seconds.
+    << "[retry]\nfirst_retry_seconds = 1\nmax_interval_seconds = 2\n"
+    << "[circuit_breaker]\nfailures_to_open = 5\nopen_seconds = 5\n"
+    << "[routing]\nauthoritative_for = [";
+  for (std::size_t i = 0; i < h.authoritative.size(); ++i)
+    c << (i ? ", " : "") << "\"" << h.authoritative[i] << "\"";
+  c << "]\n";
+  for (const auto& o : h.organs) c << "[[endpoints]]\norgan = \"" << o << "\"\n";
+  for (const auto& [peer, relay] : h.peers) {
+    c << "[[peers]]\nname = \"" << peer << "\"\nurl = \"amqps://127.0.0.1:" << ports.at(peer)
+      << "\"\ncert_subject = \"" << hub_subject(peer) << "\"\nrelay_for = [" << relay << "]\n";
+  }
+  for (const auto& [suffix, peer] : h.routes) {
+    c << "[[routes]]\nsuffix = \"" << suffix << "\"\nto = \"" << peer << "\"\n";
+  }
+  return c.str();
+}
+
+class FederationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::map<std::string, int> ports = {
+        {"h30", free_port()}, {"national", free_port()}, {"g12", free_port()}};
+    specs_ = {
+        {"h30", ports["h30"], {kDepartment, "000.00.31.H30", kCommune},
+         {{"national", "\"*\""}}, {{".G12", "national"}, {".G22", "national"}}, {"H30"}},
+        {"national", ports["national"], {kGovOffice},
+         {{"h30", "\"H30\""}, {"g12", "\"G12\""}}, {{".H30", "h30"}, {".G12", "g12"}},
+         {"G22"}},
+        {"g12", ports["g12"], {kMinistry},
+         {{"national", "\"*\""}}, {{".H30", "national"}, {".G22", "national"}}, {"G12"}},
+    };
+    root_ = temp_dir("federation");
+    for (const auto& s : specs_) {
+      hubs_[s.name] = std::make_unique<HubProcess>(root_ / s.name, config_for(s, root_ / s.name, ports));
+    }
+    for (const auto& s : specs_) {
+      const int port = hubs_[s.name]->start();
+      ASSERT_EQ(port, s.port) << hubs_[s.name]->log();
+      port_[s.name] = port;
+    }
+    auto trust = dsig::TrustStore::load(
+        {{kPki + "/trust-anchors.pem"}, {kPki + "/intermediates.pem"}, {kPki + "/crl/all.pem"}});
+    ASSERT_TRUE(trust.ok()) << trust.status().to_string();
+    verifier_ = std::make_unique<dsig::Verifier>(*trust);
+  }
+  void TearDown() override {
+    if (HasFailure()) {
+      for (auto& [name, hub] : hubs_) std::printf("--- %s log ---\n%s\n", name.c_str(), hub->log().c_str());
+    }
+  }
+
+  // A signed document from `from` to `to` with its own DocumentId.
+  std::string document(const std::string& from, const std::string& to, const std::string& n) {
+    std::string doc = read(kFixtures + "/unsigned.edxml");
+    const std::string id_old = "000.00.13.H30,2019/01/16,74/VPCP-TTĐT";
+    doc.replace(doc.find(id_old), id_old.size(), from + ",2026/11/22," + n + "/FED");
+    // Through placeholders: `from` or `to` may be one of the fixture's own organs.
+    doc = std::regex_replace(doc, std::regex("<edXML:OrganId>000\\.00\\.13\\.H30</edXML:OrganId>"),
+                             "<edXML:OrganId>@FROM@</edXML:OrganId>");
+    doc = std::regex_replace(doc, std::regex("<edXML:OrganId>000\\.00\\.01\\.G12</edXML:OrganId>"),
+                             "<edXML:OrganId>@TO@</edXML:OrganId>");
+    doc = std::regex_replace(doc, std::regex("@FROM@"), from);
+    doc = std::regex_replace(doc, std::regex("@TO@"), to);
+    return sign_as(from, doc);
+  }
+  std::string document_id(const std::string& from, const std::string& n) {
+    return from + ",2026/11/22," + n + "/FED";
+  }
+  std::string sign_as(const std::string& organ_id, const std::string& doc) {
+    auto signer = dsig::Signer::load(organ(organ_id) + ".key", organ(organ_id) + ".crt",
+                                     {kPki + "/intermediates.pem"});
+    EXPECT_TRUE(signer.ok()) << signer.status().to_string();
+    if (!signer.ok()) return {};
+    auto s = (*signer)->sign(doc);
+    EXPECT_TRUE(s.ok()) << s.status().to_string();
+    return s.ok() ? *s : std::string();
+  }
+  // Verifies a receipt's hub signature and reads it.
+  edxml::DeliveryReceipt receipt_of(const std::string& bytes) {
+    auto doc = edxml::parse_untrusted(bytes);
+    EXPECT_TRUE(doc.ok()) << doc.status().to_string();
+    auto verdict = verifier_->verify(*doc, dsig::Placement::kRootLastChild, "", {false, false, false});
+    EXPECT_TRUE(verdict.ok()) << verdict.status().to_string();
+    auto r = edxml::read_receipt(*doc);
+    EXPECT_TRUE(r.ok()) << r.status().to_string();
+    return r.ok() ? *r : edxml::DeliveryReceipt{};
+  }
+  amqp::test::SendResult send(const std::string& hub, const std::string& from, const std::string& bytes,
+                              const std::string& address = "edoc") {
+    return send_package(port_[hub], kPki, organ(from), address, bytes);
+  }
+  // Waits until `n` hubs' peer links are all connected (log lines), up to 30 s.
+  void wait_connected() {
+    for (int i = 0; i < 300; ++i) {
+      int connected = 0;
+      for (auto& [name, hub] : hubs_) {
+        const std::string log = hub->log();
+        std::size_t pos = 0;
+        while ((pos = log.find(": connected (", pos)) != std::string::npos) {
+          ++connected;
+          ++pos;
+        }
+      }
+      if (connected >= 4) return;  // h30->national, national->h30, national->g12, g12->national
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ADD_FAILURE() << "peer links did not come up";
+  }
+
+  std::vector<HubSpec> specs_;
+  fs::path root_;
+  std::map<std::string, std::unique_ptr<HubProcess>> hubs_;
+  std::map<std::string, int> port_;
+  std::unique_ptr<dsig::Verifier> verifier_;
+};
+
+TEST_F(FederationTest, CommuneToMinistryAcrossThreeHubsWithTheReceiptAndStatusBack) {
+  wait_connected();
+  const std::string doc = document(kCommune, kMinistry, "1");
+  auto r = send("h30", kCommune, doc);
+  ASSERT_EQ(r.outcome, "accepted") << r.condition << " " << r.description;
+
+  InboxClient ministry(port_["g12"], kPki, organ(kMinistry), "inbox/" + kMinistry);
+  ASSERT_TRUE(ministry.wait_open()) << ministry.error();
+  ASSERT_TRUE(ministry.wait_for(1)) << hubs_["g12"]->log() << hubs_["national"]->log();
+  auto got = ministry.received()[0];
+  EXPECT_EQ(got.bytes, doc);  // never changed on the way
+  EXPECT_EQ(got.properties["messagetype"], "edoc");
+  EXPECT_EQ(got.properties["from"], kCommune);
+  // The trail: accepted by h30, then national, then g12, in that order.
+  const std::string hops = got.properties["hops"];
+  const auto h30 = hops.find("h30@"), national = hops.find("national@"), g12 = hops.find("g12@");
+  ASSERT_NE(h30, std::string::npos) << hops;
+  ASSERT_NE(national, std::string::npos) << hops;
+  ASSERT_NE(g12, std::string::npos) << hops;
+  EXPECT_LT(h30, national);
+  EXPECT_LT(national, g12);
+
+  // The receipt, issued and signed by g12 (the hub that delivered), back at the commune.
+  InboxClient commune(port_["h30"], kPki, organ(kCommune), "inbox/" + kCommune);
+  ASSERT_TRUE(commune.wait_open()) << commune.error();
+  ASSERT_TRUE(commune.wait_for(1)) << hubs_["h30"]->log();
+  auto receipt_msg = commune.received()[0];
+  EXPECT_EQ(receipt_msg.properties["messagetype"], "receipt");
+  const auto receipt = receipt_of(receipt_msg.bytes);
+  EXPECT_EQ(receipt.outcome, "delivered");
+  EXPECT_EQ(receipt.issuer_hub, "g12");
+  EXPECT_EQ(receipt.document_id, document_id(kCommune, "1"));
+  EXPECT_EQ(receipt.recipient, kMinistry);
+  EXPECT_EQ(receipt.delivered_sha256_hex, edxml::sha256_hex(doc));
+
+  // The ministry answers with status 01 (arrived); it travels back to the commune.
+  std::string status = read(std::string(DOCAXIS_SHARED_SAMPLES) + "/status_inbox_01.edxml");
+  status = std::regex_replace(status, std::regex("000\\.00\\.00\\.H41"), kMinistry);
+  status = std::regex_replace(status, std::regex("<edXML:OrganId>000\\.00\\.00\\.G22</edXML:OrganId>"),
+                              "<edXML:OrganId>" + kCommune + "</edXML:OrganId>");
+  status = std::regex_replace(status, std::regex("000\\.00\\.00\\.G22,2015/09/30,7816/VPCP-TTĐT"),
+                              document_id(kCommune, "1"));
+  const std::string signed_status = sign_as(kMinistry, status);
+  auto s = send("g12", kMinistry, signed_status, "status");
+  ASSERT_EQ(s.outcome, "accepted") << s.condition << " " << s.description;
+  ASSERT_TRUE(commune.wait_for(2)) << hubs_["h30"]->log();
+  auto status_msg = commune.received()[1];
+  EXPECT_EQ(status_msg.properties["messagetype"], "status");
+  EXPECT_EQ(status_msg.bytes, signed_status);
+}
+
+TEST_F(FederationTest, UnknownRoutesLoopsAndForeignRelaysAreRefusedAtTheFirstHub) {
+  wait_connected();
+  // Not served in the authoritative H30 subtree: refused by h30 itself.
+  auto unknown = send("h30", kDepartment, document(kDepartment, "000.00.77.H30", "u1"));
+  EXPECT_EQ(unknown.condition, "docaxis:no-route") << unknown.description;
+  // No route at all (nothing for .G99 at h30, and no default route).
+  auto nowhere = send("h30", kDepartment, document(kDepartment, "000.00.01.G99", "u2"));
+  EXPECT_EQ(nowhere.condition, "docaxis:no-route") << nowhere.description;
+
+  // A hub (h30's certificate) relaying a package whose trail already holds the national hub.
+  const std::string looped = document(kDepartment, kMinistry, "loop");
+  auto loop = send_package(port_["national"], kPki, kPki + "/hubs/h30", "edoc", looped,
+                           "application/xml", "national@1;h30@2");
+  EXPECT_EQ(loop.condition, "docaxis:routing-loop") << loop.description;
+
+  // h30 may relay only for H30 organs: a ministry package through h30's link is refused.
+  const std::string foreign = document(kMinistry, kGovOffice, "foreign");
+  auto relay = send_package(port_["national"], kPki, kPki + "/hubs/h30", "edoc", foreign,
+                            "application/xml", "h30@1");
+  EXPECT_EQ(relay.condition, "docaxis:unauthorized") << relay.description;
+  // ...while the same hub relaying for its own organ is fine.
+  auto own = send_package(port_["national"], kPki, kPki + "/hubs/h30", "edoc",
+                          document(kDepartment, kGovOffice, "own"), "application/xml", "h30@1");
+  EXPECT_EQ(own.outcome, "accepted") << own.condition << " " << own.description;
+}
+
+TEST_F(FederationTest, MinistryHubOutageQueuesAtNationalWithoutARetryStormAndDrainsAfter) {
+  wait_connected();
+  HubProcess& g12 = *hubs_["g12"];
+  ASSERT_EQ(g12.stop(SIGTERM), 0);
+  const auto outage_start = std::chrono::steady_clock::now();
+  constexpr int kDocs = 20;
+  for (int i = 0; i < kDocs; ++i) {
+    auto r = send("h30", kDepartment, document(kDepartment, kMinistry, "out" + std::to_string(i)));
+    ASSERT_EQ(r.outcome, "accepted") << r.condition << " " << r.description;
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(12));
+  const double outage_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - outage_start).count();
+  // Attempts national made to reach g12 during the outage. Schedule: 1, 2, 4, 8 s (+/-20 %),
+  // then the circuit opens for 5 s after 5 failures: at most 1 + 5 attempts in ~12-13 s.
+  const std::string log = hubs_["national"]->log();
+  const std::regex attempt("peer g12: connecting to [^ ]+ \\(attempt (\\d+)\\)");
+  int attempts_total = 0;
+  for (std::sregex_iterator it(log.begin(), log.end(), attempt), end; it != end; ++it) {
+    attempts_total = std::max(attempts_total, std::stoi((*it)[1]));
+  }
+  RecordProperty("reconnect_attempts_during_outage", attempts_total);
+  EXPECT_LE(attempts_total, 1 + 6) << "retry storm? outage " << outage_s << " s\n" << log;
+  EXPECT_GE(attempts_total, 1 + 3) << "national stopped trying\n" << log;
+
+  // The ministry hub returns: everything queued at national is delivered.
+  ASSERT_EQ(g12.start(), port_["g12"]) << g12.log();
+  InboxClient ministry(port_["g12"], kPki, organ(kMinistry), "inbox/" + kMinistry);
+  ASSERT_TRUE(ministry.wait_open()) << ministry.error();
+  EXPECT_TRUE(ministry.wait_for(kDocs)) << "received " << ministry.received().size() << "\n"
+                                        << hubs_["national"]->log();
+  std::set<std::string> ids;
+  for (const auto& m : ministry.received()) ids.insert(m.properties.at("document-id"));
+  EXPECT_EQ(ids.size(), static_cast<std::size_t>(kDocs));
+  // And every sender gets its receipt back across the two hops.
+  InboxClient department(port_["h30"], kPki, organ(kDepartment), "inbox/" + kDepartment);
+  ASSERT_TRUE(department.wait_open()) << department.error();
+  EXPECT_TRUE(department.wait_for(kDocs)) << "receipts " << department.received().size();
+}
+
+}  // namespace
+}  // namespace docaxis::test
