@@ -233,6 +233,11 @@ leaf int "$ICRT" "$IKEY" rsa "$S/no-sign-usage" "$(organ_dn 000.00.94.H30)" no_s
 leaf int "$ICRT" "$IKEY" rsa1024 "$S/weak-rsa1024" "$(organ_dn 000.00.95.H30)" organ_ext
 
 # ---------------------------------------------------------------- CRLs
+# First the issuing CA's CRL as it was before the revocation (tests of CRL reloading swap it
+# for the current one), then the revocation.
+openssl ca -config "$W/int/ca.cnf" -batch -md sha256 -cert "$ICRT" -keyfile "$IKEY" \
+  -gencrl -crldays 30 -out "$T/crl/intermediate-before-revocation.crl.pem" 2>"$W/last-ca.log" \
+  || { cat "$W/last-ca.log" >&2; exit 1; }
 openssl ca -config "$W/int/ca.cnf" -batch -md sha256 -cert "$ICRT" -keyfile "$IKEY" \
   -revoke "$S/revoked.crt" -crl_reason keyCompromise 2>"$W/last-ca.log" \
   || { cat "$W/last-ca.log" >&2; exit 1; }
@@ -243,6 +248,8 @@ openssl ca -config "$W/root/ca.cnf" -batch -md sha256 -cert "$T/root-ca.crt" \
   -keyfile "$T/root-ca.key" -gencrl -crldays 30 -out "$T/crl/root.crl.pem" 2>"$W/last-ca.log" \
   || { cat "$W/last-ca.log" >&2; exit 1; }
 cat "$T/crl/intermediate.crl.pem" "$T/crl/root.crl.pem" >"$T/crl/all.pem"
+cat "$T/crl/intermediate-before-revocation.crl.pem" "$T/crl/root.crl.pem" \
+  >"$T/crl/all-before-revocation.pem"
 
 # ---------------------------------------------------------------- look-alike hierarchy
 # Same subject DNs as the real root / issuing CA / organ 000.00.13.H30, different keys.
@@ -292,4 +299,5 @@ echo "  organs       : ${ORGANS_RSA[*]} (RSA-2048), 000.00.04.G14 (EC P-256)"
 echo "  hubs         : ${HUBS[*]} (EC P-256, TLS server+client)"
 echo "  special      : expired not-yet-valid revoked no-uid ca-usage no-sign-usage weak-rsa1024"
 echo "  CRLs         : crl/intermediate.crl.pem (revokes special/revoked.crt), crl/root.crl.pem, crl/all.pem"
+echo "                 crl/all-before-revocation.pem (the same, from before that revocation)"
 echo "  look-alike   : lookalike/ (same DNs as the real root/issuing CA/000.00.13.H30, other keys)"

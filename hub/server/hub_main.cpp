@@ -33,6 +33,7 @@
 #include "engine/receipts.hpp"
 #include "routing/endpoint_registry.hpp"
 #include "routing/route_table.hpp"
+#include "server/trust_refresher.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace fs = std::filesystem;
@@ -116,11 +117,13 @@ int main(int argc, char** argv) {
   }
   const config::HubConfig cfg = config::load_config_file(config_path).config;
 
-  // Block the shutdown signals in every thread; the main thread waits for them below.
+  // Block the shutdown signals (and SIGHUP: reload trust) in every thread; the main thread
+  // waits for them below.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   std::error_code ec;
@@ -129,9 +132,10 @@ int main(int argc, char** argv) {
   if (ec) return fail("data directory", {"unavailable", data_dir.string() + ": " + ec.message()});
 
   dsig::init_dsig();
-  auto trust = dsig::TrustStore::load({cfg.trust.anchor_files, cfg.trust.intermediate_files,
+  const dsig::TrustConfig trust_config{cfg.trust.anchor_files, cfg.trust.intermediate_files,
                                        cfg.trust.crl_files,
-                                       static_cast<int>(cfg.verification.min_rsa_bits)});
+                                       static_cast<int>(cfg.verification.min_rsa_bits)};
+  auto trust = dsig::TrustStore::load(trust_config);
   if (!trust) return fail("trust", trust.status(), 2);
   dsig::Verifier verifier(
       *trust, {}, static_cast<std::size_t>(cfg.verification.signer_cache_capacity),
@@ -278,8 +282,16 @@ int main(int argc, char** argv) {
             << ":" << *port << std::endl;
   { std::ofstream(data_dir / "hub.port") << *port << "\n"; }
 
+  server::TrustRefresher refresher(verifier, trust_config, cfg.trust.crl_refresh,
+                                   server_options.log);
+  refresher.start();
   int sig = 0;
-  sigwait(&signals, &sig);
+  for (;;) {
+    sigwait(&signals, &sig);
+    if (sig != SIGHUP) break;
+    (void)refresher.reload_now("SIGHUP");
+  }
+  refresher.stop();
   std::cout << "docaxis-hub " << cfg.hub.name << ": signal " << sig << ", shutting down"
             << std::endl;
   server.stop();  // no new packages; unanswered ones are released by the sender's retry

@@ -1,0 +1,45 @@
+#include "server/trust_refresher.hpp"
+
+namespace docaxis::server {
+
+TrustRefresher::TrustRefresher(dsig::Verifier& verifier, dsig::TrustConfig config,
+                               std::chrono::seconds interval, Log log)
+    : verifier_(verifier), config_(std::move(config)), interval_(interval), log_(std::move(log)) {}
+
+TrustRefresher::~TrustRefresher() { stop(); }
+
+void TrustRefresher::start() {
+  if (thread_.joinable()) return;
+  thread_ = std::thread([this] {
+    std::unique_lock lk(mu_);
+    while (!stop_) {
+      if (cv_.wait_for(lk, interval_, [this] { return stop_; })) return;
+      lk.unlock();
+      (void)reload_now("periodic refresh");
+      lk.lock();
+    }
+  });
+}
+
+void TrustRefresher::stop() {
+  {
+    std::lock_guard lk(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+Status TrustRefresher::reload_now(const std::string& why) {
+  auto trust = dsig::TrustStore::load(config_);
+  if (!trust.ok()) {
+    if (log_) log_("trust reload (" + why + ") failed, keeping the current trust: " +
+                   trust.status().to_string());
+    return trust.status();
+  }
+  verifier_.set_trust_store(*trust);
+  if (log_) log_("trust reloaded (" + why + "): generation " + std::to_string((*trust)->generation()));
+  return Status();
+}
+
+}  // namespace docaxis::server

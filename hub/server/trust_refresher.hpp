@@ -1,0 +1,49 @@
+// TrustRefresher: re-reads the trust files (anchors, intermediates, CRLs) every
+// `trust.crl_refresh_seconds` and on demand (SIGHUP), and installs the new TrustStore in the
+// Verifier. A new CRL therefore takes effect without a restart: every cached signer
+// validation is dropped with the old TrustStore generation (hub/dsig/trust_store.hpp).
+// A reload that fails (a missing or corrupt file) keeps the current TrustStore and is reported;
+// the hub never runs without trust.
+//
+// Threads: one internal thread for the periodic reload; reload_now() from any thread.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "common/status.hpp"
+#include "dsig/trust_store.hpp"
+#include "dsig/verifier.hpp"
+
+namespace docaxis::server {
+
+class TrustRefresher {
+ public:
+  using Log = std::function<void(const std::string&)>;
+  TrustRefresher(dsig::Verifier& verifier, dsig::TrustConfig config,
+                 std::chrono::seconds interval, Log log);
+  ~TrustRefresher();  // stop()
+  TrustRefresher(const TrustRefresher&) = delete;
+  TrustRefresher& operator=(const TrustRefresher&) = delete;
+
+  void start();
+  void stop();
+  // Loads the files now; on success the verifier uses them for every later package.
+  Status reload_now(const std::string& why);
+
+ private:
+  dsig::Verifier& verifier_;
+  const dsig::TrustConfig config_;
+  const std::chrono::seconds interval_;
+  Log log_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace docaxis::server
