@@ -26,7 +26,8 @@ step "an edXML package from 000.00.13.H30 to the Ministry of Finance 000.00.01.G
 python3 - "$SHARED/edxml-samples/edoc_new.edxml" "$OUT/document.edxml" <<'PY'
 import re, sys
 s = open(sys.argv[1], encoding="utf-8").read()
-s = re.sub(r"<edXML:Signature>.*?</edXML:Signature>\s*", "", s, flags=re.S)
+# The sample carries an old SDK signature (not XML-DSig): the header holds one Signature.
+s = re.sub(r"<(edXML:)?Signature>.*?</(edXML:)?Signature>\s*", "", s, flags=re.S)
 s = s.replace("002.00.20.H13", "000.00.13.H30").replace("28.22.H17", "000.00.01.G12")
 open(sys.argv[2], "w", encoding="utf-8").write(s)
 PY

@@ -104,6 +104,18 @@ Result<std::string> Signer::sign(std::string_view document, Placement placement)
       return Status{"signature-misplaced",
                     "the document has no edXML/edXMLEnvelope/edXMLHeader to hold the Signature"};
     }
+    // The header holds one Signature (edXML): an SDK's non-XML-DSig one must go first, or
+    // the hub would refuse the signed package (duplicate-element).
+    for (xmlNode* n = parent->children; n != nullptr; n = n->next) {
+      if (n->type == XML_ELEMENT_NODE &&
+          std::strcmp(reinterpret_cast<const char*>(n->name), "Signature") == 0) {
+        return Status{"already-signed",
+                      "edXMLHeader already holds a <Signature> element (line " +
+                          std::to_string(xmlGetLineNo(n)) +
+                          ", not XML-DSig: a signature from other software?); the header holds "
+                          "one Signature: remove it before signing"};
+      }
+    }
     const std::string from = text_of(child(
         child(child(parent, kEdxmlNs, "MessageHeader"), kEdxmlNs, "From"), kEdxmlNs, "OrganId"));
     if (!organ_.empty() && from != organ_) {

@@ -125,10 +125,13 @@ std::string make_document(const std::string& sample) {
   };
   replace_all("002.00.20.H13", "000.00.13.H30");
   replace_all("28.22.H17", "000.00.01.G12");
-  // Drop the SDK's own non-XML-DSig signature.
-  if (auto a = s.find("<edXML:Signature>"); a != std::string::npos) {
-    auto b = s.find("</edXML:Signature>", a);
-    s.erase(a, b + 18 - a);
+  // Drop the SDK's own non-XML-DSig signature (unprefixed in the sample; the header holds one).
+  for (const std::string tag : {"edXML:Signature", "Signature"}) {
+    if (auto a = s.find("<" + tag + ">"); a != std::string::npos) {
+      const std::string end = "</" + tag + ">";
+      auto b = s.find(end, a);
+      s.erase(a, b + end.size() - a);
+    }
   }
   // Pad the attachment payload so the signed package is 12.5 KB (12,800 bytes).
   const std::string marker = "REMOVED-BASE64-PAYLOAD";

@@ -191,6 +191,13 @@ TEST_F(SignerTest, AlreadySignedDocumentIsRefused) {
   ASSERT_NE(signer, nullptr);
   EXPECT_REFUSED(signer->sign(fixture("good-rsa.edxml")), "already-signed", "Signature");
   EXPECT_REFUSED(signer->sign(fixture("good-ecdsa.edxml")), "already-signed", "Signature");
+  // A header that already holds another software's (non-XML-DSig) Signature: adding ours would
+  // make a second one, which the hub refuses as duplicate-element.
+  std::string foreign = fixture("unsigned.edxml");
+  const std::string header_end = "</edXML:edXMLHeader>";
+  ASSERT_NE(foreign.find(header_end), std::string::npos);
+  foreign.insert(foreign.find(header_end), "<edXML:Signature>legacy SDK value</edXML:Signature>");
+  EXPECT_REFUSED(signer->sign(foreign), "already-signed", "remove it before signing");
 }
 
 TEST_F(SignerTest, CertificateOfAnotherOrganIsSenderMismatch) {
