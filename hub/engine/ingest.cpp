@@ -192,6 +192,10 @@ Status Ingest::check(const amqp::IncomingPackage& in, std::int64_t now_ms, Accep
     return Status("no-route", std::string("the package names no recipient (") +
                                   (is_status ? "ResponseFor/OrganId" : "To/OrganId") + ")");
   }
+  // A relayed package names every recipient, including those an earlier hub of the trail
+  // routed elsewhere: a recipient whose route leads back into the trail is that hub's, not
+  // ours. (From a local endpoint the trail is empty, so nothing is skipped.)
+  std::vector<std::string> left_to_trail;
   for (const auto& r : recipients) {
     const bool seen = std::any_of(out.deliveries.begin(), out.deliveries.end(),
                                   [&](const store::DeliverySpec& d) { return d.recipient == r; });
@@ -200,11 +204,18 @@ Status Ingest::check(const amqp::IncomingPackage& in, std::int64_t now_ms, Accep
     if (!hop.ok()) return hop.status();
     if (!hop->is_local()) {
       if (Status s = routing::check_forward(trail, hop->peer); !s.ok()) {
-        return Status(s.code(), "recipient " + r + ": " + s.message());
+        if (trail.empty()) return Status(s.code(), "recipient " + r + ": " + s.message());
+        left_to_trail.push_back(r + " (via " + hop->peer + ")");
+        continue;
       }
     }
     out.deliveries.push_back(store::DeliverySpec{
         r, hop->is_local() ? std::string(store::kLocalHop) : hop->peer, 0});
+  }
+  if (out.deliveries.empty()) {
+    return Status("routing-loop", "every recipient of this relayed package routes back along "
+                                  "its trail (" + routing::format_trail(trail) + "): " +
+                                  join(left_to_trail));
   }
 
   // 6. Duplicate key and digest. Status packages have no DocumentId of their own: one status
@@ -227,6 +238,9 @@ Status Ingest::check(const amqp::IncomingPackage& in, std::int64_t now_ms, Accep
     out.pkg.verdict += "; relaxed: " + join(v.relaxations) + " (" + out.relaxation_reason + ")";
   }
   if (auth->via_peer) out.pkg.verdict += "; relayed by " + auth->peer;
+  if (!left_to_trail.empty()) {
+    out.pkg.verdict += "; left to earlier hubs: " + join(left_to_trail);
+  }
   return Status();
 }
 

@@ -92,7 +92,7 @@ struct Delivery {
 // What ingest creates per recipient.
 struct DeliverySpec {
   std::string recipient;
-  std::string next_hop;
+  std::string next_hop{};
   int64_t not_before_ms = 0;  // first attempt not before this; 0 = at received_ms
 };
 
@@ -102,7 +102,7 @@ struct DeliverySpec {
 struct ClaimQuota {
   std::string recipient;
   uint32_t limit = 0;
-  std::string next_hop;
+  std::string next_hop{};
 };
 
 // A package to store in the same transaction as a delivery's final state (the hub's signed
@@ -155,7 +155,7 @@ struct IngestOutcome {
 // Per next hop, for `queue list`. `waiting` and `retrying` are disjoint: waiting counts
 // deliveries never attempted, retrying those waiting again after at least one attempt.
 struct HopQueueStats {
-  std::string next_hop;
+  std::string next_hop{};
   uint64_t waiting = 0;
   uint64_t retrying = 0;
   uint64_t in_flight = 0;

@@ -115,6 +115,18 @@ Result<std::unique_ptr<Db>> Db::open(const std::string& path) {
   return std::unique_ptr<Db>(new Db(handle));
 }
 
+void Db::on_wal_commit(std::function<void(int)> fn) {
+  wal_hook_ = std::move(fn);
+  sqlite3_wal_hook(
+      db_,
+      [](void* self, sqlite3*, const char*, int frames) {
+        auto* db = static_cast<Db*>(self);
+        if (db->wal_hook_) db->wal_hook_(frames);
+        return SQLITE_OK;
+      },
+      this);
+}
+
 Db::~Db() {
   for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
   sqlite3_close_v2(db_);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -92,10 +93,14 @@ class Db {
   int64_t changes() const;
   // Status for `rc` with this connection's error message.
   Status error(int rc, std::string_view what) const;
+  // Called after each commit on this connection with the WAL's size in frames (sqlite3_wal_hook);
+  // on the committing thread.
+  void on_wal_commit(std::function<void(int frames)> fn);
 
  private:
   explicit Db(sqlite3* db) : db_(db) {}
   sqlite3* db_;
+  std::function<void(int)> wal_hook_;
   std::unordered_map<std::string, sqlite3_stmt*> cache_;
 };
 

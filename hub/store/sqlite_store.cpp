@@ -10,6 +10,7 @@
 #include <future>
 #include <utility>
 
+#include "store/checkpointer.hpp"
 #include "store/group_commit.hpp"
 #include "store/migrations.hpp"
 #include "store/package_codec.hpp"
@@ -92,6 +93,7 @@ SqliteStore::SqliteStore(SqliteStoreOptions options) : options_(std::move(option
 
 SqliteStore::~SqliteStore() {
   writer_.reset();  // commits what is queued, joins the writer thread, closes its connection
+  checkpointer_.reset();
   reader_.reset();
   if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
 }
@@ -117,6 +119,14 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(SqliteStoreOptions option
   if (Status s = configure_connection(**reader_db, o, false); !s.ok()) return s;
   store->reader_ = std::move(*reader_db);
 
+  // WAL checkpoints on their own connection and thread (checkpointer.hpp).
+  auto checkpoint_db = sqlite::Db::open(o.path);
+  if (!checkpoint_db) return checkpoint_db.status();
+  if (Status s = (*checkpoint_db)->exec("PRAGMA busy_timeout = 1000"); !s.ok()) return s;
+  store->checkpointer_ = std::make_unique<Checkpointer>(std::move(*checkpoint_db), 1000,
+                                                        std::chrono::milliseconds(1000));
+  if (Status s = db.exec("PRAGMA wal_autocheckpoint = 0"); !s.ok()) return s;
+  db.on_wal_commit([cp = store->checkpointer_.get()](int frames) { cp->notify(frames); });
   store->writer_ = std::make_unique<GroupCommitWriter>(
       std::move(*writer_db), GroupCommitLimits{o.max_batch_jobs, o.max_batch_bytes});
   return store;

@@ -36,6 +36,7 @@ namespace sqlite {
 class Db;
 }
 class GroupCommitWriter;
+class Checkpointer;
 
 // Config key `fsync`:
 //   full   (default) fsync the WAL at every commit: an accepted package survives power loss.
@@ -105,6 +106,7 @@ class SqliteStore final : public Store {
   int lock_fd_ = -1;
   std::mutex read_mu_;
   std::unique_ptr<sqlite::Db> reader_;  // guarded by read_mu_
+  std::unique_ptr<Checkpointer> checkpointer_;  // declared before writer_: outlives its hook
   std::unique_ptr<GroupCommitWriter> writer_;
   std::atomic<uint64_t> packages_stored_{0}, duplicates_{0}, conflicts_{0};
 };

@@ -242,6 +242,52 @@ TEST_F(FederationTest, CommuneToMinistryAcrossThreeHubsWithTheReceiptAndStatusBa
   EXPECT_EQ(status_msg.bytes, signed_status);
 }
 
+// One document for recipients behind three different hubs: every hub routes only the
+// recipients that are its own business; a recipient routed back along the trail is left to the
+// hub that already handled it (found by the demo: this used to fail with routing-loop).
+TEST_F(FederationTest, OneDocumentForRecipientsOnThreeHubsReachesEachOnceWithAReceiptEach) {
+  wait_connected();
+  std::string doc = read(kFixtures + "/unsigned.edxml");
+  const std::string to_block_start = "<edXML:To>";
+  const auto to_pos = doc.find(to_block_start);
+  ASSERT_NE(to_pos, std::string::npos);
+  const auto to_end = doc.find("</edXML:To>", to_pos) + std::string("</edXML:To>").size();
+  const std::string to_block = doc.substr(to_pos, to_end - to_pos);
+  std::string extra;
+  for (const std::string& organ_id : {kGovOffice, std::string("000.00.31.H30")}) {
+    extra += std::regex_replace(to_block, std::regex("000\\.00\\.01\\.G12"), organ_id);
+  }
+  doc.insert(to_end, extra);
+  const std::string id_old = "000.00.13.H30,2019/01/16,74/VPCP-TTĐT";
+  doc.replace(doc.find(id_old), id_old.size(), document_id(kDepartment, "multi"));
+  const std::string signed_doc = sign_as(kDepartment, doc);
+  auto r = send("h30", kDepartment, signed_doc);
+  ASSERT_EQ(r.outcome, "accepted") << r.condition << " " << r.description;
+
+  InboxClient ministry(port_["g12"], kPki, organ(kMinistry), "inbox/" + kMinistry);
+  InboxClient office(port_["national"], kPki, organ(kGovOffice), "inbox/" + kGovOffice);
+  InboxClient district(port_["h30"], kPki, organ("000.00.31.H30"), "inbox/000.00.31.H30");
+  for (InboxClient* c : {&ministry, &office, &district}) {
+    ASSERT_TRUE(c->wait_open()) << c->error();
+    EXPECT_TRUE(c->wait_for(1));
+  }
+  InboxClient sender(port_["h30"], kPki, organ(kDepartment), "inbox/" + kDepartment);
+  ASSERT_TRUE(sender.wait_open()) << sender.error();
+  ASSERT_TRUE(sender.wait_for(3)) << "receipts: " << sender.received().size();
+  std::set<std::string> delivered_to;
+  for (const auto& m : sender.received()) {
+    const auto receipt = receipt_of(m.bytes);
+    EXPECT_EQ(receipt.outcome, "delivered") << receipt.reason;
+    delivered_to.insert(receipt.recipient + "@" + receipt.issuer_hub);
+  }
+  EXPECT_EQ(delivered_to, (std::set<std::string>{kMinistry + "@g12", kGovOffice + "@national",
+                                                 "000.00.31.H30@h30"}));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // no second copy arrives
+  EXPECT_EQ(ministry.received().size(), 1u);
+  EXPECT_EQ(office.received().size(), 1u);
+  EXPECT_EQ(district.received().size(), 1u);
+}
+
 TEST_F(FederationTest, UnknownRoutesLoopsAndForeignRelaysAreRefusedAtTheFirstHub) {
   wait_connected();
   // Not served in the authoritative H30 subtree: refused by h30 itself.
