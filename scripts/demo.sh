@@ -231,7 +231,8 @@ EOF
 
 start_hub() {
   local name=$1 log=$DEMO/hubs/$1.log
-  local mark=0; [ ! -f "$log" ] || mark=$(wc -l <"$log")
+  touch "$log"
+  local mark; mark=$(wc -l <"$log")
   "$HUB_BIN" --config "$DEMO/hubs/$name.toml" >>"$log" 2>&1 &
   HUB_PID[$name]=$!
   echo "${HUB_PID[$name]}" >"$DEMO/hubs/$name.pid"
@@ -307,8 +308,7 @@ stop_kept() {
     [ -f "$DEMO/hubs/$name.pid" ] || continue
     pid=$(cat "$DEMO/hubs/$name.pid")
     if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "--config $DEMO/hubs/$name.toml"; then
-      kill -TERM "$pid"
-      while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+      stop_pid "$pid" "hub $name"
       echo "stopped hub $name (pid $pid)"
       stopped=1
     fi
@@ -336,6 +336,8 @@ if [ "$MODE" = stop ]; then
   exit 0
 fi
 
+[ -f "$SAMPLES/edoc_new.edxml" ] ||
+  { echo "demo: no edXML samples in $SAMPLES (set DOCAXIS_SHARED_DIR)" >&2; exit 2; }
 T0=$(now)
 step "dependencies (scripts/install-deps.sh)"
 ./scripts/install-deps.sh
