@@ -525,11 +525,12 @@ send_document "$P" "Báo cáo kết quả liên thông văn bản điện tử c
 status "$GO" "$P" 01 "arrived"
 status "$GO" "$P" 03 "accepted and registered"
 status "$GO" "$P" 06 "finished"
-# The copy for the district is a document of its own. One package with both recipients (To
-# 000.00.00.G22 and To 000.00.31.H30) is delivered to the district, but refused by the national
-# hub: it routes every To/OrganId of a relayed package again, finds the district behind h30,
-# which is already in the trail, and answers docaxis:routing-loop (h30 then sends the province
-# a "rejected" receipt for 000.00.00.G22). A hub bug, reported with the federation work.
+# The copy for the district is a document of its own (a workaround). One package with both
+# recipients (To 000.00.00.G22 and To 000.00.31.H30) reaches the district, but the national hub
+# refuses it: a hub routes every To/OrganId of a package relayed to it again, finds the district
+# behind h30, which is already in the trail, and answers docaxis:routing-loop. h30 then sends the
+# province a "rejected" receipt for 000.00.00.G22. Any document whose recipients sit behind
+# different hubs fails this way (To G22 + To G12 from h30: g12 refuses it). A hub bug, reported.
 send_document "$P" "Báo cáo kết quả liên thông văn bản điện tử (bản gửi huyện)" "$DI"
 status "$DI" "$P" 01 "arrived"
 check_receipts
