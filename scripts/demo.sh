@@ -520,19 +520,15 @@ status "$P" "$M" 03 "accepted and registered"
 status "$P" "$M" 06 "finished"
 check_receipts
 
-step "3. province -> Government Office: $P (hub h30) to $GO (hub national)"
-send_document "$P" "Báo cáo kết quả liên thông văn bản điện tử của tỉnh Hòa Bình" "$GO"
+step "3. province -> Government Office and the district: $P (hub h30) to $GO (hub national) and $DI (hub h30)"
+# One package, two recipients behind two hubs: h30 delivers the district's copy itself and
+# hands the package to national for the Government Office; national leaves the district to h30
+# (it is behind h30, already in the trail). Each delivering hub issues its own receipt.
+send_document "$P" "Báo cáo kết quả liên thông văn bản điện tử của tỉnh Hòa Bình" "$GO" "$DI"
 status "$GO" "$P" 01 "arrived"
+status "$DI" "$P" 01 "arrived"
 status "$GO" "$P" 03 "accepted and registered"
 status "$GO" "$P" 06 "finished"
-# The copy for the district is a document of its own (a workaround). One package with both
-# recipients (To 000.00.00.G22 and To 000.00.31.H30) reaches the district, but the national hub
-# refuses it: a hub routes every To/OrganId of a package relayed to it again, finds the district
-# behind h30, which is already in the trail, and answers docaxis:routing-loop. h30 then sends the
-# province a "rejected" receipt for 000.00.00.G22. Any document whose recipients sit behind
-# different hubs fails this way (To G22 + To G12 from h30: g12 refuses it). A hub bug, reported.
-send_document "$P" "Báo cáo kết quả liên thông văn bản điện tử (bản gửi huyện)" "$DI"
-status "$DI" "$P" 01 "arrived"
 check_receipts
 
 step "4. refusals: the hubs verify every package and every sender"
