@@ -18,6 +18,7 @@ PACKAGES=(
   libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libspdlog-dev
   # tools used by tests and benchmarks
   xmlsec1 python3
+  rabbitmq-server                # the rabbit-bridge tests start their own node (never the service)
 )
 if [ "${1:-}" = "--bench" ]; then
   # Apache Santuario and a JDK to run it: the verification baseline of scripts/bench.sh.
@@ -41,5 +42,19 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Debian's maintainer scripts would start the rabbitmq-server service on install. The tests
+# run their own broker on a free loopback port, so a policy-rc.d (exit 101: "action
+# forbidden") keeps services from starting during this install; one already in place is left
+# alone.
+POLICY=/usr/sbin/policy-rc.d
+ADDED_POLICY=""
+if [ ! -e "$POLICY" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$POLICY" >/dev/null
+  $SUDO chmod 755 "$POLICY"
+  ADDED_POLICY=1
+fi
+status=0
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || status=$?
+if [ -n "$ADDED_POLICY" ]; then $SUDO rm -f "$POLICY"; fi
+[ "$status" -eq 0 ] || exit "$status"
 echo "install-deps: done"

@@ -1,0 +1,219 @@
+#include "rabbit-bridge/bridge_config.hpp"
+
+#include <toml++/toml.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace docaxis::rabbit_bridge {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Reads one table; every key asked for is known, finish() reports the others. (The same
+// shape as adapters/agent/agent_config.cpp; the two programs share no code but the client.)
+class Section {
+ public:
+  Section(const toml::table& t, std::string name, std::vector<ConfigProblem>& problems)
+      : t_(t), name_(std::move(name)), problems_(problems) {}
+
+  void read(std::string_view key, std::string& v) {
+    if (const toml::node* n = take(key)) {
+      if (auto s = n->value_exact<std::string>()) v = *s;
+      else wrong_type(key, *n, "a string");
+    }
+  }
+  void read(std::string_view key, bool& v) {
+    if (const toml::node* n = take(key)) {
+      if (auto b = n->value_exact<bool>()) v = *b;
+      else wrong_type(key, *n, "a boolean");
+    }
+  }
+  void read(std::string_view key, std::int64_t& v) {
+    if (const toml::node* n = take(key)) {
+      if (auto i = n->value_exact<std::int64_t>()) v = *i;
+      else wrong_type(key, *n, "an integer");
+    }
+  }
+  const toml::table* table(std::string_view key) {
+    const toml::node* n = take(key);
+    if (n == nullptr) return nullptr;
+    if (const toml::table* t = n->as_table()) return t;
+    wrong_type(key, *n, "a table");
+    return nullptr;
+  }
+  void finish() {
+    for (auto&& [k, node] : t_) {
+      const std::string key(k.str());
+      if (known_.count(key) != 0) continue;
+      std::string known;
+      for (const auto& n : known_) known += (known.empty() ? "" : ", ") + n;
+      problems_.push_back({path(key),
+                           "unknown key \"" + key + "\"" +
+                               (name_.empty() ? " at top level" : " in [" + name_ + "]") +
+                               " (known: " + known + ")",
+                           line(node)});
+    }
+  }
+
+ private:
+  static int line(const toml::node& n) { return static_cast<int>(n.source().begin.line); }
+  std::string path(std::string_view key) const {
+    return name_.empty() ? std::string(key) : name_ + "." + std::string(key);
+  }
+  const toml::node* take(std::string_view key) {
+    known_.insert(std::string(key));
+    return t_.get(key);
+  }
+  void wrong_type(std::string_view key, const toml::node& n, const std::string& expected) {
+    problems_.push_back({path(key), "expected " + expected, line(n)});
+  }
+  const toml::table& t_;
+  std::string name_;
+  std::vector<ConfigProblem>& problems_;
+  std::set<std::string> known_;
+};
+
+void make_absolute(std::string& p, const fs::path& base) {
+  if (!p.empty() && fs::path(p).is_relative()) p = (base / p).lexically_normal().string();
+}
+
+}  // namespace
+
+LoadedBridgeConfig parse_bridge_config(const std::string& toml_text, const std::string& source) {
+  LoadedBridgeConfig out;
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, source);
+  } catch (const toml::parse_error& e) {
+    out.problems.push_back({"", std::string(e.description()),
+                            static_cast<int>(e.source().begin.line)});
+    return out;
+  }
+  BridgeConfig& c = out.config;
+  auto& p = out.problems;
+  Section top(root, "", p);
+  if (const toml::table* t = top.table("hub")) {
+    Section s(*t, "hub", p);
+    s.read("url", c.hub.url);
+    s.read("server_name", c.hub.server_name);
+    s.read("outcome_timeout_seconds", c.hub.outcome_timeout_seconds);
+    s.finish();
+  }
+  if (const toml::table* t = top.table("tls")) {
+    Section s(*t, "tls", p);
+    s.read("cert_file", c.tls.cert_file);
+    s.read("key_file", c.tls.key_file);
+    s.read("trust_file", c.tls.trust_file);
+    s.finish();
+  }
+  if (const toml::table* t = top.table("organ")) {
+    Section s(*t, "organ", p);
+    s.read("id", c.organ.id);
+    s.finish();
+  }
+  if (const toml::table* t = top.table("rabbit")) {
+    Section s(*t, "rabbit", p);
+    s.read("host", c.rabbit.host);
+    s.read("port", c.rabbit.port);
+    s.read("vhost", c.rabbit.vhost);
+    s.read("user", c.rabbit.user);
+    s.read("password", c.rabbit.password);
+    s.read("heartbeat_seconds", c.rabbit.heartbeat_seconds);
+    s.read("reconnect_max_seconds", c.rabbit.reconnect_max_seconds);
+    s.finish();
+  }
+  if (const toml::table* t = top.table("in")) {
+    Section s(*t, "in", p);
+    s.read("enabled", c.in.enabled);
+    s.read("queue", c.in.queue);
+    s.read("prefetch", c.in.prefetch);
+    s.read("error_exchange", c.in.error_exchange);
+    s.read("error_routing_key", c.in.error_routing_key);
+    s.finish();
+  }
+  if (const toml::table* t = top.table("out")) {
+    Section s(*t, "out", p);
+    s.read("enabled", c.out.enabled);
+    s.read("exchange", c.out.exchange);
+    s.read("routing_key", c.out.routing_key);
+    s.read("confirm_timeout_seconds", c.out.confirm_timeout_seconds);
+    s.read("prefetch", c.out.prefetch);
+    s.finish();
+  }
+  top.finish();
+  return out;
+}
+
+LoadedBridgeConfig load_bridge_config(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    LoadedBridgeConfig out;
+    out.problems.push_back({"", "cannot read config file \"" + path + "\"", 0});
+    return out;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  LoadedBridgeConfig out = parse_bridge_config(text.str(), path);
+  const fs::path base = fs::absolute(path).parent_path();
+  BridgeConfig& c = out.config;
+  for (std::string* f : {&c.tls.cert_file, &c.tls.key_file, &c.tls.trust_file}) {
+    make_absolute(*f, base);
+  }
+  if (const char* pw = std::getenv("DOCAXIS_RABBIT_PASSWORD")) c.rabbit.password = pw;
+  for (auto& problem : validate(c)) out.problems.push_back(std::move(problem));
+  return out;
+}
+
+std::vector<ConfigProblem> validate(const BridgeConfig& c) {
+  std::vector<ConfigProblem> p;
+  auto need = [&](const std::string& key, const std::string& v) {
+    if (v.empty()) p.push_back({key, "is required", 0});
+  };
+  auto range = [&](const std::string& key, std::int64_t v, std::int64_t lo, std::int64_t hi) {
+    if (v < lo || v > hi) {
+      p.push_back({key, std::to_string(v) + " is outside " + std::to_string(lo) + ".." +
+                            std::to_string(hi), 0});
+    }
+  };
+  need("hub.url", c.hub.url);
+  if (!c.hub.url.empty() && c.hub.url.rfind("amqps://", 0) != 0) {
+    p.push_back({"hub.url", "must be amqps://HOST[:PORT] (the hub speaks TLS only)", 0});
+  }
+  range("hub.outcome_timeout_seconds", c.hub.outcome_timeout_seconds, 1, 86400);
+  need("tls.cert_file", c.tls.cert_file);
+  need("tls.key_file", c.tls.key_file);
+  need("tls.trust_file", c.tls.trust_file);
+  need("organ.id", c.organ.id);
+  need("rabbit.host", c.rabbit.host);
+  range("rabbit.port", c.rabbit.port, 1, 65535);
+  range("rabbit.heartbeat_seconds", c.rabbit.heartbeat_seconds, 0, 3600);
+  range("rabbit.reconnect_max_seconds", c.rabbit.reconnect_max_seconds, 1, 3600);
+  if (!c.in.enabled && !c.out.enabled) {
+    p.push_back({"in.enabled", "both directions are disabled: nothing to do", 0});
+  }
+  if (c.in.enabled) {
+    need("in.queue", c.in.queue);
+    range("in.prefetch", c.in.prefetch, 1, 10000);
+    if (c.in.error_exchange.empty() && c.in.error_routing_key.empty()) {
+      p.push_back({"in.error_exchange",
+                   "set error_exchange, or error_routing_key (a queue, via the default exchange)",
+                   0});
+    }
+  }
+  if (c.out.enabled) {
+    if (c.out.exchange.empty() && c.out.routing_key.empty()) {
+      p.push_back({"out.exchange",
+                   "set exchange, or routing_key (a queue, via the default exchange)", 0});
+    }
+    range("out.confirm_timeout_seconds", c.out.confirm_timeout_seconds, 1, 3600);
+    range("out.prefetch", c.out.prefetch, 1, 10000);
+  }
+  return p;
+}
+
+}  // namespace docaxis::rabbit_bridge
