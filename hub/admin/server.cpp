@@ -48,6 +48,12 @@ bool someone_listens(const std::string& path) {
 }
 
 struct Connection {
+  Connection() = default;
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection() {
+    if (fd >= 0) ::close(fd);
+  }
   int fd = -1;
   Caller caller;
   std::string in;
@@ -164,7 +170,9 @@ void AdminServer::loop() {
     fds.push_back({wake_pipe_[0], POLLIN, 0});
     fds.push_back({listen_fd_, POLLIN, 0});
     for (const auto& c : conns) {
-      fds.push_back({c->fd, static_cast<short>(c->out.empty() ? POLLIN : POLLIN | POLLOUT), 0});
+      short events = c->out.empty() ? 0 : POLLOUT;
+      if (!c->closing) events |= POLLIN;
+      fds.push_back({c->fd, events, 0});
     }
     const int ready = ::poll(fds.data(), fds.size(), 1000);
     if (ready < 0 && errno != EINTR) return;
@@ -181,9 +189,8 @@ void AdminServer::loop() {
         ucred cred{};
         socklen_t len = sizeof cred;
         if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
-          ::close(fd);
           ++refused_;
-          continue;
+          continue;  // closed with c
         }
         c->caller = {cred.uid, cred.pid, user_name(cred.uid)};
         if (cred.uid != self && cred.uid != 0) {
@@ -242,8 +249,7 @@ void AdminServer::loop() {
     for (auto it = conns.begin(); it != conns.end();) {
       Connection& c = **it;
       if (c.closing && (c.out.empty() || now - c.last_active > std::chrono::seconds(10))) {
-        ::close(c.fd);
-        it = conns.erase(it);
+        it = conns.erase(it);  // closes it
       } else {
         ++it;
       }
