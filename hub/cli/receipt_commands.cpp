@@ -29,8 +29,14 @@ int64_t now_ms() {
              std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+// Saturating: the system clock's ticks (ns) overflow after the year 2262.
 std::chrono::system_clock::time_point from_ms(int64_t ms) {
-  return std::chrono::system_clock::time_point(std::chrono::milliseconds(ms));
+  using TP = std::chrono::system_clock::time_point;
+  const auto max_ms = std::chrono::duration_cast<std::chrono::milliseconds>(TP::max().time_since_epoch()).count();
+  const auto min_ms = std::chrono::duration_cast<std::chrono::milliseconds>(TP::min().time_since_epoch()).count();
+  if (ms >= max_ms) return TP::max();
+  if (ms <= min_ms) return TP::min();
+  return TP(std::chrono::milliseconds(ms));
 }
 
 // Total size of the segment files, for the progress bars.

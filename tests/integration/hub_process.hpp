@@ -40,7 +40,9 @@ inline std::string organ(const std::string& id) { return kPki + "/organs/" + id;
 // One hub process with its own data directory; start() waits for the port it prints.
 class HubProcess {
  public:
-  explicit HubProcess(fs::path dir) : dir_(std::move(dir)) {
+  // `extra_toml` is appended to the configuration (e.g. a [retry] table with short times).
+  explicit HubProcess(fs::path dir, std::string extra_toml = {})
+      : dir_(std::move(dir)), extra_toml_(std::move(extra_toml)) {
     fs::create_directories(dir_);
     std::ofstream(dir_ / "hub.toml") << config();
   }
@@ -60,7 +62,8 @@ class HubProcess {
       << "[signing]\nkey_file = \"" << p << "/hubs/h30.key\"\ncert_file = \"" << p
       << "/hubs/h30.crt\"\n"
       << "[[endpoints]]\norgan = \"000.00.13.H30\"\n"
-      << "[[endpoints]]\norgan = \"000.00.01.G12\"\n";
+      << "[[endpoints]]\norgan = \"000.00.01.G12\"\n"
+      << extra_toml_;
     return c.str();
   }
 
@@ -94,6 +97,8 @@ class HubProcess {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
   }
   std::string log() const { return read((dir_ / "hub.log").string()); }
+  fs::path dir() const { return dir_; }
+  fs::path data_dir() const { return dir_ / "data"; }
   pid_t pid() const { return pid_; }
   // True when the process has exited (and reaps it).
   bool exited() {
@@ -108,6 +113,7 @@ class HubProcess {
 
  private:
   fs::path dir_;
+  std::string extra_toml_;
   pid_t pid_ = 0;
 };
 
