@@ -120,7 +120,13 @@ int run_show(const ShowArgs& a) {
   // own delivery names the receipt's seq. Records come in seq order, so one pass suffices.
   std::set<uint64_t> seqs;
   const bool by_seq = a.doc.rfind("seq:", 0) == 0;
-  if (by_seq) seqs.insert(std::stoull(a.doc.substr(4)));
+  if (by_seq) {
+    const std::string digits = a.doc.substr(4);
+    if (digits.empty() || digits.size() > 19 || digits.find_first_not_of("0123456789") != std::string::npos) {
+      return report_error(name, Status("invalid-argument", "\"" + a.doc + "\": seq:N needs a number"), a.hub.json);
+    }
+    seqs.insert(std::stoull(digits));
+  }
   const std::string doc = a.doc.rfind("doc:", 0) == 0 ? a.doc.substr(4) : a.doc;
   std::vector<json> found;
   std::vector<audit::Event> events;
