@@ -40,8 +40,11 @@ Result<json> AdminService::handle(const Caller& caller, const Request& r) {
   if (r.cmd == "endpoint.list") return endpoint_list();
   if (r.cmd == "peer.list") return peer_list();
   if (r.cmd == "stats") return stats();
-  // Mutating commands: parse_request has already checked that the request declared it.
-  if (find_command(r.cmd)->access != Access::kMutate || !r.mutate) {
+  // Mutating commands: parse_request checks the declaration too; handle() may be called
+  // directly (tests), so check again.
+  const CommandInfo* c = find_command(r.cmd);
+  if (c == nullptr) return Status("unknown-command", "no command \"" + r.cmd + "\"");
+  if (c->access != Access::kMutate || !r.mutate) {
     return Status("mutation-not-declared", r.cmd + " needs \"mutate\": true");
   }
   if (r.cmd == "doc.retry") return doc_retry(caller, r);
