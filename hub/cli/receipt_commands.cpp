@@ -178,6 +178,9 @@ struct ExportArgs : LogArgs {
 
 int run_export(const ExportArgs& a) {
   const std::string name = "receipt export";
+  if (a.hub.json && a.format == "csv") {
+    return report_error(name, Status("invalid-argument", "--json means --format jsonl, not csv"), false);
+  }
   if (a.format != "jsonl" && a.format != "csv") {
     return report_error(name, Status("invalid-argument", "--format must be jsonl or csv"), false);
   }
