@@ -178,6 +178,8 @@ void AdminServer::loop() {
     if (ready < 0 && errno != EINTR) return;
     if (fds[0].revents != 0) return;  // stop()
     const auto now = std::chrono::steady_clock::now();
+    // Connections accepted below have no pollfd yet: they are polled from the next round.
+    const std::size_t polled = conns.size();
 
     if ((fds[1].revents & POLLIN) != 0) {
       for (;;) {
@@ -211,7 +213,7 @@ void AdminServer::loop() {
 
     for (std::size_t i = 0; i < conns.size(); ++i) {
       Connection& c = *conns[i];
-      const short revents = fds[2 + i].revents;
+      const short revents = i < polled ? fds[2 + i].revents : 0;
       if ((revents & POLLOUT) != 0) send_some(c);
       if ((revents & (POLLIN | POLLHUP | POLLERR)) != 0 && !c.closing) {
         char chunk[65536];
