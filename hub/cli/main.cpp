@@ -1,4 +1,4 @@
-// `docaxis`: the command line for signing, verification and (later) hub administration.
+// `docaxis`: the command line for signing, verification, hub administration and audit.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <iostream>
@@ -19,6 +19,14 @@ int main(int argc, char** argv) {
   };
   add(docaxis::cli::add_sign_command);
   add(docaxis::cli::add_verify_command);
+  add(docaxis::cli::add_queue_command);
+  add(docaxis::cli::add_doc_command);
+  add(docaxis::cli::add_dlq_command);
+  add(docaxis::cli::add_route_command);
+  add(docaxis::cli::add_endpoint_command);
+  add(docaxis::cli::add_peer_command);
+  add(docaxis::cli::add_stats_command);
+  add(docaxis::cli::add_receipt_command);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -17,6 +17,8 @@
 #include <iostream>
 #include <mutex>
 
+#include "admin/endpoint.hpp"
+#include "admin/hub_ports.hpp"
 #include "amqp/server.hpp"
 #include "audit/audit_log.hpp"
 #include "config/loader.hpp"
@@ -272,6 +274,12 @@ int main(int argc, char** argv) {
   }
   amqp::AmqpServer server(server_options, ingest, dispatcher);
   outbound.bind(&server);
+  // --- admin endpoint (hub/admin): the docaxis CLI's Unix socket, owner-only ----------------
+  admin::AdminEndpoint admin_endpoint(
+      cfg, **store, **store, audit_log,
+      admin::hub_ports(dispatcher, ingest, receipts, audit_log, **store, now_ms));
+  if (Status s = admin_endpoint.start(); !s.ok()) return fail("admin socket", s);
+  // ------------------------------------------------------------------------------------------
   if (Status s = dispatcher.start(); !s.ok()) return fail("dispatcher", s);
   auto port = server.start();
   if (!port) {

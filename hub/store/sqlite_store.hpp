@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "common/status.hpp"
+#include "store/admin_store.hpp"
 #include "store/counters.hpp"
 #include "store/store.hpp"
 
@@ -61,7 +62,7 @@ struct SqliteStoreOptions {
 // "full" | "normal" (config parsing); nullopt for anything else.
 std::optional<FsyncMode> parse_fsync_mode(std::string_view text);
 
-class SqliteStore final : public Store {
+class SqliteStore final : public Store, public AdminStore {
  public:
   // Opens or creates the store: takes the lock, sets WAL and the fsync mode, checks
   // integrity (data-loss), applies migrations (failed-precondition for a newer schema or a
@@ -86,6 +87,20 @@ class SqliteStore final : public Store {
   Result<std::vector<PackageSummary>> list_packages(const PackageFilter& filter) override;
   Result<uint64_t> purge(int64_t before_ms, uint32_t limit) override;
   Status check_integrity() override;
+
+  // AdminStore (sqlite_admin.cpp)
+  Result<std::vector<DestinationStats>> queue_by_destination() override;
+  Result<std::vector<DeliveryListing>> find_deliveries(const DeliveryFilter& filter) override;
+  Result<uint64_t> count_deliveries(const DeliveryFilter& filter) override;
+  Result<std::vector<uint64_t>> packages_with_document_id(const std::string& document_id) override;
+  Result<std::vector<AttemptRecord>> attempts_of(uint64_t seq) override;
+  Result<std::vector<RetiredDelivery>> history_of(uint64_t seq) override;
+  Result<std::vector<StoredKey>> keys_with_prefix(const std::string& sender,
+                                                 const std::string& message_type,
+                                                 const std::string& prefix) override;
+  Result<OrganActivity> organ_activity(const std::string& organ) override;
+  Result<std::vector<RetryResult>> retry_now(const RetryRequest& request, int64_t now_ms) override;
+  Result<PurgeDeadResult> purge_dead(int64_t before_ms, uint32_t limit) override;
 
   StoreCounters counters() const;
   const std::string& path() const { return options_.path; }

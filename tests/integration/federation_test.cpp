@@ -108,7 +108,8 @@ class FederationTest : public ::testing::Test {
     };
     root_ = temp_dir("federation");
     for (const auto& s : specs_) {
-      hubs_[s.name] = std::make_unique<HubProcess>(root_ / s.name, config_for(s, root_ / s.name, ports));
+      hubs_[s.name] = std::make_unique<HubProcess>(
+          root_ / s.name, HubProcess::FullConfig{config_for(s, root_ / s.name, ports)});
     }
     for (const auto& s : specs_) {
       const int port = hubs_[s.name]->start();

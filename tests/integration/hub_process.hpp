@@ -40,14 +40,19 @@ inline std::string organ(const std::string& id) { return kPki + "/organs/" + id;
 // One hub process with its own data directory; start() waits for the port it prints.
 class HubProcess {
  public:
-  explicit HubProcess(fs::path dir) : dir_(std::move(dir)) {
+  // `extra_toml` is appended to the configuration (e.g. a [retry] table with short times).
+  explicit HubProcess(fs::path dir, std::string extra_toml = {})
+      : dir_(std::move(dir)), extra_toml_(std::move(extra_toml)) {
     fs::create_directories(dir_);
     std::ofstream(dir_ / "hub.toml") << config();
   }
   // A hub with a configuration of the test's own (data_dir should be <dir>/data).
-  HubProcess(fs::path dir, const std::string& config_text) : dir_(std::move(dir)) {
+  struct FullConfig {
+    std::string text;
+  };
+  HubProcess(fs::path dir, FullConfig full) : dir_(std::move(dir)) {
     fs::create_directories(dir_);
-    std::ofstream(dir_ / "hub.toml") << config_text;
+    std::ofstream(dir_ / "hub.toml") << full.text;
   }
   ~HubProcess() { stop(SIGKILL); }
 
@@ -65,7 +70,8 @@ class HubProcess {
       << "[signing]\nkey_file = \"" << p << "/hubs/h30.key\"\ncert_file = \"" << p
       << "/hubs/h30.crt\"\n"
       << "[[endpoints]]\norgan = \"000.00.13.H30\"\n"
-      << "[[endpoints]]\norgan = \"000.00.01.G12\"\n";
+      << "[[endpoints]]\norgan = \"000.00.01.G12\"\n"
+      << extra_toml_;
     return c.str();
   }
 
@@ -99,6 +105,8 @@ class HubProcess {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
   }
   std::string log() const { return read((dir_ / "hub.log").string()); }
+  fs::path dir() const { return dir_; }
+  fs::path data_dir() const { return dir_ / "data"; }
   pid_t pid() const { return pid_; }
   // True when the process has exited (and reaps it).
   bool exited() {
@@ -113,6 +121,7 @@ class HubProcess {
 
  private:
   fs::path dir_;
+  std::string extra_toml_;
   pid_t pid_ = 0;
 };
 

@@ -53,7 +53,7 @@ TEST(TrustReload, ARevocationPublishedAfterStartIsEnforcedAfterSighupWithoutARes
   fs::copy_file(kPki + "/crl/all-before-revocation.pem", crl, fs::copy_options::overwrite_existing);
   config = std::regex_replace(config, std::regex(kPki + "/crl/all\\.pem"), crl.string());
   config += "[[endpoints]]\norgan = \"" + kRevokedOrgan + "\"\n";
-  HubProcess hub(dir, config);
+  HubProcess hub(dir, HubProcess::FullConfig{config});
   const int port = hub.start();
   ASSERT_GT(port, 0) << hub.log();
   const std::string revoked_organ = kPki + "/special/revoked";
