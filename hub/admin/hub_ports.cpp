@@ -50,6 +50,9 @@ HubPorts hub_ports(delivery::Dispatcher& dispatcher, const engine::Ingest& inges
   p.inbox_attached = [&dispatcher](const std::string& organ) {
     return dispatcher.inbox_ready(organ);
   };
+  p.peer_link_up = [&dispatcher](const std::string& peer) {
+    return dispatcher.peer_link_up(peer);
+  };
   p.wake_dispatcher = [&dispatcher] { dispatcher.wake(); };
   return p;
 }

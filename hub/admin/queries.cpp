@@ -165,7 +165,8 @@ Result<json> AdminService::peer_list() {
                    {"routes", routes},
                    {"default_route", config_.routing.default_route == p.name},
                    {"breaker", breaker(p.name, "")},
-                   {"link", nullptr},  // no outgoing peer links yet (federation, issue 4)
+                   {"link", ports_.peer_link_up ? json(ports_.peer_link_up(p.name) ? "up" : "down")
+                                                : json(nullptr)},
                    {"queue", queue_row(s, t)}});
   }
   return json{{"now_ms", t}, {"peers", out}};

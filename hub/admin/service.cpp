@@ -70,8 +70,12 @@ std::string AdminService::breaker(const std::string& next_hop, const std::string
 }
 
 json AdminService::attached(const std::string& next_hop, const std::string& recipient) const {
-  // Peer links do not exist yet (federation): null means "not applicable".
-  if (next_hop != store::kLocalHop || !ports_.inbox_attached) return nullptr;
+  // A peer destination is "attached" while its outgoing link is up; null: not known.
+  if (next_hop != store::kLocalHop) {
+    if (!ports_.peer_link_up) return nullptr;
+    return ports_.peer_link_up(next_hop);
+  }
+  if (!ports_.inbox_attached) return nullptr;
   return ports_.inbox_attached(recipient);
 }
 

@@ -39,6 +39,7 @@ struct HubPorts {
   std::function<std::string(const std::string& next_hop, const std::string& recipient)> breaker;
   // Is inbox/<organ> attached (a receiver link with credit)?
   std::function<bool(const std::string& organ)> inbox_attached;
+  std::function<bool(const std::string& peer)> peer_link_up;  // the outgoing link is up
   // After a retry: let the dispatcher claim what became due.
   std::function<void()> wake_dispatcher;
 };

@@ -68,6 +68,11 @@ void Dispatcher::wake() {
   mailbox_->cv.notify_all();
 }
 
+bool Dispatcher::peer_link_up(const std::string& peer) const {
+  std::lock_guard lk(mailbox_->mu);
+  return mailbox_->peers_up.count(peer) > 0;
+}
+
 bool Dispatcher::inbox_ready(const std::string& organ) const {
   std::lock_guard lk(mailbox_->mu);
   return mailbox_->ready.count(organ) > 0;

@@ -144,6 +144,7 @@ class Dispatcher final : public amqp::InboxPort {
 
   DispatcherCounters counters() const;
   bool inbox_ready(const std::string& organ) const;
+  bool peer_link_up(const std::string& peer) const;
   CircuitBreaker::State breaker_state(const store::Delivery& d, int64_t now_ms) const;
   // The breaker key of a delivery: "inbox/<recipient>" for local ones, else the peer name.
   static std::string destination(const store::Delivery& d);

@@ -5,6 +5,7 @@
 // of reconnects, loop and unknown-route rejection at the first hub, and a relay that tries to
 // inject a package for an organ it may not relay for.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -32,6 +33,26 @@ const std::string kCommune = "000.21.31.H30";
 const std::string kDepartment = "000.00.13.H30";
 const std::string kMinistry = "000.00.01.G12";
 const std::string kGovOffice = "000.00.00.G22";
+
+// `docaxis peer list --json` on a hub's admin socket: peer name -> link ("up"/"down").
+std::map<std::string, std::string> peer_links(const fs::path& hub_dir) {
+  const std::string cmd = std::string(DOCAXIS_CLI_BINARY) + " peer list --json --socket " +
+                          (hub_dir / "data" / "admin.sock").string() + " 2>&1";
+  std::string out;
+  if (FILE* p = ::popen(cmd.c_str(), "r")) {
+    char buf[4096];
+    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+    ::pclose(p);
+  }
+  std::map<std::string, std::string> links;
+  const auto j = nlohmann::json::parse(out, nullptr, false);
+  EXPECT_FALSE(j.is_discarded()) << out;
+  if (j.is_discarded() || !j.contains("peers")) return links;
+  for (const auto& peer : j["peers"]) {
+    links[peer.value("name", "")] = peer["link"].is_string() ? peer["link"].get<std::string>() : "null";
+  }
+  return links;
+}
 
 int free_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -317,6 +338,10 @@ TEST_F(FederationTest, UnknownRoutesLoopsAndForeignRelaysAreRefusedAtTheFirstHub
 
 TEST_F(FederationTest, MinistryHubOutageQueuesAtNationalWithoutARetryStormAndDrainsAfter) {
   wait_connected();
+  // The operator's view: national's links to both neighbours are up.
+  auto links = peer_links(root_ / "national");
+  EXPECT_EQ(links["g12"], "up");
+  EXPECT_EQ(links["h30"], "up");
   HubProcess& g12 = *hubs_["g12"];
   ASSERT_EQ(g12.stop(SIGTERM), 0);
   const auto outage_start = std::chrono::steady_clock::now();
@@ -337,6 +362,7 @@ TEST_F(FederationTest, MinistryHubOutageQueuesAtNationalWithoutARetryStormAndDra
     attempts_total = std::max(attempts_total, std::stoi((*it)[1]));
   }
   RecordProperty("reconnect_attempts_during_outage", attempts_total);
+  EXPECT_EQ(peer_links(root_ / "national")["g12"], "down");
   EXPECT_LE(attempts_total, 1 + 6) << "retry storm? outage " << outage_s << " s\n" << log;
   EXPECT_GE(attempts_total, 1 + 3) << "national stopped trying\n" << log;
 
