@@ -2,6 +2,8 @@
 
 #include <toml++/toml.h>
 
+#include "config/toml_section.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -13,80 +15,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Reads one table; every key asked for is known, finish() reports the others.
-class Section {
- public:
-  Section(const toml::table& t, std::string name, std::vector<ConfigProblem>& problems)
-      : t_(t), name_(std::move(name)), problems_(problems) {}
-
-  void read(std::string_view key, std::string& v) {
-    if (const toml::node* n = take(key)) {
-      if (auto s = n->value_exact<std::string>()) v = *s;
-      else wrong_type(key, *n, "a string");
-    }
-  }
-  void read(std::string_view key, bool& v) {
-    if (const toml::node* n = take(key)) {
-      if (auto b = n->value_exact<bool>()) v = *b;
-      else wrong_type(key, *n, "a boolean");
-    }
-  }
-  void read(std::string_view key, std::int64_t& v) {
-    if (const toml::node* n = take(key)) {
-      if (auto i = n->value_exact<std::int64_t>()) v = *i;
-      else wrong_type(key, *n, "an integer");
-    }
-  }
-  void read(std::string_view key, std::vector<std::string>& v) {
-    const toml::node* n = take(key);
-    if (n == nullptr) return;
-    const toml::array* a = n->as_array();
-    if (a == nullptr) return wrong_type(key, *n, "an array of strings");
-    std::vector<std::string> items;
-    for (const toml::node& item : *a) {
-      if (auto s = item.value_exact<std::string>()) items.push_back(*s);
-      else return wrong_type(key, item, "an array of strings");
-    }
-    v = std::move(items);
-  }
-  const toml::table* table(std::string_view key) {
-    const toml::node* n = take(key);
-    if (n == nullptr) return nullptr;
-    if (const toml::table* t = n->as_table()) return t;
-    wrong_type(key, *n, "a table");
-    return nullptr;
-  }
-  void finish() {
-    for (auto&& [k, node] : t_) {
-      const std::string key(k.str());
-      if (known_.count(key) != 0) continue;
-      std::string known;
-      for (const auto& n : known_) known += (known.empty() ? "" : ", ") + n;
-      problems_.push_back({path(key),
-                           "unknown key \"" + key + "\"" +
-                               (name_.empty() ? " at top level" : " in [" + name_ + "]") +
-                               " (known: " + known + ")",
-                           line(node)});
-    }
-  }
-
- private:
-  static int line(const toml::node& n) { return static_cast<int>(n.source().begin.line); }
-  std::string path(std::string_view key) const {
-    return name_.empty() ? std::string(key) : name_ + "." + std::string(key);
-  }
-  const toml::node* take(std::string_view key) {
-    known_.insert(std::string(key));
-    return t_.get(key);
-  }
-  void wrong_type(std::string_view key, const toml::node& n, const std::string& expected) {
-    problems_.push_back({path(key), "expected " + expected, line(n)});
-  }
-  const toml::table& t_;
-  std::string name_;
-  std::vector<ConfigProblem>& problems_;
-  std::set<std::string> known_;
-};
+using adapters::Section;
 
 void make_absolute(std::string& p, const fs::path& base) {
   if (!p.empty() && fs::path(p).is_relative()) p = (base / p).lexically_normal().string();

@@ -5,6 +5,8 @@
 // agent_config.cpp.
 #pragma once
 
+#include "config/toml_section.hpp"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -56,11 +58,7 @@ struct AgentConfig {
   } receive;
 };
 
-struct ConfigProblem {
-  std::string key;  // "hub.url"; "" for the file itself
-  std::string message;
-  int line = 0;     // 0 = not from a line
-};
+using ConfigProblem = adapters::ConfigProblem;  // adapters/config/toml_section.hpp
 
 struct LoadedAgentConfig {
   AgentConfig config;

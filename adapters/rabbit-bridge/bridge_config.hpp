@@ -4,6 +4,8 @@
 // bridge_config.cpp.
 #pragma once
 
+#include "config/toml_section.hpp"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -47,11 +49,7 @@ struct BridgeConfig {
   } out;
 };
 
-struct ConfigProblem {
-  std::string key;  // "hub.url"; "" for the file itself
-  std::string message;
-  int line = 0;  // 0 = not from a line
-};
+using ConfigProblem = adapters::ConfigProblem;  // adapters/config/toml_section.hpp
 
 struct LoadedBridgeConfig {
   BridgeConfig config;

@@ -1,0 +1,99 @@
+// The adapters' strict TOML reading: one section (table) at a time, every key read is known,
+// finish() reports any other key as a problem with its line. Shared by docaxis-agent and
+// docaxis-rabbit-bridge (hub/config has its own: adapters never link hub internals).
+#pragma once
+
+#include <toml++/toml.h>
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace docaxis::adapters {
+
+// One problem in a configuration file: key path ("hub.url"; "" for the file itself), what is
+// wrong, and the line (0 = not from a line).
+struct ConfigProblem {
+  std::string key;
+  std::string message;
+  int line = 0;
+};
+
+// Reads one table; every key asked for is known, finish() reports the others.
+class Section {
+ public:
+  Section(const toml::table& t, std::string name, std::vector<ConfigProblem>& problems)
+      : t_(t), name_(std::move(name)), problems_(problems) {}
+
+  void read(std::string_view key, std::string& v) {
+    if (const toml::node* n = take(key)) {
+      if (auto s = n->value_exact<std::string>()) v = *s;
+      else wrong_type(key, *n, "a string");
+    }
+  }
+  void read(std::string_view key, bool& v) {
+    if (const toml::node* n = take(key)) {
+      if (auto b = n->value_exact<bool>()) v = *b;
+      else wrong_type(key, *n, "a boolean");
+    }
+  }
+  void read(std::string_view key, std::int64_t& v) {
+    if (const toml::node* n = take(key)) {
+      if (auto i = n->value_exact<std::int64_t>()) v = *i;
+      else wrong_type(key, *n, "an integer");
+    }
+  }
+  void read(std::string_view key, std::vector<std::string>& v) {
+    const toml::node* n = take(key);
+    if (n == nullptr) return;
+    const toml::array* a = n->as_array();
+    if (a == nullptr) return wrong_type(key, *n, "an array of strings");
+    std::vector<std::string> items;
+    for (const toml::node& item : *a) {
+      if (auto s = item.value_exact<std::string>()) items.push_back(*s);
+      else return wrong_type(key, item, "an array of strings");
+    }
+    v = std::move(items);
+  }
+  const toml::table* table(std::string_view key) {
+    const toml::node* n = take(key);
+    if (n == nullptr) return nullptr;
+    if (const toml::table* t = n->as_table()) return t;
+    wrong_type(key, *n, "a table");
+    return nullptr;
+  }
+  void finish() {
+    for (auto&& [k, node] : t_) {
+      const std::string key(k.str());
+      if (known_.count(key) != 0) continue;
+      std::string known;
+      for (const auto& n : known_) known += (known.empty() ? "" : ", ") + n;
+      problems_.push_back({path(key),
+                           "unknown key \"" + key + "\"" +
+                               (name_.empty() ? " at top level" : " in [" + name_ + "]") +
+                               " (known: " + known + ")",
+                           line(node)});
+    }
+  }
+
+ private:
+  static int line(const toml::node& n) { return static_cast<int>(n.source().begin.line); }
+  std::string path(std::string_view key) const {
+    return name_.empty() ? std::string(key) : name_ + "." + std::string(key);
+  }
+  const toml::node* take(std::string_view key) {
+    known_.insert(std::string(key));
+    return t_.get(key);
+  }
+  void wrong_type(std::string_view key, const toml::node& n, const std::string& expected) {
+    problems_.push_back({path(key), "expected " + expected, line(n)});
+  }
+  const toml::table& t_;
+  std::string name_;
+  std::vector<ConfigProblem>& problems_;
+  std::set<std::string> known_;
+};
+
+}  // namespace docaxis::adapters
