@@ -26,14 +26,9 @@ void make_absolute(std::string& p, const fs::path& base) {
 
 LoadedAgentConfig parse_agent_config(const std::string& toml_text, const std::string& source) {
   LoadedAgentConfig out;
-  toml::table root;
-  try {
-    root = toml::parse(toml_text, source);
-  } catch (const toml::parse_error& e) {
-    out.problems.push_back({"", std::string(e.description()),
-                            static_cast<int>(e.source().begin.line)});
-    return out;
-  }
+  std::optional<toml::table> parsed = adapters::parse_toml(toml_text, source, out.problems);
+  if (!parsed) return out;
+  const toml::table& root = *parsed;
   AgentConfig& c = out.config;
   auto& p = out.problems;
   Section top(root, "", p);

@@ -6,6 +6,7 @@
 #include <toml++/toml.h>
 
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -95,5 +96,16 @@ class Section {
   std::vector<ConfigProblem>& problems_;
   std::set<std::string> known_;
 };
+
+// Parses a whole file's text; a syntax error becomes one problem (with its line) and nullopt.
+inline std::optional<toml::table> parse_toml(const std::string& text, const std::string& source,
+                                             std::vector<ConfigProblem>& problems) {
+  try {
+    return toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    problems.push_back({"", std::string(e.description()), static_cast<int>(e.source().begin.line)});
+    return std::nullopt;
+  }
+}
 
 }  // namespace docaxis::adapters

@@ -14,18 +14,13 @@
 
 #include <algorithm>
 
+#include "amqp/outgoing.hpp"
 #include "amqp/raw.hpp"
 
 namespace docaxis::amqp {
 namespace {
 
 const char* const kAddresses[] = {"edoc", "status", "receipt"};
-
-std::string join(const std::vector<std::string>& v, char sep) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : std::string(1, sep)) + s;
-  return out;
-}
 
 }  // namespace
 
@@ -145,16 +140,7 @@ void PeerLinks::drain(Peer& p, const std::string& address) {
   while (!queue->second.empty() && s.active() && s.credit() > 0) {
     Queued q = std::move(queue->second.front());
     queue->second.pop_front();
-    proton::message msg;
-    msg.body(proton::binary(q.message.bytes));
-    msg.inferred(true);  // binary body as one data section
-    msg.content_type("application/xml");
-    msg.durable(true);
-    msg.properties().put("messagetype", q.message.message_type);
-    msg.properties().put("document-id", q.message.document_id);
-    msg.properties().put("from", q.message.from);
-    msg.properties().put("hops", join(q.message.hops, ';'));
-    pending_.emplace(s.send(msg), std::move(q.done));
+    pending_.emplace(s.send(to_proton(q.message)), std::move(q.done));
   }
 }
 

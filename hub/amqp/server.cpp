@@ -34,6 +34,7 @@
 #include <thread>
 
 #include "amqp/outcome.hpp"
+#include "amqp/outgoing.hpp"
 #include "amqp/raw.hpp"
 #include "common/strings.hpp"
 
@@ -42,12 +43,6 @@ namespace {
 
 bool is_loopback(const std::string& host) {
   return host == "127.0.0.1" || host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
-}
-
-std::string join(const std::vector<std::string>& v, char sep) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : std::string(1, sep)) + s;
-  return out;
 }
 
 }  // namespace
@@ -340,16 +335,7 @@ class AmqpServer::Handler : public proton::messaging_handler {
     while (!it->second.empty() && s.active() && s.credit() > 0) {
       Queued q = std::move(it->second.front());
       it->second.pop_front();
-      proton::message msg;
-      msg.body(proton::binary(q.message.bytes));
-      msg.inferred(true);  // binary body as a data section
-      msg.content_type("application/xml");
-      msg.durable(true);
-      msg.properties().put("messagetype", q.message.message_type);
-      msg.properties().put("document-id", q.message.document_id);
-      msg.properties().put("from", q.message.from);
-      msg.properties().put("hops", join(q.message.hops, ';'));
-      pending_.emplace(s.send(msg), std::move(q.done));
+      pending_.emplace(s.send(to_proton(q.message)), std::move(q.done));
     }
     if (it->second.empty()) backlog_.erase(it);
   }

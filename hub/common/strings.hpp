@@ -1,6 +1,7 @@
 // Small string helpers shared by modules (no third-party dependency).
 #pragma once
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -20,6 +21,16 @@ inline std::vector<std::string_view> split(std::string_view s, char sep) {
     parts.push_back(s.substr(start, at - start));
     start = at + 1;
   }
+}
+
+// Joins with `sep` between the parts: {"a","b"}, ", " -> "a, b"; {} -> "".
+inline std::string join(const std::vector<std::string>& parts, std::string_view sep) {
+  std::string out;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (i > 0) out += sep;
+    out += parts[i];
+  }
+  return out;
 }
 
 }  // namespace docaxis

@@ -5,9 +5,11 @@
 #include <utility>
 
 #include "amqp/outcome.hpp"
+#include "common/strings.hpp"
 #include "dsig/package_verifier.hpp"
 #include "dsig/x509_util.hpp"
 #include "edxml/model.hpp"
+#include "engine/identity.hpp"
 #include "edxml/receipt.hpp"
 #include "edxml/xml_doc.hpp"
 #include "routing/hops.hpp"
@@ -34,12 +36,6 @@ store::Hop parse_hop(const std::string& text) {
     }
   }
   return hop;
-}
-
-std::string join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
-  return out;
 }
 
 }  // namespace
@@ -134,12 +130,7 @@ Status Ingest::check(const amqp::IncomingPackage& in, std::int64_t now_ms, Accep
   // 2. Verification with this connection's policy: the union of the relaxations of the
   // endpoints it may speak for (one endpoint per certificate in practice); peers and unknown
   // connections get the strict default, since relayed packages are re-verified at every hop.
-  routing::ConnectionIdentity id;
-  id.subject = in.from.subject;
-  id.uid = in.from.authenticated ? in.from.uid : std::string();
-  id.sha256 = in.from.authenticated ? in.from.sha256 : std::string();
-  if (!in.from.authenticated) id.subject.clear();
-  id = registry_.identify(std::move(id));
+  const routing::ConnectionIdentity id = identify(registry_, in.from);
   dsig::VerifyPolicy policy;
   for (const auto& [organ, endpoint] : registry_.endpoints()) {
     auto auth = registry_.authorize_sender(id, organ);
@@ -174,12 +165,7 @@ Status Ingest::check(const amqp::IncomingPackage& in, std::int64_t now_ms, Accep
   // 4. Hop trail.
   std::vector<store::Hop> hops;
   routing::Trail trail;
-  for (const auto& text : in.hops) {
-    hops.push_back(parse_hop(text));
-    trail.push_back(hops.back().hub);
-  }
-  if (Status s = routing::check_ingest(trail, opt_.hub_name, opt_.max_hops); !s.ok()) return s;
-  hops.push_back(store::Hop{opt_.hub_name, now_ms});
+  if (Status s = read_trail(in, now_ms, hops, trail); !s.ok()) return s;
 
   // 5. Routing: documents of every BussinessDocType go to each To; a status to ResponseFor.
   std::vector<std::string> recipients;
@@ -215,7 +201,7 @@ Status Ingest::check(const amqp::IncomingPackage& in, std::int64_t now_ms, Accep
   if (out.deliveries.empty()) {
     return Status("routing-loop", "every recipient of this relayed package routes back along "
                                   "its trail (" + routing::format_trail(trail) + "): " +
-                                  join(left_to_trail));
+                                  join(left_to_trail, ","));
   }
 
   // 6. Duplicate key and digest. Status packages have no DocumentId of their own: one status
@@ -235,12 +221,25 @@ Status Ingest::check(const amqp::IncomingPackage& in, std::int64_t now_ms, Accep
   out.pkg.verdict = v.is_signed ? "signed by " + v.signer_subject + "; " + v.signature_method
                                 : "unsigned" + (v.note.empty() ? "" : ": " + v.note);
   if (!v.relaxations.empty()) {
-    out.pkg.verdict += "; relaxed: " + join(v.relaxations) + " (" + out.relaxation_reason + ")";
+    out.pkg.verdict += "; relaxed: " + join(v.relaxations, ",") + " (" + out.relaxation_reason + ")";
   }
   if (auth->via_peer) out.pkg.verdict += "; relayed by " + auth->peer;
   if (!left_to_trail.empty()) {
-    out.pkg.verdict += "; left to earlier hubs: " + join(left_to_trail);
+    out.pkg.verdict += "; left to earlier hubs: " + join(left_to_trail, ",");
   }
+  return Status();
+}
+
+// The trail received beside the package (`hub` or `hub@ms` entries), checked for loops and
+// length, then extended with this hub: `hops` as stored, `trail` the hub names received.
+Status Ingest::read_trail(const amqp::IncomingPackage& in, std::int64_t now_ms,
+                          std::vector<store::Hop>& hops, routing::Trail& trail) const {
+  for (const auto& text : in.hops) {
+    hops.push_back(parse_hop(text));
+    trail.push_back(hops.back().hub);
+  }
+  if (Status s = routing::check_ingest(trail, opt_.hub_name, opt_.max_hops); !s.ok()) return s;
+  hops.push_back(store::Hop{opt_.hub_name, now_ms});
   return Status();
 }
 
@@ -249,11 +248,7 @@ Status Ingest::check(const amqp::IncomingPackage& in, std::int64_t now_ms, Accep
 // (a hub's key: it is not bound to an organ); it is routed to its Sender organ.
 Status Ingest::check_receipt(const amqp::IncomingPackage& in, std::int64_t now_ms,
                              Accepted& out) const {
-  routing::ConnectionIdentity id;
-  id.subject = in.from.authenticated ? in.from.subject : std::string();
-  id.uid = in.from.authenticated ? in.from.uid : std::string();
-  id.sha256 = in.from.authenticated ? in.from.sha256 : std::string();
-  id = registry_.identify(std::move(id));
+  const routing::ConnectionIdentity id = identify(registry_, in.from);
   if (!id.is_peer()) {
     return Status("unauthorized", "only a peer hub may send to \"receipt\"; this connection (" +
                                       (id.subject.empty() ? std::string("no certificate")
@@ -270,12 +265,7 @@ Status Ingest::check_receipt(const amqp::IncomingPackage& in, std::int64_t now_m
 
   std::vector<store::Hop> hops;
   routing::Trail trail;
-  for (const auto& text : in.hops) {
-    hops.push_back(parse_hop(text));
-    trail.push_back(hops.back().hub);
-  }
-  if (Status s = routing::check_ingest(trail, opt_.hub_name, opt_.max_hops); !s.ok()) return s;
-  hops.push_back(store::Hop{opt_.hub_name, now_ms});
+  if (Status s = read_trail(in, now_ms, hops, trail); !s.ok()) return s;
   auto hop = routes_.resolve(r->sender);
   if (!hop.ok()) return hop.status();
   if (!hop->is_local()) {

@@ -50,6 +50,7 @@
 #include "common/status.hpp"
 #include "dsig/verifier.hpp"
 #include "routing/endpoint_registry.hpp"
+#include "routing/hops.hpp"
 #include "routing/route_table.hpp"
 #include "store/store.hpp"
 
@@ -95,6 +96,8 @@ class Ingest : public amqp::IngestPort {
   void run_pipeline(Job& job);
   // Steps 1–6; fills `out` as far as it gets (the audit names doc and sender when known).
   Status check(const amqp::IncomingPackage& in, std::int64_t now_ms, Accepted& out) const;
+  Status read_trail(const amqp::IncomingPackage& in, std::int64_t now_ms,
+                    std::vector<store::Hop>& hops, routing::Trail& trail) const;
   Status check_receipt(const amqp::IncomingPackage& in, std::int64_t now_ms,
                        Accepted& out) const;
   void finish_stored(std::shared_ptr<Job> job, std::shared_ptr<Accepted> acc,

@@ -1,5 +1,7 @@
 #include "routing/endpoint_registry.hpp"
 
+#include "common/strings.hpp"
+
 #include "config/rules.hpp"
 
 namespace docaxis::routing {
@@ -14,12 +16,6 @@ std::string binding_text(const Endpoint& e) {
     case Binding::subject: return "certificate subject \"" + e.expected + "\"";
   }
   return "";
-}
-
-std::string join(const std::vector<std::string>& v) {
-  std::string s;
-  for (const std::string& x : v) s += (s.empty() ? "" : ", ") + x;
-  return s.empty() ? "nothing" : s;
 }
 
 }  // namespace
@@ -123,7 +119,7 @@ Result<SenderAuthorization> EndpointRegistry::authorize_sender(const ConnectionI
       if (s == "*" || from.matches_suffix(s)) return SenderAuthorization{true, p->name, {}};
     }
     return unauthorized("peer " + p->name + " may not relay for " + from.str() +
-                        " (relay_for: " + join(p->relay_for) + ")");
+                        " (relay_for: " + (p->relay_for.empty() ? std::string("nothing") : join(p->relay_for, ", ")) + ")");
   }
   return Status("unknown-endpoint", "organ " + from.str() +
                                         " is not served by this hub and connection " +

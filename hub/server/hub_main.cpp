@@ -31,6 +31,7 @@
 #include "dsig/verifier.hpp"
 #include "dsig/x509_util.hpp"
 #include "edxml/organ_id.hpp"
+#include "engine/identity.hpp"
 #include "engine/ingest.hpp"
 #include "engine/receipts.hpp"
 #include "routing/endpoint_registry.hpp"
@@ -195,11 +196,7 @@ int main(int argc, char** argv) {
       [&reg](const amqp::PeerIdentity& who, const std::string& organ) -> Status {
         auto id = edxml::OrganId::parse(organ);
         if (!id) return id.status();
-        routing::ConnectionIdentity cid;
-        cid.subject = who.authenticated ? who.subject : std::string();
-        cid.uid = who.authenticated ? who.uid : std::string();
-        cid.sha256 = who.authenticated ? who.sha256 : std::string();
-        return reg.may_attach_inbox(reg.identify(std::move(cid)), *id);
+        return reg.may_attach_inbox(engine::identify(reg, who), *id);
       },
       [&receipts](const std::vector<delivery::Dispatcher::Finished>& finished) {
         std::vector<engine::FinishedDelivery> batch;
@@ -261,11 +258,7 @@ int main(int argc, char** argv) {
     spec.private_key = cfg.listener.tls.key_file;
     spec.trust_anchors = client_cas.string();
     spec.verify = [&reg, name = peer.name](const amqp::PeerIdentity& who) -> Status {
-      routing::ConnectionIdentity cid;
-      cid.subject = who.subject;
-      cid.uid = who.uid;
-      cid.sha256 = who.sha256;
-      const auto id = reg.identify(std::move(cid));
+      const auto id = engine::identify(reg, who);
       if (id.is_peer() && id.peer == name) return Status();
       return Status("unauthorized", "its certificate (" + who.subject +
                                         ") is not the one configured for peer " + name);
