@@ -323,8 +323,10 @@ void Ingest::finish_stored(std::shared_ptr<Job> job, std::shared_ptr<Accepted> a
       std::lock_guard lk(refused_mu_);
       ++refused_[answer_status.code()];
     }
-    answer(*job, answer_status);
+    // on_stored first: once answered, the Ingest may be destroyed (its destructor waits for
+    // answers only), so nothing may touch `this` after answer().
     if (stored && opt_.on_stored) opt_.on_stored(seq, acc->deliveries);
+    answer(*job, answer_status);
   };
   if (audit_ != nullptr) {
     audit::Event e;

@@ -15,7 +15,7 @@
 //   7. store.ingest_async(...)                           -> stored | duplicate |
 //                                                         duplicate-conflict | store errors
 //      then the audit event ("accepted" / "duplicate" / "refused"), then done(status).
-//   8. after `stored`: on_stored(seq, deliveries) wakes the delivery dispatcher.
+//   8. for `stored`, just before done(): on_stored(seq, deliveries) wakes the dispatcher.
 //
 // Durability: done(ok) is called only from the store's commit callback path, i.e. after the
 // package and its deliveries are committed, and after the audit record is durable.
@@ -63,7 +63,8 @@ struct IngestOptions {
   std::size_t workers = 2;          // verification threads
   std::size_t max_pending = 256;    // admitted, not yet answered; beyond: `overloaded`
   std::function<std::int64_t()> clock;  // unix ms; default: system clock
-  // Called after a `stored` outcome (not for duplicates), on a worker thread, after done().
+  // Called for a `stored` outcome (not for duplicates) once it is committed and its audit
+  // append has ended, just before done(), on the thread that answers (see Threads).
   std::function<void(std::uint64_t seq, const std::vector<store::DeliverySpec>&)> on_stored;
 };
 
