@@ -44,7 +44,7 @@ struct Got {
 // State shared by the threads. Each producer's `sent` vector is written by that producer
 // only and read after the join; the atomics carry what the others need while running.
 struct Shared {
-  Shared(const RabbitLoadSpec& s) : spec(s), per_producer(static_cast<std::size_t>(s.producers)) {}
+  explicit Shared(const RabbitLoadSpec& s) : spec(s), per_producer(static_cast<std::size_t>(s.producers)) {}
   int64_t now() const {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
                                                                 t0)
@@ -101,7 +101,7 @@ class Producer {
       }
       // Read what has arrived (confirms), never blocking on the socket: the window also
       // opens as other threads consume, so an idle producer sleeps briefly and looks again.
-      // (rabbitmq-c rounds a wait down to whole ms, so a 1 ms wait would spin.)
+      // (A 1 ms wait spins: rabbitmq-c 0.11 polls with the remaining time in whole ms, 0.)
       for (;;) {
         auto ev = conn->next_event(0ms);
         if (!ev) return sh_.fail(who + ": " + ev.status().to_string());
