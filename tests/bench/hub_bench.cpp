@@ -193,9 +193,6 @@ int main(int argc, char** argv) {
     if (o.rates.empty() ||
         std::any_of(o.rates.begin(), o.rates.end(), [](double r) { return r < 0; }))
       throw CLI::ValidationError("--rate", "a list of rates >= 0");
-    if (o.senders + o.receivers > 6)
-      throw CLI::ValidationError("--receivers",
-                                 "senders + receivers must be at most 6 (test PKI organs)");
     o.topology = *parse_topology(topology);
     if (o.topology == Topology::kTwoHop) {
       // Senders are the province organs on h30 (3), recipients the ministry organs on g12 (2).
@@ -203,6 +200,9 @@ int main(int argc, char** argv) {
       if (app.count("--receivers") == 0) o.receivers = std::min(o.receivers, 2);
       if (o.receivers > 2) throw CLI::ValidationError("--receivers", "two-hop: at most 2");
     }
+    if (o.senders + o.receivers > 6)
+      throw CLI::ValidationError("--receivers",
+                                 "senders + receivers must be at most 6 (test PKI organs)");
     if (o.seconds <= 0 || o.warmup < 0 || o.drain_timeout <= 0)
       throw CLI::ValidationError("--seconds", "times must be positive");
   } catch (const CLI::ParseError& e) {
