@@ -6,7 +6,8 @@
 #   scripts/bench.sh --hub [hub_bench options: --rate R[,R...] --seconds S --senders N ...]
 #       the one-hub end-to-end benchmark: a real docaxis-hub over mutual TLS on loopback,
 #       by default offered 1,000 packages/s for 20 s, then saturation for 20 s
-#       (tests/bench/README.md; hub_bench --help lists every option)
+#       (tests/bench/README.md; hub_bench --help lists every option); with --topology two-hop
+#       the same through three federated hubs, h30 -> national -> g12
 #   scripts/bench.sh --rabbit [rabbit_bench options: --rate R[,R...] --seconds S ...]
 #       the RabbitMQ baseline of the same shape and the same bytes (a package written by
 #       hub_bench): a fresh rabbitmq-server node of its own per run, persistent messages,
