@@ -9,7 +9,13 @@
 namespace docaxis::store {
 
 GroupCommitWriter::GroupCommitWriter(std::unique_ptr<sqlite::Db> db, GroupCommitLimits limits)
-    : db_(std::move(db)), limits_(limits), thread_([this] {
+    : db_(std::move(db)),
+      limits_(limits),
+      completer_([this] {
+        name_this_thread("dx-store-done");
+        complete();
+      }),
+      thread_([this] {
         name_this_thread("dx-store-write");
         run();
       }) {}
@@ -35,6 +41,26 @@ void GroupCommitWriter::stop() {
   }
   cv_.notify_one();
   if (thread_.joinable()) thread_.join();
+  {
+    std::lock_guard lock(done_mu_);
+    writer_done_ = true;
+  }
+  done_cv_.notify_one();
+  if (completer_.joinable()) completer_.join();
+}
+
+void GroupCommitWriter::complete() {
+  for (;;) {
+    Committed c;
+    {
+      std::unique_lock lock(done_mu_);
+      done_cv_.wait(lock, [this] { return writer_done_ || !committed_.empty(); });
+      if (committed_.empty()) return;  // the writer has stopped and everyone has been told
+      c = std::move(committed_.front());
+      committed_.pop_front();
+    }
+    for (std::size_t i = 0; i < c.jobs.size(); ++i) c.jobs[i].done(std::move(c.results[i]));
+  }
 }
 
 void GroupCommitWriter::run() {
@@ -77,7 +103,7 @@ Status GroupCommitWriter::run_job(WriteJob& job) {
 void GroupCommitWriter::commit_batch(std::deque<WriteJob>& batch) {
   std::vector<Status> results;
   results.reserve(batch.size());
-  Status batch_status = db_->exec("BEGIN IMMEDIATE");
+  Status batch_status = db_->run_cached("BEGIN IMMEDIATE");
   if (batch_status.ok()) {
     for (WriteJob& job : batch) {
       results.push_back(run_job(job));
@@ -90,7 +116,7 @@ void GroupCommitWriter::commit_batch(std::deque<WriteJob>& batch) {
         break;
       }
     }
-    if (batch_status.ok()) batch_status = db_->exec("COMMIT");
+    if (batch_status.ok()) batch_status = db_->run_cached("COMMIT");
     if (!batch_status.ok() && db_->in_transaction()) (void)db_->exec("ROLLBACK");
   }
 
@@ -106,9 +132,13 @@ void GroupCommitWriter::commit_batch(std::deque<WriteJob>& batch) {
   } else {
     failed_commits_.fetch_add(1, std::memory_order_relaxed);
   }
-  for (size_t i = 0; i < batch.size(); ++i) {
-    batch[i].done(batch_status.ok() ? std::move(results[i]) : batch_status);
+  if (!batch_status.ok()) results.assign(batch.size(), batch_status);
+  results.resize(batch.size());
+  {
+    std::lock_guard lock(done_mu_);
+    committed_.push_back(Committed{std::move(batch), std::move(results)});
   }
+  done_cv_.notify_one();
 }
 
 void GroupCommitWriter::fill(StoreCounters& out) const {

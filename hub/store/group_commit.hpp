@@ -3,15 +3,20 @@
 // Every write of the store is a WriteJob. The writer thread takes all jobs queued so far
 // (bounded by GroupCommitLimits), opens one IMMEDIATE transaction, runs each job inside its
 // own SAVEPOINT (a job that fails is rolled back alone, the others stay), COMMITs once, and
-// only then calls each job's `done` with its outcome. So many writers share one fsync, and
-// no caller hears "ok" before the commit that holds its work is durable. Batching is
+// only then has each job's `done` called with its outcome. So many writers share one fsync,
+// and no caller hears "ok" before the commit that holds its work is durable. Batching is
 // natural, not timed: while one commit is syncing, the next batch accumulates.
+//
+// The `done` calls run on a second thread (the completer), in commit order, so the writer
+// starts the next batch while the last one's callers are told (audit lines, AMQP
+// settlements, dispatcher mailboxes): the writer is the hub's one serial stage.
 //
 // If the transaction itself fails (BEGIN, COMMIT, or SQLite rolled it back after an I/O,
 // disk-full or busy error inside a job), every job of the batch gets that failure; none of
 // their work is in the database.
 //
-// Threads: submit() from any thread; apply and done run on the writer thread, in order.
+// Threads: submit() from any thread; apply runs on the writer thread and done on the
+// completer thread, each in submission order.
 #pragma once
 
 #include <atomic>
@@ -22,6 +27,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "common/status.hpp"
 #include "store/counters.hpp"
@@ -49,7 +55,7 @@ class GroupCommitWriter {
 
   // Queues a job. After stop(), `done` runs at once (on the caller) with "unavailable".
   void submit(WriteJob job);
-  // Commits what is queued, then ends the thread. Idempotent.
+  // Commits what is queued, tells its callers, then ends both threads. Idempotent.
   void stop();
 
   // Commit counters (the ingest ones are filled by the store).
@@ -57,6 +63,7 @@ class GroupCommitWriter {
 
  private:
   void run();
+  void complete();
   void commit_batch(std::deque<WriteJob>& batch);
   Status run_job(WriteJob& job);
 
@@ -70,7 +77,18 @@ class GroupCommitWriter {
   std::atomic<uint64_t> commits_{0}, failed_commits_{0}, jobs_{0}, max_batch_{0};
   std::array<std::atomic<uint64_t>, 8> histogram_{};
 
-  std::thread thread_;  // last: starts once every member above is constructed
+  // Committed batches whose callers are still to be told, with each job's outcome.
+  struct Committed {
+    std::deque<WriteJob> jobs;
+    std::vector<Status> results;
+  };
+  std::mutex done_mu_;
+  std::condition_variable done_cv_;
+  std::deque<Committed> committed_;
+  bool writer_done_ = false;
+
+  std::thread completer_;  // last two: start once every member above is constructed
+  std::thread thread_;
 };
 
 }  // namespace docaxis::store

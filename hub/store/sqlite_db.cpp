@@ -138,6 +138,12 @@ Status Db::exec(std::string_view sql) {
   return rc == SQLITE_OK ? Status() : error(rc, copy);
 }
 
+Status Db::run_cached(std::string_view sql) {
+  auto stmt = prepare(sql);
+  if (!stmt) return stmt.status();
+  return stmt->run();
+}
+
 Result<std::string> Db::query_text(std::string_view sql) {
   auto stmt = prepare(sql);
   if (!stmt) return stmt.status();

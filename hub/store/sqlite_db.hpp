@@ -82,6 +82,9 @@ class Db {
 
   // Runs one or more SQL statements that return no rows we need.
   Status exec(std::string_view sql);
+  // One statement without results, from the statement cache: for the SAVEPOINT, RELEASE,
+  // BEGIN and COMMIT run for every job and batch (exec() parses its SQL on every call).
+  Status run_cached(std::string_view sql);
   // Runs a single-row, single-column query (e.g. a PRAGMA) and returns the value as text.
   Result<std::string> query_text(std::string_view sql);
   // From the per-connection statement cache (prepared once, SQLITE_PREPARE_PERSISTENT).

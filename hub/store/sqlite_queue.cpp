@@ -166,7 +166,7 @@ TransitionResult SqliteStore::apply_one(sqlite::Db& db, const Transition& t, int
   out.changed = *state != rule.to;
   if (out.changed && t.follow_up && is_terminal(rule.to)) {
     // Its own savepoint: a failing follow-up leaves the transition applied.
-    if (Status sp = db.exec("SAVEPOINT follow_up"); !sp.ok()) return failed(sp);
+    if (Status sp = db.run_cached("SAVEPOINT follow_up"); !sp.ok()) return failed(sp);
     IngestOutcome stored;
     out.follow_up_status = validate(t.follow_up->package, t.follow_up->recipients);
     if (out.follow_up_status.ok()) {
@@ -175,9 +175,11 @@ TransitionResult SqliteStore::apply_one(sqlite::Db& db, const Transition& t, int
     }
     if (out.follow_up_status.ok()) {
       out.follow_up_seq = stored.seq;
-      if (Status r = db.exec("RELEASE follow_up"); !r.ok()) return failed(r);
-    } else if (Status r = db.exec("ROLLBACK TO follow_up; RELEASE follow_up"); !r.ok()) {
+      if (Status r = db.run_cached("RELEASE follow_up"); !r.ok()) return failed(r);
+    } else if (Status r = db.run_cached("ROLLBACK TO follow_up"); !r.ok()) {
       return failed(r);
+    } else if (Status rel = db.run_cached("RELEASE follow_up"); !rel.ok()) {
+      return failed(rel);
     }
   }
   return out;
