@@ -12,6 +12,10 @@
 #       the RabbitMQ baseline of the same shape and the same bytes (a package written by
 #       hub_bench): a fresh rabbitmq-server node of its own per run, persistent messages,
 #       publisher confirms, consumer acks (rabbit_bench --help lists every option)
+#   scripts/bench.sh --e2e [--rounds N] [--seconds S]
+#       issue 7's comparison in one run: N rounds (default 3) of hub_bench one hub, rabbit_bench
+#       and hub_bench two hops, each at 1,000/s offered and at saturation (S-second windows,
+#       default 15); medians, the hub : RabbitMQ ratio, and a chart ($BUILD/bench-e2e.svg)
 # BUILD (default build) is the build folder; JOBS (default: every core) the build's -j.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +33,53 @@ if [ "${1:-}" = "--hub" ]; then
   "$BUILD/tests/bench/hub_bench" --hub "$BUILD/hub/server/docaxis-hub" --pki "$BUILD/test-pki" \
     --sample "$SHARED/edxml-samples/edoc_new.edxml" "$@" | tee "$BUILD/bench-hub.txt"
   exit 0  # a failed run (hub_bench exit 1 or 2) has already stopped the script with its code
+fi
+if [ "${1:-}" = "--e2e" ]; then
+  shift
+  ROUNDS=3 SECS=15
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --rounds) ROUNDS=$2; shift 2 ;;
+      --seconds) SECS=$2; shift 2 ;;
+      *) echo "bench.sh --e2e: unknown option $1" >&2; exit 2 ;;
+    esac
+  done
+  ./scripts/install-deps.sh >/dev/null
+  cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDOCAXIS_BENCH=ON >/dev/null
+  cmake --build "$BUILD" --target docaxis-hub hub_bench rabbit_bench -j"$JOBS" | tail -1
+  ./scripts/make-test-pki.sh "$BUILD/test-pki" >/dev/null
+  # Enough pre-signed packages per sender for 4,000/s over the 5 s warm-up and the window.
+  HB=("$BUILD/tests/bench/hub_bench" --hub "$BUILD/hub/server/docaxis-hub" --pki "$BUILD/test-pki"
+      --sample "$SHARED/edxml-samples/edoc_new.edxml")
+  PKG=$BUILD/bench-package.edxml
+  "${HB[@]}" --packages 1 --write-package "$PKG"
+  HB+=(--packages $(((5 + SECS) * 4000 / 3)))
+  OUT=$BUILD/bench-e2e.txt
+  {
+    echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "versions: $(openssl version | cut -d' ' -f1-2); Qpid Proton $(dpkg-query -W -f='${Version}' libqpid-proton-cpp12); SQLite $(dpkg-query -W -f='${Version}' libsqlite3-0); RabbitMQ $(dpkg-query -W -f='${Version}' rabbitmq-server); Erlang $(dpkg-query -W -f='${Version}' erlang-base); rabbitmq-c $(dpkg-query -W -f='${Version}' librabbitmq4)"
+    echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown); rounds: $ROUNDS; window: $SECS s"
+  } | tee "$OUT"
+  for round in $(seq "$ROUNDS"); do
+    echo "# round $round: one hub, RabbitMQ, two hops (load $(cut -d' ' -f1 /proc/loadavg))" | tee -a "$OUT"
+    "${HB[@]}" --rate 1000,0 --seconds "$SECS" | grep '^e2e' | tee -a "$OUT" || echo "(failed: see above)"
+    "$BUILD/tests/bench/rabbit_bench" --payload "$PKG" --rate 1000,0 --seconds "$SECS" |
+      grep '^baseline' | tee -a "$OUT" || echo "(failed: see above)"
+    "${HB[@]}" --topology two-hop --rate 1000,0 --seconds "$SECS" | grep '^e2e' | tee -a "$OUT" ||
+      echo "(failed: see above)"
+  done
+  awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+         if ($0 ~ /^(e2e|baseline)/ && f["result"] == "ok") {
+           k = $1 " " $2 " rate=" f["rate"]; n[k]++; v[k, n[k]] = f["delivered/s"]; p[k, n[k]] = f["p99_ms"] } }
+       function med(a, k, m,   i, j, t, x) { for (i = 1; i <= m; i++) x[i] = a[k, i]
+         for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (x[j] < x[i]) { t = x[i]; x[i] = x[j]; x[j] = t }
+         return m % 2 ? x[(m + 1) / 2] : (x[m / 2] + x[m / 2 + 1]) / 2 }
+       END { for (k in n) { m[k] = med(v, k, n[k]); printf "median %-32s delivered/s=%.0f p99_ms=%.1f (%d runs)\n", k, m[k], med(p, k, n[k]), n[k] }
+             h = m["e2e one-hub rate=0"]; r = m["baseline rabbitmq rate=0"]
+             if (h && r) printf "ratio one hub : RabbitMQ at saturation = %.2fx\n", h / r }' "$OUT" |
+    sort | tee -a "$OUT"
+  python3 scripts/bench_chart.py "$OUT" "$BUILD/bench-e2e.svg" && echo "chart: $BUILD/bench-e2e.svg"
+  exit 0
 fi
 if [ "${1:-}" = "--rabbit" ]; then
   shift
