@@ -30,7 +30,8 @@ struct HubSpec {
 
 class HubProcess {
  public:
-  // Writes the configuration, starts the hub and waits (up to 30 s) for <data>/hub.port.
+  // Writes the configuration, starts the hub and waits (up to 300 s: opening a big seeded
+  // spool runs PRAGMA quick_check over it) for <data>/hub.port.
   // Errors: unavailable (fork failed, or the hub exited or never wrote its port: the message
   // holds the end of its log).
   static Result<std::unique_ptr<HubProcess>> start(const HubSpec& spec);
