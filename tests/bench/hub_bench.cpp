@@ -67,6 +67,7 @@ struct Options {
   std::size_t stored = 0, waiting_retries = 0;
   std::string seed_dir;            // where the seed is made and reused (default: under --work)
   std::optional<SeedInfo> seed;    // set once the seed exists
+  bool seed_consume = false;       // hard-link the seed into the one run instead of copying
 };
 
 // The waiting retries' recipient: an endpoint of the hub that never attaches (its test
@@ -137,7 +138,7 @@ bool run_once(const Options& o, const Pool& pool, const std::vector<std::string>
   const fs::path dir = fs::path(o.work) / name.str();
   fs::remove_all(dir);
   if (o.seed) {
-    if (docaxis::Status s = install_seed(*o.seed, dir / "data"); !s.ok()) {
+    if (docaxis::Status s = install_seed(*o.seed, dir / "data", o.seed_consume); !s.ok()) {
       std::fprintf(stderr, "hub_bench: %s\n", s.to_string().c_str());
       return false;
     }
@@ -224,6 +225,9 @@ int main(int argc, char** argv) {
   app.add_option("--seed-dir", o.seed_dir,
                  "make the seed for --stored/--waiting-retries here and reuse it while it matches "
                  "(default: under --work, removed at the end)");
+  app.add_flag("--seed-consume", o.seed_consume,
+               "one run only: hard-link the seed into it instead of copying (a 1,000,000 seed "
+               "is 18.7 GB); the seed is used up and made again next time");
   app.add_option("--write-package", o.write_package,
                  "write the first signed package to this file and exit (e.g. for docaxis verify)");
   try {
@@ -240,6 +244,8 @@ int main(int argc, char** argv) {
     if (o.seconds <= 0 || o.warmup < 0 || o.drain_timeout <= 0)
       throw CLI::ValidationError("--seconds", "times must be positive");
     if (!size.empty()) o.package_bytes = parse_size(size);
+    if (o.seed_consume && o.rates.size() != 1)
+      throw CLI::ValidationError("--seed-consume", "one run only (one --rate)");
     if (app.count("--window") == 0 && o.package_bytes > kPackageBytes)
       o.window = static_cast<uint32_t>(
           std::clamp<std::size_t>(kWindowBudgetBytes / o.package_bytes, 1, o.window));

@@ -401,11 +401,18 @@ Result<SeedInfo> make_seed(const SeedSpec& spec) {
   return info;
 }
 
-Status install_seed(const SeedInfo& seed, const fs::path& data_dir) {
+Status install_seed(const SeedInfo& seed, const fs::path& data_dir, bool consume) {
   std::error_code ec;
   fs::create_directories(data_dir, ec);
   if (ec) return Status("unavailable", data_dir.string() + ": " + ec.message());
   const fs::path to = data_dir / "spool.sqlite";
+  if (consume) {
+    fs::remove(seed.db.parent_path() / "seed.txt", ec);
+    fs::create_hard_link(seed.db, to, ec);
+    if (ec)
+      return Status("unavailable", "cannot link the seed to " + to.string() + ": " + ec.message());
+    return {};
+  }
   const int src = ::open(seed.db.c_str(), O_RDONLY | O_CLOEXEC);
   if (src < 0) return Status("unavailable", "cannot open " + seed.db.string());
   const int dst = ::open(to.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);

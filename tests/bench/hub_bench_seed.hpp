@@ -60,7 +60,10 @@ struct SeedInfo {
 Result<SeedInfo> make_seed(const SeedSpec& spec);
 
 // Copies the seed database into `data_dir` (created) as spool.sqlite and syncs it, so that its
-// write-back does not run during the measured window. Errors: unavailable.
-Status install_seed(const SeedInfo& seed, const std::filesystem::path& data_dir);
+// write-back does not run during the measured window. With `consume`, hard-links it instead
+// (no copy of a seed too big to copy for every run) and forgets the seed (its seed.txt goes),
+// so the next make_seed() makes it again. Errors: unavailable.
+Status install_seed(const SeedInfo& seed, const std::filesystem::path& data_dir,
+                    bool consume = false);
 
 }  // namespace docaxis::bench
