@@ -323,9 +323,9 @@ int main(int argc, char** argv) {
     if (!seed->reused)
       std::snprintf(made, sizeof made, "made in %.0f s, quick_check %.1f s", seed->seconds,
                     seed->quick_check_seconds);
-    std::printf("seed: %s; %s, %.1f MB; copied into each run's data folder before its hub "
-                "starts\n",
-                seed->description.c_str(), made, static_cast<double>(seed->db_bytes) / 1e6);
+    std::printf("seed: %s; %s, %.1f MB; %s the run's data folder before its hub starts\n",
+                seed->description.c_str(), made, static_cast<double>(seed->db_bytes) / 1e6,
+                o.seed_consume ? "hard-linked (used up) into" : "copied into");
     std::fflush(stdout);
     o.seed = std::move(seed).value();
     if (o.waiting_retries > 0)
