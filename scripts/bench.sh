@@ -6,7 +6,12 @@
 #   scripts/bench.sh --hub [hub_bench options: --rate R[,R...] --seconds S --senders N ...]
 #       the one-hub end-to-end benchmark: a real docaxis-hub over mutual TLS on loopback,
 #       by default offered 1,000 packages/s for 20 s, then saturation for 20 s
-#       (tests/bench/README.md; hub_bench --help lists every option)
+#       (tests/bench/README.md; hub_bench --help lists every option); with --topology two-hop
+#       the same through three federated hubs, h30 -> national -> g12
+#   scripts/bench.sh --rabbit [rabbit_bench options: --rate R[,R...] --seconds S ...]
+#       the RabbitMQ baseline of the same shape and the same bytes (a package written by
+#       hub_bench): a fresh rabbitmq-server node of its own per run, persistent messages,
+#       publisher confirms, consumer acks (rabbit_bench --help lists every option)
 #   scripts/bench.sh --hub --stored N --waiting-retries M --size 20M ...
 #       growth (issue 7): a spool pre-filled before each hub starts, made once and kept in
 #       $BUILD/bench-seed (unless --seed-dir is given); packages of another size
@@ -29,6 +34,25 @@ if [ "${1:-}" = "--hub" ]; then
   "$BUILD/tests/bench/hub_bench" --hub "$BUILD/hub/server/docaxis-hub" --pki "$BUILD/test-pki" \
     --sample "$SHARED/edxml-samples/edoc_new.edxml" "${seed[@]}" "$@" | tee "$BUILD/bench-hub.txt"
   exit 0  # a failed run (hub_bench exit 1 or 2) has already stopped the script with its code
+fi
+if [ "${1:-}" = "--rabbit" ]; then
+  shift
+  ./scripts/install-deps.sh >/dev/null
+  cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDOCAXIS_BENCH=ON >/dev/null
+  cmake --build "$BUILD" --target hub_bench rabbit_bench -j"$JOBS" | tail -1
+  payload=()
+  if [[ " $* " != *" --payload "* ]]; then
+    # One of hub_bench's signed packages: the very bytes the hub benchmark moves.
+    ./scripts/make-test-pki.sh "$BUILD/test-pki" >/dev/null
+    PKG=$BUILD/bench-package.edxml
+    "$BUILD/tests/bench/hub_bench" --pki "$BUILD/test-pki" --sample "$SHARED/edxml-samples/edoc_new.edxml" \
+      --packages 1 --write-package "$PKG"
+    payload=(--payload "$PKG")
+  fi
+  echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+  echo "versions: RabbitMQ $(dpkg-query -W -f='${Version}' rabbitmq-server); Erlang $(dpkg-query -W -f='${Version}' erlang-base); rabbitmq-c $(dpkg-query -W -f='${Version}' librabbitmq4)"
+  "$BUILD/tests/bench/rabbit_bench" "${payload[@]}" "$@" | tee "$BUILD/bench-rabbit.txt"
+  exit "${PIPESTATUS[0]}"
 fi
 ./scripts/install-deps.sh --bench >/dev/null
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDOCAXIS_BENCH=ON >/dev/null

@@ -149,6 +149,11 @@ Result<std::uint32_t> RabbitConnection::message_count(const std::string& queue) 
   return static_cast<std::uint32_t>(ok->message_count);
 }
 
+Status RabbitConnection::delete_queue(const std::string& queue) {
+  amqp_queue_delete(s_->conn, kChannel, bytes(queue), /*if_unused=*/0, /*if_empty=*/0);
+  return check_rpc("queue.delete");
+}
+
 Status RabbitConnection::consume(const std::string& queue, int prefetch) {
   amqp_basic_qos(s_->conn, kChannel, 0, static_cast<uint16_t>(prefetch), 0);
   if (Status st = check_rpc("basic.qos"); !st.ok()) return st;
@@ -197,8 +202,8 @@ Result<std::uint64_t> RabbitConnection::publish(const std::string& exchange,
   return s_->confirm_mode ? s_->next_seq++ : std::uint64_t{0};
 }
 
-Status RabbitConnection::ack(std::uint64_t delivery_tag) {
-  const int rc = amqp_basic_ack(s_->conn, kChannel, delivery_tag, 0);
+Status RabbitConnection::ack(std::uint64_t delivery_tag, bool multiple) {
+  const int rc = amqp_basic_ack(s_->conn, kChannel, delivery_tag, multiple ? 1 : 0);
   if (rc == AMQP_STATUS_OK) return Status();
   s_->usable = false;
   return Status{"unavailable", std::string("rabbitmq basic.ack: ") + amqp_error_string2(rc)};

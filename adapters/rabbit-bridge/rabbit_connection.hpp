@@ -85,6 +85,8 @@ class RabbitConnection {
   // queue.declare. Code: unavailable (also when the queue does not exist: the broker closes
   // the channel).
   Result<std::uint32_t> message_count(const std::string& queue);
+  // queue.delete (also when it still holds messages). Code: unavailable.
+  Status delete_queue(const std::string& queue);
 
   // basic.qos (prefetch count, per consumer) then basic.consume without auto-ack.
   Status consume(const std::string& queue, int prefetch);
@@ -99,7 +101,9 @@ class RabbitConnection {
                                 bool persistent, bool mandatory,
                                 const std::string& content_type = "application/xml");
 
-  Status ack(std::uint64_t delivery_tag);
+  // basic.ack of `delivery_tag`, and with `multiple` of every unacknowledged delivery before
+  // it on this channel too.
+  Status ack(std::uint64_t delivery_tag, bool multiple = false);
   Status nack(std::uint64_t delivery_tag, bool requeue);
 
   // The next event on the channel, waiting at most `wait` (0 = only what is buffered or

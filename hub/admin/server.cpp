@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "admin/protocol.hpp"
+#include "common/thread_name.hpp"
 
 namespace docaxis::admin {
 namespace {
@@ -141,7 +142,10 @@ Status AdminServer::start() {
     ::unlink(path_.c_str());
     return s;
   }
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    name_this_thread("dx-admin");
+    loop();
+  });
   return Status();
 }
 

@@ -37,6 +37,7 @@
 #include "amqp/outgoing.hpp"
 #include "amqp/raw.hpp"
 #include "common/strings.hpp"
+#include "common/thread_name.hpp"
 
 namespace docaxis::amqp {
 namespace {
@@ -67,6 +68,7 @@ class AmqpServer::Handler : public proton::messaging_handler {
     container_ = std::make_unique<proton::container>(*this, options_.container_id);
     auto started = started_.get_future();
     thread_ = std::thread([this] {
+      name_this_thread("dx-amqp");
       try {
         container_->run();
       } catch (const std::exception& e) {

@@ -9,6 +9,7 @@
 
 #include "audit/log_recovery.hpp"
 #include "audit/segment_files.hpp"
+#include "common/thread_name.hpp"
 
 namespace docaxis::audit {
 namespace {
@@ -82,9 +83,15 @@ Status AuditLog::recover_and_open() {
   if (Status st = flush_until_locked(lk, next_seq_ - 1); !st.ok()) return st;
   lk.unlock();
   if (opt_.background_sealer && opt_.checkpoint_interval.count() > 0) {
-    sealer_ = std::thread([this] { sealer_loop(); });
+    sealer_ = std::thread([this] {
+      name_this_thread("dx-audit-seal");
+      sealer_loop();
+    });
   }
-  flusher_ = std::thread([this] { flusher_loop(); });
+  flusher_ = std::thread([this] {
+    name_this_thread("dx-audit-sync");
+    flusher_loop();
+  });
   return Status::ok_status();
 }
 

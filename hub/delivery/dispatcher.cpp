@@ -6,6 +6,8 @@
 #include <limits>
 #include <random>
 
+#include "common/thread_name.hpp"
+
 namespace docaxis::delivery {
 
 Dispatcher::Dispatcher(store::Store& store, Outbound& outbound, DispatcherOptions options,
@@ -437,6 +439,7 @@ Status Dispatcher::start() {
     mailbox_->stop = false;
   }
   thread_ = std::thread([this] {
+    name_this_thread("dx-dispatch");
     for (;;) {
       run_once(clock_());
       std::unique_lock lk(mailbox_->mu);

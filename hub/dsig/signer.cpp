@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "dsig/dsig_init.hpp"
+#include "dsig/native_signer.hpp"
 #include "edxml/tree_walk.hpp"
 #include "edxml/xml_doc.hpp"
 
@@ -76,7 +77,8 @@ Result<std::unique_ptr<Signer>> Signer::load(const std::string& key_file,
   return s;
 }
 
-Result<std::string> Signer::sign(std::string_view document, Placement placement) const {
+Result<std::string> Signer::sign(std::string_view document, Placement placement,
+                                 Engine engine) const {
   auto parsed = edxml::parse_untrusted(document);
   if (!parsed) return parsed.status();
   xmlDoc* doc = parsed->get();
@@ -124,6 +126,11 @@ Result<std::string> Signer::sign(std::string_view document, Placement placement)
     }
   }
 
+  // Native engine: the digest of the document before the Signature joins it is the one the
+  // enveloped-signature transform computes after. Trees our C14N does not handle go to xmlsec.
+  std::string digest;
+  const bool native = engine == Engine::kNative && native_document_digest(doc, &digest);
+
   const bool ec = EVP_PKEY_get_base_id(key_.get()) == EVP_PKEY_EC;
   xmlNode* sig = xmlSecTmplSignatureCreate(
       doc, xmlSecTransformExclC14NId,
@@ -140,6 +147,14 @@ Result<std::string> Signer::sign(std::string_view document, Placement placement)
   xmlNode* key_info = xmlSecTmplSignatureEnsureKeyInfo(sig, nullptr);
   if (key_info == nullptr || xmlSecTmplKeyInfoAddX509Data(key_info) == nullptr) {
     return Status{"internal", "cannot create the KeyInfo template"};
+  }
+
+  if (native) {
+    if (Status st = native_complete_signature(doc, sig, digest, key_.get(), cert_.get(), chain_);
+        !st.ok()) {
+      return st;
+    }
+    return serialise(doc);
   }
 
   // The xmlsec key: our private key plus the certificate and chain to write into X509Data.
@@ -168,7 +183,10 @@ Result<std::string> Signer::sign(std::string_view document, Placement placement)
   const int rc = xmlSecDSigCtxSign(&ctx, sig);
   xmlSecDSigCtxFinalize(&ctx);
   if (rc < 0) return Status{"internal", "signing failed: " + take_xmlsec_error()};
+  return serialise(doc);
+}
 
+Result<std::string> Signer::serialise(xmlDoc* doc) {
   xmlChar* out = nullptr;
   int size = 0;
   xmlDocDumpMemoryEnc(doc, &out, &size, "UTF-8");

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/status.hpp"
+#include "dsig/engine.hpp"
 #include "dsig/profile.hpp"
 #include "dsig/x509_util.hpp"
 
@@ -30,14 +31,19 @@ class Signer {
   // with the same safe parser as verification. Error codes: those of
   // edxml::parse_untrusted, already-signed, signature-misplaced (no edXMLHeader),
   // sender-mismatch (the certificate's UID differs from From/OrganId), internal.
+  // `engine`: kNative (default) computes the values with our exclusive C14N and
+  // EVP_DigestSign (native_signer.hpp), falling back to xmlsec for trees it does not handle;
+  // kXmlsec always uses xmlSecDSigCtxSign. Both write the same Signature.
   Result<std::string> sign(std::string_view document,
-                           Placement placement = Placement::kEdxmlHeader) const;
+                           Placement placement = Placement::kEdxmlHeader,
+                           Engine engine = Engine::kNative) const;
 
   const std::string& subject() const { return subject_; }
   const std::string& organ() const { return organ_; }
 
  private:
   Signer() = default;
+  static Result<std::string> serialise(_xmlDoc* doc);
   PkeyPtr key_;
   X509Ptr cert_;
   std::vector<X509Ptr> chain_;

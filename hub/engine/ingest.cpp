@@ -6,12 +6,13 @@
 
 #include "amqp/outcome.hpp"
 #include "common/strings.hpp"
+#include "common/thread_name.hpp"
 #include "dsig/package_verifier.hpp"
 #include "dsig/x509_util.hpp"
 #include "edxml/model.hpp"
-#include "engine/identity.hpp"
 #include "edxml/receipt.hpp"
 #include "edxml/xml_doc.hpp"
+#include "engine/identity.hpp"
 #include "routing/hops.hpp"
 
 namespace docaxis::engine {
@@ -64,7 +65,12 @@ Ingest::Ingest(store::Store& store, const dsig::Verifier& verifier,
       opt_(std::move(options)) {
   if (!opt_.clock) opt_.clock = system_ms;
   const std::size_t n = std::max<std::size_t>(1, opt_.workers);
-  for (std::size_t i = 0; i < n; ++i) workers_.emplace_back([this] { worker_loop(); });
+  for (std::size_t i = 0; i < n; ++i) {
+    workers_.emplace_back([this] {
+      name_this_thread("dx-verify");
+      worker_loop();
+    });
+  }
 }
 
 Ingest::~Ingest() {

@@ -1,5 +1,7 @@
 #include "server/trust_refresher.hpp"
 
+#include "common/thread_name.hpp"
+
 namespace docaxis::server {
 
 TrustRefresher::TrustRefresher(dsig::Verifier& verifier, dsig::TrustConfig config,
@@ -11,6 +13,7 @@ TrustRefresher::~TrustRefresher() { stop(); }
 void TrustRefresher::start() {
   if (thread_.joinable()) return;
   thread_ = std::thread([this] {
+    name_this_thread("dx-trust");
     std::unique_lock lk(mu_);
     while (!stop_) {
       if (cv_.wait_for(lk, interval_, [this] { return stop_; })) return;

@@ -1,11 +1,16 @@
 #include "store/checkpointer.hpp"
 
+#include "common/thread_name.hpp"
+
 namespace docaxis::store {
 
 Checkpointer::Checkpointer(std::unique_ptr<sqlite::Db> db, int frames_to_checkpoint,
                            std::chrono::milliseconds interval)
     : db_(std::move(db)), frames_to_checkpoint_(frames_to_checkpoint), interval_(interval) {
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    name_this_thread("dx-checkpoint");
+    loop();
+  });
 }
 
 Checkpointer::~Checkpointer() {

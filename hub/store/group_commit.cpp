@@ -4,10 +4,15 @@
 #include <utility>
 #include <vector>
 
+#include "common/thread_name.hpp"
+
 namespace docaxis::store {
 
 GroupCommitWriter::GroupCommitWriter(std::unique_ptr<sqlite::Db> db, GroupCommitLimits limits)
-    : db_(std::move(db)), limits_(limits), thread_([this] { run(); }) {}
+    : db_(std::move(db)), limits_(limits), thread_([this] {
+        name_this_thread("dx-store-write");
+        run();
+      }) {}
 
 GroupCommitWriter::~GroupCommitWriter() { stop(); }
 

@@ -1,15 +1,16 @@
-// End-to-end benchmark of one docaxis-hub: several sending agencies and receiving agencies
+// End-to-end benchmark of docaxis-hub: several sending agencies and receiving agencies
 // over loopback with mutual TLS, 12.5 KB signed edXML packages (RSA-2048/SHA-256), durable
 // store (fsync full), receipts on. For each offered rate (0 = saturation) it starts a fresh
-// hub, runs warm-up, a measured window and a drain (hub_bench_load.hpp), and prints one line
-// (hub_bench_report.hpp). Packages are signed before the first hub starts, so the figures are
-// the hub's, not the signers'.
+// hub (three federated ones with --topology two-hop: hub_bench_topology.hpp), runs warm-up, a
+// measured window and a drain (hub_bench_load.hpp), and prints one line (hub_bench_report.hpp).
+// Packages are signed before the first hub starts, so the figures are the hubs', not the
+// signers'.
 //
 //   hub_bench [--senders N] [--receivers M] [--rate R[,R...]] [--seconds S] [--warmup S]
 //             [--window W] [--drain-timeout S] [--packages N] [--sign-threads N]
 //             [--hub PATH] [--pki DIR] [--sample FILE] [--work DIR] [--keep-data]
-//             [--write-package FILE] [--size BYTES] [--stored N] [--waiting-retries M]
-//             [--seed-dir DIR]
+//             [--write-package FILE] [--topology one-hub|two-hop] [--size BYTES]
+//             [--stored N] [--waiting-retries M] [--seed-dir DIR] [--seed-consume]
 //
 // Exit codes: 0 every run counted (everything sent was accepted, delivered and receipted);
 // 1 a run failed (the reasons go to stderr, with the end of the hub's log); 2 usage or setup
@@ -34,6 +35,7 @@
 #include "hub_bench_packages.hpp"
 #include "hub_bench_process.hpp"
 #include "hub_bench_report.hpp"
+#include "hub_bench_topology.hpp"
 #include "hub_bench_seed.hpp"
 
 namespace fs = std::filesystem;
@@ -62,6 +64,7 @@ struct Options {
   bool keep_data = false;
   std::string hub_toml;  // extra TOML sections appended to the hub's configuration
   std::string fsync = "full";
+  Topology topology = Topology::kOneHub;
   // Growth (issue 7): package size, and a spool pre-filled before each hub starts.
   std::size_t package_bytes = kPackageBytes;
   std::size_t stored = 0, waiting_retries = 0;
@@ -143,15 +146,18 @@ bool run_once(const Options& o, const Pool& pool, const std::vector<std::string>
       return false;
     }
   }
-  std::vector<std::string> organs = senders;
-  organs.insert(organs.end(), recipients.begin(), recipients.end());
-  auto hub = HubProcess::start({o.hub, o.pki, dir, organs, o.hub_toml, o.fsync});
+  auto hub =
+      HubSet::start(o.topology, {o.hub, o.pki, dir, {}, o.hub_toml, o.fsync}, senders, recipients);
   if (!hub) {
     std::fprintf(stderr, "hub_bench: %s\n", hub.status().to_string().c_str());
     return false;
   }
+  HubSet& h = **hub;
   LoadSpec spec;
-  spec.port = (*hub)->port();
+  spec.port = h.sender_port();
+  spec.recipient_port = h.recipient_port();
+  spec.receipt_issuer = h.receipt_issuer();
+  spec.receipt_hops = h.path();
   spec.pki = o.pki;
   spec.senders = senders;
   spec.recipients = recipients;
@@ -160,10 +166,11 @@ bool run_once(const Options& o, const Pool& pool, const std::vector<std::string>
   spec.window_seconds = o.seconds;
   spec.drain_timeout_seconds = o.drain_timeout;
   spec.window = o.window;
-  HubProcess& h = **hub;
   const LoadResult result = run_load(spec, pool, [&h] { return h.cpu_seconds(); });
   RunFacts facts;
   facts.offered_rate = rate;
+  facts.topology = topology_name(o.topology);
+  facts.hubs = h.path();
   facts.hub_rss_peak_kb = h.peak_rss_kb();
   facts.hub_exit = h.stop();
   std::printf("%s\n", report_line(result, facts).c_str());
@@ -183,7 +190,7 @@ bool run_once(const Options& o, const Pool& pool, const std::vector<std::string>
 
 int main(int argc, char** argv) {
   Options o;
-  std::string rates = "1000,0";
+  std::string rates = "1000,0", topology = "one-hub";
   CLI::App app{"hub_bench: end-to-end benchmark of one docaxis-hub"};
   app.add_option("--senders", o.senders, "sending agencies (1-5)")->check(CLI::Range(1, 5));
   app.add_option("--receivers", o.receivers, "receiving agencies (senders + receivers <= 6)")
@@ -213,6 +220,10 @@ int main(int argc, char** argv) {
   app.add_option("--hub-toml", o.hub_toml,
                  "TOML appended to the hub's configuration, e.g. '[limits]\\nmax_in_flight_per_link = 256' "
                  "(sections other than hub, listener, trust, signing, store, endpoints)");
+  app.add_option("--topology", topology,
+                 "one-hub, or two-hop: h30 -> national -> g12 (senders on h30, recipients on g12)")
+      ->check(CLI::IsMember({"one-hub", "two-hop"}))
+      ->capture_default_str();
   std::string size;
   app.add_option("--size", size,
                  "signed package size, bytes or 100K / 20M (default 12800; the attachment grows; "
@@ -238,12 +249,21 @@ int main(int argc, char** argv) {
     if (o.rates.empty() ||
         std::any_of(o.rates.begin(), o.rates.end(), [](double r) { return r < 0; }))
       throw CLI::ValidationError("--rate", "a list of rates >= 0");
+    o.topology = *parse_topology(topology);
+    if (o.topology == Topology::kTwoHop) {
+      // Senders are the province organs on h30 (3), recipients the ministry organs on g12 (2).
+      if (o.senders > 3) throw CLI::ValidationError("--senders", "two-hop: at most 3");
+      if (app.count("--receivers") == 0) o.receivers = std::min(o.receivers, 2);
+      if (o.receivers > 2) throw CLI::ValidationError("--receivers", "two-hop: at most 2");
+    }
     if (o.senders + o.receivers > 6)
       throw CLI::ValidationError("--receivers",
                                  "senders + receivers must be at most 6 (test PKI organs)");
     if (o.seconds <= 0 || o.warmup < 0 || o.drain_timeout <= 0)
       throw CLI::ValidationError("--seconds", "times must be positive");
     if (!size.empty()) o.package_bytes = parse_size(size);
+    if ((o.stored > 0 || o.waiting_retries > 0) && o.topology != Topology::kOneHub)
+      throw CLI::ValidationError("--stored", "a seeded spool needs --topology one-hub");
     if (o.seed_consume && o.rates.size() != 1)
       throw CLI::ValidationError("--seed-consume", "one run only (one --rate)");
     if (app.count("--window") == 0 && o.package_bytes > kPackageBytes)
@@ -271,7 +291,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> senders(kRsaOrgans.begin(), kRsaOrgans.begin() + o.senders);
   std::vector<std::string> recipients;
   for (const auto& organ : kRecipientOrder) {
-    if (static_cast<int>(recipients.size()) < o.receivers &&
+    if (static_cast<int>(recipients.size()) < o.receivers && receives_in(o.topology, organ) &&
         std::find(senders.begin(), senders.end(), organ) == senders.end())
       recipients.push_back(organ);
   }
@@ -292,8 +312,12 @@ int main(int argc, char** argv) {
     return 0;
   }
   std::printf(
-      "hub_bench: one docaxis-hub (%s) on 127.0.0.1, AMQP 1.0 over mutual TLS (SASL EXTERNAL), "
+      "hub_bench: %s (%s) on 127.0.0.1, AMQP 1.0 over mutual TLS (SASL EXTERNAL), "
       "store fsync=%s, receipts on%s%s\n",
+      o.topology == Topology::kTwoHop
+          ? "two hops, docaxis-hub h30 -> national -> g12 peered over mutual TLS, receipts signed "
+            "by g12"
+          : "one docaxis-hub",
       o.hub.c_str(), o.fsync.c_str(), o.hub_toml.empty() ? "" : ", extra config: ",
       o.hub_toml.c_str());
   std::printf(

@@ -5,8 +5,11 @@
 #include <proton/scalar.hpp>
 #include <proton/value.hpp>
 
+#include "dsig/trust_store.hpp"
+#include "dsig/verifier.hpp"
 #include "edxml/receipt.hpp"
 #include "edxml/xml_doc.hpp"
+#include "hub_bench_topology.hpp"
 
 namespace docaxis::bench {
 namespace {
@@ -45,6 +48,7 @@ std::optional<edxml::DeliveryReceipt> receipt_in(const proton::message& m) {
 Ledger::Ledger(const LoadSpec& spec, const Pool& pool)
     : spec_(spec), pool_(pool), in_flight_(spec.senders.size(), 0) {
   out.times.resize(pool.by_sender.size() * pool.per_sender);
+  receipt_bytes_.resize(out.times.size());
   by_document_id_.reserve(out.times.size());
   for (std::size_t s = 0; s < pool.by_sender.size(); ++s) {
     for (std::size_t j = 0; j < pool.per_sender; ++j)
@@ -137,6 +141,55 @@ void Ledger::on_receipt_message(std::size_t sender, const proton::message& m) {
   }
   t.receipt = at;
   ++out.receipts;
+  if (auto bytes = body(m)) receipt_bytes_[*index] = std::move(*bytes);
+}
+
+void Ledger::verify_receipts() {
+  auto fail = [this](const std::string& why) {
+    if (out.unverified_receipts++ == 0) out.first_unverified = why;
+  };
+  auto trust = dsig::TrustStore::load({{spec_.pki + "/trust-anchors.pem"},
+                                       {spec_.pki + "/intermediates.pem"},
+                                       {spec_.pki + "/crl/all.pem"}});
+  if (!trust.ok()) {
+    out.errors.push_back("cannot load the trust to verify receipts: " + trust.status().to_string());
+    return;
+  }
+  const dsig::Verifier verifier(*trust);
+  const std::string signer = hub_subject(spec_.receipt_issuer);
+  for (const std::string& bytes : receipt_bytes_) {
+    if (bytes.empty()) continue;
+    auto doc = edxml::parse_untrusted(bytes);
+    if (!doc.ok()) {
+      fail("unparsable: " + doc.status().to_string());
+      continue;
+    }
+    // A hub's certificate carries no organ UID: no sender binding.
+    auto verdict =
+        verifier.verify(*doc, dsig::Placement::kRootLastChild, "", {false, false, false});
+    if (!verdict.ok()) {
+      fail("signature: " + verdict.status().to_string());
+      continue;
+    }
+    if (verdict->signer_subject != signer) {
+      fail("signed by \"" + verdict->signer_subject + "\", expected \"" + signer + "\"");
+      continue;
+    }
+    auto receipt = edxml::read_receipt(*doc);
+    if (!receipt.ok()) {
+      fail("unreadable: " + receipt.status().to_string());
+      continue;
+    }
+    std::vector<std::string> hops;
+    for (const auto& h : receipt->hops) hops.push_back(h.hub);
+    if (receipt->issuer_hub != spec_.receipt_issuer || hops != spec_.receipt_hops) {
+      std::string trail;
+      for (const auto& h : hops) trail += (trail.empty() ? "" : ">") + h;
+      fail("issuer " + receipt->issuer_hub + ", hops " + trail);
+      continue;
+    }
+    ++out.receipts_verified;
+  }
 }
 
 bool Ledger::complete() const {

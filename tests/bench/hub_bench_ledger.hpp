@@ -1,6 +1,6 @@
 // hub_bench: the run's bookkeeping, shared by every agency of one load run: the phase, when
 // each package was sent, accepted, delivered and receipted, per-sender end-to-end windows,
-// and the checks on what arrives (right inbox, exact bytes, receipt outcome).
+// and the checks on what arrives (right inbox, exact bytes, receipt outcome and signature).
 //
 // Threads: container thread only (the load run has one), so nothing here is locked.
 #pragma once
@@ -55,6 +55,9 @@ class Ledger {
 
   // Every package sent has an outcome, and every accepted one was delivered and receipted.
   bool complete() const;
+  // After the run: verifies each package's first receipt (hub_bench_load.hpp, "Receipts")
+  // and counts the result in out.receipts_verified / out.unverified_receipts.
+  void verify_receipts();
   void fail(const std::string& what);
   bool failed() const { return !out.errors.empty(); }
 
@@ -74,6 +77,7 @@ class Ledger {
   const std::chrono::steady_clock::time_point epoch_ = std::chrono::steady_clock::now();
   std::unordered_map<std::string, std::size_t> by_document_id_;
   std::vector<uint32_t> in_flight_;  // per sender: sent, not yet received (or rejected)
+  std::vector<std::string> receipt_bytes_;  // by package index: its first receipt, verified later
   uint64_t outcomes_pending_ = 0;    // sent, no final outcome yet (released ones included)
 };
 

@@ -61,8 +61,10 @@ std::size_t index_in(const proton::tracker& t) {
 // there) drives sending and closes the connection when the run is over.
 class Agency : public proton::messaging_handler {
  public:
-  Agency(Ledger& ledger, std::string organ, int64_t tick_ms)
-      : ledger_(ledger), organ_(std::move(organ)), tick_ms_(tick_ms) {}
+  Agency(Ledger& ledger, std::string organ, int port, int64_t tick_ms)
+      : ledger_(ledger), organ_(std::move(organ)), port_(port), tick_ms_(tick_ms) {}
+
+  std::string url() const { return "amqps://127.0.0.1:" + std::to_string(port_); }
 
   proton::connection_options options() {
     const std::string& pki = ledger_.spec().pki;
@@ -107,6 +109,7 @@ class Agency : public proton::messaging_handler {
   }
   Ledger& ledger_;
   const std::string organ_;
+  const int port_;
 
  private:
   void tick() {
@@ -125,7 +128,7 @@ class Agency : public proton::messaging_handler {
 class SenderAgency : public Agency {
  public:
   SenderAgency(Ledger& ledger, std::size_t index)
-      : Agency(ledger, ledger.spec().senders[index], 1),
+      : Agency(ledger, ledger.spec().senders[index], ledger.spec().port, 1),
         index_(index),
         per_second_(ledger.spec().rate / static_cast<double>(ledger.spec().senders.size())) {}
 
@@ -208,7 +211,10 @@ class SenderAgency : public Agency {
 class RecipientAgency : public Agency {
  public:
   RecipientAgency(Ledger& ledger, std::size_t index)
-      : Agency(ledger, ledger.spec().recipients[index], 10), index_(index) {}
+      : Agency(ledger, ledger.spec().recipients[index],
+               ledger.spec().recipient_port > 0 ? ledger.spec().recipient_port : ledger.spec().port,
+               10),
+        index_(index) {}
   void on_message(proton::delivery& d, proton::message& m) override {
     ledger_.on_inbox_message(index_, m);
     d.accept();
@@ -225,12 +231,11 @@ class RecipientAgency : public Agency {
 class Conductor : public proton::messaging_handler {
  public:
   Conductor(Ledger& ledger, std::vector<std::unique_ptr<Agency>>& agencies,
-            std::function<double()> hub_cpu)
+            std::function<std::vector<double>()> hub_cpu)
       : ledger_(ledger), agencies_(agencies), hub_cpu_(std::move(hub_cpu)) {}
 
   void on_container_start(proton::container& c) override {
-    const std::string url = "amqps://127.0.0.1:" + std::to_string(ledger_.spec().port);
-    for (auto& a : agencies_) c.connect(url, a->options());
+    for (auto& a : agencies_) c.connect(a->url(), a->options());
     deadline_ = ledger_.now() + 30'000 * kMs;
     step(c);
   }
@@ -261,8 +266,12 @@ class Conductor : public proton::messaging_handler {
       case Phase::kWindow:
         if (now >= out.window_start + seconds(spec.window_seconds)) {
           out.window_end = now;
-          const double hub_cpu1 = hub_cpu_();
-          out.hub_cpu_seconds = hub_cpu0_ >= 0 && hub_cpu1 >= 0 ? hub_cpu1 - hub_cpu0_ : -1;
+          const std::vector<double> hub_cpu1 = hub_cpu_();
+          out.hub_cpu_seconds.clear();
+          for (std::size_t i = 0; i < hub_cpu1.size() && i < hub_cpu0_.size(); ++i) {
+            out.hub_cpu_seconds.push_back(
+                hub_cpu0_[i] >= 0 && hub_cpu1[i] >= 0 ? hub_cpu1[i] - hub_cpu0_[i] : -1);
+          }
           out.gen_cpu_seconds = process_cpu_seconds() - gen_cpu0_;
           deadline_ = now + seconds(spec.drain_timeout_seconds);
           ledger_.phase = Phase::kDrain;
@@ -291,15 +300,16 @@ class Conductor : public proton::messaging_handler {
 
   Ledger& ledger_;
   std::vector<std::unique_ptr<Agency>>& agencies_;
-  std::function<double()> hub_cpu_;
+  std::function<std::vector<double>()> hub_cpu_;
   int64_t deadline_ = 0, closing_since_ = -1;
-  double hub_cpu0_ = -1, gen_cpu0_ = 0;
+  std::vector<double> hub_cpu0_;
+  double gen_cpu0_ = 0;
 };
 
 }  // namespace
 
 LoadResult run_load(const LoadSpec& spec, const Pool& pool,
-                    const std::function<double()>& hub_cpu_seconds) {
+                    const std::function<std::vector<double>()>& hub_cpu_seconds) {
   Ledger ledger(spec, pool);
   std::vector<std::unique_ptr<Agency>> agencies;
   for (std::size_t s = 0; s < spec.senders.size(); ++s)
@@ -313,6 +323,7 @@ LoadResult run_load(const LoadSpec& spec, const Pool& pool,
   } catch (const std::exception& e) {
     ledger.out.errors.push_back(std::string("proton: ") + e.what());
   }
+  ledger.verify_receipts();
   return std::move(ledger.out);
 }
 

@@ -23,6 +23,13 @@
 // from its first send. Latency is recipient-receive time minus send time, both taken in this
 // process with steady_clock.
 //
+// Receipts: after the run (so it costs the measured window nothing), every receipt's hub
+// signature is verified against the test PKI (CRLs included) and its signer must be the
+// expected hub's certificate; the receipt must name that hub as issuer and list exactly the
+// expected hubs as its hops.
+//
+// Two hops: the senders connect to `port`, the recipients to `recipient_port`.
+//
 // Threads: run_load() runs every Proton callback on the calling thread (one container thread);
 // `hub_cpu_seconds` is called from it at the window's edges.
 #pragma once
@@ -38,7 +45,10 @@
 namespace docaxis::bench {
 
 struct LoadSpec {
-  int port = 0;
+  int port = 0;                                     // the senders' hub
+  int recipient_port = 0;                           // the recipients' hub; 0 = port
+  std::string receipt_issuer = "h30";               // the hub that signs the receipts
+  std::vector<std::string> receipt_hops = {"h30"};  // hubs every receipt lists, in order
   std::string pki;
   std::vector<std::string> senders, recipients;  // organ ids (as in the pool)
   double rate = 0;                               // packages/s, all senders; 0 = saturation
@@ -55,7 +65,7 @@ struct PackageTimes {  // steady_clock ns since the run started; -1 = never
 struct LoadResult {
   std::vector<PackageTimes> times;  // by package_index()
   int64_t window_start = 0, window_end = 0;
-  double hub_cpu_seconds = -1;  // hub utime+stime during the window
+  std::vector<double> hub_cpu_seconds;  // per hub, utime+stime during the window (-1 unknown)
   double gen_cpu_seconds = 0;   // this process, during the window
   bool drained = false;         // the drain finished before its timeout
   bool pool_exhausted = false;  // a sender ran out of pre-signed packages before the window ended
@@ -66,14 +76,18 @@ struct LoadResult {
   uint64_t misrouted = 0;     // a package at the wrong inbox, or a receipt for another sender
   uint64_t corrupted = 0;     // delivered bytes differ from the bytes sent
   uint64_t bad_receipts = 0;  // receipt outcome other than "delivered", or unreadable
+  uint64_t receipts_verified = 0;    // first receipts whose signature, signer and hops checked out
+  uint64_t unverified_receipts = 0;  // signature invalid, wrong signer, issuer or hops
+  std::string first_unverified;      // why, for the first of those
   uint64_t unexpected = 0;    // unknown document id or message type
   std::map<std::string, uint64_t> rejections;         // condition -> count
   std::map<std::string, std::string> rejection_text;  // condition -> its first description
   std::vector<std::string> errors;  // connection, link and transport errors (fatal)
 };
 
-// Runs the phases above against the hub at 127.0.0.1:port and returns what happened.
+// Runs the phases above against the hub(s) at 127.0.0.1:port (and recipient_port) and returns
+// what happened.
 LoadResult run_load(const LoadSpec& spec, const Pool& pool,
-                    const std::function<double()>& hub_cpu_seconds);
+                    const std::function<std::vector<double>()>& hub_cpu_seconds);
 
 }  // namespace docaxis::bench

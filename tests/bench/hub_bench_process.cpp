@@ -26,16 +26,17 @@ std::string slurp(const fs::path& path) {
 std::string config(const HubSpec& spec) {
   const std::string& p = spec.pki;
   std::ostringstream c;
-  c << "[hub]\nname = \"h30\"\ndata_dir = \"" << (spec.dir / "data").string() << "\"\n"
-    << "[listener.tls]\nhost = \"127.0.0.1\"\nport = 0\n"
-    << "cert_file = \"" << p << "/hubs/h30.crt\"\nkey_file = \"" << p << "/hubs/h30.key\"\n"
+  const std::string key = p + "/hubs/" + spec.name;
+  c << "[hub]\nname = \"" << spec.name << "\"\ndata_dir = \"" << (spec.dir / "data").string()
+    << "\"\n"
+    << "[listener.tls]\nhost = \"127.0.0.1\"\nport = " << spec.port << "\n"
+    << "cert_file = \"" << key << ".crt\"\nkey_file = \"" << key << ".key\"\n"
     << "chain_file = \"" << p << "/intermediate-ca.crt\"\n"
     << "client_ca_files = [\"" << p << "/trust-anchors.pem\"]\n"
     << "[trust]\nanchor_files = [\"" << p << "/trust-anchors.pem\"]\n"
     << "intermediate_files = [\"" << p << "/intermediates.pem\"]\n"
     << "crl_files = [\"" << p << "/crl/all.pem\"]\n"
-    << "[signing]\nkey_file = \"" << p << "/hubs/h30.key\"\ncert_file = \"" << p
-    << "/hubs/h30.crt\"\n"
+    << "[signing]\nkey_file = \"" << key << ".key\"\ncert_file = \"" << key << ".crt\"\n"
     << "[store]\nfsync = \"" << spec.fsync << "\"\n";
   for (const auto& organ : spec.organs) c << "[[endpoints]]\norgan = \"" << organ << "\"\n";
   c << spec.extra_toml << "\n";

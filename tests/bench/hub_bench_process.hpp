@@ -1,8 +1,9 @@
 // hub_bench: the docaxis-hub under test, as a real child process with its own data folder and
 // a configuration made from the test PKI (the shape of tests/integration/hub_process.hpp:
-// mutual TLS on 127.0.0.1 with an ephemeral port, trust and CRLs from the PKI, the h30 hub
-// key for receipts, one endpoint per organ used). Everything else keeps the hub's defaults,
-// notably [store] fsync = "full" (stated in the file, so the figure is the durable one).
+// mutual TLS on 127.0.0.1 with an ephemeral port, trust and CRLs from the PKI, the hub's own
+// key (h30 unless named otherwise) for TLS and receipts, one endpoint per organ used).
+// Everything else keeps the hub's defaults, notably [store] fsync = "full" (stated in the
+// file, so the figure is the durable one).
 //
 // Also reads the process's CPU time and peak RSS from /proc, for the figures.
 // Threads: one owner; cpu_seconds() and peak_rss_kb() may be called from any thread.
@@ -26,6 +27,8 @@ struct HubSpec {
   std::vector<std::string> organs;  // endpoints served by the hub
   std::string extra_toml;           // appended to the configuration as is
   std::string fsync = "full";       // store.fsync
+  std::string name = "h30";         // hub name; its key is <pki>/hubs/<name>.{crt,key}
+  int port = 0;                     // listener port; 0 = ephemeral (a peer needs a fixed one)
 };
 
 class HubProcess {

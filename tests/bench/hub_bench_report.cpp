@@ -51,7 +51,18 @@ std::string report_line(const LoadResult& r, const RunFacts& facts) {
   const double secs = w.seconds > 0 ? w.seconds : 1;
   auto per_s = [&](std::size_t n) { return fixed(static_cast<double>(n) / secs, 1); };
   auto pct = [&](double cpu) { return cpu < 0 ? std::string("na") : fixed(100 * cpu / secs, 1); };
-  std::string line = "e2e one-hub rate=" + fixed(facts.offered_rate, 0);
+  auto mb = [](long kb) {
+    return kb < 0 ? std::string("na") : fixed(static_cast<double>(kb) / 1024, 1);
+  };
+  // One hub: the value alone (the one-hub format); several: name:value,name:value.
+  auto per_hub = [&](std::size_t n, const auto& value_of) {
+    if (facts.hubs.size() <= 1) return n > 0 ? value_of(0) : std::string("na");
+    std::string v;
+    for (std::size_t i = 0; i < facts.hubs.size(); ++i)
+      v += (i ? "," : "") + facts.hubs[i] + ":" + (i < n ? value_of(i) : std::string("na"));
+    return v;
+  };
+  std::string line = "e2e " + facts.topology + " rate=" + fixed(facts.offered_rate, 0);
   line += " offered/s=" + (facts.offered_rate > 0 ? fixed(facts.offered_rate, 0) : "max");
   line += " sent/s=" + per_s(w.sent) + " delivered/s=" + per_s(w.delivered);
   // Held back by the end-to-end window: the hub did not keep up with the offered load.
@@ -65,10 +76,11 @@ std::string report_line(const LoadResult& r, const RunFacts& facts) {
   line += " accept_p99_ms=" + fixed(percentile_ms(w.accept, 99), 1);
   line += " receipt_p50_ms=" + fixed(percentile_ms(w.receipt, 50), 1);
   line += " receipt_p99_ms=" + fixed(percentile_ms(w.receipt, 99), 1);
-  line += " hub_cpu%=" + pct(r.hub_cpu_seconds);
-  line += " hub_rss_peak_mb=" + (facts.hub_rss_peak_kb < 0
-                                     ? "na"
-                                     : fixed(static_cast<double>(facts.hub_rss_peak_kb) / 1024, 1));
+  line += " hub_cpu%=" + per_hub(r.hub_cpu_seconds.size(),
+                                 [&](std::size_t i) { return pct(r.hub_cpu_seconds[i]); });
+  line += " hub_rss_peak_mb=" + per_hub(facts.hub_rss_peak_kb.size(), [&](std::size_t i) {
+            return mb(facts.hub_rss_peak_kb[i]);
+          });
   line += " gen_cpu%=" + pct(r.gen_cpu_seconds);
   line += " window_s=" + fixed(w.seconds, 1);
   line += " sent=" + std::to_string(r.sent) + " accepted=" + std::to_string(r.accepted);
@@ -106,6 +118,12 @@ std::vector<std::string> run_problems(const LoadResult& r, const RunFacts& facts
   count(r.misrouted, "packages or receipts at the wrong inbox");
   count(r.corrupted, "deliveries whose bytes differ from the package sent");
   count(r.bad_receipts, "receipts unreadable or not 'delivered'");
+  if (r.unverified_receipts > 0)
+    p.push_back(std::to_string(r.unverified_receipts) +
+                " receipts failed verification (first: " + r.first_unverified + ")");
+  else if (r.receipts_verified != r.receipts)
+    p.push_back(std::to_string(r.receipts) + " receipts but " +
+                std::to_string(r.receipts_verified) + " verified");
   count(r.unexpected, "unexpected messages (unknown document or message type)");
   if (facts.hub_exit != 0) p.push_back("docaxis-hub exited with " + std::to_string(facts.hub_exit));
   return p;

@@ -171,6 +171,49 @@ TEST_F(SignerTest, RsaSigningIsDeterministic) {
   EXPECT_EQ(*a, *b);
 }
 
+// The native engine (native_signer.hpp) must write exactly what xmlsec writes: RSA PKCS#1
+// v1.5 is deterministic, so the two signed documents are equal byte for byte, for a package
+// (Signature in edXMLHeader) and for a receipt (last child of the root).
+TEST_F(SignerTest, NativeRsaSigningWritesExactlyWhatXmlsecWrites) {
+  auto signer = load_signer("organs/000.00.13.H30");
+  ASSERT_NE(signer, nullptr);
+  auto native = signer->sign(fixture("unsigned.edxml"), Placement::kEdxmlHeader, Engine::kNative);
+  auto xmlsec = signer->sign(fixture("unsigned.edxml"), Placement::kEdxmlHeader, Engine::kXmlsec);
+  ASSERT_ACCEPTED(native);
+  ASSERT_ACCEPTED(xmlsec);
+  EXPECT_EQ(*native, *xmlsec);
+
+  const std::string receipt =
+      "<?xml version=\"1.0\"?>\n<Receipt xmlns=\"urn:docaxis:test\"><Id>42</Id>"
+      "<Note xml:lang=\"vi\">Đã nhận &amp; lưu</Note></Receipt>\n";
+  auto native_r = signer->sign(receipt, Placement::kRootLastChild, Engine::kNative);
+  auto xmlsec_r = signer->sign(receipt, Placement::kRootLastChild, Engine::kXmlsec);
+  ASSERT_ACCEPTED(native_r);
+  ASSERT_ACCEPTED(xmlsec_r);
+  EXPECT_EQ(*native_r, *xmlsec_r);
+}
+
+// ECDSA signatures are randomised, so: each engine's signature verifies under both verifying
+// engines, and the parts that are not random (digest, certificates) are equal.
+TEST_F(SignerTest, NativeEcdsaSignatureVerifiesUnderBothEngines) {
+  auto signer = load_signer("organs/000.00.04.G14");
+  ASSERT_NE(signer, nullptr);
+  const std::string doc = unsigned_from("000.00.04.G14");
+  auto native = signer->sign(doc, Placement::kEdxmlHeader, Engine::kNative);
+  auto xmlsec = signer->sign(doc, Placement::kEdxmlHeader, Engine::kXmlsec);
+  ASSERT_ACCEPTED(native);
+  ASSERT_ACCEPTED(xmlsec);
+  for (Engine engine : {Engine::kNative, Engine::kXmlsec}) {
+    Verifier v(trust(true), {}, 16, engine);
+    ASSERT_ACCEPTED(verify_package(v, *native, {}));
+  }
+  auto before_value = [](const std::string& s) { return s.substr(0, s.find("<SignatureValue")); };
+  auto after_value = [](const std::string& s) { return s.substr(s.find("</SignatureValue>")); };
+  EXPECT_EQ(before_value(*native), before_value(*xmlsec));
+  EXPECT_EQ(after_value(*native), after_value(*xmlsec));
+  EXPECT_NE(native->find("<DigestValue>"), std::string::npos);
+}
+
 TEST_F(SignerTest, ReceiptIsSignedAsTheLastChildOfTheRoot) {
   auto signer = load_signer("organs/000.00.13.H30");
   ASSERT_NE(signer, nullptr);
