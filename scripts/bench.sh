@@ -16,6 +16,9 @@
 #       issue 7's comparison in one run: N rounds (default 3) of hub_bench one hub, rabbit_bench
 #       and hub_bench two hops, each at 1,000/s offered and at saturation (S-second windows,
 #       default 15); medians, the hub : RabbitMQ ratio, and a chart ($BUILD/bench-e2e.svg)
+#   scripts/bench.sh --hub --stored N --waiting-retries M --size 20M ...
+#       growth (issue 7): a spool pre-filled before each hub starts, made once and kept in
+#       $BUILD/bench-seed (unless --seed-dir is given); packages of another size
 # BUILD (default build) is the build folder; JOBS (default: every core) the build's -j.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,8 +33,10 @@ if [ "${1:-}" = "--hub" ]; then
   cmake --build "$BUILD" --target docaxis-hub hub_bench -j"$JOBS" | tail -1
   ./scripts/make-test-pki.sh "$BUILD/test-pki" >/dev/null
   echo "versions: $(openssl version | cut -d' ' -f1-2); Qpid Proton $(dpkg-query -W -f='${Version}' libqpid-proton-cpp12); SQLite $(dpkg-query -W -f='${Version}' libsqlite3-0); libxml2 $(dpkg-query -W -f='${Version}' libxml2)"
+  seed=(--seed-dir "$BUILD/bench-seed")
+  for a in "$@"; do [ "$a" = --seed-dir ] && seed=(); done
   "$BUILD/tests/bench/hub_bench" --hub "$BUILD/hub/server/docaxis-hub" --pki "$BUILD/test-pki" \
-    --sample "$SHARED/edxml-samples/edoc_new.edxml" "$@" | tee "$BUILD/bench-hub.txt"
+    --sample "$SHARED/edxml-samples/edoc_new.edxml" "${seed[@]}" "$@" | tee "$BUILD/bench-hub.txt"
   exit 0  # a failed run (hub_bench exit 1 or 2) has already stopped the script with its code
 fi
 if [ "${1:-}" = "--e2e" ]; then

@@ -9,7 +9,8 @@
 //   hub_bench [--senders N] [--receivers M] [--rate R[,R...]] [--seconds S] [--warmup S]
 //             [--window W] [--drain-timeout S] [--packages N] [--sign-threads N]
 //             [--hub PATH] [--pki DIR] [--sample FILE] [--work DIR] [--keep-data]
-//             [--write-package FILE] [--topology one-hub|two-hop]
+//             [--write-package FILE] [--topology one-hub|two-hop] [--size BYTES]
+//             [--stored N] [--waiting-retries M] [--seed-dir DIR] [--seed-consume]
 //
 // Exit codes: 0 every run counted (everything sent was accepted, delivered and receipted);
 // 1 a run failed (the reasons go to stderr, with the end of the hub's log); 2 usage or setup
@@ -23,6 +24,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -34,6 +36,7 @@
 #include "hub_bench_process.hpp"
 #include "hub_bench_report.hpp"
 #include "hub_bench_topology.hpp"
+#include "hub_bench_seed.hpp"
 
 namespace fs = std::filesystem;
 using namespace docaxis::bench;
@@ -62,15 +65,47 @@ struct Options {
   std::string hub_toml;  // extra TOML sections appended to the hub's configuration
   std::string fsync = "full";
   Topology topology = Topology::kOneHub;
+  // Growth (issue 7): package size, and a spool pre-filled before each hub starts.
+  std::size_t package_bytes = kPackageBytes;
+  std::size_t stored = 0, waiting_retries = 0;
+  std::string seed_dir;            // where the seed is made and reused (default: under --work)
+  std::optional<SeedInfo> seed;    // set once the seed exists
+  bool seed_consume = false;       // hard-link the seed into the one run instead of copying
 };
+
+// The waiting retries' recipient: an endpoint of the hub that never attaches (its test
+// certificate has expired: an agency that cannot connect).
+const std::string kRetryOrgan = "000.00.90.H30";
+constexpr std::size_t kPoolBudgetBytes = 1ull << 30;    // pre-signed packages, all senders
+constexpr std::size_t kWindowBudgetBytes = 32ull << 20;  // default in flight per sender
+
+// "20M", "100K", "12800": bytes (K and M are 1,024 and 1,048,576).
+std::size_t parse_size(const std::string& text) {
+  std::size_t end = 0;
+  const double v = std::stod(text, &end);
+  const std::string unit = text.substr(end);
+  const double scale = unit.empty()                ? 1
+                       : unit == "K" || unit == "k" ? 1024
+                       : unit == "M"                ? 1048576
+                                                    : 0;
+  if (scale == 0 || v <= 0) throw std::invalid_argument(text);
+  return static_cast<std::size_t>(v * scale);
+}
 
 // Enough packages per sender for the highest offered rate over warm-up and window, plus 10 %
 // and one window; saturation runs get the same budget as 1,000/s (more with --packages).
 std::size_t pool_size(const Options& o) {
   double rate = 1000;
   for (double r : o.rates) rate = std::max(rate, r);
-  return static_cast<std::size_t>(std::ceil(rate * (o.warmup + o.seconds) * 1.1 / o.senders)) +
-         o.window;
+  const std::size_t n =
+      static_cast<std::size_t>(std::ceil(rate * (o.warmup + o.seconds) * 1.1 / o.senders)) +
+      o.window;
+  // Big packages: at most about kPoolBudgetBytes of them (a run may then report
+  // pool_exhausted=yes), but always two windows.
+  const std::size_t budget = kPoolBudgetBytes / o.package_bytes / o.senders;
+  return o.package_bytes <= kPackageBytes
+             ? n
+             : std::min(n, std::max<std::size_t>(budget, 2 * o.window));
 }
 
 std::string join(const std::vector<std::string>& v) {
@@ -105,6 +140,12 @@ bool run_once(const Options& o, const Pool& pool, const std::vector<std::string>
   name << "run-" << n << "-rate-" << (rate > 0 ? std::to_string(static_cast<long>(rate)) : "max");
   const fs::path dir = fs::path(o.work) / name.str();
   fs::remove_all(dir);
+  if (o.seed) {
+    if (docaxis::Status s = install_seed(*o.seed, dir / "data", o.seed_consume); !s.ok()) {
+      std::fprintf(stderr, "hub_bench: %s\n", s.to_string().c_str());
+      return false;
+    }
+  }
   auto hub =
       HubSet::start(o.topology, {o.hub, o.pki, dir, {}, o.hub_toml, o.fsync}, senders, recipients);
   if (!hub) {
@@ -183,6 +224,21 @@ int main(int argc, char** argv) {
                  "one-hub, or two-hop: h30 -> national -> g12 (senders on h30, recipients on g12)")
       ->check(CLI::IsMember({"one-hub", "two-hop"}))
       ->capture_default_str();
+  std::string size;
+  app.add_option("--size", size,
+                 "signed package size, bytes or 100K / 20M (default 12800; the attachment grows; "
+                 "below the sample's signed size the package stays at that size)");
+  app.add_option("--stored", o.stored,
+                 "packages already stored and delivered (with receipts) when each hub starts");
+  app.add_option("--waiting-retries", o.waiting_retries,
+                 "deliveries waiting in retry when each hub starts (to " + kRetryOrgan +
+                     ", an endpoint never attached)");
+  app.add_option("--seed-dir", o.seed_dir,
+                 "make the seed for --stored/--waiting-retries here and reuse it while it matches "
+                 "(default: under --work, removed at the end)");
+  app.add_flag("--seed-consume", o.seed_consume,
+               "one run only: hard-link the seed into it instead of copying (a 1,000,000 seed "
+               "is 18.7 GB); the seed is used up and made again next time");
   app.add_option("--write-package", o.write_package,
                  "write the first signed package to this file and exit (e.g. for docaxis verify)");
   try {
@@ -205,17 +261,27 @@ int main(int argc, char** argv) {
                                  "senders + receivers must be at most 6 (test PKI organs)");
     if (o.seconds <= 0 || o.warmup < 0 || o.drain_timeout <= 0)
       throw CLI::ValidationError("--seconds", "times must be positive");
+    if (!size.empty()) o.package_bytes = parse_size(size);
+    if ((o.stored > 0 || o.waiting_retries > 0) && o.topology != Topology::kOneHub)
+      throw CLI::ValidationError("--stored", "a seeded spool needs --topology one-hub");
+    if (o.seed_consume && o.rates.size() != 1)
+      throw CLI::ValidationError("--seed-consume", "one run only (one --rate)");
+    if (app.count("--window") == 0 && o.package_bytes > kPackageBytes)
+      o.window = static_cast<uint32_t>(
+          std::clamp<std::size_t>(kWindowBudgetBytes / o.package_bytes, 1, o.window));
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   } catch (const std::invalid_argument&) {
-    std::fprintf(stderr, "hub_bench: --rate: not a number list: %s\n", rates.c_str());
+    std::fprintf(stderr, "hub_bench: --rate or --size: not a number (list): %s %s\n",
+                 rates.c_str(), size.c_str());
     return 2;
   }
   if (o.work.empty())
     o.work =
         (fs::temp_directory_path() / ("docaxis-hub-bench-" + std::to_string(getpid()))).string();
   // The hub's configuration resolves relative paths against its own folder: make them absolute.
-  for (std::string* path : {&o.hub, &o.pki, &o.sample, &o.work})
+  if (o.seed_dir.empty()) o.seed_dir = (fs::path(o.work) / "seed").string();
+  for (std::string* path : {&o.hub, &o.pki, &o.sample, &o.work, &o.seed_dir})
     *path = fs::absolute(*path).string();
   if (!fs::exists(o.hub)) {
     std::fprintf(stderr, "hub_bench: no docaxis-hub at %s (--hub)\n", o.hub.c_str());
@@ -233,7 +299,7 @@ int main(int argc, char** argv) {
   docaxis::dsig::init_dsig();
   PoolSpec pool_spec{
       o.pki,         o.sample, senders, recipients, o.packages > 0 ? o.packages : pool_size(o),
-      o.sign_threads};
+      o.sign_threads, o.package_bytes};
   auto pool = make_pool(pool_spec);
   if (!pool) {
     std::fprintf(stderr, "hub_bench: cannot make the packages: %s\n",
@@ -269,10 +335,30 @@ int main(int argc, char** argv) {
       o.warmup, o.seconds, o.drain_timeout, o.window);
   std::printf("machine: %s\n", machine().c_str());
   std::fflush(stdout);
+  if (o.stored > 0 || o.waiting_retries > 0) {
+    auto seed = make_seed({o.pki, o.sample, "h30", senders, recipients, kRetryOrgan, o.stored,
+                           o.waiting_retries, o.seed_dir, o.sign_threads});
+    if (!seed) {
+      std::fprintf(stderr, "hub_bench: cannot seed the spool: %s\n",
+                   seed.status().to_string().c_str());
+      return 2;
+    }
+    char made[96] = "reused";
+    if (!seed->reused)
+      std::snprintf(made, sizeof made, "made in %.0f s, quick_check %.1f s", seed->seconds,
+                    seed->quick_check_seconds);
+    std::printf("seed: %s; %s, %.1f MB; %s the run's data folder before its hub starts\n",
+                seed->description.c_str(), made, static_cast<double>(seed->db_bytes) / 1e6,
+                o.seed_consume ? "hard-linked (used up) into" : "copied into");
+    std::fflush(stdout);
+    o.seed = std::move(seed).value();
+    if (o.waiting_retries > 0)
+      o.hub_toml += "\n[[endpoints]]\norgan = \"" + kRetryOrgan + "\"\n";
+  }
 
   bool ok = true;
   for (std::size_t i = 0; i < o.rates.size(); ++i)
     ok = run_once(o, *pool, senders, recipients, o.rates[i], static_cast<int>(i + 1)) && ok;
-  if (!o.keep_data && ok) fs::remove_all(o.work);
+  if (!o.keep_data && ok) fs::remove_all(o.work);  // a --seed-dir elsewhere is kept
   return ok ? 0 : 1;
 }

@@ -70,15 +70,15 @@ Result<std::string> base_document(const std::string& sample, const std::string& 
   return doc;
 }
 
-// Pads the attachment with base64 'A's so that the signed package is kPackageBytes (the
+// Pads the attachment with base64 'A's so that the signed package is `bytes` (the
 // signature's size does not depend on the content). Signs one probe to learn the overhead.
 Result<std::string> padded_template(const dsig::Signer& signer, std::string doc,
-                                    const std::string& sender) {
+                                    const std::string& sender, std::size_t bytes) {
   auto probe = signer.sign(with_document_id(doc, document_id(sender, 0)));
   if (!probe) return probe.status();
-  if (probe->size() < kPackageBytes) {
+  if (probe->size() < bytes) {
     const auto at = doc.find('>', doc.find("<edXML:ContentTransferEncoded")) + 1;
-    doc.insert(at, std::string((kPackageBytes - probe->size()) / 4 * 4, 'A'));
+    doc.insert(at, std::string((bytes - probe->size()) / 4 * 4, 'A'));
   }
   return doc;
 }
@@ -99,7 +99,7 @@ Result<Pool> make_pool(const PoolSpec& spec) {
     for (const auto& r : spec.recipients) {
       auto base = base_document(*sample, s, r);
       if (!base) return base.status();
-      auto t = padded_template(**signer, std::move(base).value(), s);
+      auto t = padded_template(**signer, std::move(base).value(), s, spec.package_bytes);
       if (!t) return t.status();
       templates.back().push_back(std::move(t).value());
     }

@@ -1,6 +1,6 @@
 // hub_bench: the pre-signed package pool. Every package is the benchmark document (the SDK's
-// edoc_new sample, padded so the signed package is 12.5 KB = 12,800 bytes, RSA-2048/SHA-256,
-// exclusive C14N) with From/OrganId = its sender, To/OrganId = one recipient and a DocumentId
+// edoc_new sample, padded so the signed package is 12.5 KB = 12,800 bytes by default, or
+// PoolSpec::package_bytes; RSA-2048/SHA-256, exclusive C14N) with From/OrganId = its sender, To/OrganId = one recipient and a DocumentId
 // of its own (the hub accepts a DocumentId once per sender). Packages are signed before any
 // hub runs, so the timed runs measure the hub and not the signers.
 //
@@ -35,6 +35,7 @@ struct PoolSpec {
   std::vector<std::string> recipients;  // organ ids served by the hub
   std::size_t per_sender = 0;           // packages per sender
   unsigned threads = 2;                 // signing threads
+  std::size_t package_bytes = kPackageBytes;  // signed size to pad to (the attachment grows)
 };
 
 struct Pool {

@@ -63,7 +63,7 @@ Result<std::unique_ptr<HubProcess>> HubProcess::start(const HubSpec& spec) {
     _exit(127);
   }
   std::unique_ptr<HubProcess> hub(new HubProcess(spec.dir, pid));
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(30);
   while (std::chrono::steady_clock::now() < deadline) {
     const std::string port = slurp(spec.dir / "data" / "hub.port");
     if (!port.empty() && port.back() == '\n') {
@@ -80,7 +80,7 @@ Result<std::unique_ptr<HubProcess>> HubProcess::start(const HubSpec& spec) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  return Status("unavailable", "the hub did not write its port within 30 s:\n" + hub->log_tail());
+  return Status("unavailable", "the hub did not write its port within 30 min:\n" + hub->log_tail());
 }
 
 HubProcess::~HubProcess() {

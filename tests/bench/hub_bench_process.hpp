@@ -33,7 +33,9 @@ struct HubSpec {
 
 class HubProcess {
  public:
-  // Writes the configuration, starts the hub and waits (up to 30 s) for <data>/hub.port.
+  // Writes the configuration, starts the hub and waits (up to 30 min: opening a big seeded
+  // spool runs PRAGMA quick_check over all of it, minutes at 1,000,000 packages on a slow
+  // disk) for <data>/hub.port.
   // Errors: unavailable (fork failed, or the hub exited or never wrote its port: the message
   // holds the end of its log).
   static Result<std::unique_ptr<HubProcess>> start(const HubSpec& spec);
