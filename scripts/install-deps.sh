@@ -16,6 +16,7 @@ PACKAGES=(
   libboost-dev libboost-system-dev
   libgtest-dev libgmock-dev
   libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libspdlog-dev
+  libjemalloc-dev                # docaxis-hub's allocator (hub/server/CMakeLists.txt)
   # tools used by tests and benchmarks
   xmlsec1 python3
   rabbitmq-server                # the rabbit-bridge tests start their own node (never the service)
