@@ -110,10 +110,13 @@ struct CircuitBreaker {
 };
 
 enum class FsyncMode { full, normal };
+// What the hub checks when it opens the spool (SQLite quick_check reads the whole file).
+enum class OpenCheck { quick, full, none };
 
 struct Store {
   std::string path;  // empty: <data_dir>/spool.sqlite
   FsyncMode fsync = FsyncMode::full;
+  OpenCheck check_on_open = OpenCheck::quick;
   std::int64_t group_commit_max_batch = 256;  // packages per commit at most
   friend bool operator==(const Store&, const Store&) = default;
 };

@@ -236,6 +236,8 @@ void read_sections(const toml::table& root, LoadedConfig& out) {
     TableReader r(*t, "store", out);
     r.read("path", c.store.path);
     r.read_enum("fsync", c.store.fsync, {{"full", FsyncMode::full}, {"normal", FsyncMode::normal}});
+    r.read_enum("check_on_open", c.store.check_on_open,
+                {{"quick", OpenCheck::quick}, {"full", OpenCheck::full}, {"none", OpenCheck::none}});
     r.read("group_commit_max_batch", c.store.group_commit_max_batch);
     r.finish();
   }

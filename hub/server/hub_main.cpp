@@ -151,6 +151,11 @@ int main(int argc, char** argv) {
   store_options.fsync = cfg.store.fsync == config::FsyncMode::full ? store::FsyncMode::kFull
                                                                    : store::FsyncMode::kNormal;
   store_options.max_batch_jobs = static_cast<uint32_t>(cfg.store.group_commit_max_batch);
+  store_options.check_on_open = cfg.store.check_on_open == config::OpenCheck::full
+                                    ? store::OpenCheck::kFull
+                                : cfg.store.check_on_open == config::OpenCheck::none
+                                    ? store::OpenCheck::kNone
+                                    : store::OpenCheck::kQuick;
   auto store = store::SqliteStore::open(store_options);
   if (!store) return fail("store", store.status());
 

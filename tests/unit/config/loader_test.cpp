@@ -30,6 +30,7 @@ first_retry_seconds = 7
 multiplier = 3          # an integer is accepted where a float is expected
 [store]
 fsync = "normal"
+check_on_open = "none"
 [verification]
 engine = "xmlsec"
 [[peers]]
@@ -44,11 +45,12 @@ to = "national"
   EXPECT_EQ(c.retry.first_retry, Seconds(7));
   EXPECT_EQ(c.retry.multiplier, 3.0);
   EXPECT_EQ(c.store.fsync, FsyncMode::normal);
+  EXPECT_EQ(c.store.check_on_open, OpenCheck::none);
   EXPECT_EQ(c.verification.engine, VerifyEngine::xmlsec);
   ASSERT_EQ(c.peers.size(), 1u);
   EXPECT_EQ(c.peers[0].relay_for, (std::vector<std::string>{"H30", "*"}));
   EXPECT_EQ(c.routes.at(0).to, "national");
-  EXPECT_EQ(loaded.key_lines.at("routes[0].to"), 14);
+  EXPECT_EQ(loaded.key_lines.at("routes[0].to"), 15);
 }
 
 struct LoadErrorCase {
