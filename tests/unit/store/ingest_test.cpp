@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -161,6 +162,52 @@ TEST_F(IngestTest, AsyncIngestCompletesAfterCommitWithTheOutcome) {
   auto r = done.get_future().get();
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(store_->load_package(r->seq).ok());
+}
+
+// Completions run on the completer thread (group_commit.hpp): in commit order, each after the
+// commit that holds its work (readable from the store's other connection), never on the
+// caller's thread.
+TEST_F(IngestTest, AsyncCompletionsArriveInSubmissionOrderAfterTheirCommit) {
+  constexpr int kCount = 300;
+  std::mutex mu;
+  std::vector<uint64_t> seqs;
+  int not_readable = 0;
+  std::promise<void> all_done;
+  const auto caller = std::this_thread::get_id();
+  bool on_caller = false;
+  for (int i = 0; i < kCount; ++i) {
+    store_->ingest_async(
+        make_package("000.00.01.H01", "order-" + std::to_string(i), "x" + std::to_string(i)),
+        to_local({"r"}), [&](Result<IngestOutcome> r) {
+          std::lock_guard lk(mu);
+          on_caller = on_caller || std::this_thread::get_id() == caller;
+          if (!r.ok() || !store_->load_package(r->seq).ok()) ++not_readable;
+          seqs.push_back(r.ok() ? r->seq : 0);
+          if (seqs.size() == kCount) all_done.set_value();
+        });
+  }
+  all_done.get_future().get();
+  std::lock_guard lk(mu);
+  EXPECT_EQ(not_readable, 0);
+  EXPECT_FALSE(on_caller);
+  EXPECT_TRUE(std::is_sorted(seqs.begin(), seqs.end()));
+  EXPECT_EQ(std::adjacent_find(seqs.begin(), seqs.end()), seqs.end());  // distinct
+}
+
+// Closing the store tells every caller: what was queued is committed and answered before the
+// destructor returns.
+TEST_F(IngestTest, ClosingTheStoreAnswersEveryQueuedWrite) {
+  std::atomic<int> answered{0}, stored{0};
+  for (int i = 0; i < 200; ++i) {
+    store_->ingest_async(make_package("000.00.01.H01", "close-" + std::to_string(i), "y"),
+                         to_local({"r"}), [&](Result<IngestOutcome> r) {
+                           if (r.ok()) ++stored;
+                           ++answered;
+                         });
+  }
+  store_.reset();
+  EXPECT_EQ(answered.load(), 200);
+  EXPECT_EQ(stored.load(), 200);
 }
 
 TEST_F(IngestTest, ListPackagesFiltersBySenderTypeAndPosition) {
