@@ -20,11 +20,6 @@
 namespace docaxis::dsig {
 namespace {
 
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
-
 // Digests fetched once: OpenSSL 3 otherwise fetches the implementation from the provider
 // store (behind a lock) on every EVP_DigestInit with a legacy EVP_sha256() handle.
 const EVP_MD* digest_for(std::string_view uri) {

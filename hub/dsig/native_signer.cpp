@@ -13,11 +13,6 @@
 namespace docaxis::dsig {
 namespace {
 
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
-
 // SHA-256 fetched once (OpenSSL 3 otherwise looks it up behind a lock on every init).
 const EVP_MD* sha256() {
   static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);

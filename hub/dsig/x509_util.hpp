@@ -25,9 +25,13 @@ struct X509CrlFree {
 struct PkeyFree {
   void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
 };
+struct MdCtxFree {
+  void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
+};
 using X509Ptr = std::unique_ptr<X509, X509Free>;
 using X509CrlPtr = std::unique_ptr<X509_CRL, X509CrlFree>;
 using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
+using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
 
 using Sha256 = std::array<unsigned char, 32>;
 Sha256 sha256(std::string_view bytes);

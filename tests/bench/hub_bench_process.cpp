@@ -12,16 +12,11 @@
 #include <sstream>
 #include <thread>
 
+#include "bench_support.hpp"
+
 namespace docaxis::bench {
 namespace fs = std::filesystem;
 namespace {
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string config(const HubSpec& spec) {
   const std::string& p = spec.pki;

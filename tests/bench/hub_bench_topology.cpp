@@ -11,6 +11,8 @@
 #include <thread>
 #include <utility>
 
+#include "bench_support.hpp"
+
 namespace docaxis::bench {
 namespace fs = std::filesystem;
 namespace {
@@ -34,23 +36,6 @@ bool contains(const std::vector<std::string>& v, std::string_view x) {
   for (const auto& s : v)
     if (s == x) return true;
   return false;
-}
-
-// A port nobody listens on now; the hub binds it a moment later (the race is accepted, as in
-// tests/integration/federation_test.cpp).
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return 0;
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  int port = 0;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
-    port = ntohs(a.sin_port);
-  ::close(fd);
-  return port;
 }
 
 std::string toml_list(const std::vector<std::string>& v) {
@@ -131,7 +116,7 @@ Result<std::unique_ptr<HubSet>> HubSet::start(Topology t, const HubSpec& base,
   const std::vector<HubPlan> plan = two_hop_plan(senders, recipients);
   std::map<std::string, int> ports;
   for (const auto& h : plan) {
-    ports[h.name] = free_port();
+    ports[h.name] = free_loopback_port();
     if (ports[h.name] == 0) return Status("unavailable", "no free port on 127.0.0.1");
   }
   for (const auto& h : plan) {

@@ -14,6 +14,7 @@
 #include <sstream>
 #include <thread>
 
+#include "bench_support.hpp"
 #include "rabbit-bridge/rabbit_connection.hpp"
 
 extern char** environ;
@@ -23,13 +24,6 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Our environment with `extra` ("NAME=value") added or replacing, for execve: the child
 // must not call setenv (the benchmark may have threads).
@@ -84,21 +78,6 @@ std::vector<std::string> stat_fields(pid_t pid, std::string* comm = nullptr) {
 bool group_alive(pid_t pgid) { return kill(-pgid, 0) == 0 || errno == EPERM; }
 
 }  // namespace
-
-int free_loopback_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return 0;
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  int port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
-    port = ntohs(a.sin_port);
-  close(fd);
-  return port;
-}
 
 Result<std::unique_ptr<RabbitNode>> RabbitNode::start(const RabbitNodeSpec& spec,
                                                       double timeout_s) {

@@ -59,7 +59,5 @@ class RabbitNode {
   pid_t beam_ = 0;
 };
 
-// A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, then close).
-int free_loopback_port();
 
 }  // namespace docaxis::bench
