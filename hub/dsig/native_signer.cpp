@@ -4,11 +4,11 @@
 #include <openssl/ecdsa.h>
 #include <openssl/err.h>
 
-#include <cstring>
 #include <memory>
 
 #include "dsig/exc_c14n.hpp"
 #include "dsig/profile.hpp"
+#include "edxml/tree_walk.hpp"
 
 namespace docaxis::dsig {
 namespace {
@@ -19,20 +19,12 @@ const EVP_MD* sha256() {
   return md;
 }
 
-bool is_dsig(const xmlNode* n, const char* name) {
-  return n != nullptr && n->type == XML_ELEMENT_NODE && n->ns != nullptr &&
-         std::strcmp(reinterpret_cast<const char*>(n->ns->href), kDsigNs) == 0 &&
-         std::strcmp(reinterpret_cast<const char*>(n->name), name) == 0;
-}
-
 xmlNode* dsig_child(xmlNode* parent, const char* name) {
-  for (xmlNode* n = parent != nullptr ? parent->children : nullptr; n != nullptr; n = n->next) {
-    if (is_dsig(n, name)) return n;
-  }
-  return nullptr;
+  return edxml::child_element(parent, kDsigNs, name);
 }
 
-// Base64 as xmlsec writes element content: lines of 64 characters joined by '\n'.
+}  // namespace
+
 std::string base64_lines(std::string_view bytes) {
   const std::string flat = encode_base64(bytes);
   std::string out;
@@ -43,6 +35,8 @@ std::string base64_lines(std::string_view bytes) {
   }
   return out;
 }
+
+namespace {
 
 void set_text(xmlNode* node, const std::string& text) {
   xmlNodeSetContentLen(node, reinterpret_cast<const xmlChar*>(text.data()),
@@ -96,6 +90,19 @@ std::string der_of(X509* cert) {
 
 }  // namespace
 
+Result<std::vector<std::string>> x509_certificate_texts(X509* cert,
+                                                        const std::vector<X509Ptr>& chain) {
+  std::vector<X509*> certs = {cert};
+  for (const auto& c : chain) certs.push_back(c.get());
+  std::vector<std::string> texts;
+  for (X509* c : certs) {
+    const std::string der = der_of(c);
+    if (der.empty()) return Status{"internal", "cannot encode a certificate"};
+    texts.push_back(base64_lines(der) + "\n");
+  }
+  return texts;
+}
+
 bool native_document_digest(xmlDoc* doc, std::string* digest) {
   MdCtxPtr ctx(EVP_MD_CTX_new());
   if (!ctx || EVP_DigestInit_ex(ctx.get(), sha256(), nullptr) != 1) return false;
@@ -111,7 +118,7 @@ bool native_document_digest(xmlDoc* doc, std::string* digest) {
 }
 
 Status native_complete_signature(xmlDoc* doc, xmlNode* signature, const std::string& digest,
-                                 EVP_PKEY* key, X509* cert, const std::vector<X509Ptr>& chain) {
+                                 EVP_PKEY* key, const std::vector<std::string>& certificates) {
   xmlNode* signed_info = dsig_child(signature, "SignedInfo");
   xmlNode* digest_value = dsig_child(dsig_child(signed_info, "Reference"), "DigestValue");
   xmlNode* signature_value = dsig_child(signature, "SignatureValue");
@@ -121,18 +128,14 @@ Status native_complete_signature(xmlDoc* doc, xmlNode* signature, const std::str
   }
   set_text(digest_value, base64_lines(digest));
 
-  std::vector<X509*> certs = {cert};
-  for (const auto& c : chain) certs.push_back(c.get());
   // Laid out as xmlsec lays it out: each certificate on its own lines.
   const auto* newline = reinterpret_cast<const xmlChar*>("\n");
-  for (X509* c : certs) {
-    const std::string der = der_of(c);
-    if (der.empty()) return Status{"internal", "cannot encode a certificate"};
+  for (const std::string& text : certificates) {
     xmlAddChild(x509_data, xmlNewDocText(doc, newline));
     xmlNode* node = xmlNewChild(x509_data, x509_data->ns,
                                 reinterpret_cast<const xmlChar*>("X509Certificate"), nullptr);
     if (node == nullptr) return Status{"internal", "cannot add X509Certificate"};
-    set_text(node, base64_lines(der) + "\n");
+    set_text(node, text);
   }
   xmlAddChild(x509_data, xmlNewDocText(doc, newline));
 

@@ -14,6 +14,7 @@
 #include <openssl/x509.h>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.hpp"
@@ -30,11 +31,20 @@ namespace docaxis::dsig {
 // caller then signs with xmlsec.
 bool native_document_digest(_xmlDoc* doc, std::string* digest);
 
+// Base64 as xmlsec writes element content: lines of 64 characters joined by '\n'.
+std::string base64_lines(std::string_view bytes);
+
+// The contents of the X509Certificate elements for `cert` then `chain`, as xmlsec writes them.
+// They never change for a signer: Signer::load computes them once. Error code: internal.
+Result<std::vector<std::string>> x509_certificate_texts(X509* cert,
+                                                        const std::vector<X509Ptr>& chain);
+
 // Fills the attached template `signature` (from xmlSecTmplSignatureCreate with one Reference
-// and an empty X509Data): DigestValue, the X509Certificate elements (cert, then chain), and
-// SignatureValue over SignedInfo's exclusive canonical form, RSA-SHA256 or ECDSA-SHA256 (r||s)
-// by key type. Error code: internal.
+// and an empty X509Data): DigestValue, one X509Certificate element per entry of
+// `certificates` (from x509_certificate_texts), and SignatureValue over SignedInfo's
+// exclusive canonical form, RSA-SHA256 or ECDSA-SHA256 (r||s) by key type. Error code:
+// internal.
 Status native_complete_signature(_xmlDoc* doc, _xmlNode* signature, const std::string& digest,
-                                 EVP_PKEY* key, X509* cert, const std::vector<X509Ptr>& chain);
+                                 EVP_PKEY* key, const std::vector<std::string>& certificates);
 
 }  // namespace docaxis::dsig

@@ -55,10 +55,7 @@ bool in(const std::array<std::string_view, N>& list, std::string_view v) {
 const char* cstr(const xmlChar* s) { return reinterpret_cast<const char*>(s); }
 const xmlChar* xstr(const char* s) { return reinterpret_cast<const xmlChar*>(s); }
 
-bool is_element(const xmlNode* n, const char* ns, const char* name) {
-  return n != nullptr && n->type == XML_ELEMENT_NODE && n->ns != nullptr &&
-         std::strcmp(cstr(n->ns->href), ns) == 0 && std::strcmp(cstr(n->name), name) == 0;
-}
+using edxml::is_element;
 bool is_ds(const xmlNode* n, const char* name) { return is_element(n, kDsigNs, name); }
 
 std::string where(const xmlNode* n) {

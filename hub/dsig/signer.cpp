@@ -24,16 +24,7 @@ constexpr const char* kEdxmlNs = "http://www.mic.gov.vn/TBT/QCVN_102_2016";
 
 const xmlChar* xstr(const char* s) { return reinterpret_cast<const xmlChar*>(s); }
 
-xmlNode* child(xmlNode* parent, const char* ns, const char* name) {
-  for (xmlNode* n = parent != nullptr ? parent->children : nullptr; n != nullptr; n = n->next) {
-    if (n->type == XML_ELEMENT_NODE && n->ns != nullptr &&
-        std::strcmp(reinterpret_cast<const char*>(n->ns->href), ns) == 0 &&
-        std::strcmp(reinterpret_cast<const char*>(n->name), name) == 0) {
-      return n;
-    }
-  }
-  return nullptr;
-}
+using edxml::child_element;
 
 std::string text_of(xmlNode* n) {
   if (n == nullptr) return {};
@@ -72,6 +63,9 @@ Result<std::unique_ptr<Signer>> Signer::load(const std::string& key_file,
     ERR_clear_error();
     return Status{"key-mismatch", key_file + " is not the private key of " + cert_file};
   }
+  auto texts = x509_certificate_texts(s->cert_.get(), s->chain_);
+  if (!texts) return texts.status();
+  s->certificate_texts_ = std::move(texts).value();
   s->subject_ = subject_of(s->cert_.get());
   s->organ_ = uid_of(s->cert_.get());
   return s;
@@ -101,7 +95,7 @@ Result<std::string> Signer::sign(std::string_view document, Placement placement,
 
   xmlNode* parent = root;
   if (placement == Placement::kEdxmlHeader) {
-    parent = child(child(root, kEdxmlNs, "edXMLEnvelope"), kEdxmlNs, "edXMLHeader");
+    parent = child_element(child_element(root, kEdxmlNs, "edXMLEnvelope"), kEdxmlNs, "edXMLHeader");
     if (parent == nullptr) {
       return Status{"signature-misplaced",
                     "the document has no edXML/edXMLEnvelope/edXMLHeader to hold the Signature"};
@@ -118,8 +112,9 @@ Result<std::string> Signer::sign(std::string_view document, Placement placement,
                           "one Signature: remove it before signing"};
       }
     }
-    const std::string from = text_of(child(
-        child(child(parent, kEdxmlNs, "MessageHeader"), kEdxmlNs, "From"), kEdxmlNs, "OrganId"));
+    const std::string from = text_of(child_element(
+        child_element(child_element(parent, kEdxmlNs, "MessageHeader"), kEdxmlNs, "From"), kEdxmlNs,
+        "OrganId"));
     if (!organ_.empty() && from != organ_) {
       return Status{"sender-mismatch", "the certificate \"" + subject_ + "\" is organ " + organ_ +
                                            " but From/OrganId is \"" + from + "\""};
@@ -150,7 +145,7 @@ Result<std::string> Signer::sign(std::string_view document, Placement placement,
   }
 
   if (native) {
-    if (Status st = native_complete_signature(doc, sig, digest, key_.get(), cert_.get(), chain_);
+    if (Status st = native_complete_signature(doc, sig, digest, key_.get(), certificate_texts_);
         !st.ok()) {
       return st;
     }

@@ -47,6 +47,7 @@ class Signer {
   PkeyPtr key_;
   X509Ptr cert_;
   std::vector<X509Ptr> chain_;
+  std::vector<std::string> certificate_texts_;  // X509Data contents, for the native engine
   std::string subject_;
   std::string organ_;
 };

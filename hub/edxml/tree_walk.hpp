@@ -4,6 +4,8 @@
 
 #include <libxml/tree.h>
 
+#include <cstring>
+
 namespace docaxis::edxml {
 
 // Calls visit(node) for `root` and every element below it, in document order. `visit`
@@ -19,6 +21,21 @@ void for_each_element(xmlNode* root, Visit&& visit) {
     while (n != nullptr && n != root && n->next == nullptr) n = n->parent;
     n = (n == nullptr || n == root) ? nullptr : n->next;
   }
+}
+
+// True when `n` is the element {ns}name.
+inline bool is_element(const xmlNode* n, const char* ns, const char* name) {
+  return n != nullptr && n->type == XML_ELEMENT_NODE && n->ns != nullptr &&
+         std::strcmp(reinterpret_cast<const char*>(n->ns->href), ns) == 0 &&
+         std::strcmp(reinterpret_cast<const char*>(n->name), name) == 0;
+}
+
+// The first child element {ns}name of `parent` (null when there is none, or no parent).
+inline xmlNode* child_element(xmlNode* parent, const char* ns, const char* name) {
+  for (xmlNode* n = parent != nullptr ? parent->children : nullptr; n != nullptr; n = n->next) {
+    if (is_element(n, ns, name)) return n;
+  }
+  return nullptr;
 }
 
 }  // namespace docaxis::edxml
