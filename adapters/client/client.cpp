@@ -7,6 +7,9 @@
 #include <proton/work_queue.hpp>
 
 #include "client/client_impl.hpp"
+#include "tls/proton_domain.hpp"
+
+#include <stdexcept>
 
 namespace docaxis::client {
 
@@ -66,9 +69,15 @@ std::string Client::last_error() const { return impl_->last_error(); }
 Client::Impl::Impl(ClientOptions options, detail::ParsedUrl url)
     : options_(std::move(options)), url_(std::move(url)), container_(*this) {
   const std::string name = options_.server_name.empty() ? url_.host : options_.server_name;
-  connection_options_.ssl_client_options(proton::ssl_client_options(
-      proton::ssl_certificate(options_.cert_file, options_.key_file), options_.trust_file,
-      proton::ssl::VERIFY_PEER_NAME));
+  proton::ssl_client_options ssl(proton::ssl_certificate(options_.cert_file, options_.key_file),
+                                 options_.trust_file, proton::ssl::VERIFY_PEER_NAME);
+  // Trust exactly the trust file: Proton also loads the OS CA store, which docaxis drops.
+  auto trust = tls::TlsTrust::load(tls::TrustFiles{{options_.trust_file}, {}, {}});
+  if (!trust) throw std::runtime_error(trust.status().to_string());
+  auto context = tls::ContextTrust::install(tls::ssl_ctx_of(ssl), *trust);
+  if (!context) throw std::runtime_error(context.status().to_string());
+  tls_context_ = std::move(*context);
+  connection_options_.ssl_client_options(ssl);
   // The identity is the certificate: SASL EXTERNAL, as the hub requires.
   connection_options_.sasl_enabled(true);
   connection_options_.sasl_allowed_mechs("EXTERNAL");

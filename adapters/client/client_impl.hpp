@@ -13,6 +13,8 @@
 #pragma once
 
 #include <proton/connection.hpp>
+
+#include "tls/context.hpp"
 #include <proton/connection_options.hpp>
 #include <proton/container.hpp>
 #include <proton/delivery.hpp>
@@ -127,6 +129,7 @@ class Client::Impl : public proton::messaging_handler {
   const ClientOptions options_;
   const detail::ParsedUrl url_;
   proton::connection_options connection_options_;
+  std::unique_ptr<tls::ContextTrust> tls_context_;  // outlives every handshake of the client
 
   std::mutex close_mu_;  // one close() at a time (it joins the thread)
 

@@ -4,9 +4,10 @@
 // `accepted` (it has committed); `rejected` is final; `released` or a lost link is retried by
 // the dispatcher.
 //
-// The peer's identity is checked after the TLS handshake (its certificate must chain to the
-// trust anchors, and `verify` must accept its subject: the configured peer certificate), so a
-// hub never hands a package to an impostor listening on the peer's address.
+// The peer's identity is checked in the TLS handshake (its certificate must chain to exactly the
+// configured anchors, pass the CRLs and carry `server_name`, or the URL's host, as a DNS or IP
+// subjectAltName) and after it (`verify` must accept it: the configured peer certificate,
+// pinned by SHA-256 or subject), so a hub never hands a package to an impostor.
 //
 // Reconnects: after a failed attempt or a lost connection the next attempt waits
 // min(first_delay * 2^(n-1), max_delay) spread by +/-20 % jitter, n = consecutive failures;
@@ -21,6 +22,7 @@
 #include <proton/container.hpp>
 #include <proton/messaging_handler.hpp>
 #include <proton/sender.hpp>
+#include <proton/ssl.hpp>
 #include <proton/tracker.hpp>
 
 #include <chrono>
@@ -28,11 +30,15 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <optional>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "amqp/identity.hpp"
+#include "tls/context.hpp"
+#include "tls/trust.hpp"
 #include "amqp/ports.hpp"
 #include "common/status.hpp"
 
@@ -48,7 +54,10 @@ struct PeerReconnect {
 struct PeerSpec {
   std::string name;  // the peer's hub name
   std::string url;   // amqps://host:port
-  std::string certificate_chain, private_key, trust_anchors;  // this hub's client TLS files
+  std::string server_name;  // the name its certificate must carry; "" = the URL's host
+  std::string certificate_chain, private_key;  // this hub's client TLS files
+  std::string trust_anchors;  // PEM file (Proton wants one; `trust` then replaces its store)
+  std::shared_ptr<const tls::TlsTrust> trust;  // exactly these anchors and CRLs
   // Accepts or refuses the identity the peer presented (ok: it is this peer).
   std::function<Status(const PeerIdentity&)> verify;
 };
@@ -60,6 +69,8 @@ class PeerLinks : public proton::messaging_handler {
 
   void start(proton::container& c);  // connects to every peer
   void stop();                       // no more reconnects
+  // New handshakes use `trust`; a connected peer it no longer accepts is disconnected.
+  void reload(std::shared_ptr<const tls::TlsTrust> trust);
   // Sends on the peer's link for message.message_type; kNoLink when the peer is down.
   void send(const std::string& peer, const OutgoingMessage& message, DeliveryDone done);
   std::uint64_t attempts(const std::string& peer) const;
@@ -82,6 +93,9 @@ class PeerLinks : public proton::messaging_handler {
   };
   struct Peer {
     PeerSpec spec;
+    std::optional<proton::ssl_client_options> tls;    // built once, hardened (tls/context.hpp)
+    std::unique_ptr<tls::ContextTrust> context;
+    std::string tls_error;                           // why tls could not be built
     proton::connection connection;
     std::map<std::string, proton::sender> links;  // by target address
     std::map<std::string, std::deque<Queued>> backlog;
@@ -93,6 +107,7 @@ class PeerLinks : public proton::messaging_handler {
   };
 
   void connect(Peer& p);
+  void build_tls(Peer& p);
   void lost(Peer& p, const std::string& why);
   void drain(Peer& p, const std::string& address);
   void finish(const proton::tracker& t, const DeliveryOutcome& o);

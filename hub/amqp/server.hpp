@@ -1,43 +1,50 @@
-// The hub's AMQP 1.0 listener (Qpid Proton C++), the only place Proton is used.
+// The hub's AMQP 1.0 side: the listener (listener.hpp, Proton's C proactor: every byte there is
+// untrusted) and the outgoing links to peer hubs (peer_links.hpp, Proton's C++ binding on its
+// own container thread: only authenticated, pinned peers answer there).
 //
-// Wire contract (README.md pins it): mutual TLS with client-certificate verification against
-// the configured trust anchors; a sender link to target "edoc" or "status" carries one package
-// per message (one data section, content-type application/xml); a receiver link from source
-// "inbox/<OrganId>" receives that organ's deliveries, with application properties messagetype,
-// document-id, from and hops. Outcomes: accepted only after the engine committed; rejected with
-// condition docaxis:<code>; released for transient trouble (outcome.hpp).
+// Wire contract (README.md pins it): mutual TLS with client certificates verified against
+// exactly the configured anchors (and CRLs); a sender link to target "edoc" or "status"
+// carries one package per message (one data section, content-type application/xml); a receiver
+// link from source "inbox/<OrganId>" receives that organ's deliveries, with application
+// properties messagetype, document-id, from and hops. Outcomes: accepted only after the engine
+// committed; rejected with condition docaxis:<code>; released for transient trouble.
 //
-// Threads: one Proton container thread runs every callback and owns every link; the engine
-// talks back through deliver() and the IngestDone callbacks, which hop onto that thread.
+// Threads: the listener's loop ("dx-amqp") and the peer container ("dx-amqp-peers"); the
+// engine talks back through deliver() and the IngestDone callbacks, which hop onto them. If
+// either ever stops without stop(), the process exits with code 70 (crash-only).
 #pragma once
-
-#include "amqp/peer_links.hpp"
 
 #include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "amqp/listener.hpp"
+#include "amqp/peer_links.hpp"
 #include "amqp/ports.hpp"
 #include "common/status.hpp"
 
 namespace docaxis::amqp {
 
 struct TlsFiles {
-  std::string certificate_chain;  // PEM: the hub certificate followed by its issuers
-  std::string private_key;        // PEM
-  std::string trust_anchors;      // PEM: CAs whose client certificates are accepted
+  std::string certificate_chain;           // PEM: the hub certificate followed by its issuers
+  std::string private_key;                 // PEM
+  std::string trust_anchors;               // PEM: CAs whose client certificates are accepted
+  std::vector<std::string> intermediates;  // PEM: to complete chains clients present
+  std::vector<std::string> crls;           // PEM: client certificates are checked against them
 };
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 0;                 // 0: any free port (tests)
-  std::optional<TlsFiles> tls;  // absent: plaintext, allowed only on a loopback host
+  std::optional<TlsFiles> tls;  // required: there is no plaintext listener
   std::size_t max_message_bytes = 64u * 1024 * 1024;
+  ListenerLimits limits;        // max_message_bytes above wins over limits.max_message_bytes
   std::string container_id = "docaxis-hub";
   std::vector<PeerSpec> peers;  // outgoing links to peer hubs (peer_links.hpp)
   PeerReconnect peer_reconnect;
-  std::function<void(const std::string&)> log;  // one line per event (peer links); may be empty
+  std::function<void(const std::string&)> log;  // one line per event; may be empty
 };
 
 class AmqpServer {
@@ -47,10 +54,10 @@ class AmqpServer {
   AmqpServer(const AmqpServer&) = delete;
   AmqpServer& operator=(const AmqpServer&) = delete;
 
-  // Binds and starts the container thread; returns the bound port. Errors: invalid-argument
-  // (plaintext on a non-loopback host), unavailable (cannot listen).
+  // Binds and starts the threads; returns the bound port. Errors: invalid-argument (no TLS),
+  // unavailable (cannot listen), and the tls:: load codes (unreadable or bad trust files).
   Result<int> start();
-  // Closes the listener and every connection, then joins the thread. Idempotent.
+  // Closes the listener and every connection, then joins the threads. Idempotent.
   void stop();
 
   // Thread-safe. Sends `message` on an attached inbox/<organ> link, queued there until the link
@@ -60,10 +67,18 @@ class AmqpServer {
   // Thread-safe. Sends `message` to peer hub `peer` (its "edoc", "status" or "receipt" link by
   // message_type); kNoLink when that peer is not connected.
   void deliver_to_peer(const std::string& peer, OutgoingMessage message, DeliveryDone done);
+  // Thread-safe. Re-reads the TLS trust files (anchors, intermediates, CRLs): new handshakes use
+  // them, and live connections whose certificate they no longer accept are closed. A file that
+  // cannot be read keeps the current trust (the Status says why).
+  Status reload_tls();
 
  private:
-  class Handler;
-  std::unique_ptr<Handler> handler_;
+  class Peers;
+  ServerOptions options_;
+  IngestPort& ingest_;
+  InboxPort& inbox_;
+  std::unique_ptr<Listener> listener_;
+  std::unique_ptr<Peers> peers_;
 };
 
 }  // namespace docaxis::amqp

@@ -55,6 +55,13 @@ struct Limits {
   Seconds delivery_timeout{60};  // no outcome from a recipient within this: retry later
   std::int64_t verify_workers = 2;        // ingest threads verifying signatures
   std::int64_t max_pending_packages = 1024;  // admitted, unanswered; beyond: released (overloaded)
+  // What one client can take from the listener (hub/amqp/listener.hpp).
+  std::int64_t max_connections = 1000;              // AMQP connections at once, in total
+  std::int64_t max_connections_per_address = 100;   // ... from one client IP address
+  Seconds handshake_timeout{10};                    // TLS + SASL + AMQP open must finish within
+  Seconds idle_timeout{60};                         // AMQP idle timeout (heartbeats at half)
+  std::int64_t max_bytes_in_flight = 256 * 1024 * 1024;  // package bytes read, not yet answered
+  std::int64_t max_bytes_in_flight_per_connection = 128 * 1024 * 1024;  // ... per connection
   friend bool operator==(const Limits&, const Limits&) = default;
 };
 
@@ -149,6 +156,7 @@ struct EndpointConfig {
 struct PeerConfig {
   std::string name;  // its hub name, as it appears in hop trails
   std::string url;   // amqps://host:port (amqp:// only to a loopback host)
+  std::string server_name;  // the name its TLS certificate must carry; "" = the URL's host
   std::string cert_sha256;
   std::string cert_subject;
   std::vector<std::string> relay_for;

@@ -186,6 +186,12 @@ void read_sections(const toml::table& root, LoadedConfig& out) {
     r.read("delivery_timeout_seconds", c.limits.delivery_timeout);
     r.read("verify_workers", c.limits.verify_workers);
     r.read("max_pending_packages", c.limits.max_pending_packages);
+    r.read("max_connections", c.limits.max_connections);
+    r.read("max_connections_per_address", c.limits.max_connections_per_address);
+    r.read("handshake_timeout_seconds", c.limits.handshake_timeout);
+    r.read("idle_timeout_seconds", c.limits.idle_timeout);
+    r.read("max_bytes_in_flight", c.limits.max_bytes_in_flight);
+    r.read("max_bytes_in_flight_per_connection", c.limits.max_bytes_in_flight_per_connection);
     r.finish();
   }
   if (const toml::table* t = top.table("verification")) {
@@ -268,6 +274,7 @@ void read_sections(const toml::table& root, LoadedConfig& out) {
     PeerConfig p;
     r.read("name", p.name);
     r.read("url", p.url);
+    r.read("server_name", p.server_name);
     r.read("cert_sha256", p.cert_sha256);
     r.read("cert_subject", p.cert_subject);
     r.read("relay_for", p.relay_for);

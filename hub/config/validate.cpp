@@ -122,6 +122,16 @@ void check_numbers(const HubConfig& c, Checker& ck) {
   ck.at_least("limits.delivery_timeout_seconds", c.limits.delivery_timeout, Seconds(1));
   ck.range("limits.verify_workers", c.limits.verify_workers, 1, 64);
   ck.range("limits.max_pending_packages", c.limits.max_pending_packages, 1, 1000000);
+  ck.range("limits.max_connections", c.limits.max_connections, 1, 100000);
+  ck.range("limits.max_connections_per_address", c.limits.max_connections_per_address, 1, 100000);
+  ck.range("limits.handshake_timeout_seconds", c.limits.handshake_timeout.count(), 1, 600);
+  ck.range("limits.idle_timeout_seconds", c.limits.idle_timeout.count(), 1, 3600);
+  ck.range("limits.max_bytes_in_flight_per_connection",
+           c.limits.max_bytes_in_flight_per_connection, c.limits.max_package_bytes,
+           16 * 1024 * kMiB, " bytes (at least limits.max_package_bytes)");
+  ck.range("limits.max_bytes_in_flight", c.limits.max_bytes_in_flight,
+           c.limits.max_bytes_in_flight_per_connection, 64 * 1024 * kMiB,
+           " bytes (at least limits.max_bytes_in_flight_per_connection)");
   ck.range("verification.signer_cache_capacity", c.verification.signer_cache_capacity, 0,
            10000000);
   if (c.verification.min_rsa_bits < 2048) {

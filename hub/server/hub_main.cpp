@@ -8,6 +8,7 @@
 // 1 a runtime failure at start (store, audit log, listener), 2 a configuration error (every
 // problem is printed, one per line, before exiting).
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
 #include <chrono>
@@ -129,6 +130,20 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  // Every connection is a file descriptor: take the hard limit, and say so when it is below
+  // what [limits] max_connections asks (accept then waits for descriptors; nothing fails).
+  if (struct rlimit rl {}; getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+    if (rl.rlim_cur < rl.rlim_max) {
+      rl.rlim_cur = rl.rlim_max;
+      (void)setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    const auto wanted = static_cast<rlim_t>(cfg.limits.max_connections) + 64;
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < wanted) {
+      std::cerr << "docaxis-hub: warning: the file descriptor limit (" << rl.rlim_cur
+                << ") is below limits.max_connections + 64 (" << wanted << ")\n";
+    }
+  }
+
   std::error_code ec;
   const fs::path data_dir = cfg.hub.data_dir;
   fs::create_directories(data_dir, ec);
@@ -243,8 +258,18 @@ int main(int argc, char** argv) {
   if (Status s = concatenate(cfg.listener.tls.client_ca_files, client_cas); !s.ok()) {
     return fail("TLS client CAs", s, 2);
   }
-  server_options.tls =
-      amqp::TlsFiles{chain.string(), cfg.listener.tls.key_file, client_cas.string()};
+  server_options.tls = amqp::TlsFiles{chain.string(), cfg.listener.tls.key_file,
+                                      client_cas.string(), cfg.trust.intermediate_files,
+                                      cfg.listener.tls.crl_files};
+  server_options.limits.max_connections = static_cast<std::size_t>(cfg.limits.max_connections);
+  server_options.limits.max_connections_per_address =
+      static_cast<std::size_t>(cfg.limits.max_connections_per_address);
+  server_options.limits.handshake_timeout = cfg.limits.handshake_timeout;
+  server_options.limits.idle_timeout = cfg.limits.idle_timeout;
+  server_options.limits.max_bytes_in_flight =
+      static_cast<std::size_t>(cfg.limits.max_bytes_in_flight);
+  server_options.limits.max_bytes_in_flight_per_connection =
+      static_cast<std::size_t>(cfg.limits.max_bytes_in_flight_per_connection);
   // Peer links: this hub's listener certificate is its client certificate towards peers.
   static std::mutex log_mu;
   server_options.log = [name = cfg.hub.name](const std::string& line) {
@@ -259,6 +284,7 @@ int main(int argc, char** argv) {
     amqp::PeerSpec spec;
     spec.name = peer.name;
     spec.url = peer.url;
+    spec.server_name = peer.server_name;
     spec.certificate_chain = chain.string();
     spec.private_key = cfg.listener.tls.key_file;
     spec.trust_anchors = client_cas.string();
@@ -290,6 +316,7 @@ int main(int argc, char** argv) {
 
   server::TrustRefresher refresher(verifier, trust_config, cfg.trust.crl_refresh,
                                    server_options.log);
+  refresher.also_reload([&server] { return server.reload_tls(); });
   refresher.start();
   int sig = 0;
   for (;;) {

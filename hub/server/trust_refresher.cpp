@@ -34,6 +34,11 @@ void TrustRefresher::stop() {
 }
 
 Status TrustRefresher::reload_now(const std::string& why) {
+  if (also_) {
+    if (Status s = also_(); !s.ok() && log_) {
+      log_("TLS trust reload (" + why + ") failed, keeping the current TLS trust: " + s.to_string());
+    }
+  }
   auto trust = dsig::TrustStore::load(config_);
   if (!trust.ok()) {
     if (log_) log_("trust reload (" + why + ") failed, keeping the current trust: " +

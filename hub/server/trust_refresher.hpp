@@ -34,12 +34,15 @@ class TrustRefresher {
   void stop();
   // Loads the files now; on success the verifier uses them for every later package.
   Status reload_now(const std::string& why);
+  // Also runs `fn` at every reload (the TLS layer's trust: hub/amqp reload_tls). Before start().
+  void also_reload(std::function<Status()> fn) { also_ = std::move(fn); }
 
  private:
   dsig::Verifier& verifier_;
   const dsig::TrustConfig config_;
   const std::chrono::seconds interval_;
   Log log_;
+  std::function<Status()> also_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# run-fuzz.sh BUILD_DIR SECONDS: fuzzes the parser and verifier for SECONDS with a seed corpus
+# run-fuzz.sh BUILD_DIR SECONDS: fuzzes the parser and verifier, then the AMQP message decoding,
+# each for SECONDS, with a seed corpus
 # of the real edXML samples plus freshly signed packages; fails on any crash or sanitizer report.
 set -euo pipefail
 BUILD=$1
@@ -30,4 +31,12 @@ done
 DOCAXIS_FUZZ_PKI=$PKI ASAN_OPTIONS=detect_leaks=1 \
   "$BUILD/tests/fuzz/fuzz_verify" -max_total_time="$SECONDS_TO_RUN" -max_len=65536 \
   -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 "$CORPUS" "$SEEDS" 2>&1 | tail -15
-echo "fuzz: ${SECONDS_TO_RUN}s without a crash"
+echo "fuzz: verify ${SECONDS_TO_RUN}s without a crash"
+# The AMQP listener's message decoding: seeds are the hub's own encodings.
+AMQP_SEEDS=$BUILD/fuzz-amqp-seeds
+AMQP_CORPUS=$BUILD/fuzz-amqp-corpus
+mkdir -p "$AMQP_SEEDS" "$AMQP_CORPUS"
+DOCAXIS_FUZZ_AMQP_SEEDS=$AMQP_SEEDS ASAN_OPTIONS=detect_leaks=1 \
+  "$BUILD/tests/fuzz/fuzz_amqp_message" -max_total_time="$SECONDS_TO_RUN" -max_len=16384 \
+  -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 "$AMQP_CORPUS" "$AMQP_SEEDS" 2>&1 | tail -15
+echo "fuzz: amqp message decoding ${SECONDS_TO_RUN}s without a crash"

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -230,6 +231,111 @@ TEST_F(AmqpServerTest, DeliveryWithNoAttachedInboxReportsNoLink) {
   auto o = outcome.get_future();
   ASSERT_EQ(o.wait_for(std::chrono::seconds(10)), std::future_status::ready);
   EXPECT_EQ(o.get().result, DeliveryResult::kNoLink);
+}
+
+// --- hostile input: every refusal leaves the listener serving the next client ---------------
+
+TEST_F(AmqpServerTest, HopsOfAnyTypeButStringIsRejectedAndTheListenerStaysUp) {
+  for (proton::scalar bad : {proton::scalar(42), proton::scalar(proton::binary("h30@1")),
+                             proton::scalar(true)}) {
+    proton::message m;
+    m.body(proton::binary("<edXML/>"));
+    m.inferred(true);
+    m.properties().put("hops", bad);
+    auto r = send_message(port_, pki_dir(), organ("000.00.13.H30"), "edoc", m);
+    EXPECT_EQ(r.outcome, "rejected") << r.condition << " " << r.description;
+    EXPECT_EQ(r.condition, "docaxis:bad-hops");
+    EXPECT_NE(r.description.find("must be a string"), std::string::npos) << r.description;
+  }
+  EXPECT_TRUE(ingest_.packages.empty());
+  auto ok = send_package(port_, pki_dir(), organ("000.00.13.H30"), "edoc", "<edXML/>");
+  EXPECT_EQ(ok.outcome, "accepted") << ok.condition << " " << ok.description;
+}
+
+TEST_F(AmqpServerTest, HopsThatAreNotUtf8AreRejected) {
+  auto r = send_package(port_, pki_dir(), organ("000.00.13.H30"), "edoc", "<edXML/>",
+                        "application/xml", std::string("h\xff\xfe@1"));
+  EXPECT_EQ(r.outcome, "rejected");
+  EXPECT_EQ(r.condition, "docaxis:bad-hops");
+  EXPECT_TRUE(ingest_.packages.empty());
+}
+
+TEST_F(AmqpServerTest, AnAmqpValueBodyIsRejectedAsBadMessage) {
+  proton::message m;
+  m.body(std::string("<edXML/>"));  // a string: one amqp-value section
+  auto r = send_message(port_, pki_dir(), organ("000.00.13.H30"), "edoc", m);
+  EXPECT_EQ(r.outcome, "rejected");
+  EXPECT_EQ(r.condition, "docaxis:bad-message");
+  EXPECT_NE(r.description.find("amqp-value"), std::string::npos) << r.description;
+  auto ok = send_package(port_, pki_dir(), organ("000.00.13.H30"), "edoc", "<edXML/>");
+  EXPECT_EQ(ok.outcome, "accepted");
+}
+
+TEST_F(AmqpServerTest, AMessageFarOverTheLimitClosesTheLinkAsItArrives) {
+  // 8 MiB against a 1 MiB limit: refused after about the first megabyte, not buffered whole.
+  auto r = send_package(port_, pki_dir(), organ("000.00.13.H30"), "edoc",
+                        std::string(8u << 20, 'x'));
+  EXPECT_EQ(r.outcome, "error");
+  EXPECT_EQ(r.condition, "amqp:link:message-size-exceeded");
+  EXPECT_NE(r.description.find("docaxis:too-large"), std::string::npos) << r.description;
+  EXPECT_TRUE(ingest_.packages.empty());
+  auto ok = send_package(port_, pki_dir(), organ("000.00.13.H30"), "edoc", "<edXML/>");
+  EXPECT_EQ(ok.outcome, "accepted");
+}
+
+TEST_F(AmqpServerTest, AClientOfTheLookAlikeCaIsRefusedEvenWhenTheOsStoreTrustsIt) {
+  // Proton loads the OS CA store ($SSL_CERT_FILE) into every TLS domain; the listener must
+  // trust only its configured anchors. A server started with the look-alike root in the OS
+  // store must still refuse the look-alike client.
+  server_->stop();
+  ::setenv("SSL_CERT_FILE", (pki_dir() + "/lookalike/root-ca.crt").c_str(), 1);
+  server_ = std::make_unique<AmqpServer>(tls_options(), ingest_, inbox_);
+  auto port = server_->start();
+  ::unsetenv("SSL_CERT_FILE");
+  ASSERT_TRUE(port.ok()) << port.status().to_string();
+  auto r = send_package(*port, pki_dir(), pki_dir() + "/lookalike/000.00.13.H30", "edoc",
+                        "<edXML/>");
+  EXPECT_EQ(r.outcome, "error");
+  EXPECT_TRUE(ingest_.packages.empty());
+  auto ok = send_package(*port, pki_dir(), organ("000.00.13.H30"), "edoc", "<edXML/>");
+  EXPECT_EQ(ok.outcome, "accepted");
+}
+
+TEST_F(AmqpServerTest, ALeafOnlyClientChainIsCompletedFromTheConfiguredIntermediates) {
+  server_->stop();
+  ServerOptions o = tls_options();
+  o.tls->intermediates = {pki_dir() + "/intermediates.pem"};
+  server_ = std::make_unique<AmqpServer>(o, ingest_, inbox_);
+  auto port = server_->start();
+  ASSERT_TRUE(port.ok()) << port.status().to_string();
+  proton::message m;
+  m.body(proton::binary("<edXML/>"));
+  m.inferred(true);
+  auto r = send_message_leaf_only(*port, pki_dir(), organ("000.00.13.H30"), "edoc", m);
+  EXPECT_EQ(r.outcome, "accepted") << r.condition << " " << r.description;
+}
+
+TEST_F(AmqpServerTest, ARevokedClientIsRefusedAndALiveOneIsClosedWhenTheCrlChanges) {
+  server_->stop();
+  const std::string crl = ::testing::TempDir() + "/listener-crl.pem";
+  std::filesystem::copy_file(pki_dir() + "/crl/all-before-revocation.pem", crl,
+                             std::filesystem::copy_options::overwrite_existing);
+  ServerOptions o = tls_options();
+  o.tls->intermediates = {pki_dir() + "/intermediates.pem"};
+  o.tls->crls = {crl};
+  server_ = std::make_unique<AmqpServer>(o, ingest_, inbox_);
+  auto port = server_->start();
+  ASSERT_TRUE(port.ok()) << port.status().to_string();
+  InboxClient c(*port, pki_dir(), pki_dir() + "/special/revoked", "inbox/000.00.92.H30");
+  ASSERT_TRUE(c.wait_open()) << c.error();
+  std::filesystem::copy_file(pki_dir() + "/crl/all.pem", crl,
+                             std::filesystem::copy_options::overwrite_existing);
+  ASSERT_TRUE(server_->reload_tls().ok());
+  EXPECT_TRUE(c.wait_refused()) << "the live connection of a revoked certificate stays open";
+  auto r = send_package(*port, pki_dir(), pki_dir() + "/special/revoked", "edoc", "<edXML/>");
+  EXPECT_EQ(r.outcome, "error");
+  auto ok = send_package(*port, pki_dir(), organ("000.00.13.H30"), "edoc", "<edXML/>");
+  EXPECT_EQ(ok.outcome, "accepted");
 }
 
 TEST(AmqpServerOptions, PlaintextListenerOnANonLoopbackHostIsRefused) {

@@ -11,7 +11,8 @@
 
 namespace docaxis::amqp::test {
 
-proton::connection_options client_options(const std::string& pki, const std::string& cert_base) {
+proton::connection_options client_options(const std::string& pki, const std::string& cert_base,
+                                          bool leaf_only) {
   proton::connection_options o;
   if (cert_base.empty()) {
     o.ssl_client_options(
@@ -19,7 +20,8 @@ proton::connection_options client_options(const std::string& pki, const std::str
     o.sasl_enabled(false);
   } else {
     o.ssl_client_options(proton::ssl_client_options(
-        proton::ssl_certificate(cert_base + ".fullchain.pem", cert_base + ".key"),
+        proton::ssl_certificate(cert_base + (leaf_only ? ".crt" : ".fullchain.pem"),
+                                cert_base + ".key"),
         pki + "/trust-anchors.pem", proton::ssl::VERIFY_PEER_NAME));
     o.sasl_enabled(true);
     o.sasl_allowed_mechs("EXTERNAL");
@@ -32,22 +34,12 @@ namespace {
 
 class OneShot : public proton::messaging_handler {
  public:
-  OneShot(std::string url, proton::connection_options opts, std::string bytes, std::string ct,
-          std::string hops)
-      : url_(std::move(url)),
-        opts_(std::move(opts)),
-        bytes_(std::move(bytes)),
-        ct_(std::move(ct)),
-        hops_(std::move(hops)) {}
+  OneShot(std::string url, proton::connection_options opts, proton::message m)
+      : url_(std::move(url)), opts_(std::move(opts)), message_(std::move(m)) {}
   void on_container_start(proton::container& c) override { c.open_sender(url_, opts_); }
   void on_sendable(proton::sender& s) override {
     if (sent_) return;
-    proton::message m;
-    m.body(proton::binary(bytes_));
-    m.inferred(true);
-    m.content_type(ct_);
-    if (!hops_.empty()) m.properties().put("hops", hops_);
-    s.send(m);
+    s.send(message_);
     sent_ = true;
   }
   void on_tracker_accept(proton::tracker& t) override { done(t, "accepted"); }
@@ -76,7 +68,7 @@ class OneShot : public proton::messaging_handler {
   }
   std::string url_;
   proton::connection_options opts_;
-  std::string bytes_, ct_, hops_;
+  proton::message message_;
   bool sent_ = false;
 };
 
@@ -85,9 +77,24 @@ class OneShot : public proton::messaging_handler {
 SendResult send_package(int port, const std::string& pki, const std::string& cert_base,
                         const std::string& address, const std::string& bytes,
                         const std::string& content_type, const std::string& hops) {
-  proton::connection_options opts = client_options(pki, cert_base);
-  OneShot h("amqps://127.0.0.1:" + std::to_string(port) + "/" + address, opts, bytes, content_type,
-            hops);
+  proton::message m;
+  m.body(proton::binary(bytes));
+  m.inferred(true);
+  m.content_type(content_type);
+  if (!hops.empty()) m.properties().put("hops", hops);
+  return send_message(port, pki, cert_base, address, m);
+}
+
+SendResult send_message_leaf_only(int port, const std::string& pki, const std::string& cert_base,
+                                  const std::string& address, const proton::message& message) {
+  return send_message(port, pki, cert_base, address, message, true);
+}
+
+SendResult send_message(int port, const std::string& pki, const std::string& cert_base,
+                        const std::string& address, const proton::message& message,
+                        bool leaf_only) {
+  proton::connection_options opts = client_options(pki, cert_base, leaf_only);
+  OneShot h("amqps://127.0.0.1:" + std::to_string(port) + "/" + address, opts, message);
   proton::container c(h);
   try {
     c.run();
@@ -135,6 +142,14 @@ void InboxClient::on_receiver_error(proton::receiver& r) {
   state_ = -1;
   refused_ = true;
   error_ = r.error().name() + ": " + r.error().description();
+  cv_.notify_all();
+}
+
+void InboxClient::on_connection_error(proton::connection& c) {
+  std::lock_guard lock(mu_);
+  if (state_ == 0) state_ = -1;
+  refused_ = true;  // the server closed the connection with an error
+  error_ = c.error().name() + ": " + c.error().description();
   cv_.notify_all();
 }
 

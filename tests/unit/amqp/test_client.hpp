@@ -26,7 +26,9 @@ namespace docaxis::amqp::test {
 
 // Certificate base path in the test PKI, e.g. "<pki>/organs/000.00.13.H30" (no extension);
 // empty for a connection without a client certificate.
-proton::connection_options client_options(const std::string& pki, const std::string& cert_base);
+// leaf_only: present only the leaf certificate, not <cert_base>.fullchain.pem.
+proton::connection_options client_options(const std::string& pki, const std::string& cert_base,
+                                          bool leaf_only = false);
 
 struct SendResult {
   std::string outcome;  // "accepted" | "rejected" | "released" | "error"
@@ -36,6 +38,12 @@ SendResult send_package(int port, const std::string& pki, const std::string& cer
                         const std::string& address, const std::string& bytes,
                         const std::string& content_type = "application/xml",
                         const std::string& hops = "");  // application property "hops", if any
+// Sends any message as it is (odd property types, an amqp-value body...).
+SendResult send_message(int port, const std::string& pki, const std::string& cert_base,
+                        const std::string& address, const proton::message& message,
+                        bool leaf_only = false);
+SendResult send_message_leaf_only(int port, const std::string& pki, const std::string& cert_base,
+                                  const std::string& address, const proton::message& message);
 
 // Attaches a receiver to `address` and keeps the connection open until destroyed.
 class InboxClient : public proton::messaging_handler {
@@ -61,6 +69,7 @@ class InboxClient : public proton::messaging_handler {
   void on_receiver_open(proton::receiver&) override;
   void on_receiver_error(proton::receiver& r) override;
   void on_transport_error(proton::transport& t) override;
+  void on_connection_error(proton::connection& c) override;
   void on_message(proton::delivery& d, proton::message& m) override;
 
  private:

@@ -1,0 +1,460 @@
+#include "amqp/listener.hpp"
+
+#include <proton/condition.h>
+#include <proton/connection.h>
+#include <proton/delivery.h>
+#include <proton/event.h>
+#include <proton/link.h>
+#include <proton/terminus.h>
+#include <proton/listener.h>
+#include <proton/netaddr.h>
+#include <proton/proactor.h>
+#include <proton/sasl.h>
+#include <proton/session.h>
+#include <proton/ssl.h>
+#include <proton/transport.h>
+
+#include <cctype>
+#include <ctime>
+
+#include "amqp/listener_conn.hpp"
+#include "common/crash_only.hpp"
+#include "common/thread_name.hpp"
+#include "tls/context.hpp"
+#include "tls/proton_domain.hpp"
+
+namespace docaxis::amqp {
+namespace {
+
+constexpr pn_millis_t kTickMs = 500;
+constexpr std::uint32_t kMaxFrame = 64 * 1024;
+
+std::int64_t now_ms() { return static_cast<std::int64_t>(pn_proactor_now_64()); }
+
+std::string remote_host(pn_transport_t* t) {
+  const pn_netaddr_t* a = pn_transport_remote_addr(t);
+  char host[128] = {};
+  char port[16] = {};
+  if (a == nullptr || pn_netaddr_host_port(a, host, sizeof host, port, sizeof port) != 0) {
+    return "?";
+  }
+  return host;
+}
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
+
+Listener::Listener(ListenerOptions options, IngestPort& ingest, InboxPort& inbox)
+    : opt_(std::move(options)), ingest_(ingest), inbox_(inbox) {}
+
+Listener::~Listener() {
+  stop();
+  if (proactor_ != nullptr) pn_proactor_free(proactor_);
+  if (domain_ != nullptr) pn_ssl_domain_free(domain_);
+}
+
+void Listener::log(const std::string& line) {
+  if (opt_.log) opt_.log(line);
+}
+
+Result<int> Listener::start() {
+  if (!opt_.trust) return Status{"internal", "the listener has no client trust"};
+  domain_ = pn_ssl_domain(PN_SSL_MODE_SERVER);
+  if (domain_ == nullptr) return Status{"internal", "cannot create a TLS server domain"};
+  if (pn_ssl_domain_set_credentials(domain_, opt_.certificate_chain.c_str(),
+                                    opt_.private_key.c_str(), nullptr) != 0) {
+    return Status{"unavailable", "cannot load the TLS certificate " + opt_.certificate_chain +
+                                     " with key " + opt_.private_key};
+  }
+  // VERIFY_PEER: a client certificate is required; which CAs count is ContextTrust's store.
+  if (pn_ssl_domain_set_trusted_ca_db(domain_, opt_.trust_anchors.c_str()) != 0 ||
+      pn_ssl_domain_set_peer_authentication(domain_, PN_SSL_VERIFY_PEER,
+                                            opt_.trust_anchors.c_str()) != 0) {
+    return Status{"internal", "cannot require client certificates"};
+  }
+  auto context = tls::ContextTrust::install(
+      tls::ssl_ctx_of(domain_), opt_.trust,
+      [this](const std::string& fp, tls::Chain chain) {
+        if (verified_.size() > 4 * opt_.limits.max_connections + 64) verified_.clear();
+        verified_[fp] = {std::move(chain), now_ms()};
+      });
+  if (!context) return context.status();
+  context_ = std::move(*context);
+
+  proactor_ = pn_proactor();
+  listener_ = pn_listener();
+  char addr[PN_MAX_ADDR];
+  pn_proactor_addr(addr, sizeof addr, opt_.host.c_str(), std::to_string(opt_.port).c_str());
+  pn_proactor_listen(proactor_, listener_, addr, 128);
+  pn_proactor_set_timeout(proactor_, kTickMs);
+  thread_ = std::thread([this] {
+    name_this_thread("dx-amqp");
+    run_guarded("dx-amqp", [this] { run(); });
+    if (!stopping_) fatal_exit("dx-amqp", "the AMQP event loop ended");
+  });
+  std::unique_lock lock(start_mu_);
+  start_cv_.wait(lock, [this] { return started_.has_value(); });
+  return *started_;
+}
+
+void Listener::stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (!accepting_posts_ || proactor_ == nullptr) return;
+    accepting_posts_ = false;
+    posted_.push_back([this] {
+      stopping_ = true;
+      pn_condition_t* cond = pn_condition();
+      pn_condition_set_name(cond, "amqp:connection:forced");
+      pn_condition_set_description(cond, "the hub is shutting down");
+      pn_proactor_disconnect(proactor_, cond);
+      pn_condition_free(cond);
+      pn_proactor_cancel_timeout(proactor_);
+    });
+    pn_proactor_interrupt(proactor_);
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+bool Listener::post(std::function<void()> fn) {
+  std::lock_guard lock(mu_);
+  if (!accepting_posts_) return false;
+  posted_.push_back(std::move(fn));
+  pn_proactor_interrupt(proactor_);
+  return true;
+}
+
+void Listener::on_conn(std::uint64_t id, std::function<void(Conn&)> fn) {
+  auto it = by_id_.find(id);
+  if (it == by_id_.end()) return;
+  Conn& conn = *conns_.at(it->second);
+  conn.tasks.push_back(std::move(fn));
+  pn_connection_wake(conn.connection);
+}
+
+void Listener::run() {
+  bool done = false;
+  while (!done) {
+    pn_event_batch_t* batch = pn_proactor_wait(proactor_);
+    while (pn_event_t* e = pn_event_batch_next(batch)) {
+      if (pn_event_type(e) == PN_PROACTOR_INACTIVE && stopping_) done = true;
+      handle(e);
+    }
+    pn_proactor_done(proactor_, batch);
+  }
+}
+
+void Listener::handle(pn_event_t* e) {
+  switch (pn_event_type(e)) {
+    case PN_PROACTOR_INTERRUPT: {
+      std::deque<std::function<void()>> work;
+      {
+        std::lock_guard lock(mu_);
+        work.swap(posted_);
+      }
+      for (auto& fn : work) {
+        try {
+          fn();
+        } catch (const std::exception& ex) {
+          log(std::string("amqp: internal error in a posted task: ") + ex.what());
+        }
+      }
+      return;
+    }
+    case PN_PROACTOR_TIMEOUT:
+      if (!stopping_) {
+        tick();
+        pn_proactor_set_timeout(proactor_, kTickMs);
+      }
+      return;
+    case PN_PROACTOR_INACTIVE:
+      return;
+    case PN_LISTENER_OPEN: {
+      char host[128] = {};
+      char port[16] = {};
+      pn_netaddr_host_port(pn_listener_addr(pn_event_listener(e)), host, sizeof host, port,
+                           sizeof port);
+      std::lock_guard lock(start_mu_);
+      started_ = Result<int>(std::atoi(port));
+      start_cv_.notify_all();
+      return;
+    }
+    case PN_LISTENER_ACCEPT:
+      accept(pn_event_listener(e));
+      return;
+    case PN_LISTENER_CLOSE: {
+      pn_condition_t* c = pn_listener_condition(pn_event_listener(e));
+      const std::string why = pn_condition_is_set(c) && pn_condition_get_description(c)
+                                  ? pn_condition_get_description(c)
+                                  : "closed";
+      {
+        std::lock_guard lock(start_mu_);
+        if (!started_) {
+          started_ = Result<int>(Status{"unavailable", "cannot listen on " + opt_.host + ":" +
+                                                           std::to_string(opt_.port) + ": " +
+                                                           why});
+          start_cv_.notify_all();
+          stopping_ = true;
+          pn_proactor_cancel_timeout(proactor_);
+          return;
+        }
+      }
+      if (!stopping_) fatal_exit("dx-amqp", "the AMQP listener closed: " + why);
+      return;
+    }
+    default:
+      break;
+  }
+  pn_connection_t* c = pn_event_connection(e);
+  if (c == nullptr) return;
+  auto it = conns_.find(c);
+  if (it == conns_.end()) return;
+  Conn& conn = *it->second;
+  try {
+    handle_conn_event(e, conn);
+  } catch (const std::exception& ex) {
+    log("amqp: connection " + std::to_string(conn.id) + ": internal error: " + ex.what());
+    close_conn(conn, "amqp:internal-error", "internal error; the connection is closed");
+  }
+  if (pn_event_type(e) == PN_TRANSPORT_CLOSED) closed(c);
+}
+
+void Listener::accept(pn_listener_t* l) {
+  pn_connection_t* c = pn_connection();
+  pn_transport_t* t = pn_transport();
+  pn_transport_set_server(t);
+  pn_ssl_init(pn_ssl(t), domain_, nullptr);
+  pn_sasl_allowed_mechs(pn_sasl(t), "EXTERNAL");
+  pn_transport_set_idle_timeout(t, static_cast<pn_millis_t>(opt_.limits.idle_timeout.count()));
+  pn_transport_set_max_frame(t, kMaxFrame);
+  pn_transport_set_channel_max(t, static_cast<std::uint16_t>(opt_.limits.max_sessions - 1));
+  pn_connection_set_container(c, opt_.container_id.c_str());
+  auto conn = std::make_unique<Conn>();
+  conn->id = next_id_++;
+  conn->connection = c;
+  conn->transport = t;
+  conn->accepted_ms = now_ms();
+  if (conns_.size() >= opt_.limits.max_connections) {
+    conn->reject = "the hub serves " + std::to_string(opt_.limits.max_connections) +
+                   " connections at most";
+  }
+  by_id_[conn->id] = c;
+  conns_[c] = std::move(conn);
+  pn_listener_accept2(l, c, t);
+}
+
+void Listener::handle_conn_event(pn_event_t* e, Conn& conn) {
+  switch (pn_event_type(e)) {
+    case PN_CONNECTION_BOUND:
+      bound(conn);
+      break;
+    case PN_CONNECTION_REMOTE_OPEN:
+      remote_open(conn);
+      break;
+    case PN_CONNECTION_REMOTE_CLOSE:
+      pn_connection_close(conn.connection);
+      break;
+    case PN_SESSION_REMOTE_OPEN: {
+      pn_session_t* s = pn_event_session(e);
+      if (!conn.opened || conn.closing) break;
+      pn_session_set_incoming_capacity(s, opt_.limits.session_capacity);
+      pn_session_open(s);
+      break;
+    }
+    case PN_SESSION_REMOTE_CLOSE:
+      pn_session_close(pn_event_session(e));
+      break;
+    case PN_LINK_REMOTE_OPEN:
+      if (conn.opened && !conn.closing) link_open(conn, pn_event_link(e));
+      break;
+    case PN_LINK_REMOTE_CLOSE:
+    case PN_LINK_REMOTE_DETACH:
+      link_closed(conn, pn_event_link(e));
+      break;
+    case PN_LINK_FLOW: {
+      pn_link_t* l = pn_event_link(e);
+      if (pn_link_is_sender(l) && pn_link_credit(l) > 0) {
+        drain(l);
+        const char* a = pn_terminus_get_address(pn_link_source(l));
+        if (a != nullptr && std::string(a).rfind("inbox/", 0) == 0) {
+          inbox_.ready(std::string(a).substr(6));
+        }
+      }
+      break;
+    }
+    case PN_DELIVERY: {
+      pn_delivery_t* d = pn_event_delivery(e);
+      pn_link_t* l = pn_delivery_link(d);
+      if (pn_link_is_receiver(l)) {
+        incoming(conn, l, d);
+      } else {
+        outcome(d);
+      }
+      break;
+    }
+    case PN_CONNECTION_WAKE: {
+      std::deque<std::function<void(Conn&)>> tasks;
+      tasks.swap(conn.tasks);
+      for (auto& fn : tasks) fn(conn);
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+void Listener::bound(Conn& conn) {
+  conn.address = remote_host(conn.transport);
+  if (conn.reject.empty()) {
+    std::size_t& n = per_address_[conn.address];
+    if (n >= opt_.limits.max_connections_per_address) {
+      conn.reject = "the hub serves " + std::to_string(opt_.limits.max_connections_per_address) +
+                    " connections per client address at most";
+    } else {
+      ++n;
+      conn.counted_address = true;
+    }
+  }
+  if (!conn.reject.empty()) {
+    log("amqp: refusing a connection from " + conn.address + ": " + conn.reject);
+    abort_conn(conn, conn.reject);
+  }
+}
+
+void Listener::remote_open(Conn& conn) {
+  if (conn.closing) return;
+  pn_ssl_t* ssl = pn_ssl(conn.transport);
+  const char* subject = ssl != nullptr ? pn_ssl_get_remote_subject(ssl) : nullptr;
+  char fp[2 * 32 + 1] = {};
+  if (subject == nullptr || *subject == '\0' ||
+      pn_ssl_get_cert_fingerprint(ssl, fp, sizeof fp, PN_SSL_SHA256) != 0) {
+    close_conn(conn, "amqp:unauthorized-access", "a verified client certificate is required");
+    return;
+  }
+  conn.identity.subject = subject;
+  conn.identity.uid = uid_from_subject(conn.identity.subject);
+  conn.identity.sha256 = lower(fp);
+  conn.identity.authenticated = true;
+  auto v = verified_.find(conn.identity.sha256);
+  if (v != verified_.end()) {
+    conn.chain = std::move(v->second.first);
+    verified_.erase(v);
+    conn.not_after = tls::chain_not_after(conn.chain);
+  }
+  conn.opened = true;
+  pn_connection_open(conn.connection);
+}
+
+// Closes with an AMQP error (the client learns why). Connection context only.
+void Listener::close_conn(Conn& conn, const std::string& condition, const std::string& why) {
+  if (conn.closing) return;
+  conn.closing = true;
+  pn_condition_t* c = pn_connection_condition(conn.connection);
+  pn_condition_set_name(c, condition.c_str());
+  pn_condition_set_description(c, why.c_str());
+  if (!(pn_connection_state(conn.connection) & PN_LOCAL_ACTIVE)) {
+    pn_connection_open(conn.connection);
+  }
+  pn_connection_close(conn.connection);
+}
+
+// Drops the socket without AMQP (before or during the TLS handshake). Connection context only.
+void Listener::abort_conn(Conn& conn, const std::string& why) {
+  conn.closing = true;
+  pn_condition_t* c = pn_transport_condition(conn.transport);
+  pn_condition_set_name(c, "amqp:resource-limit-exceeded");
+  pn_condition_set_description(c, why.c_str());
+  pn_transport_close_tail(conn.transport);
+  pn_transport_close_head(conn.transport);
+}
+
+void Listener::tick() {
+  const std::int64_t now = now_ms();
+  const auto wall = std::time(nullptr);
+  for (auto& [c, conn] : conns_) {
+    if (conn->closing) continue;
+    if (!conn->opened && now - conn->accepted_ms > opt_.limits.handshake_timeout.count()) {
+      on_conn(conn->id, [this](Conn& k) {
+        log("amqp: closing a connection from " + k.address + ": no TLS/AMQP open within " +
+            std::to_string(opt_.limits.handshake_timeout.count()) + " ms");
+        abort_conn(k, "handshake timeout");
+      });
+    } else if (!conn->partial.empty() && !conn->starved &&
+               now - conn->last_progress_ms > opt_.limits.idle_timeout.count()) {
+      // A transfer that stopped half-way holds budget others need: it has idle_timeout.
+      on_conn(conn->id, [this](Conn& k) {
+        log("amqp: closing the connection of " + k.identity.subject +
+            ": a message transfer made no progress for " +
+            std::to_string(opt_.limits.idle_timeout.count()) + " ms");
+        close_conn(k, "amqp:resource-limit-exceeded",
+                   "a message transfer stalled half-way for longer than the idle timeout");
+      });
+    } else if (conn->opened && conn->not_after != 0 && wall >= conn->not_after) {
+      on_conn(conn->id, [this](Conn& k) {
+        log("amqp: closing the connection of " + k.identity.subject + ": its certificate expired");
+        close_conn(k, "amqp:unauthorized-access", "the client certificate has expired");
+      });
+    }
+  }
+  for (auto it = verified_.begin(); it != verified_.end();) {
+    it = now - it->second.second > 2 * opt_.limits.handshake_timeout.count() + 1000
+             ? verified_.erase(it)
+             : std::next(it);
+  }
+}
+
+void Listener::reload_trust(std::shared_ptr<const tls::TlsTrust> trust) {
+  post([this, trust] {
+    context_->replace(trust);
+    const auto now = std::time(nullptr);
+    for (auto& [c, conn] : conns_) {
+      if (!conn->opened || conn->closing || conn->chain.empty()) continue;
+      Status s = trust->verify(conn->chain, now);
+      if (s.ok()) continue;
+      on_conn(conn->id, [this, s](Conn& k) {
+        log("amqp: closing the connection of " + k.identity.subject + ": " + s.to_string());
+        close_conn(k, "amqp:unauthorized-access", "the client certificate is no longer trusted: " +
+                                                      s.message());
+      });
+    }
+  });
+}
+
+void Listener::deliver(const std::string& organ, OutgoingMessage message, DeliveryDone done) {
+  auto shared = std::make_shared<DeliveryDone>(std::move(done));
+  const bool posted = post([this, organ, m = std::move(message), shared]() mutable {
+    send_now(organ, std::move(m), std::move(*shared));
+  });
+  if (!posted) (*shared)({DeliveryResult::kDisconnected, {}, "the AMQP server is stopping"});
+}
+
+void Listener::closed(pn_connection_t* c) {
+  auto it = conns_.find(c);
+  if (it == conns_.end()) return;
+  Conn& conn = *it->second;
+  for (auto& [d, bytes] : conn.partial) release_bytes(conn.id, bytes.size());
+  conn.partial.clear();
+  for (auto& [token, w] : waiting_) {
+    if (w.conn_id == conn.id) w.delivery = nullptr;
+  }
+  std::vector<pn_link_t*> senders;
+  for (auto& [organ, l] : inboxes_) {
+    if (pn_link_session(l) != nullptr && pn_session_connection(pn_link_session(l)) == c) {
+      senders.push_back(l);
+    }
+  }
+  for (pn_link_t* l : senders) drop_sender(l, "the connection closed");
+  if (conn.counted_address) {
+    auto a = per_address_.find(conn.address);
+    if (a != per_address_.end() && --a->second == 0) per_address_.erase(a);
+  }
+  // Bytes of packages the engine still holds stay counted until it answers (answered()).
+  by_id_.erase(conn.id);
+  conns_.erase(it);
+}
+
+}  // namespace docaxis::amqp

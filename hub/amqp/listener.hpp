@@ -1,0 +1,175 @@
+// The hub's AMQP 1.0 listener on Qpid Proton's C API (the proactor), where every byte a client
+// sends is untrusted. The C++ binding was left for this side because it decodes each message
+// before any handler sees it and stops its whole container when that throws (one malformed
+// transfer took a hub off the air); here the hub reads deliveries itself:
+//  - message bytes are read as frames arrive, counted against max_message_bytes (refused with
+//    link detach amqp:link:message-size-exceeded as soon as they exceed it; the receiver links
+//    advertise max-message-size) and against byte budgets per connection and for the whole
+//    listener: over budget the hub stops reading and the session window (bounded incoming
+//    capacity) stops the sender;
+//  - messages are decoded by message_codec (refusals are `rejected` with docaxis:<code>);
+//  - connections are bounded in total and per client address, must finish TLS, SASL and the
+//    AMQP open within the handshake timeout, and have an AMQP idle timeout;
+//  - the TLS context is built once (tls::ContextTrust: exactly the configured anchors, CRLs,
+//    chain completion, TLS >= 1.2 with ECDHE); reload_trust() swaps it and closes connections
+//    whose certificate is no longer valid (revoked, expired).
+//
+// Threads: one event-loop thread ("dx-amqp") owns every Proton object. Other threads reach it
+// through post() (pn_proactor_interrupt), and connection state is changed only in the
+// connection's own batch (pn_connection_wake). No exception leaves an event handler: one that
+// throws closes its connection (amqp:internal-error); the loop itself is run_guarded, and if it
+// ever ends without stop() the process exits (crash-only, code 70).
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <optional>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <unordered_map>
+
+#include "amqp/ports.hpp"
+#include "common/status.hpp"
+#include "tls/trust.hpp"
+
+struct pn_connection_t;
+struct pn_delivery_t;
+struct pn_event_t;
+struct pn_link_t;
+struct pn_listener_t;
+struct pn_proactor_t;
+struct pn_ssl_domain_t;
+struct pn_transport_t;
+
+namespace docaxis::tls {
+class ContextTrust;
+}
+
+namespace docaxis::amqp {
+
+struct ListenerLimits {
+  std::size_t max_message_bytes = 64u * 1024 * 1024;  // the package body
+  std::size_t max_connections = 1000;
+  std::size_t max_connections_per_address = 100;
+  std::chrono::milliseconds handshake_timeout{10'000};
+  std::chrono::milliseconds idle_timeout{60'000};
+  std::size_t max_bytes_in_flight = 256u * 1024 * 1024;
+  std::size_t max_bytes_in_flight_per_connection = 128u * 1024 * 1024;
+  std::uint32_t credit_window = 100;      // per receiver link
+  std::size_t max_links_per_connection = 64;
+  std::uint16_t max_sessions = 16;
+  std::size_t session_capacity = 1u << 20;  // unread bytes Proton may buffer per session
+};
+
+struct ListenerOptions {
+  std::string host = "127.0.0.1";
+  int port = 0;
+  std::string certificate_chain;  // PEM file: the hub certificate, then its issuers
+  std::string private_key;        // PEM file
+  std::string trust_anchors;  // PEM file the TLS domain starts from (then replaced by `trust`)
+  std::shared_ptr<const tls::TlsTrust> trust;  // client certificates: exactly this
+  std::string container_id = "docaxis-hub";
+  ListenerLimits limits;
+  std::function<void(const std::string&)> log;  // one line per event worth an operator's eye
+};
+
+class Listener {
+ public:
+  Listener(ListenerOptions options, IngestPort& ingest, InboxPort& inbox);
+  ~Listener();
+  Listener(const Listener&) = delete;
+  Listener& operator=(const Listener&) = delete;
+
+  // Errors: unavailable (cannot listen, TLS files unusable), internal.
+  Result<int> start();
+  void stop();  // idempotent
+  // Thread-safe, as AmqpServer::deliver.
+  void deliver(const std::string& organ, OutgoingMessage message, DeliveryDone done);
+  // Thread-safe: new handshakes use `trust`; live connections it refuses are closed.
+  void reload_trust(std::shared_ptr<const tls::TlsTrust> trust);
+
+ private:
+  struct Conn;
+  struct Waiting {
+    std::uint64_t conn_id = 0;
+    pn_delivery_t* delivery = nullptr;  // null once its connection or link is gone
+    pn_link_t* link = nullptr;
+    std::size_t bytes = 0;
+  };
+  struct Sent {
+    pn_link_t* link = nullptr;
+    DeliveryDone done;
+  };
+  struct Queued {
+    OutgoingMessage message;
+    DeliveryDone done;
+  };
+
+  void run();
+  bool post(std::function<void()> fn);  // false once stopping
+  void on_conn(std::uint64_t id, std::function<void(Conn&)> fn);
+  void handle(pn_event_t* e);
+  void handle_conn_event(pn_event_t* e, Conn& conn);
+  void accept(pn_listener_t* l);
+  void bound(Conn& conn);
+  void remote_open(Conn& conn);
+  void tick();
+  void close_conn(Conn& conn, const std::string& condition, const std::string& why);
+  void abort_conn(Conn& conn, const std::string& why);
+  void closed(pn_connection_t* c);
+  void log(const std::string& line);
+  // listener_links.cpp
+  void link_open(Conn& conn, pn_link_t* l);
+  void link_closed(Conn& conn, pn_link_t* l);
+  void incoming(Conn& conn, pn_link_t* l, pn_delivery_t* d);
+  void resume(Conn& conn);
+  void complete(Conn& conn, pn_link_t* l, pn_delivery_t* d, std::string bytes);
+  void answered(std::uint64_t token, const Status& status);
+  void release_bytes(std::uint64_t conn_id, std::size_t bytes, bool engine = false);
+  void send_now(const std::string& organ, OutgoingMessage m, DeliveryDone done);
+  void drain(pn_link_t* l);
+  void outcome(pn_delivery_t* d);
+  void drop_sender(pn_link_t* l, const std::string& why);
+  bool inboxes_end_has(pn_link_t* l) const;
+
+  ListenerOptions opt_;
+  IngestPort& ingest_;
+  InboxPort& inbox_;
+  pn_proactor_t* proactor_ = nullptr;
+  pn_listener_t* listener_ = nullptr;
+  pn_ssl_domain_t* domain_ = nullptr;
+  std::unique_ptr<tls::ContextTrust> context_;
+  std::thread thread_;
+
+  std::mutex mu_;  // guards the fields below it
+  bool accepting_posts_ = true;
+  std::deque<std::function<void()>> posted_;
+  std::mutex start_mu_;
+  std::condition_variable start_cv_;
+  std::optional<Result<int>> started_;
+  bool stopping_ = false;  // loop thread
+
+  // Loop-thread state.
+  std::unordered_map<pn_connection_t*, std::unique_ptr<Conn>> conns_;
+  std::map<std::uint64_t, pn_connection_t*> by_id_;
+  std::map<std::string, std::size_t> per_address_;
+  std::map<std::string, std::pair<tls::Chain, std::int64_t>> verified_;  // by fingerprint
+  std::multimap<std::string, pn_link_t*> inboxes_;                        // organ -> link
+  std::map<pn_link_t*, std::deque<Queued>> backlog_;
+  std::map<pn_delivery_t*, Sent> sent_;
+  std::map<std::uint64_t, Waiting> waiting_;  // submitted to the engine, by token
+  std::uint64_t next_id_ = 1, next_token_ = 1, next_tag_ = 1;
+  std::size_t total_held_ = 0;
+  std::size_t total_engine_ = 0;  // of total_held_, complete packages the engine has
+  std::set<std::uint64_t> starved_;  // connections waiting for byte budget
+};
+
+}  // namespace docaxis::amqp

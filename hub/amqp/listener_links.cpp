@@ -1,0 +1,390 @@
+// Listener links: senders' packages coming in (receiver links on "edoc", "status", "receipt")
+// and inbox deliveries going out (sender links on "inbox/<OrganId>").
+#include <proton/condition.h>
+#include <proton/connection.h>
+#include <proton/delivery.h>
+#include <proton/disposition.h>
+#include <proton/link.h>
+#include <proton/proactor.h>
+#include <proton/session.h>
+#include <proton/terminus.h>
+
+#include "amqp/listener.hpp"
+#include "amqp/listener_conn.hpp"
+#include "amqp/message_codec.hpp"
+#include "amqp/outcome.hpp"
+#include "common/strings.hpp"
+
+namespace docaxis::amqp {
+namespace {
+
+constexpr std::size_t kSectionAllowance = 64 * 1024;  // properties etc. beside the body
+constexpr std::size_t kMaxLinksEver = 10'000;
+
+std::string address_of(pn_terminus_t* t) {
+  const char* a = pn_terminus_get_address(t);
+  return a != nullptr ? a : "";
+}
+
+void close_link(pn_link_t* l, const std::string& condition, const std::string& why) {
+  pn_condition_t* c = pn_link_condition(l);
+  pn_condition_set_name(c, condition.c_str());
+  pn_condition_set_description(c, why.c_str());
+  if (!(pn_link_state(l) & PN_LOCAL_ACTIVE) && !(pn_link_state(l) & PN_LOCAL_CLOSED)) {
+    pn_link_open(l);
+  }
+  pn_link_close(l);
+}
+
+void settle(pn_delivery_t* d, const Outcome& o) {
+  switch (o.kind) {
+    case OutcomeKind::kAccepted:
+      pn_delivery_update(d, PN_ACCEPTED);
+      break;
+    case OutcomeKind::kReleased:
+      pn_delivery_update(d, PN_RELEASED);
+      break;
+    case OutcomeKind::kRejected: {
+      pn_condition_t* c = pn_disposition_condition(pn_delivery_local(d));
+      pn_condition_set_name(c, o.condition.c_str());
+      pn_condition_set_description(c, o.description.c_str());
+      pn_delivery_update(d, PN_REJECTED);
+      break;
+    }
+  }
+  pn_delivery_settle(d);
+}
+
+void top_up(pn_link_t* l, std::uint32_t window) {
+  const int credit = pn_link_credit(l);
+  if (credit < static_cast<int>(window)) pn_link_flow(l, static_cast<int>(window) - credit);
+}
+
+}  // namespace
+
+void Listener::link_open(Conn& conn, pn_link_t* l) {
+  pn_terminus_copy(pn_link_source(l), pn_link_remote_source(l));
+  pn_terminus_copy(pn_link_target(l), pn_link_remote_target(l));
+  if (conn.links_open >= opt_.limits.max_links_per_connection || conn.links_ever >= kMaxLinksEver) {
+    close_conn(conn, "amqp:resource-limit-exceeded",
+               "at most " + std::to_string(opt_.limits.max_links_per_connection) +
+                   " links per connection");
+    return;
+  }
+  ++conn.links_open;
+  ++conn.links_ever;
+  if (pn_link_is_receiver(l)) {
+    const std::string address = address_of(pn_link_remote_target(l));
+    if (address != "edoc" && address != "status" && address != "receipt") {
+      close_link(l, "amqp:not-found", "unknown target address \"" +
+                                          (is_utf8(address) ? address : std::string("?")) +
+                                          "\"; send to \"edoc\" or \"status\"");
+      return;
+    }
+    pn_link_set_max_message_size(l, opt_.limits.max_message_bytes + kSectionAllowance);
+    pn_link_open(l);
+    pn_link_flow(l, static_cast<int>(opt_.limits.credit_window));
+    return;
+  }
+  const std::string address = address_of(pn_link_remote_source(l));
+  const std::string prefix = "inbox/";
+  if (address.rfind(prefix, 0) != 0 || address.size() == prefix.size()) {
+    close_link(l, "amqp:not-found", "unknown source address \"" +
+                                        (is_utf8(address) ? address : std::string("?")) +
+                                        "\"; receive from \"inbox/<OrganId>\"");
+    return;
+  }
+  const std::string organ = address.substr(prefix.size());
+  Status allowed = inbox_.may_attach(conn.identity, organ);
+  if (!allowed.ok()) {
+    close_link(l, "amqp:unauthorized-access", allowed.message());
+    return;
+  }
+  pn_link_open(l);
+  inboxes_.emplace(organ, l);
+}
+
+void Listener::link_closed(Conn& conn, pn_link_t* l) {
+  if (conn.links_open > 0 && (pn_link_state(l) & PN_LOCAL_ACTIVE)) --conn.links_open;
+  if (pn_link_is_receiver(l)) {
+    for (auto it = conn.partial.begin(); it != conn.partial.end();) {
+      if (pn_delivery_link(it->first) == l) {
+        release_bytes(conn.id, it->second.size());
+        it = conn.partial.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    for (auto& [token, w] : waiting_) {
+      if (w.link == l) w.delivery = nullptr;
+    }
+  } else {
+    drop_sender(l, "the inbox link closed");
+  }
+  if (!(pn_link_state(l) & PN_LOCAL_CLOSED)) pn_link_close(l);
+}
+
+void Listener::release_bytes(std::uint64_t conn_id, std::size_t bytes, bool engine) {
+  total_held_ -= std::min(total_held_, bytes);
+  if (engine) total_engine_ -= std::min(total_engine_, bytes);
+  if (auto it = by_id_.find(conn_id); it != by_id_.end()) {
+    Conn& conn = *conns_.at(it->second);
+    conn.held -= std::min(conn.held, bytes);
+    if (engine) conn.engine_bytes -= std::min(conn.engine_bytes, bytes);
+  }
+  // Budget freed: connections that stopped reading may go on.
+  if (total_held_ >= opt_.limits.max_bytes_in_flight) return;
+  for (auto s = starved_.begin(); s != starved_.end();) {
+    auto c = by_id_.find(*s);
+    if (c == by_id_.end()) {
+      s = starved_.erase(s);
+      continue;
+    }
+    Conn& k = *conns_.at(c->second);
+    if (k.held < opt_.limits.max_bytes_in_flight_per_connection) {
+      k.starved = false;
+      on_conn(k.id, [this](Conn& r) { resume(r); });
+      s = starved_.erase(s);
+    } else {
+      ++s;
+    }
+  }
+}
+
+void Listener::resume(Conn& conn) {
+  for (pn_link_t* l = pn_link_head(conn.connection, PN_LOCAL_ACTIVE); l != nullptr;
+       l = pn_link_next(l, PN_LOCAL_ACTIVE)) {
+    if (!pn_link_is_receiver(l)) continue;
+    pn_delivery_t* d = pn_link_current(l);
+    if (d != nullptr && (pn_delivery_readable(d) || pn_delivery_partial(d))) incoming(conn, l, d);
+    if (conn.starved) return;
+  }
+}
+
+// Reads what has arrived of a delivery, within the byte budgets; a complete one is decoded and
+// handed to the engine. Over the size limit the link is closed at once.
+void Listener::incoming(Conn& conn, pn_link_t* l, pn_delivery_t* d) {
+  if (conn.closing || !(pn_link_state(l) & PN_LOCAL_ACTIVE)) return;
+  if (pn_delivery_aborted(d)) {
+    if (auto p = conn.partial.find(d); p != conn.partial.end()) {
+      release_bytes(conn.id, p->second.size());
+      conn.partial.erase(p);
+    }
+    pn_delivery_settle(d);
+    top_up(l, opt_.limits.credit_window);
+    return;
+  }
+  if (d != pn_link_current(l)) return;
+  const std::size_t limit = opt_.limits.max_message_bytes + kSectionAllowance;
+  std::string& buf = conn.partial[d];
+  for (;;) {
+    const std::size_t pending = pn_delivery_pending(d);
+    if (pending == 0) break;
+    if (buf.size() + pending > limit) {
+      const std::size_t seen = buf.size() + pending;
+      release_bytes(conn.id, buf.size());
+      conn.partial.erase(d);
+      close_link(l, "amqp:link:message-size-exceeded",
+                 "docaxis:too-large: the message exceeds " + std::to_string(limit) +
+                     " bytes (" + std::to_string(seen) + " received so far); the package limit is " +
+                     std::to_string(opt_.limits.max_message_bytes) + " bytes");
+      return;
+    }
+    const bool over_conn = conn.held >= opt_.limits.max_bytes_in_flight_per_connection;
+    const bool over_total = total_held_ >= opt_.limits.max_bytes_in_flight;
+    if (over_conn || over_total) {
+      if ((over_conn && conn.engine_bytes == 0) || (over_total && total_engine_ == 0)) {
+        // Only unfinished transfers hold the budget, so waiting would free nothing.
+        close_conn(conn, "amqp:resource-limit-exceeded",
+                   "concurrent transfers exceed the hub's byte budget (" +
+                       std::to_string(over_conn ? opt_.limits.max_bytes_in_flight_per_connection
+                                                : opt_.limits.max_bytes_in_flight) +
+                       " bytes)");
+        return;
+      }
+      conn.starved = true;  // the rest waits in Proton's bounded session window
+      starved_.insert(conn.id);
+      return;
+    }
+    const std::size_t before = buf.size();
+    buf.resize(before + pending);
+    const ssize_t n = pn_link_recv(l, buf.data() + before, pending);
+    const std::size_t got = n > 0 ? static_cast<std::size_t>(n) : 0;
+    buf.resize(before + got);
+    conn.held += got;
+    total_held_ += got;
+    conn.last_progress_ms = static_cast<std::int64_t>(pn_proactor_now_64());
+    if (got == 0) break;
+  }
+  if (pn_delivery_partial(d)) return;
+  std::string bytes = std::move(buf);
+  conn.partial.erase(d);
+  pn_link_advance(l);
+  complete(conn, l, d, std::move(bytes));
+  top_up(l, opt_.limits.credit_window);
+}
+
+void Listener::complete(Conn& conn, pn_link_t* l, pn_delivery_t* d, std::string bytes) {
+  const std::size_t size = bytes.size();
+  auto decoded = decode_incoming(bytes.data(), bytes.size());
+  bytes = std::string();
+  Status refusal;
+  if (!decoded) {
+    refusal = decoded.status();
+  } else if (decoded->body.size() > opt_.limits.max_message_bytes) {
+    refusal = Status{"too-large", "package of " + std::to_string(decoded->body.size()) +
+                                      " bytes; the limit is " +
+                                      std::to_string(opt_.limits.max_message_bytes)};
+  }
+  if (!refusal.ok()) {
+    release_bytes(conn.id, size);
+    settle(d, outcome_for(refusal));
+    return;
+  }
+  IncomingPackage pkg;
+  pkg.address = address_of(pn_link_remote_target(l));
+  pkg.bytes = std::move(decoded->body);
+  pkg.from = conn.identity;
+  if (decoded->hops && !decoded->hops->empty()) {
+    for (std::string_view h : split(*decoded->hops, ';')) pkg.hops.emplace_back(h);
+  }
+  const std::uint64_t token = next_token_++;
+  waiting_[token] = Waiting{conn.id, d, l, size};
+  conn.engine_bytes += size;
+  total_engine_ += size;
+  ingest_.submit(std::move(pkg), [this, token](const Status& status) {
+    post([this, token, status] { answered(token, status); });
+  });
+}
+
+void Listener::answered(std::uint64_t token, const Status& status) {
+  auto it = waiting_.find(token);
+  if (it == waiting_.end()) return;
+  const Waiting w = it->second;
+  waiting_.erase(it);
+  release_bytes(w.conn_id, w.bytes, true);
+  if (w.delivery == nullptr) return;  // its link or connection went away meanwhile
+  // A live connection keeps its links and deliveries (never freed before the connection).
+  on_conn(w.conn_id, [w, status](Conn& conn) {
+    if (!conn.closing) settle(w.delivery, outcome_for(status));
+  });
+}
+
+// --- inbox deliveries --------------------------------------------------------------------
+
+void Listener::send_now(const std::string& organ, OutgoingMessage m, DeliveryDone done) {
+  auto range = inboxes_.equal_range(organ);
+  pn_link_t* chosen = nullptr;
+  for (auto it = range.first; it != range.second; ++it) {
+    pn_link_t* l = it->second;
+    if (!(pn_link_state(l) & PN_LOCAL_ACTIVE) || !(pn_link_state(l) & PN_REMOTE_ACTIVE)) continue;
+    if (chosen == nullptr || (pn_link_credit(l) > 0 && pn_link_credit(chosen) <= 0)) chosen = l;
+  }
+  if (chosen == nullptr) {
+    done({DeliveryResult::kNoLink, {}, "no inbox/" + organ + " link attached"});
+    return;
+  }
+  pn_connection_t* c = pn_session_connection(pn_link_session(chosen));
+  auto it = conns_.find(c);
+  if (it == conns_.end()) {
+    done({DeliveryResult::kNoLink, {}, "no inbox/" + organ + " link attached"});
+    return;
+  }
+  auto shared = std::make_shared<Queued>(Queued{std::move(m), std::move(done)});
+  on_conn(it->second->id, [this, chosen, shared](Conn&) {
+    if (inboxes_end_has(chosen)) {
+      backlog_[chosen].push_back(std::move(*shared));
+      drain(chosen);
+    } else {
+      shared->done({DeliveryResult::kDisconnected, {}, "the inbox link closed before sending"});
+    }
+  });
+}
+
+bool Listener::inboxes_end_has(pn_link_t* l) const {
+  for (const auto& [organ, link] : inboxes_) {
+    if (link == l) return true;
+  }
+  return false;
+}
+
+void Listener::drain(pn_link_t* l) {
+  auto it = backlog_.find(l);
+  if (it == backlog_.end()) return;
+  while (!it->second.empty() && (pn_link_state(l) & PN_LOCAL_ACTIVE) && pn_link_credit(l) > 0) {
+    Queued q = std::move(it->second.front());
+    it->second.pop_front();
+    const std::string bytes = encode_outgoing(q.message);
+    if (bytes.empty()) {
+      q.done({DeliveryResult::kReleased, {}, "the message could not be encoded"});
+      continue;
+    }
+    const std::uint64_t tag = next_tag_++;
+    pn_delivery_t* d = pn_delivery(l, pn_dtag(reinterpret_cast<const char*>(&tag), sizeof tag));
+    pn_link_send(l, bytes.data(), bytes.size());
+    pn_link_advance(l);
+    sent_[d] = Sent{l, std::move(q.done)};
+  }
+  if (it->second.empty()) backlog_.erase(it);
+}
+
+void Listener::outcome(pn_delivery_t* d) {
+  if (!pn_delivery_updated(d)) return;
+  auto it = sent_.find(d);
+  if (it == sent_.end()) return;
+  DeliveryOutcome o;
+  switch (pn_delivery_remote_state(d)) {
+    case PN_ACCEPTED:
+      o.result = DeliveryResult::kAccepted;
+      break;
+    case PN_REJECTED: {
+      o.result = DeliveryResult::kRejected;
+      pn_condition_t* c = pn_disposition_condition(pn_delivery_remote(d));
+      if (c != nullptr && pn_condition_is_set(c)) {
+        if (const char* n = pn_condition_get_name(c)) o.condition = n;
+        if (const char* s = pn_condition_get_description(c)) o.description = s;
+      }
+      break;
+    }
+    case PN_RELEASED:
+      o.result = DeliveryResult::kReleased;
+      break;
+    case PN_MODIFIED:
+      o.result = DeliveryResult::kModified;
+      break;
+    default:
+      return;  // not terminal (e.g. received)
+  }
+  DeliveryDone done = std::move(it->second.done);
+  sent_.erase(it);
+  pn_delivery_settle(d);
+  done(o);
+}
+
+void Listener::drop_sender(pn_link_t* l, const std::string& why) {
+  for (auto it = inboxes_.begin(); it != inboxes_.end();) {
+    if (it->second == l) {
+      const std::string organ = it->first;
+      it = inboxes_.erase(it);
+      if (inboxes_.count(organ) == 0) inbox_.detached(organ);
+    } else {
+      ++it;
+    }
+  }
+  if (auto b = backlog_.find(l); b != backlog_.end()) {
+    auto queued = std::move(b->second);
+    backlog_.erase(b);
+    for (auto& q : queued) q.done({DeliveryResult::kDisconnected, {}, why + " before sending"});
+  }
+  for (auto it = sent_.begin(); it != sent_.end();) {
+    if (it->second.link == l) {
+      DeliveryDone done = std::move(it->second.done);
+      it = sent_.erase(it);
+      done({DeliveryResult::kDisconnected, {}, why + " before an outcome"});
+    } else {
+      ++it;
+    }
+  }
+}
+
+}  // namespace docaxis::amqp

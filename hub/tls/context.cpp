@@ -1,0 +1,72 @@
+#include "tls/context.hpp"
+
+#include <openssl/err.h>
+#include <openssl/x509_vfy.h>
+
+namespace docaxis::tls {
+
+Status apply_policy(SSL_CTX* ctx) {
+  if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
+      SSL_CTX_set_cipher_list(ctx, kTls12Ciphers) != 1) {
+    ERR_clear_error();
+    return {"internal", "cannot apply the TLS policy (TLS >= 1.2, ECDHE)"};
+  }
+  return {};
+}
+
+Result<std::unique_ptr<ContextTrust>> ContextTrust::install(SSL_CTX* ctx,
+                                                           std::shared_ptr<const TlsTrust> trust,
+                                                           Recorder recorder) {
+  if (ctx == nullptr || !trust) return Status{"internal", "no TLS context to harden"};
+  if (Status s = apply_policy(ctx); !s.ok()) return s;
+  std::unique_ptr<ContextTrust> t(new ContextTrust(ctx, nullptr, std::move(recorder)));
+  t->replace(std::move(trust));
+  SSL_CTX_set_cert_verify_callback(ctx, &ContextTrust::verify, t.get());
+  return t;
+}
+
+void ContextTrust::replace(std::shared_ptr<const TlsTrust> trust) {
+  std::lock_guard lock(mu_);
+  SSL_CTX_set_cert_store(ctx_, trust->new_store_reference());  // frees the previous store
+  trust_ = std::move(trust);
+}
+
+std::shared_ptr<const TlsTrust> ContextTrust::trust() const {
+  std::lock_guard lock(mu_);
+  return trust_;
+}
+
+// OpenSSL's certificate verification for every handshake on the context: the presented chain
+// plus the configured intermediates as untrusted certificates, then the normal verification
+// (which runs Proton's verify callback, e.g. its host-name check).
+int ContextTrust::verify(X509_STORE_CTX* xctx, void* arg) {
+  auto* self = static_cast<ContextTrust*>(arg);
+  std::shared_ptr<const TlsTrust> trust = self->trust();
+  STACK_OF(X509)* presented = X509_STORE_CTX_get0_untrusted(xctx);
+  STACK_OF(X509)* extended = presented != nullptr ? sk_X509_dup(presented) : sk_X509_new_null();
+  if (extended == nullptr) return 0;
+  for (const auto& c : trust->intermediates()) sk_X509_push(extended, c.get());
+  X509_STORE_CTX_set0_untrusted(xctx, extended);
+  const int ok = X509_verify_cert(xctx);
+  if (ok == 1 && self->recorder_) {
+    Chain chain;
+    STACK_OF(X509)* built = X509_STORE_CTX_get0_chain(xctx);
+    for (int i = 0; built != nullptr && i < sk_X509_num(built); ++i) {
+      X509* c = sk_X509_value(built, i);
+      X509_up_ref(c);
+      chain.emplace_back(c);
+    }
+    if (!chain.empty()) {
+      try {  // never let an exception cross OpenSSL's C frames
+        const std::string fp = sha256_hex(chain.front().get());
+        self->recorder_(fp, std::move(chain));
+      } catch (...) {
+      }
+    }
+  }
+  X509_STORE_CTX_set0_untrusted(xctx, presented);
+  sk_X509_free(extended);
+  return ok;
+}
+
+}  // namespace docaxis::tls

@@ -1,0 +1,61 @@
+// Hardening of one SSL_CTX (one Proton SSL domain): exact trust, TLS policy, chain completion.
+//
+// ContextTrust, installed on an SSL_CTX after Proton configured it:
+//  - replaces the context's certificate store by the configured one (Proton's OpenSSL layer
+//    loads the operating system's CA store into every domain; that store is dropped), with the
+//    configured CRLs and the CRL flags;
+//  - completes the chain a peer presents with the configured intermediates (many TLS clients
+//    send only their leaf), still trusting only the anchors;
+//  - tells `recorder` the verified chain of every handshake (the hub keeps it per connection to
+//    re-check it when the trust changes);
+//  - applies the TLS policy: TLS 1.2 with ECDHE key exchange and AEAD suites only, or TLS 1.3.
+// The ContextTrust must outlive every handshake on the SSL_CTX. replace() and handshakes may run
+// on different threads.
+#pragma once
+
+#include <openssl/ssl.h>
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "common/status.hpp"
+#include "tls/trust.hpp"
+
+namespace docaxis::tls {
+
+// The TLS 1.2 cipher list of the policy (TLS 1.3 suites are OpenSSL's defaults, all AEAD).
+inline constexpr const char* kTls12Ciphers =
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:"
+    "ECDHE-RSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256";
+
+// TLS >= 1.2, kTls12Ciphers. Error code: internal.
+Status apply_policy(SSL_CTX* ctx);
+
+class ContextTrust {
+ public:
+  using Recorder = std::function<void(const std::string& sha256, Chain chain)>;
+  // Errors: internal (the policy could not be set).
+  static Result<std::unique_ptr<ContextTrust>> install(SSL_CTX* ctx,
+                                                       std::shared_ptr<const TlsTrust> trust,
+                                                       Recorder recorder = {});
+  ContextTrust(const ContextTrust&) = delete;
+  ContextTrust& operator=(const ContextTrust&) = delete;
+
+  void replace(std::shared_ptr<const TlsTrust> trust);
+  std::shared_ptr<const TlsTrust> trust() const;
+  SSL_CTX* ctx() const { return ctx_; }
+
+ private:
+  ContextTrust(SSL_CTX* ctx, std::shared_ptr<const TlsTrust> trust, Recorder recorder)
+      : ctx_(ctx), trust_(std::move(trust)), recorder_(std::move(recorder)) {}
+  static int verify(X509_STORE_CTX* xctx, void* arg);
+
+  SSL_CTX* ctx_;
+  mutable std::mutex mu_;
+  std::shared_ptr<const TlsTrust> trust_;
+  Recorder recorder_;
+};
+
+}  // namespace docaxis::tls
