@@ -20,6 +20,7 @@
 #include "amqp/listener_conn.hpp"
 #include "common/crash_only.hpp"
 #include "common/thread_name.hpp"
+#include "tls/certificate.hpp"
 #include "tls/context.hpp"
 #include "tls/proton_domain.hpp"
 
@@ -79,7 +80,15 @@ Result<int> Listener::start() {
   auto context = tls::ContextTrust::install(
       tls::ssl_ctx_of(domain_), opt_.trust,
       [this](const std::string& fp, tls::Chain chain) {
-        if (verified_.size() > 4 * opt_.limits.max_connections + 64) verified_.clear();
+        // Bounded: handshakes that never reach the AMQP open leave entries; tick() ages them
+        // out, and past the bound the oldest goes first.
+        if (verified_.size() >= 2 * opt_.limits.max_connections + 64) {
+          auto oldest = verified_.begin();
+          for (auto it = verified_.begin(); it != verified_.end(); ++it) {
+            if (it->second.second < oldest->second.second) oldest = it;
+          }
+          verified_.erase(oldest);
+        }
         verified_[fp] = {std::move(chain), now_ms()};
       });
   if (!context) return context.status();
@@ -335,16 +344,18 @@ void Listener::remote_open(Conn& conn) {
     close_conn(conn, "amqp:unauthorized-access", "a verified client certificate is required");
     return;
   }
+  auto v = verified_.find(lower(fp));
+  if (v == verified_.end() || v->second.first.empty()) {
+    close_conn(conn, "amqp:unauthorized-access", "the client certificate chain was not verified");
+    return;
+  }
+  conn.chain = std::move(v->second.first);
+  verified_.erase(v);
+  conn.not_after = tls::chain_not_after(conn.chain);
   conn.identity.subject = subject;
-  conn.identity.uid = uid_from_subject(conn.identity.subject);
+  conn.identity.uid = tls::organ_uid(conn.chain.front().get());  // as the signature layer reads it
   conn.identity.sha256 = lower(fp);
   conn.identity.authenticated = true;
-  auto v = verified_.find(conn.identity.sha256);
-  if (v != verified_.end()) {
-    conn.chain = std::move(v->second.first);
-    verified_.erase(v);
-    conn.not_after = tls::chain_not_after(conn.chain);
-  }
   conn.opened = true;
   pn_connection_open(conn.connection);
 }

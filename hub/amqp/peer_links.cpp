@@ -133,7 +133,7 @@ void PeerLinks::on_connection_open(proton::connection& c) {
   if (p == nullptr) return;
   PeerIdentity id;
   id.subject = c.transport().ssl().remote_subject();
-  id.uid = uid_from_subject(id.subject);
+  // A hub is its pinned certificate (SHA-256 or subject); hub certificates carry no organ UID.
   id.sha256 = remote_certificate_sha256(c.transport());
   id.authenticated = !id.subject.empty();
   Status who = p->spec.verify ? p->spec.verify(id) : Status();

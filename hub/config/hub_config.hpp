@@ -156,10 +156,10 @@ struct EndpointConfig {
 struct PeerConfig {
   std::string name;  // its hub name, as it appears in hop trails
   std::string url;   // amqps://host:port (amqp:// only to a loopback host)
-  std::string server_name;  // the name its TLS certificate must carry; "" = the URL's host
   std::string cert_sha256;
   std::string cert_subject;
   std::vector<std::string> relay_for;
+  std::string server_name;  // the name its TLS certificate must carry; "" = the URL's host
   friend bool operator==(const PeerConfig&, const PeerConfig&) = default;
 };
 

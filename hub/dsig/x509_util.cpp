@@ -1,5 +1,7 @@
 #include "dsig/x509_util.hpp"
 
+#include "tls/certificate.hpp"
+
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -132,18 +134,7 @@ std::string subject_of(const X509* cert) {
   return std::string(p, static_cast<std::size_t>(n));
 }
 
-std::string uid_of(const X509* cert) {
-  const X509_NAME* name = X509_get_subject_name(cert);
-  int idx = X509_NAME_get_index_by_NID(name, NID_userId, -1);
-  if (idx < 0) return {};
-  const ASN1_STRING* s = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, idx));
-  unsigned char* utf8 = nullptr;
-  int n = ASN1_STRING_to_UTF8(&utf8, s);
-  if (n < 0) return {};
-  std::string out(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(n));
-  OPENSSL_free(utf8);
-  return out;
-}
+std::string uid_of(const X509* cert) { return tls::organ_uid(cert); }
 
 std::time_t to_time_t(const ASN1_TIME* t) {
   struct tm tm {};

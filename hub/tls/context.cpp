@@ -11,6 +11,11 @@ Status apply_policy(SSL_CTX* ctx) {
     ERR_clear_error();
     return {"internal", "cannot apply the TLS policy (TLS >= 1.2, ECDHE)"};
   }
+  // No session resumption: a resumed session skips certificate verification, and with it the
+  // CRLs and the chain the hub keeps for each connection.
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+  SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+  (void)SSL_CTX_set_num_tickets(ctx, 0);
   return {};
 }
 

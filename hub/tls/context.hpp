@@ -8,7 +8,8 @@
 //    send only their leaf), still trusting only the anchors;
 //  - tells `recorder` the verified chain of every handshake (the hub keeps it per connection to
 //    re-check it when the trust changes);
-//  - applies the TLS policy: TLS 1.2 with ECDHE key exchange and AEAD suites only, or TLS 1.3.
+//  - applies the TLS policy: TLS 1.2 with ECDHE key exchange and AEAD suites only, or TLS 1.3;
+//    no session resumption (every handshake verifies the certificate).
 // The ContextTrust must outlive every handshake on the SSL_CTX. replace() and handshakes may run
 // on different threads.
 #pragma once
@@ -30,7 +31,7 @@ inline constexpr const char* kTls12Ciphers =
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:"
     "ECDHE-RSA-CHACHA20-POLY1305:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256";
 
-// TLS >= 1.2, kTls12Ciphers. Error code: internal.
+// TLS >= 1.2, kTls12Ciphers, no session resumption. Error code: internal.
 Status apply_policy(SSL_CTX* ctx);
 
 class ContextTrust {

@@ -25,13 +25,5 @@ TEST(Outcome, TransientCodesAreReleased) {
   EXPECT_EQ(outcome_for({"no-route", "x"}).kind, OutcomeKind::kRejected);
 }
 
-TEST(Identity, UidIsReadFromTheSubject) {
-  EXPECT_EQ(uid_from_subject("UID=000.00.13.H30,CN=Organ 000.00.13.H30,O=docaxis test PKI,C=VN"),
-            "000.00.13.H30");
-  EXPECT_EQ(uid_from_subject("CN=Sở\\, phòng,uid=000.00.01.G12,C=VN"), "000.00.01.G12");
-  EXPECT_EQ(uid_from_subject("CN=docaxis hub national,O=docaxis test PKI,C=VN"), "");
-  EXPECT_EQ(uid_from_subject("CN=UID=fake,C=VN"), "");
-}
-
 }  // namespace
 }  // namespace docaxis::amqp

@@ -68,7 +68,7 @@ class UidInbox : public InboxPort {
 ServerOptions tls_options() {
   ServerOptions o;
   o.tls = TlsFiles{pki_dir() + "/hubs/h30.fullchain.pem", pki_dir() + "/hubs/h30.key",
-                   pki_dir() + "/trust-anchors.pem"};
+                   pki_dir() + "/trust-anchors.pem", {}, {}};
   o.max_message_bytes = 1 << 20;
   return o;
 }

@@ -25,8 +25,8 @@ HubConfig base() {
   c.hub.name = "h30";
   c.endpoints = {{"000.00.13.H30", "", "", "", false, false, ""},
                  {"000.00.31.H30", "", kFp, "", false, false, ""}};
-  c.peers = {{"national", "amqps://127.0.0.1:5681", "", "CN=docaxis hub national", {"*"}},
-             {"g12", "amqps://[::1]", "", "CN=docaxis hub g12", {"G12"}}};
+  c.peers = {{"national", "amqps://127.0.0.1:5681", "", "CN=docaxis hub national", {"*"}, ""},
+             {"g12", "amqps://[::1]", "", "CN=docaxis hub g12", {"G12"}, ""}};
   c.routes = {{".G12", "national"}, {"01.G12", "g12"}};
   c.routing.default_route = "national";
   c.routing.authoritative_for = {"H30"};

@@ -170,7 +170,7 @@ config::HubConfig IngestTest::hub_config() {
   config::EndpointConfig g12;
   g12.organ = kG12;
   c.endpoints = {h30, g12};
-  c.peers = {{"national", "amqps://national.test:5671", "", kNationalSubject, {"*"}}};
+  c.peers = {{"national", "amqps://national.test:5671", "", kNationalSubject, {"*"}, ""}};
   c.routes = {{".G22", "national"}};
   return c;
 }

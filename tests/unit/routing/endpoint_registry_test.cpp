@@ -27,8 +27,8 @@ HubConfig province() {
   c.endpoints[2].cert_subject = "CN=Commune DMS,O=X,C=VN";
   c.endpoints[2].allow_unsigned = true;
   c.endpoints[2].relaxation_reason = "legacy";
-  c.peers = {{"national", "amqps://n", "", "CN=docaxis hub national", {"*"}},
-             {"g12", "amqps://g", std::string(64, 'b'), "", {".G12", "H53"}}};
+  c.peers = {{"national", "amqps://n", "", "CN=docaxis hub national", {"*"}, ""},
+             {"g12", "amqps://g", std::string(64, 'b'), "", {".G12", "H53"}, ""}};
   return c;
 }
 

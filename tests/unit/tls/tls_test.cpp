@@ -8,6 +8,7 @@
 #include <ctime>
 #include <string>
 
+#include "tls/certificate.hpp"
 #include "tls/context.hpp"
 #include "tls/proton_domain.hpp"
 #include "tls/trust.hpp"
@@ -106,6 +107,13 @@ TEST(TlsTrust, VerifyCompletesFromIntermediatesAndAppliesCrls) {
   ASSERT_TRUE(no_intermediates.ok());
   EXPECT_EQ((*no_intermediates)->verify(chain_of(pki() + "/organs/000.00.13.H30.crt"), now).code(),
             "cert-untrusted");
+}
+
+TEST(Certificate, TheOrganIsTheSubjectUidAndHubsHaveNone) {
+  EXPECT_EQ(organ_uid(read_cert(pki() + "/organs/000.00.13.H30.crt").get()), "000.00.13.H30");
+  EXPECT_EQ(organ_uid(read_cert(pki() + "/organs/000.00.04.G14.crt").get()), "000.00.04.G14");
+  EXPECT_EQ(organ_uid(read_cert(pki() + "/hubs/national.crt").get()), "");
+  EXPECT_EQ(organ_uid(nullptr), "");
 }
 
 TEST(TlsTrust, LoadRefusesMissingFilesAndEmptyAnchors) {
