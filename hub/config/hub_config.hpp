@@ -55,6 +55,9 @@ struct Limits {
   Seconds delivery_timeout{60};  // no outcome from a recipient within this: retry later
   std::int64_t verify_workers = 2;        // ingest threads verifying signatures
   std::int64_t max_pending_packages = 1024;  // admitted, unanswered; beyond: released (overloaded)
+  // Ingest answers released (resource-exhausted) while the spool's or the audit log's
+  // filesystem has less free space than this; 0 = no floor.
+  std::int64_t min_free_disk_bytes = 256 * 1024 * 1024;
   friend bool operator==(const Limits&, const Limits&) = default;
 };
 

@@ -186,6 +186,7 @@ void read_sections(const toml::table& root, LoadedConfig& out) {
     r.read("delivery_timeout_seconds", c.limits.delivery_timeout);
     r.read("verify_workers", c.limits.verify_workers);
     r.read("max_pending_packages", c.limits.max_pending_packages);
+    r.read("min_free_disk_bytes", c.limits.min_free_disk_bytes);
     r.finish();
   }
   if (const toml::table* t = top.table("verification")) {

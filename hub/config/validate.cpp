@@ -122,6 +122,8 @@ void check_numbers(const HubConfig& c, Checker& ck) {
   ck.at_least("limits.delivery_timeout_seconds", c.limits.delivery_timeout, Seconds(1));
   ck.range("limits.verify_workers", c.limits.verify_workers, 1, 64);
   ck.range("limits.max_pending_packages", c.limits.max_pending_packages, 1, 1000000);
+  ck.range("limits.min_free_disk_bytes", c.limits.min_free_disk_bytes, 0,
+           std::int64_t{1} << 50, " bytes");
   ck.range("verification.signer_cache_capacity", c.verification.signer_cache_capacity, 0,
            10000000);
   if (c.verification.min_rsa_bits < 2048) {
