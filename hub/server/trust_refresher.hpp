@@ -36,6 +36,7 @@ class TrustRefresher {
   Status reload_now(const std::string& why);
 
  private:
+  Status reload(const std::string& why);  // reload_now without the exception guard
   dsig::Verifier& verifier_;
   const dsig::TrustConfig config_;
   const std::chrono::seconds interval_;
