@@ -5,6 +5,7 @@
 // refusal with a stable code (README.md lists every code and what it means).
 //
 // Pipeline, in this order, on a worker thread (never on the AMQP thread):
+//   0. free disk space >= options.disk_floor             -> resource-exhausted (released)
 //   1. size cap                                          -> too-large
 //   2. dsig::verify_package with the sending endpoint's policy (peers: strict); edXML reader
 //      error findings; package kind vs link address      -> dsig/edxml codes, wrong-address
@@ -28,7 +29,10 @@
 // never waits, and `done(ok)` + `on_stored` run when the record is durable, on the audit
 // log's flusher thread; so no thread ever holds a package while an fsync runs, and one
 // audit fdatasync covers every package committed meanwhile. Refusals are answered at once
-// on the worker (or writer) thread; their audit record follows asynchronously.
+// on the worker (or writer) thread; their audit records are sampled (RefusalSampler) and
+// appended deferred, without an fdatasync of their own.
+// Exceptions: a component that throws fails only the package at hand, answered `internal`
+// (released); every thread body runs under run_guarded (common/crash_only.hpp).
 // Lifetime: the referenced store, verifier, registry, routes and audit log must outlive the
 // Ingest. The destructor stops admitting, waits for every admitted package to be answered
 // (the store must still be running), then joins the workers.
