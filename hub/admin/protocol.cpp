@@ -39,8 +39,9 @@ Result<Request> parse_request(std::string_view line) {
   if (j.is_discarded()) return bad("request is not JSON");
   if (!j.is_object()) return bad("request is not a JSON object");
   if (j.contains("v") && j["v"] != kProtocolVersion) {
-    return bad("unsupported protocol version " + j["v"].dump() + " (this hub speaks " +
-               std::to_string(kProtocolVersion) + ")");
+    return bad("unsupported protocol version " +
+               j["v"].dump(-1, ' ', false, json::error_handler_t::replace) +
+               " (this hub speaks " + std::to_string(kProtocolVersion) + ")");
   }
   if (!j.contains("cmd") || !j["cmd"].is_string()) return bad("\"cmd\" must be a string");
   Request r;

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "admin/protocol.hpp"
+#include "common/crash_only.hpp"
 #include "common/thread_name.hpp"
 
 namespace docaxis::admin {
@@ -144,7 +145,7 @@ Status AdminServer::start() {
   }
   thread_ = std::thread([this] {
     name_this_thread("dx-admin");
-    loop();
+    run_guarded("dx-admin", [this] { loop(); });
   });
   return Status();
 }
@@ -163,6 +164,17 @@ void AdminServer::stop() {
   struct stat st{};
   if (::lstat(path_.c_str(), &st) == 0 && S_ISSOCK(st.st_mode) && !someone_listens(path_)) {
     ::unlink(path_.c_str());
+  }
+}
+
+std::string AdminServer::handle(const Caller& caller, const std::string& line) {
+  // One request that throws is answered `internal`; the server goes on with the others.
+  try {
+    return handler_(caller, line);
+  } catch (const std::exception& e) {
+    return encode_error(Status("internal", std::string("unexpected exception: ") + e.what()));
+  } catch (...) {
+    return encode_error(Status("internal", "unexpected exception"));
   }
 }
 
@@ -237,7 +249,7 @@ void AdminServer::loop() {
           const std::string line = c.in.substr(0, nl);
           c.in.erase(0, nl + 1);
           ++requests_;
-          c.out += handler_(c.caller, line) + "\n";
+          c.out += handle(c.caller, line) + "\n";
         }
         if (c.in.size() > kMaxRequestBytes) {
           c.out += encode_error(Status("bad-request", "request line longer than " +

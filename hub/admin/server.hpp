@@ -59,6 +59,7 @@ class AdminServer {
 
  private:
   void loop();
+  std::string handle(const Caller& caller, const std::string& line);  // never throws
 
   std::string path_;
   Handler handler_;

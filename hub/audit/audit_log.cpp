@@ -4,11 +4,13 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <filesystem>
 
 #include "audit/log_recovery.hpp"
 #include "audit/segment_files.hpp"
+#include "common/crash_only.hpp"
 #include "common/thread_name.hpp"
 
 namespace docaxis::audit {
@@ -63,6 +65,7 @@ Status AuditLog::recover_and_open() {
   next_seq_ = tail->last_seq + 1;
   durable_seq_ = tail->last_seq;
   head_ = tail->head;
+  durable_head_ = head_;
   last_checkpoint_time_ = opt_.now();
   stats_.recovered_bytes = tail->torn_bytes;
 
@@ -80,17 +83,17 @@ Status AuditLog::recover_and_open() {
     since_checkpoint_ = std::max<std::uint64_t>(since_checkpoint_, 1);
     if (Status st = checkpoint_locked("open"); !st.ok()) return st;
   }
-  if (Status st = flush_until_locked(lk, next_seq_ - 1); !st.ok()) return st;
+  if (Status st = flush_until_locked(lk, next_seq_ - 1, epoch_); !st.ok()) return st;
   lk.unlock();
   if (opt_.background_sealer && opt_.checkpoint_interval.count() > 0) {
     sealer_ = std::thread([this] {
       name_this_thread("dx-audit-seal");
-      sealer_loop();
+      run_guarded("dx-audit-seal", [this] { sealer_loop(); });
     });
   }
   flusher_ = std::thread([this] {
     name_this_thread("dx-audit-sync");
-    flusher_loop();
+    run_guarded("dx-audit-sync", [this] { flusher_loop(); });
   });
   return Status::ok_status();
 }
@@ -168,7 +171,7 @@ Result<std::uint64_t> AuditLog::append_batch(std::vector<Event> events) {
   if (since_checkpoint_ >= opt_.checkpoint_every_records || interval_due) {
     if (Status st = checkpoint_locked(interval_due ? "interval" : "count"); !st.ok()) return st;
   }
-  if (Status st = flush_until_locked(lk, next_seq_ - 1); !st.ok()) return st;
+  if (Status st = flush_until_locked(lk, next_seq_ - 1, epoch_); !st.ok()) return st;
   return mine;
 }
 
@@ -198,8 +201,25 @@ void AuditLog::append_async(std::vector<Event> events, AppendCallback done) {
     // A failure is sticky (failed_): the flusher reports it to every waiter.
     (void)checkpoint_locked(interval_due ? "interval" : "count");
   }
-  waiters_.push_back(Waiter{mine, std::move(done)});
+  waiters_.push_back(Waiter{mine, epoch_, std::move(done)});
   flusher_cv_.notify_one();
+}
+
+Status AuditLog::append_deferred(std::vector<Event> events) {
+  for (const Event& e : events) {
+    if (Status st = validate_event(e); !st.ok()) return st;
+  }
+  std::lock_guard lk(mu_);
+  if (closed_) return Status{"failed-precondition", "the audit log is closed"};
+  if (!failed_.ok()) return failed_;
+  const std::string time = format_time(opt_.now());
+  for (Event& e : events) {
+    Record r;
+    r.time = time;
+    r.event = std::move(e);
+    push_locked(r);
+  }
+  return Status::ok_status();
 }
 
 void AuditLog::flusher_loop() {
@@ -207,16 +227,24 @@ void AuditLog::flusher_loop() {
   for (;;) {
     flusher_cv_.wait(lk, [this] { return closed_ || !waiters_.empty(); });
     if (waiters_.empty()) return;  // closed, nothing owed
-    const Status st = flush_until_locked(lk, waiters_.back().seq);
-    std::vector<Waiter> ready;
-    while (!waiters_.empty() && (!st.ok() || waiters_.front().seq <= durable_seq_)) {
-      ready.push_back(std::move(waiters_.front()));
+    const Status st = flush_until_locked(lk, waiters_.back().seq, waiters_.back().epoch);
+    // Waiters are in push order, so epochs never decrease along the queue: those of a rolled
+    // back epoch failed with it, the others are durable unless the flush failed.
+    std::vector<std::pair<Waiter, Status>> ready;
+    while (!waiters_.empty()) {
+      Waiter& w = waiters_.front();
+      Status r;
+      if (w.epoch != epoch_) r = lost_;
+      else if (w.seq <= durable_seq_) r = Status::ok_status();
+      else if (!st.ok()) r = st;
+      else break;
+      ready.emplace_back(std::move(w), std::move(r));
       waiters_.pop_front();
     }
     lk.unlock();
-    for (Waiter& w : ready) {
-      if (st.ok()) w.done(w.seq);
-      else w.done(st);
+    for (auto& [w, r] : ready) {
+      if (r.ok()) w.done(w.seq);
+      else w.done(r);
     }
     lk.lock();
   }
@@ -227,11 +255,14 @@ Status AuditLog::checkpoint(const std::string& reason) {
   if (closed_) return Status{"failed-precondition", "the audit log is closed"};
   if (!failed_.ok()) return failed_;
   if (Status st = checkpoint_locked(reason); !st.ok()) return st;
-  return flush_until_locked(lk, next_seq_ - 1);
+  return flush_until_locked(lk, next_seq_ - 1, epoch_);
 }
 
-Status AuditLog::flush_until_locked(std::unique_lock<std::mutex>& lk, std::uint64_t seq) {
-  while (durable_seq_ < seq) {
+Status AuditLog::flush_until_locked(std::unique_lock<std::mutex>& lk, std::uint64_t seq,
+                                    std::uint64_t epoch) {
+  for (;;) {
+    if (epoch != epoch_) return lost_;  // the records were rolled back after an I/O error
+    if (durable_seq_ >= seq) return Status::ok_status();
     if (!failed_.ok()) return failed_;
     if (flushing_) {
       flushed_cv_.wait(lk);
@@ -246,29 +277,66 @@ Status AuditLog::flush_until_locked(std::unique_lock<std::mutex>& lk, std::uint6
     lk.lock();
     std::string bytes;
     bytes.swap(pending_);
-    std::uint64_t upto = next_seq_ - 1;
-    std::uint64_t from = durable_seq_;
+    const std::uint64_t upto = next_seq_ - 1;
+    const std::uint64_t from = durable_seq_;
+    const std::string group_head = head_;
     lk.unlock();
     Status st = write_durable(bytes);
+    if (!st.ok()) needs_repair_ = true;
     lk.lock();
     flushing_ = false;
     if (st.ok()) {
       stats_.records += upto - from;
       durable_seq_ = upto;
+      durable_head_ = group_head;
     } else {
-      failed_ = st;
+      roll_back_locked(st);
     }
     flushed_cv_.notify_all();
   }
-  return failed_.ok() ? Status::ok_status() : failed_;
+}
+
+void AuditLog::roll_back_locked(const Status& cause) {
+  // Every record after the durable ones is chained onto the failed group: drop them all and
+  // continue the chain from the last durable record. Their appends are told `cause`.
+  lost_ = cause;
+  ++epoch_;
+  pending_.clear();
+  next_seq_ = durable_seq_ + 1;
+  head_ = durable_head_;
+  since_checkpoint_ = std::max<std::uint64_t>(since_checkpoint_, 1);
+}
+
+Status AuditLog::repair_segment() {
+  const std::string path = opt_.dir + "/" + segment_name(segment_index_);
+  int err = fault("open");
+  const int fd =
+      err != 0 ? -1 : ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return io_error("open", path, err != 0 ? err : errno);
+  if (::ftruncate(fd, static_cast<off_t>(segment_size_)) != 0 || ::fdatasync(fd) != 0) {
+    err = errno;
+    ::close(fd);
+    return io_error("ftruncate", path, err);
+  }
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = fd;
+  needs_repair_ = false;
+  return Status::ok_status();
 }
 
 Status AuditLog::write_durable(const std::string& bytes) {
   if (bytes.empty()) return Status::ok_status();
+  // After a failed write the file may end in bytes of rolled-back records: cut them first.
+  if (needs_repair_) {
+    if (Status st = repair_segment(); !st.ok()) return st;
+  }
   if (segment_size_ >= opt_.max_segment_bytes) {
     std::string path = opt_.dir + "/" + segment_name(segment_index_ + 1);
-    int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) return io_error("open", path, errno);
+    // Not O_EXCL: a failed earlier attempt may have left the (empty) file behind.
+    const int ferr = fault("open");
+    int fd =
+        ferr != 0 ? -1 : ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return io_error("open", path, ferr != 0 ? ferr : errno);
     if (Status st = fsync_dir(opt_.dir); !st.ok()) {
       ::close(fd);
       return st;
@@ -283,18 +351,21 @@ Status AuditLog::write_durable(const std::string& bytes) {
   std::string path = opt_.dir + "/" + segment_name(segment_index_);
   std::size_t done = 0;
   while (done < bytes.size()) {
-    ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
+    const int werr = fault("write");
+    ssize_t n = werr != 0 ? -1 : ::write(fd_, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && werr == 0 && errno == EINTR) continue;
     if (n < 0) {
-      int err = errno;
+      const int err = werr != 0 ? werr : errno;
       // Take back a partial batch so the file keeps ending on a chained record; if even
-      // this fails, the next open() cuts the torn tail.
+      // this fails, repair_segment() retries before the next write.
       (void)!::ftruncate(fd_, static_cast<off_t>(segment_size_));
       return io_error("write", path, err);
     }
     done += static_cast<std::size_t>(n);
   }
-  if (::fdatasync(fd_) != 0) return io_error("fdatasync", path, errno);
+  int serr = fault("fdatasync");
+  if (serr == 0 && ::fdatasync(fd_) != 0) serr = errno;
+  if (serr != 0) return io_error("fdatasync", path, serr);
   segment_size_ += bytes.size();
   std::lock_guard g(mu_);
   ++stats_.syncs;
@@ -307,7 +378,7 @@ void AuditLog::sealer_loop() {
     sealer_cv_.wait_for(lk, opt_.checkpoint_interval);
     if (closed_ || !failed_.ok() || since_checkpoint_ == 0) continue;
     if (opt_.now() - last_checkpoint_time_ < opt_.checkpoint_interval) continue;
-    if (checkpoint_locked("interval").ok()) (void)flush_until_locked(lk, next_seq_ - 1);
+    if (checkpoint_locked("interval").ok()) (void)flush_until_locked(lk, next_seq_ - 1, epoch_);
   }
 }
 
@@ -323,7 +394,7 @@ Status AuditLog::close() {
   lk.lock();
   Status st = failed_;
   if (st.ok()) st = checkpoint_locked("shutdown");
-  if (st.ok()) st = flush_until_locked(lk, next_seq_ - 1);
+  if (st.ok()) st = flush_until_locked(lk, next_seq_ - 1, epoch_);
   while (flushing_) flushed_cv_.wait(lk);
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;

@@ -24,11 +24,15 @@
 //   invalid-argument     bad options, key/cert, event type, reserved type, non-object detail
 //   failed-precondition  directory locked by another process; log closed; log failed earlier
 //   data-loss            open(): a corrupt record that is not a torn tail (run the verifier)
-//   unavailable          an I/O error (write, fdatasync, open, rename); sticky: the log stops
-//   resource-exhausted   disk full (ENOSPC / EDQUOT); sticky like unavailable
+//   unavailable          an I/O error (write, fdatasync, open); not sticky, see below
+//   resource-exhausted   disk full (ENOSPC / EDQUOT); not sticky, like unavailable
 //   internal             OpenSSL failed to sign a checkpoint; sticky
-// After a sticky error every later append returns that error; records not yet durable are not
-// acknowledged. Reopen (after fixing the cause) to continue the chain from what is on disk.
+// I/O errors fail only the records of the group being written, and every record queued behind
+// it (they are chained onto the failed ones): each of their appends gets the error, none is
+// acknowledged, and the log rolls back to its last durable record (seq, chain head). The
+// segment is cut back to its durable size (reopened first if needed) before the next write,
+// so the next append retries on the same chain and the log recovers by itself once the disk
+// works again. Only a failed checkpoint signature is sticky: reopen to continue.
 #pragma once
 
 #include <chrono>
@@ -60,6 +64,10 @@ struct AuditOptions {
   bool background_sealer = true;
   // Wall clock for record times and checkpoint intervals (tests inject one).
   std::function<std::chrono::system_clock::time_point()> now;
+  // Fault injection for tests: called before each write, fdatasync and (re)open of a segment
+  // with the call's name ("write", "fdatasync", "open"); a non-zero result is taken as that
+  // call's errno.
+  std::function<int(const char* call)> fault;
 };
 
 // Counters since open(), for metrics and tests.
@@ -89,6 +97,10 @@ class AuditLog {
   // the log. Many callers share one fdatasync, however few threads they have.
   using AppendCallback = std::function<void(Result<std::uint64_t>)>;
   void append_async(std::vector<Event> events, AppendCallback done);
+  // Best-effort records (sampled refusals): ordered now, but no sync of their own; they
+  // become durable with the next sync of any other append, checkpoint, the sealer or close(),
+  // and are lost if that write fails. An error only for an invalid event or a closed/failed log.
+  Status append_deferred(std::vector<Event> events);
   // Writes a checkpoint now (if any record follows the last one) and waits until durable.
   Status checkpoint(const std::string& reason = "manual");
   // Stops the sealer, writes a "shutdown" checkpoint over an unsealed tail, syncs, closes.
@@ -105,8 +117,13 @@ class AuditLog {
   Status validate_event(const Event& e) const;
   void push_locked(Record& r);
   Status checkpoint_locked(const std::string& reason);
-  Status flush_until_locked(std::unique_lock<std::mutex>& lk, std::uint64_t seq);
+  // Waits until `seq` (pushed in `epoch`) is durable; fails if that epoch was rolled back.
+  Status flush_until_locked(std::unique_lock<std::mutex>& lk, std::uint64_t seq,
+                            std::uint64_t epoch);
+  void roll_back_locked(const Status& cause);
   Status write_durable(const std::string& bytes);  // flush leader only
+  Status repair_segment();                         // flush leader only
+  int fault(const char* call) const { return opt_.fault ? opt_.fault(call) : 0; }
   void sealer_loop();
   void flusher_loop();
 
@@ -121,6 +138,9 @@ class AuditLog {
   std::string head_{kGenesisPrev};  // SHA-256 of the last formatted line
   std::string pending_;             // formatted lines not yet handed to a flush leader
   std::uint64_t durable_seq_ = 0;
+  std::string durable_head_{kGenesisPrev};  // head_ as of durable_seq_
+  std::uint64_t epoch_ = 0;                 // +1 at every roll back
+  Status lost_;                             // why the last roll back happened
   bool flushing_ = false;
   bool closed_ = false;
   Status failed_;
@@ -131,10 +151,12 @@ class AuditLog {
   // Owned by the flush leader (flushing_ == true) or by open/close.
   int fd_ = -1;
   std::uint64_t segment_index_ = 0;
-  std::uint64_t segment_size_ = 0;
+  std::uint64_t segment_size_ = 0;  // durable bytes of the current segment
+  bool needs_repair_ = false;       // a write failed: cut the segment back before the next
 
   struct Waiter {
     std::uint64_t seq;
+    std::uint64_t epoch;
     AppendCallback done;
   };
   std::deque<Waiter> waiters_;  // append_async callers, by seq; guarded by mu_

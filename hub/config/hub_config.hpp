@@ -62,6 +62,9 @@ struct Limits {
   Seconds idle_timeout{60};                         // AMQP idle timeout (heartbeats at half)
   std::int64_t max_bytes_in_flight = 256 * 1024 * 1024;  // package bytes read, not yet answered
   std::int64_t max_bytes_in_flight_per_connection = 128 * 1024 * 1024;  // ... per connection
+  // Ingest answers released (resource-exhausted) while the spool's or the audit log's
+  // filesystem has less free space than this; 0 = no floor.
+  std::int64_t min_free_disk_bytes = 256 * 1024 * 1024;
   friend bool operator==(const Limits&, const Limits&) = default;
 };
 

@@ -192,6 +192,7 @@ void read_sections(const toml::table& root, LoadedConfig& out) {
     r.read("idle_timeout_seconds", c.limits.idle_timeout);
     r.read("max_bytes_in_flight", c.limits.max_bytes_in_flight);
     r.read("max_bytes_in_flight_per_connection", c.limits.max_bytes_in_flight_per_connection);
+    r.read("min_free_disk_bytes", c.limits.min_free_disk_bytes);
     r.finish();
   }
   if (const toml::table* t = top.table("verification")) {

@@ -132,6 +132,8 @@ void check_numbers(const HubConfig& c, Checker& ck) {
   ck.range("limits.max_bytes_in_flight", c.limits.max_bytes_in_flight,
            c.limits.max_bytes_in_flight_per_connection, 64 * 1024 * kMiB,
            " bytes (at least limits.max_bytes_in_flight_per_connection)");
+  ck.range("limits.min_free_disk_bytes", c.limits.min_free_disk_bytes, 0,
+           std::int64_t{1} << 50, " bytes");
   ck.range("verification.signer_cache_capacity", c.verification.signer_cache_capacity, 0,
            10000000);
   if (c.verification.min_rsa_bits < 2048) {

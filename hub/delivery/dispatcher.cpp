@@ -3,9 +3,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <limits>
 #include <random>
 
+#include "common/crash_only.hpp"
 #include "common/thread_name.hpp"
 
 namespace docaxis::delivery {
@@ -265,7 +267,20 @@ void Dispatcher::send_claimed(std::vector<store::Delivery> claimed, int64_t now_
              false, breaker(destination(d)).next_allowed_ms(now_ms));
       continue;
     }
-    attempt(d, now_ms);
+    // One delivery whose attempt throws (a store read, the outbound) is retried later; the
+    // dispatcher goes on with the others.
+    try {
+      attempt(d, now_ms);
+    } catch (const std::exception& e) {
+      forget_in_flight(d.id);
+      decide(d, store::TransitionKind::kRetry,
+             std::string("internal: unexpected exception in the attempt: ") + e.what(), false,
+             now_ms + options_.retry.first_ms);
+    } catch (...) {
+      forget_in_flight(d.id);
+      decide(d, store::TransitionKind::kRetry, "internal: unexpected exception in the attempt",
+             false, now_ms + options_.retry.first_ms);
+    }
   }
 }
 
@@ -339,9 +354,16 @@ void Dispatcher::decide(const store::Delivery& d, store::TransitionKind kind, st
                                                                   : store::DeliveryState::kDead;
     if (kind != store::TransitionKind::kDelivered) final_state.last_error = t.error;
     if (unanswered) ++final_state.unanswered;
-    auto f = make_follow_up_(final_state, outcome_of(kind), package);
-    if (f.ok()) t.follow_up = std::move(*f);
-    else follow_up_error = f.status();
+    try {
+      auto f = make_follow_up_(final_state, outcome_of(kind), package);
+      if (f.ok()) t.follow_up = std::move(*f);
+      else follow_up_error = f.status();
+    } catch (const std::exception& e) {  // the delivery's own state stays as decided
+      follow_up_error =
+          Status("internal", std::string("follow-up: unexpected exception: ") + e.what());
+    } catch (...) {
+      follow_up_error = Status("internal", "follow-up: unexpected exception");
+    }
   }
   pending_.transitions.push_back(std::move(t));
   pending_.follow_up_errors.push_back(std::move(follow_up_error));
@@ -427,7 +449,15 @@ void Dispatcher::report(std::vector<Finished> finished) {
       else ++counters_.dead;
     }
   }
-  if (on_terminal_) on_terminal_(finished);
+  if (!on_terminal_) return;
+  // The states are committed; a hook that throws loses only its own report.
+  try {
+    on_terminal_(finished);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "docaxis-hub: dispatcher: the terminal hook threw: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "docaxis-hub: dispatcher: the terminal hook threw\n");
+  }
 }
 
 Status Dispatcher::start() {
@@ -440,14 +470,16 @@ Status Dispatcher::start() {
   }
   thread_ = std::thread([this] {
     name_this_thread("dx-dispatch");
-    for (;;) {
-      run_once(clock_());
-      std::unique_lock lk(mailbox_->mu);
-      mailbox_->cv.wait_for(lk, std::chrono::milliseconds(options_.idle_poll_ms),
-                            [this] { return mailbox_->stop || mailbox_->wake; });
-      if (mailbox_->stop) return;
-      mailbox_->wake = false;
-    }
+    run_guarded("dx-dispatch", [this] {
+      for (;;) {
+        run_once(clock_());
+        std::unique_lock lk(mailbox_->mu);
+        mailbox_->cv.wait_for(lk, std::chrono::milliseconds(options_.idle_poll_ms),
+                              [this] { return mailbox_->stop || mailbox_->wake; });
+        if (mailbox_->stop) return;
+        mailbox_->wake = false;
+      }
+    });
   });
   return Status();
 }

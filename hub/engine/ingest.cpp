@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <utility>
 
 #include "amqp/outcome.hpp"
+#include "common/crash_only.hpp"
 #include "common/strings.hpp"
 #include "common/thread_name.hpp"
 #include "dsig/package_verifier.hpp"
@@ -24,28 +26,13 @@ std::int64_t system_ms() {
       .count();
 }
 
-// A hop as a peer sends it: "hub" or "hub@<unix ms>".
-store::Hop parse_hop(const std::string& text) {
-  store::Hop hop;
-  const auto at = text.rfind('@');
-  hop.hub = text.substr(0, at);
-  if (at != std::string::npos) {
-    const std::string ms = text.substr(at + 1);
-    if (!ms.empty() && ms.size() < 19 &&
-        std::all_of(ms.begin(), ms.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-      hop.arrived_ms = std::stoll(ms);
-    }
-  }
-  return hop;
-}
-
 }  // namespace
 
 struct Ingest::Job {
   amqp::IncomingPackage in;
   amqp::IngestDone done;
   std::size_t size = 0;  // of in.bytes, which move to the store
-  bool answered = false;
+  std::atomic<bool> answered{false};
 };
 
 struct Ingest::Accepted {
@@ -62,13 +49,14 @@ Ingest::Ingest(store::Store& store, const dsig::Verifier& verifier,
       registry_(registry),
       routes_(routes),
       audit_(audit),
-      opt_(std::move(options)) {
+      opt_(std::move(options)),
+      sampler_(opt_.refusal_records_per_second) {
   if (!opt_.clock) opt_.clock = system_ms;
   const std::size_t n = std::max<std::size_t>(1, opt_.workers);
   for (std::size_t i = 0; i < n; ++i) {
     workers_.emplace_back([this] {
       name_this_thread("dx-verify");
-      worker_loop();
+      run_guarded("dx-verify", [this] { worker_loop(); });
     });
   }
 }
@@ -81,6 +69,26 @@ Ingest::~Ingest() {
   lk.unlock();
   cv_.notify_all();
   for (auto& t : workers_) t.join();
+  if (audit_ != nullptr) {
+    if (auto summaries = sampler_.flush(); !summaries.empty()) {
+      (void)audit_->append_deferred(std::move(summaries));
+    }
+  }
+}
+
+template <class F>
+void Ingest::guarded(const std::shared_ptr<Job>& job, const char* where, F&& step) noexcept {
+  // A component that throws (it should return a Status) fails this one package, truthfully
+  // and retryably; the thread goes on with the next one. If even the answer throws, the
+  // thread's run_guarded ends the process (crash-only).
+  try {
+    std::forward<F>(step)();
+  } catch (const std::exception& e) {
+    refuse(*job, Status("internal", std::string(where) + ": unexpected exception: " + e.what()),
+           "", "");
+  } catch (...) {
+    refuse(*job, Status("internal", std::string(where) + ": unexpected exception"), "", "");
+  }
 }
 
 void Ingest::submit(amqp::IncomingPackage package, amqp::IngestDone done) {
@@ -89,10 +97,11 @@ void Ingest::submit(amqp::IncomingPackage package, amqp::IngestDone done) {
     std::lock_guard lk(mu_);
     if (!closing_ && pending_ < std::max<std::size_t>(1, opt_.max_pending)) {
       ++pending_;
-      const std::size_t size = package.bytes.size();
-      auto job = std::make_shared<Job>(Job{std::move(package), std::move(done), 0, false});
-      job->size = size;
-      tasks_.emplace_back([this, job] { run_pipeline(*job); });
+      auto job = std::make_shared<Job>();
+      job->size = package.bytes.size();
+      job->in = std::move(package);
+      job->done = std::move(done);
+      tasks_.emplace_back([this, job] { run_pipeline(job); });
       cv_.notify_one();
       return;
     }
@@ -171,7 +180,7 @@ Status Ingest::check(const amqp::IncomingPackage& in, std::int64_t now_ms, Accep
   // 4. Hop trail.
   std::vector<store::Hop> hops;
   routing::Trail trail;
-  if (Status s = read_trail(in, now_ms, hops, trail); !s.ok()) return s;
+  if (Status s = read_trail(in, id, now_ms, hops, trail); !s.ok()) return s;
 
   // 5. Routing: documents of every BussinessDocType go to each To; a status to ResponseFor.
   std::vector<std::string> recipients;
@@ -236,13 +245,25 @@ Status Ingest::check(const amqp::IncomingPackage& in, std::int64_t now_ms, Accep
   return Status();
 }
 
-// The trail received beside the package (`hub` or `hub@ms` entries), checked for loops and
-// length, then extended with this hub: `hops` as stored, `trail` the hub names received.
-Status Ingest::read_trail(const amqp::IncomingPackage& in, std::int64_t now_ms,
-                          std::vector<store::Hop>& hops, routing::Trail& trail) const {
-  for (const auto& text : in.hops) {
-    hops.push_back(parse_hop(text));
-    trail.push_back(hops.back().hub);
+// The trail received beside the package (`hub` or `hub@ms` entries), validated, checked for
+// loops and length, then extended with this hub: `hops` as stored, `trail` the hub names
+// received. Only a peer hub may carry a trail: from an endpoint it could forge hubs into
+// receipts or make recipients be skipped as "left to earlier hubs".
+Status Ingest::read_trail(const amqp::IncomingPackage& in, const routing::ConnectionIdentity& id,
+                          std::int64_t now_ms, std::vector<store::Hop>& hops,
+                          routing::Trail& trail) const {
+  if (!in.hops.empty() && !id.is_peer()) {
+    return Status("bad-hops", "only a peer hub may send a hop trail; this connection (" +
+                                  (id.subject.empty() ? std::string("no certificate")
+                                                      : routing::printable(id.subject, 200)) +
+                                  ") sent one of " + std::to_string(in.hops.size()) +
+                                  " entries and is not a configured peer");
+  }
+  for (std::size_t i = 0; i < in.hops.size(); ++i) {
+    auto entry = routing::parse_hop(in.hops[i], i);
+    if (!entry.ok()) return entry.status();
+    hops.push_back(store::Hop{entry->hub, entry->arrived_ms});
+    trail.push_back(std::move(entry->hub));
   }
   if (Status s = routing::check_ingest(trail, opt_.hub_name, opt_.max_hops); !s.ok()) return s;
   hops.push_back(store::Hop{opt_.hub_name, now_ms});
@@ -271,7 +292,7 @@ Status Ingest::check_receipt(const amqp::IncomingPackage& in, std::int64_t now_m
 
   std::vector<store::Hop> hops;
   routing::Trail trail;
-  if (Status s = read_trail(in, now_ms, hops, trail); !s.ok()) return s;
+  if (Status s = read_trail(in, id, now_ms, hops, trail); !s.ok()) return s;
   auto hop = routes_.resolve(r->sender);
   if (!hop.ok()) return hop.status();
   if (!hop->is_local()) {
@@ -293,23 +314,26 @@ Status Ingest::check_receipt(const amqp::IncomingPackage& in, std::int64_t now_m
   return Status();
 }
 
-void Ingest::run_pipeline(Job& job) {
-  auto acc = std::make_shared<Accepted>();
-  const Status s = check(job.in, opt_.clock(), *acc);
-  if (!s.ok()) {
-    refuse(job, s, acc->pkg.document_id, acc->pkg.sender);
-    return;
-  }
-  acc->pkg.bytes = std::move(job.in.bytes);
-  auto deliveries = acc->deliveries;
-  // The job must live until the finishing step: keep it in a shared_ptr owned by the callback.
-  auto owned = std::make_shared<Job>(std::move(job));
-  store_.ingest_async(acc->pkg, std::move(deliveries),
-                      [this, owned, acc](Result<store::IngestOutcome> outcome) {
-                        // On the store's writer thread: nothing here waits (the audit append
-                        // is asynchronous), so there is no hop back to the busy workers.
-                        finish_stored(owned, acc, std::move(outcome));
-                      });
+void Ingest::run_pipeline(const std::shared_ptr<Job>& job) {
+  guarded(job, "ingest", [&] {
+    // 0. Free disk space, before any work: refuse early rather than fail a write later.
+    if (opt_.disk_floor) {
+      if (Status s = opt_.disk_floor->check(); !s.ok()) return refuse(*job, s, "", "");
+    }
+    auto acc = std::make_shared<Accepted>();
+    const Status s = check(job->in, opt_.clock(), *acc);
+    if (!s.ok()) return refuse(*job, s, acc->pkg.document_id, acc->pkg.sender);
+    acc->pkg.bytes = std::move(job->in.bytes);
+    auto deliveries = acc->deliveries;
+    store_.ingest_async(acc->pkg, std::move(deliveries),
+                        [this, job, acc](Result<store::IngestOutcome> outcome) {
+                          // On the store's completer thread: nothing here waits (the audit
+                          // append is asynchronous), so there is no hop back to the workers.
+                          guarded(job, "ingest commit", [&] {
+                            finish_stored(job, acc, std::move(outcome));
+                          });
+                        });
+  });
 }
 
 void Ingest::finish_stored(std::shared_ptr<Job> job, std::shared_ptr<Accepted> acc,
@@ -323,16 +347,18 @@ void Ingest::finish_stored(std::shared_ptr<Job> job, std::shared_ptr<Accepted> a
   const uint64_t seq = outcome->seq;
   // Answered once the audit record is durable (or at once without an audit log).
   auto answer_with = [this, job, acc, stored, seq](Status answer_status) {
-    if (answer_status.ok()) {
-      (stored ? accepted_ : duplicates_).fetch_add(1, std::memory_order_relaxed);
-    } else {
-      std::lock_guard lk(refused_mu_);
-      ++refused_[answer_status.code()];
-    }
-    // on_stored first: once answered, the Ingest may be destroyed (its destructor waits for
-    // answers only), so nothing may touch `this` after answer().
-    if (stored && opt_.on_stored) opt_.on_stored(seq, acc->deliveries);
-    answer(*job, answer_status);
+    guarded(job, "ingest answer", [&] {
+      if (answer_status.ok()) {
+        (stored ? accepted_ : duplicates_).fetch_add(1, std::memory_order_relaxed);
+      } else {
+        std::lock_guard lk(refused_mu_);
+        ++refused_[answer_status.code()];
+      }
+      // on_stored first: once answered, the Ingest may be destroyed (its destructor waits
+      // for answers only), so nothing may touch `this` after answer().
+      if (stored && opt_.on_stored) opt_.on_stored(seq, acc->deliveries);
+      answer(*job, answer_status);
+    });
   };
   if (audit_ != nullptr) {
     audit::Event e;
@@ -350,7 +376,8 @@ void Ingest::finish_stored(std::shared_ptr<Job> job, std::shared_ptr<Accepted> a
     events.push_back(std::move(e));
     audit_->append_async(std::move(events), [answer_with](Result<std::uint64_t> r) {
       // The package is committed either way; without its audit record the sender is told
-      // to retry (released), which will find it as a duplicate once the log works again.
+      // to retry (released), which will find it as a duplicate once the log works again
+      // (the log recovers by itself from I/O errors).
       answer_with(r.ok() ? Status()
                          : Status("unavailable", "audit log: " + r.status().to_string()));
     });
@@ -365,7 +392,22 @@ void Ingest::refuse(Job& job, const Status& status, const std::string& doc,
     std::lock_guard lk(refused_mu_);
     ++refused_[status.code()];
   }
-  if (audit_ != nullptr) {
+  // A refusal is answered at once, without waiting for its record: nothing was accepted.
+  // Its record is best effort and must not fail the answer.
+  try {
+    audit_refusal(job, status, doc, organ);
+  } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): counted above
+  }
+  answer(job, status);
+}
+
+void Ingest::audit_refusal(const Job& job, const Status& status, const std::string& doc,
+                           const std::string& organ) {
+  if (audit_ == nullptr) return;
+  // Sampled, and never synced one by one: a client sending junk in a loop must not turn
+  // into an fdatasync (and a record) per package.
+  std::vector<audit::Event> events;
+  if (sampler_.sample(status.code(), opt_.clock(), events)) {
     audit::Event e;
     e.type = amqp::is_transient(status.code()) ? "released" : "refused";
     e.who = job.in.from.subject;
@@ -375,19 +417,24 @@ void Ingest::refuse(Job& job, const Status& status, const std::string& doc,
                 {"reason", status.message()},
                 {"address", job.in.address},
                 {"size", job.size}};
-    // A refusal is answered at once, without waiting for its record: nothing was accepted.
-    std::vector<audit::Event> events;
     events.push_back(std::move(e));
-    audit_->append_async(std::move(events), [](Result<std::uint64_t>) {});
   }
-  answer(job, status);
+  if (!events.empty()) (void)audit_->append_deferred(std::move(events));
 }
 
 void Ingest::answer(Job& job, const Status& status) {
-  if (job.answered) return;
-  job.answered = true;
+  if (job.answered.exchange(true)) return;
   auto done = std::move(job.done);
-  if (done) done(status);
+  // The package is answered (or the answer could not be given: nothing more can be told to
+  // its sender); either way its admission slot is given back, and nothing may touch `this`
+  // after that.
+  try {
+    if (done) done(status);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "docaxis-hub: ingest: the answer callback threw: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "docaxis-hub: ingest: the answer callback threw\n");
+  }
   std::lock_guard lk(mu_);
   if (--pending_ == 0) idle_cv_.notify_all();
 }

@@ -5,11 +5,13 @@
 // refusal with a stable code (README.md lists every code and what it means).
 //
 // Pipeline, in this order, on a worker thread (never on the AMQP thread):
+//   0. free disk space >= options.disk_floor             -> resource-exhausted (released)
 //   1. size cap                                          -> too-large
 //   2. dsig::verify_package with the sending endpoint's policy (peers: strict); edXML reader
 //      error findings; package kind vs link address      -> dsig/edxml codes, wrong-address
 //   3. registry.authorize_sender(connection, From)       -> unauthorized / unknown-endpoint
-//   4. hop trail + this hub                              -> routing-loop, hop-limit
+//   4. hop trail (peers only, each entry validated) + this hub
+//                                                        -> bad-hops, routing-loop, hop-limit
 //   5. every recipient resolved by the RouteTable        -> no-route / invalid-organ-id
 //   6. duplicate key + SHA-256 of the exact bytes
 //   7. store.ingest_async(...)                           -> stored | duplicate |
@@ -27,7 +29,10 @@
 // never waits, and `done(ok)` + `on_stored` run when the record is durable, on the audit
 // log's flusher thread; so no thread ever holds a package while an fsync runs, and one
 // audit fdatasync covers every package committed meanwhile. Refusals are answered at once
-// on the worker (or writer) thread; their audit record follows asynchronously.
+// on the worker (or writer) thread; their audit records are sampled (RefusalSampler) and
+// appended deferred, without an fdatasync of their own.
+// Exceptions: a component that throws fails only the package at hand, answered `internal`
+// (released); every thread body runs under run_guarded (common/crash_only.hpp).
 // Lifetime: the referenced store, verifier, registry, routes and audit log must outlive the
 // Ingest. The destructor stops admitting, waits for every admitted package to be answered
 // (the store must still be running), then joins the workers.
@@ -52,6 +57,8 @@
 #include "routing/endpoint_registry.hpp"
 #include "routing/hops.hpp"
 #include "routing/route_table.hpp"
+#include "engine/refusal_sampler.hpp"
+#include "store/disk_floor.hpp"
 #include "store/store.hpp"
 
 namespace docaxis::engine {
@@ -62,6 +69,12 @@ struct IngestOptions {
   std::int64_t max_package_bytes = 64 * 1024 * 1024;  // config limits.max_package_bytes
   std::size_t workers = 2;          // verification threads
   std::size_t max_pending = 256;    // admitted, not yet answered; beyond: `overloaded`
+  // Free-space floor (config limits.min_free_disk_bytes over the spool and audit paths):
+  // checked before anything else; below it, `resource-exhausted` (released). Null: no check.
+  std::shared_ptr<const store::DiskFloor> disk_floor;
+  // Refusals get their own audit record up to this many per code and second; the rest are
+  // counted into `refusals-suppressed` records (RefusalSampler).
+  std::uint32_t refusal_records_per_second = 10;
   std::function<std::int64_t()> clock;  // unix ms; default: system clock
   // Called for a `stored` outcome (not for duplicates) once it is committed and its audit
   // append has ended, just before done(), on the thread that answers (see Threads).
@@ -94,16 +107,22 @@ class Ingest : public amqp::IngestPort {
   struct Accepted;  // what steps 1–6 produce for the store
 
   void worker_loop();
-  void run_pipeline(Job& job);
+  void run_pipeline(const std::shared_ptr<Job>& job);
+  // Runs `step` for `job`; an exception escaping it answers the job `internal` (released).
+  template <class F>
+  void guarded(const std::shared_ptr<Job>& job, const char* where, F&& step) noexcept;
   // Steps 1–6; fills `out` as far as it gets (the audit names doc and sender when known).
   Status check(const amqp::IncomingPackage& in, std::int64_t now_ms, Accepted& out) const;
-  Status read_trail(const amqp::IncomingPackage& in, std::int64_t now_ms,
-                    std::vector<store::Hop>& hops, routing::Trail& trail) const;
+  Status read_trail(const amqp::IncomingPackage& in, const routing::ConnectionIdentity& id,
+                    std::int64_t now_ms, std::vector<store::Hop>& hops,
+                    routing::Trail& trail) const;
   Status check_receipt(const amqp::IncomingPackage& in, std::int64_t now_ms,
                        Accepted& out) const;
   void finish_stored(std::shared_ptr<Job> job, std::shared_ptr<Accepted> acc,
                      Result<store::IngestOutcome> outcome);
   void refuse(Job& job, const Status& status, const std::string& doc, const std::string& organ);
+  void audit_refusal(const Job& job, const Status& status, const std::string& doc,
+                     const std::string& organ);
   void answer(Job& job, const Status& status);
   void post(std::function<void()> task);
 
@@ -113,6 +132,7 @@ class Ingest : public amqp::IngestPort {
   const routing::RouteTable& routes_;
   audit::AuditLog* audit_;
   IngestOptions opt_;
+  RefusalSampler sampler_;
 
   std::mutex mu_;
   std::condition_variable cv_;       // tasks_ non-empty or stopping_

@@ -2,7 +2,49 @@
 
 #include <algorithm>
 
+#include "config/rules.hpp"
+
 namespace docaxis::routing {
+
+Result<TrailEntry> parse_hop(std::string_view text, std::size_t index) {
+  auto bad = [&](const std::string& why) {
+    return Status("bad-hops", "hop " + std::to_string(index) + " \"" + printable(text) +
+                                  "\" of the trail " + why +
+                                  " (expected <hub-name> or <hub-name>@<unix ms>)");
+  };
+  const std::size_t at = text.find('@');
+  TrailEntry entry;
+  entry.hub = std::string(text.substr(0, at));
+  if (!config::is_valid_hub_name(entry.hub)) {
+    return bad("has an invalid hub name ([a-z0-9._-], 1..63, starting with a letter or digit)");
+  }
+  if (at == std::string_view::npos) return entry;
+  const std::string_view ms = text.substr(at + 1);
+  if (ms.empty() || ms.size() > kMaxTimeDigits ||
+      !std::all_of(ms.begin(), ms.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return bad("has an invalid time after '@' (1.." + std::to_string(kMaxTimeDigits) +
+               " digits)");
+  }
+  for (char c : ms) entry.arrived_ms = entry.arrived_ms * 10 + (c - '0');
+  return entry;
+}
+
+std::string printable(std::string_view text, std::size_t max) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < text.size() && i < max; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c < 0x7f && c != '\\' && c != '"') {
+      out += static_cast<char>(c);
+    } else {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xf];
+    }
+  }
+  if (text.size() > max) out += "...";
+  return out;
+}
 
 bool trail_contains(const Trail& trail, std::string_view hub) {
   return std::find(trail.begin(), trail.end(), hub) != trail.end();

@@ -5,6 +5,7 @@
 // Error codes:
 //   routing-loop  the trail already contains this hub (or the next hop, for check_forward)
 //   hop-limit     accepting would make the trail longer than max_hops
+//   bad-hops      a trail entry is not `<hub-name>` or `<hub-name>@<unix ms>` (parse_hop)
 #pragma once
 
 #include <cstdint>
@@ -17,6 +18,24 @@
 namespace docaxis::routing {
 
 using Trail = std::vector<std::string>;
+
+// One received trail entry: `<hub-name>` or `<hub-name>@<unix ms>`.
+struct TrailEntry {
+  std::string hub;
+  std::int64_t arrived_ms = 0;  // 0 when the entry carries no time
+};
+
+inline constexpr std::size_t kMaxTimeDigits = 15;  // unix ms until the year 33658
+
+// Parses entry number `index` (from 0) of a received trail. The hub name must be valid as the
+// configuration allows (config::is_valid_hub_name: [a-z0-9._-], 1..63, not starting with
+// . _ -); after a single '@' only 1..kMaxTimeDigits digits. Anything else is `bad-hops`, with a
+// description that names the entry through printable() (the raw bytes are never echoed).
+Result<TrailEntry> parse_hop(std::string_view text, std::size_t index);
+
+// `text` for messages and logs: bytes outside printable ASCII, backslash and '"' as \xNN, cut
+// after `max` input bytes with "...".
+std::string printable(std::string_view text, std::size_t max = 80);
 
 bool trail_contains(const Trail& trail, std::string_view hub);
 

@@ -38,6 +38,7 @@
 #include "routing/endpoint_registry.hpp"
 #include "routing/route_table.hpp"
 #include "server/trust_refresher.hpp"
+#include "store/disk_floor.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace fs = std::filesystem;
@@ -239,6 +240,10 @@ int main(int argc, char** argv) {
   ingest_options.max_package_bytes = cfg.limits.max_package_bytes;
   ingest_options.workers = static_cast<std::size_t>(cfg.limits.verify_workers);
   ingest_options.max_pending = static_cast<std::size_t>(cfg.limits.max_pending_packages);
+  // Below the free-space floor new packages are released before any write can fail.
+  ingest_options.disk_floor = std::make_shared<const store::DiskFloor>(
+      std::vector<std::string>{store_options.path, audit_options.dir},
+      static_cast<std::uint64_t>(cfg.limits.min_free_disk_bytes));
   ingest_options.on_stored = [&dispatcher](uint64_t, const std::vector<store::DeliverySpec>&) {
     dispatcher.wake();
   };

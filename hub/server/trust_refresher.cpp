@@ -1,5 +1,6 @@
 #include "server/trust_refresher.hpp"
 
+#include "common/crash_only.hpp"
 #include "common/thread_name.hpp"
 
 namespace docaxis::server {
@@ -14,13 +15,15 @@ void TrustRefresher::start() {
   if (thread_.joinable()) return;
   thread_ = std::thread([this] {
     name_this_thread("dx-trust");
-    std::unique_lock lk(mu_);
-    while (!stop_) {
-      if (cv_.wait_for(lk, interval_, [this] { return stop_; })) return;
-      lk.unlock();
-      (void)reload_now("periodic refresh");
-      lk.lock();
-    }
+    run_guarded("dx-trust", [this] {
+      std::unique_lock lk(mu_);
+      while (!stop_) {
+        if (cv_.wait_for(lk, interval_, [this] { return stop_; })) return;
+        lk.unlock();
+        (void)reload_now("periodic refresh");
+        lk.lock();
+      }
+    });
   });
 }
 
@@ -34,6 +37,19 @@ void TrustRefresher::stop() {
 }
 
 Status TrustRefresher::reload_now(const std::string& why) {
+  // A reload that throws keeps the current trust, like one that fails.
+  try {
+    return reload(why);
+  } catch (const std::exception& e) {
+    const Status s("internal", std::string("unexpected exception: ") + e.what());
+    if (log_) {
+      log_("trust reload (" + why + ") failed, keeping the current trust: " + s.to_string());
+    }
+    return s;
+  }
+}
+
+Status TrustRefresher::reload(const std::string& why) {
   if (also_) {
     if (Status s = also_(); !s.ok() && log_) {
       log_("TLS trust reload (" + why + ") failed, keeping the current TLS trust: " + s.to_string());

@@ -38,6 +38,7 @@ class TrustRefresher {
   void also_reload(std::function<Status()> fn) { also_ = std::move(fn); }
 
  private:
+  Status reload(const std::string& why);  // reload_now without the exception guard
   dsig::Verifier& verifier_;
   const dsig::TrustConfig config_;
   const std::chrono::seconds interval_;

@@ -1,5 +1,6 @@
 #include "store/checkpointer.hpp"
 
+#include "common/crash_only.hpp"
 #include "common/thread_name.hpp"
 
 namespace docaxis::store {
@@ -9,7 +10,7 @@ Checkpointer::Checkpointer(std::unique_ptr<sqlite::Db> db, int frames_to_checkpo
     : db_(std::move(db)), frames_to_checkpoint_(frames_to_checkpoint), interval_(interval) {
   thread_ = std::thread([this] {
     name_this_thread("dx-checkpoint");
-    loop();
+    run_guarded("dx-checkpoint", [this] { loop(); });
   });
 }
 

@@ -1,9 +1,11 @@
 #include "store/group_commit.hpp"
 
 #include <bit>
+#include <cstdio>
 #include <utility>
 #include <vector>
 
+#include "common/crash_only.hpp"
 #include "common/thread_name.hpp"
 
 namespace docaxis::store {
@@ -13,11 +15,11 @@ GroupCommitWriter::GroupCommitWriter(std::unique_ptr<sqlite::Db> db, GroupCommit
       limits_(limits),
       completer_([this] {
         name_this_thread("dx-store-done");
-        complete();
+        run_guarded("dx-store-done", [this] { complete(); });
       }),
       thread_([this] {
         name_this_thread("dx-store-write");
-        run();
+        run_guarded("dx-store-write", [this] { run(); });
       }) {}
 
 GroupCommitWriter::~GroupCommitWriter() { stop(); }
@@ -59,7 +61,16 @@ void GroupCommitWriter::complete() {
       c = std::move(committed_.front());
       committed_.pop_front();
     }
-    for (std::size_t i = 0; i < c.jobs.size(); ++i) c.jobs[i].done(std::move(c.results[i]));
+    for (std::size_t i = 0; i < c.jobs.size(); ++i) {
+      // A caller's callback that throws has failed its own answer; the others are still told.
+      try {
+        c.jobs[i].done(std::move(c.results[i]));
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "docaxis-hub: store: a commit callback threw: %s\n", e.what());
+      } catch (...) {
+        std::fprintf(stderr, "docaxis-hub: store: a commit callback threw\n");
+      }
+    }
   }
 }
 
@@ -87,7 +98,15 @@ Status GroupCommitWriter::run_job(WriteJob& job) {
   auto savepoint = db_->prepare("SAVEPOINT job");
   if (!savepoint) return savepoint.status();
   if (Status s = savepoint->run(); !s.ok()) return s;
-  Status result = job.apply(*db_);
+  Status result;
+  // A job that throws fails alone (its savepoint is rolled back), like one that fails.
+  try {
+    result = job.apply(*db_);
+  } catch (const std::exception& e) {
+    result = Status("internal", std::string("store job: unexpected exception: ") + e.what());
+  } catch (...) {
+    result = Status("internal", "store job: unexpected exception");
+  }
   if (!db_->in_transaction()) return result;  // SQLite rolled the whole batch back
   if (!result.ok()) {
     auto rollback = db_->prepare("ROLLBACK TO job");

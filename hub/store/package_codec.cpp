@@ -44,13 +44,13 @@ Status validate(const StoredPackage& pkg, const std::vector<DeliverySpec>& recip
 }
 
 std::string encode_strings(const std::vector<std::string>& strings) {
-  return json(strings).dump();
+  return json(strings).dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 std::string encode_hops(const std::vector<Hop>& hops) {
   json a = json::array();
   for (const Hop& h : hops) a.push_back({{"hub", h.hub}, {"arrived_ms", h.arrived_ms}});
-  return a.dump();
+  return a.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 Result<std::vector<Hop>> decode_hops(const std::string& text, uint64_t seq) {

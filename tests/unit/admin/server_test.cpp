@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 
 #include "admin/client.hpp"
 #include "admin/server.hpp"
@@ -80,6 +81,24 @@ TEST_F(ServerTest, SocketIsOwnerOnlyAndEachRequestLineGetsItsAnswer) {
     EXPECT_EQ((*r)["args"]["ref"], std::to_string(i));
   }
   EXPECT_EQ(handled_.load(), 3);
+}
+
+TEST_F(ServerTest, AHandlerThatThrowsIsAnsweredInternalAndTheServerGoesOn) {
+  AdminServer server(path_, [this](const Caller& caller, std::string_view line) -> std::string {
+    auto r = parse_request(line);
+    if (r && r->cmd == "doc.list") throw std::runtime_error("handler blew up");
+    return echo()(caller, line);
+  });
+  ASSERT_TRUE(server.start().ok());
+  auto client = AdminClient::connect(path_);
+  ASSERT_TRUE(client.ok()) << client.status().to_string();
+  auto failed = client->call("doc.list");
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.status().code(), "internal") << failed.status().to_string();
+  EXPECT_NE(failed.status().message().find("handler blew up"), std::string::npos);
+  auto next = client->call("doc.show", {{"ref", "1"}});
+  ASSERT_TRUE(next.ok()) << next.status().to_string();
+  EXPECT_EQ((*next)["cmd"], "doc.show");
 }
 
 TEST_F(ServerTest, TheCallerIsIdentifiedByTheKernelNotByWhatItClaims) {

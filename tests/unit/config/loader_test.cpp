@@ -33,6 +33,8 @@ fsync = "normal"
 check_on_open = "none"
 [verification]
 engine = "xmlsec"
+[limits]
+min_free_disk_bytes = 0
 [[peers]]
 name = "national"
 relay_for = ["H30", "*"]
@@ -50,7 +52,9 @@ to = "national"
   ASSERT_EQ(c.peers.size(), 1u);
   EXPECT_EQ(c.peers[0].relay_for, (std::vector<std::string>{"H30", "*"}));
   EXPECT_EQ(c.routes.at(0).to, "national");
-  EXPECT_EQ(loaded.key_lines.at("routes[0].to"), 15);
+  EXPECT_EQ(c.limits.min_free_disk_bytes, 0);
+  EXPECT_EQ(Limits{}.min_free_disk_bytes, 268435456);
+  EXPECT_EQ(loaded.key_lines.at("routes[0].to"), 17);
 }
 
 struct LoadErrorCase {

@@ -54,6 +54,8 @@ const std::vector<Rule>& rules() {
        "limits.max_package_bytes", "out of range"},
       {"InFlight", [](HubConfig& c) { c.limits.max_in_flight_per_link = 0; },
        "limits.max_in_flight_per_link", "out of range"},
+      {"DiskFloor", [](HubConfig& c) { c.limits.min_free_disk_bytes = -1; },
+       "limits.min_free_disk_bytes", "out of range"},
       {"WeakRsa", [](HubConfig& c) { c.verification.min_rsa_bits = 1024; },
        "verification.min_rsa_bits", "would relax verification"},
       {"Anchors", [](HubConfig& c) { c.trust.anchor_files.clear(); }, "trust.anchor_files",

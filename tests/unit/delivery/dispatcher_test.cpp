@@ -137,6 +137,26 @@ TEST_F(DispatcherTest, ReleasedIsRetriedAtTheBackoffTimeAndNotBefore) {
   EXPECT_EQ(d->counters().retried, 2u);
 }
 
+TEST_F(DispatcherTest, AnAttemptThatThrowsIsRetriedAndTheOthersGoOn) {
+  const auto seq_a = ingest("doc-a", {kA});
+  const auto seq_b = ingest("doc-b", {kB});
+  out_.set_mode(kA, Mode::kThrow);
+  auto d = make();
+  d->ready(kA);
+  d->ready(kB);
+  d->run_until_quiet(now_);
+  EXPECT_EQ(delivery(seq_b).state, DeliveryState::kDelivered);
+  auto row = delivery(seq_a);
+  EXPECT_EQ(row.state, DeliveryState::kWaiting);
+  EXPECT_NE(row.last_error.find("outbound blew up"), std::string::npos) << row.last_error;
+  EXPECT_EQ(row.next_attempt_ms, kT0 + 5000);
+  EXPECT_EQ(d->counters().in_flight, 0u);
+  out_.set_mode(kA, Mode::kAccept);
+  now_ = kT0 + 5000;
+  d->run_until_quiet(now_);
+  EXPECT_EQ(delivery(seq_a).state, DeliveryState::kDelivered);
+}
+
 TEST_F(DispatcherTest, NoOutcomeWithinTheTimeoutIsRetried) {
   const auto seq = ingest("doc-1");
   out_.set_mode(kA, Mode::kSilent);

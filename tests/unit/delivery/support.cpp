@@ -31,6 +31,7 @@ void RecordingOutbound::deliver(const store::Delivery& delivery, amqp::OutgoingM
       delivery.next_hop == store::kLocalHop ? delivery.recipient : delivery.next_hop;
   calls.push_back(Call{organ, std::move(message)});
   const Behaviour b = modes_.count(organ) ? modes_[organ] : Behaviour{};
+  if (b.mode == Mode::kThrow) throw std::runtime_error("outbound blew up");
   amqp::DeliveryOutcome o;
   switch (b.mode) {
     case Mode::kAccept: o.result = amqp::DeliveryResult::kAccepted; break;

@@ -24,10 +24,11 @@ class TempDir {
 };
 
 // Answers each deliver() per the organ's mode (default: accept), synchronously, and records
-// every call. kSilent never answers (the done callbacks are kept for late answers).
+// every call. kSilent never answers (the done callbacks are kept for late answers); kThrow
+// throws std::runtime_error("outbound blew up") after recording the call.
 class RecordingOutbound final : public Outbound {
  public:
-  enum class Mode { kAccept, kReject, kRelease, kNoLink, kDisconnect, kSilent };
+  enum class Mode { kAccept, kReject, kRelease, kNoLink, kDisconnect, kSilent, kThrow };
   struct Call {
     std::string organ;
     amqp::OutgoingMessage message;

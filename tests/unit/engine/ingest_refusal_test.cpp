@@ -8,6 +8,8 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
+const amqp::PeerIdentity kNational{kNationalSubject, "", true, ""};
+
 #define EXPECT_REFUSED(status, code_, fragment)                           \
   do {                                                                    \
     const Status s_ = (status);                                           \
@@ -69,7 +71,7 @@ TEST_F(IngestRefusalTest, OneUnroutableRecipientRefusesTheWholePackage) {
 }
 
 TEST_F(IngestRefusalTest, TrailWithThisHubIsARoutingLoop) {
-  EXPECT_REFUSED(submit(fixture("good-rsa.edxml"), "edoc", kH30, {"national@1", kHub}),
+  EXPECT_REFUSED(submit_as(kNational, fixture("good-ecdsa.edxml"), "edoc", {"national@1", kHub}),
                  "routing-loop", kHub);
   expect_nothing_stored();
 }
@@ -78,10 +80,10 @@ TEST_F(IngestRefusalTest, TooLongTrailIsHopLimit) {
   IngestOptions o;
   o.max_hops = 2;
   start(hub_config(), o);
-  const Status s = submit(fixture("good-rsa.edxml"), "edoc", kH30, {"a", "b"});
+  const Status s = submit_as(kNational, fixture("good-ecdsa.edxml"), "edoc", {"a", "b"});
   EXPECT_EQ(s.code(), "hop-limit") << s.to_string();
   // One hop fewer passes, and the stored trail is the sent one plus this hub.
-  ASSERT_TRUE(submit(fixture("good-rsa.edxml"), "edoc", kH30, {"a@42"}).ok());
+  ASSERT_TRUE(submit_as(kNational, fixture("good-ecdsa.edxml"), "edoc", {"a@42"}).ok());
   auto stored = store_->load_package(packages().at(0).seq);
   ASSERT_TRUE(stored.ok());
   EXPECT_THAT(stored->hops, ElementsAre(store::Hop{"a", 42}, store::Hop{kHub, now_ms_.load()}));

@@ -1,10 +1,12 @@
 #include "support.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <stdexcept>
 
 #include "dsig/dsig_init.hpp"
 #include "dsig/signer.hpp"
@@ -86,6 +88,10 @@ std::string replace_all(std::string text, const std::string& from, const std::st
 void GateStore::ingest_async(store::StoredPackage pkg,
                              std::vector<store::DeliverySpec> recipients, IngestCallback done) {
   std::unique_lock lk(mu_);
+  if (throws_ > 0) {
+    --throws_;
+    throw std::runtime_error("injected store failure");
+  }
   if (!fail_.ok()) {
     const Status fail = fail_;
     lk.unlock();
@@ -119,6 +125,11 @@ void GateStore::fail_with(Status status) {
   fail_ = std::move(status);
 }
 
+void GateStore::throw_next(int n) {
+  std::lock_guard lk(mu_);
+  throws_ = n;
+}
+
 std::size_t GateStore::held() const {
   std::lock_guard lk(mu_);
   return held_.size();
@@ -142,6 +153,7 @@ void IngestTest::SetUp() {
   ao.cert_pem = pki("hubs/h30.crt");
   ao.background_sealer = false;
   ao.checkpoint_interval = std::chrono::milliseconds(0);
+  ao.fault = [this](const char*) { return audit_fault_.load(); };
   auto log = audit::AuditLog::open(ao);
   ASSERT_TRUE(log.ok()) << log.status().to_string();
   audit_ = std::move(*log);
@@ -238,6 +250,17 @@ std::vector<store::Delivery> IngestTest::deliveries(uint64_t seq) {
   auto list = store_->deliveries_of(seq);
   EXPECT_TRUE(list.ok()) << list.status().to_string();
   return list.ok() ? *list : std::vector<store::Delivery>{};
+}
+
+std::string IngestTest::audit_text() {
+  std::vector<std::string> files;
+  for (const auto& e : std::filesystem::directory_iterator(dir_ + "/audit")) {
+    if (e.is_regular_file() && e.path().extension() == ".log") files.push_back(e.path().string());
+  }
+  std::sort(files.begin(), files.end());
+  std::string text;
+  for (const auto& f : files) text += read_bytes(f);
+  return text;
 }
 
 std::vector<std::string> IngestTest::audit_events() {

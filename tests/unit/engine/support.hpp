@@ -54,6 +54,8 @@ class GateStore final : public store::Store {
   std::size_t held() const;
   // Every later ingest fails with `status` (without reaching the inner store).
   void fail_with(Status status);
+  // The next `n` ingest_async calls throw std::runtime_error("injected store failure").
+  void throw_next(int n);
 
   Result<std::vector<store::Delivery>> claim_due(const std::string& h, int64_t now,
                                                  uint32_t limit) override {
@@ -96,6 +98,7 @@ class GateStore final : public store::Store {
   mutable std::mutex mu_;
   bool open_ = false;
   Status fail_;
+  int throws_ = 0;
   std::vector<std::function<void()>> held_;
 };
 
@@ -124,9 +127,11 @@ class IngestTest : public ::testing::Test {
   std::vector<store::PackageSummary> packages();
   std::vector<store::Delivery> deliveries(uint64_t seq);
   std::vector<std::string> audit_events();  // event types in the audit log, in order
+  std::string audit_text();                  // every segment's bytes, in order
 
   std::string dir_;
   std::atomic<int64_t> now_ms_{1700000000000};
+  std::atomic<int> audit_fault_{0};  // errno injected into every audit write/sync/open; 0: none
   std::unique_ptr<store::SqliteStore> store_;
   std::unique_ptr<audit::AuditLog> audit_;
   std::unique_ptr<dsig::Verifier> verifier_;

@@ -51,5 +51,38 @@ TEST(Hops, ExtendAppendsThisHub) {
   EXPECT_FALSE(trail_contains({"a", "b"}, "c"));
 }
 
+TEST(Hops, ParseHopAcceptsNameAndNameAtMillis) {
+  auto plain = parse_hop("national", 0);
+  ASSERT_TRUE(plain.ok()) << plain.status().to_string();
+  EXPECT_EQ(plain->hub, "national");
+  EXPECT_EQ(plain->arrived_ms, 0);
+  auto timed = parse_hop("h30-hub.vn_2@1700000000123", 1);
+  ASSERT_TRUE(timed.ok()) << timed.status().to_string();
+  EXPECT_EQ(timed->hub, "h30-hub.vn_2");
+  EXPECT_EQ(timed->arrived_ms, 1700000000123);
+}
+
+TEST(Hops, ParseHopRefusesAnythingElseAsBadHops) {
+  for (const std::string& text :
+       {std::string(""), std::string("@12"), std::string("Nat"), std::string("-x"),
+        std::string("a b"), std::string("a@"), std::string("a@12x"), std::string("a@-1"),
+        std::string("a@1@2"), std::string("a@1234567890123456"), std::string(64, 'a'),
+        std::string("h\xc3\x28"), std::string("a@\xff")}) {
+    auto r = parse_hop(text, 3);
+    ASSERT_FALSE(r.ok()) << "accepted \"" << printable(text) << "\"";
+    EXPECT_EQ(r.status().code(), "bad-hops");
+    EXPECT_NE(r.status().message().find("hop 3 "), std::string::npos) << r.status().message();
+  }
+}
+
+TEST(Hops, BadHopMessageEscapesRawBytes) {
+  auto r = parse_hop(std::string("ev\xc3\x28il\n\"\\"), 0);
+  ASSERT_FALSE(r.ok());
+  const std::string& m = r.status().message();
+  EXPECT_NE(m.find("ev\\xc3(il\\x0a\\x22\\x5c"), std::string::npos) << m;
+  for (char c : m) EXPECT_TRUE(c >= 0x20 && c < 0x7f) << "raw byte in: " << printable(m);
+  EXPECT_EQ(printable(std::string(100, 'a'), 10), "aaaaaaaaaa...");
+}
+
 }  // namespace
 }  // namespace docaxis::routing

@@ -1,0 +1,100 @@
+// Issue 12 hardening of the store: a write job that throws fails alone (the writer thread goes
+// on), and DiskFloor's free-space check with its cache.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <stdexcept>
+
+#include "store/disk_floor.hpp"
+#include "store/group_commit.hpp"
+#include "store/sqlite_db.hpp"
+#include "support.hpp"
+
+namespace docaxis::store {
+namespace {
+
+std::future<Status> submit(GroupCommitWriter& writer, std::function<Status(sqlite::Db&)> apply) {
+  auto p = std::make_shared<std::promise<Status>>();
+  auto f = p->get_future();
+  writer.submit(WriteJob{std::move(apply), [p](Status s) { p->set_value(std::move(s)); }, 0});
+  return f;
+}
+
+TEST(StoreHardening, ThrowingJobFailsAloneAndTheWriterGoesOn) {
+  testing::TempDir tmp;
+  auto db = sqlite::Db::open(tmp.file("t.sqlite"));
+  ASSERT_TRUE(db.ok()) << db.status().to_string();
+  ASSERT_TRUE((*db)->exec("CREATE TABLE t (v INTEGER)").ok());
+  GroupCommitWriter writer(std::move(*db), {});
+  auto insert = [](int v) {
+    return [v](sqlite::Db& d) {
+      return d.exec("INSERT INTO t VALUES (" + std::to_string(v) + ")");
+    };
+  };
+  auto thrower = submit(writer, [](sqlite::Db& d) -> Status {
+    (void)d.exec("INSERT INTO t VALUES (99)");  // rolled back with its savepoint
+    throw std::runtime_error("boom");
+  });
+  auto good = submit(writer, insert(1));
+  const Status failed = thrower.get();
+  EXPECT_EQ(failed.code(), "internal") << failed.to_string();
+  EXPECT_NE(failed.message().find("boom"), std::string::npos);
+  EXPECT_TRUE(good.get().ok());
+  // The writer still runs, and only the good rows are there.
+  std::atomic<int> rows{-1};
+  auto count = submit(writer, [&rows](sqlite::Db& d) -> Status {
+    auto n = d.query_text("SELECT group_concat(v) FROM t");
+    if (!n.ok()) return n.status();
+    rows = std::stoi(*n);
+    return Status();
+  });
+  EXPECT_TRUE(count.get().ok());
+  EXPECT_EQ(rows.load(), 1);
+}
+
+TEST(StoreHardening, DiskFloorRefusesBelowTheFloorAndCachesItsReading) {
+  std::atomic<std::uint64_t> free_bytes{100};
+  std::atomic<int> calls{0};
+  std::chrono::steady_clock::time_point now{};
+  DiskFloor floor(
+      {"/spool/x.sqlite", "/audit"}, 1000,
+      [&](const std::string& path) -> Result<std::uint64_t> {
+        ++calls;
+        return path == "/audit" ? free_bytes.load() : std::uint64_t{1} << 40;
+      },
+      [&] { return now; });
+  Status s = floor.check();
+  EXPECT_EQ(s.code(), kDiskFullCode);
+  EXPECT_NE(s.message().find("100 bytes free on the filesystem of /audit"), std::string::npos)
+      << s.message();
+  EXPECT_NE(s.message().find("floor of 1000 bytes"), std::string::npos) << s.message();
+  free_bytes = 5000;
+  now += std::chrono::milliseconds(100);
+  EXPECT_FALSE(floor.check().ok());  // cached for 500 ms
+  EXPECT_EQ(calls.load(), 2);
+  now += std::chrono::milliseconds(400);
+  EXPECT_TRUE(floor.check().ok());
+  EXPECT_EQ(calls.load(), 4);
+}
+
+TEST(StoreHardening, DiskFloorZeroIsOffAndStatvfsMeasuresRealPaths) {
+  DiskFloor off({"/"}, 0, [](const std::string&) -> Result<std::uint64_t> {
+    ADD_FAILURE() << "measured with the floor off";
+    return std::uint64_t{0};
+  });
+  EXPECT_TRUE(off.check().ok());
+  testing::TempDir tmp;
+  auto existing = statvfs_free_bytes(tmp.path().string());
+  ASSERT_TRUE(existing.ok()) << existing.status().to_string();
+  EXPECT_GT(*existing, 0u);
+  // A file not created yet is measured through its directory.
+  EXPECT_TRUE(statvfs_free_bytes(tmp.file("not-yet.sqlite")).ok());
+  EXPECT_FALSE(statvfs_free_bytes("/no/such/dir/file").ok());
+  // Unmeasurable paths are skipped, not refused.
+  EXPECT_TRUE(DiskFloor({"/no/such/dir/file"}, 1).check().ok());
+}
+
+}  // namespace
+}  // namespace docaxis::store
