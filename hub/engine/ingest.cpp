@@ -176,6 +176,17 @@ Status Ingest::check(const amqp::IncomingPackage& in, std::int64_t now_ms, Accep
   }
   auto auth = registry_.authorize_sender(id, *h.from.parsed_organ_id);
   if (!auth.ok()) return auth.status();
+  // Relaxations are the sending organ's, never the union over every endpoint the certificate is
+  // bound to: when the union was wider, verify again with exactly the organ's policy.
+  const dsig::VerifyPolicy organ_policy{auth->relaxations.allow_sha1,
+                                        auth->relaxations.allow_unsigned};
+  out.relaxation_reason = auth->relaxations.any() ? auth->relaxations.reason : std::string();
+  if (organ_policy.allow_sha1 != policy.allow_sha1 ||
+      organ_policy.allow_unsigned != policy.allow_unsigned) {
+    auto strict = dsig::verify_package(verifier_, in.bytes, organ_policy);
+    if (!strict.ok()) return strict.status();
+    verified->verdict = std::move(strict->verdict);
+  }
 
   // 4. Hop trail.
   std::vector<store::Hop> hops;

@@ -162,3 +162,26 @@ TEST_F(IngestTest, ManyConcurrentSubmissionsAreAllAnswered) {
 
 }  // namespace
 }  // namespace docaxis::engine::test
+
+namespace docaxis::engine::test {
+namespace {
+
+TEST_F(IngestTest, RelaxationsAreTheSendingOrgansNotTheUnionOverACertificatesEndpoints) {
+  // One certificate (G12's) speaks for two organs: H30 by an explicit subject binding, relaxed
+  // to accept unsigned packages, and G12 by its UID, strict. An unsigned package From G12 must
+  // get G12's strict policy, not the union.
+  config::HubConfig config = hub_config();
+  config.endpoints[0].cert_subject = organ_subject(kG12);
+  config.endpoints[0].allow_unsigned = true;
+  config.endpoints[0].relaxation_reason = "legacy office software of H30";
+  start(config);
+  const std::string from_g12 = replace_all(fixture("unsigned.edxml"), kH30, kG12);
+  const Status strict = submit(from_g12, "edoc", kG12);
+  EXPECT_EQ(strict.code(), "unsigned") << strict.to_string();
+  // The relaxed organ keeps its relaxation on the same connection.
+  const Status relaxed = submit(fixture("unsigned.edxml"), "edoc", kG12);
+  EXPECT_TRUE(relaxed.ok()) << relaxed.to_string();
+}
+
+}  // namespace
+}  // namespace docaxis::engine::test
