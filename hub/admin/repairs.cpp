@@ -167,6 +167,12 @@ Result<json> AdminService::dlq_purge(const Caller& caller, const Request& r) {
   auto before = opt_int(r.args, "before_ms");
   if (!before) return before.status();
   if (!*before) return Status("invalid-argument", "argument \"before_ms\" (the cutoff) is required");
+  // The hub checks the cut-off itself: a cut-off in the future would purge dead letters that
+  // die after this command, whatever client sent it.
+  if (**before > now()) {
+    return Status("invalid-argument", "the cutoff before_ms=" + std::to_string(**before) +
+                                          " is in the future (now " + std::to_string(now()) + ")");
+  }
   auto limit = opt_int(r.args, "limit");
   if (!limit) return limit.status();
   if (*limit && **limit < 1) return Status("invalid-argument", "limit must be at least 1");

@@ -206,6 +206,11 @@ TEST_F(ServiceTest, PurgeDeletesOnlyOldDeadLettersAndAuditsEachOne) {
   EXPECT_EQ(events[0].detail["action"], "dlq.purge");
   EXPECT_TRUE(events[0].detail["package_deleted"].get<bool>());
   EXPECT_EQ(call("dlq.purge", json::object(), true).status().code(), "invalid-argument");
+  // The hub refuses a cut-off in the future itself (not only the CLI): nothing purged.
+  auto future = call("dlq.purge", {{"before_ms", now_ + 1}}, true);
+  EXPECT_EQ(future.status().code(), "invalid-argument");
+  EXPECT_NE(future.status().message().find("in the future"), std::string::npos);
+  EXPECT_TRUE(store_->load_package(recent).ok());
 }
 
 }  // namespace
