@@ -44,8 +44,7 @@ struct Case {
   std::vector<std::string> codes;  // any of these rejection conditions
 };
 
-// Sends each case on a fresh connection; stops at the first that is not refused as expected
-// (a hub that died would make every later case wait for nothing).
+// Sends each case on a fresh connection, one after the other to the same hub.
 void expect_refused(int port, const proton::connection_options& from,
                     const std::vector<Case>& cases) {
   for (const Case& c : cases) {
@@ -54,7 +53,6 @@ void expect_refused(int port, const proton::connection_options& from,
     const bool expected = r.outcome == "rejected" &&
                           std::find(c.codes.begin(), c.codes.end(), r.condition) != c.codes.end();
     EXPECT_TRUE(expected) << "got " << r.text();
-    if (!expected) return;
   }
 }
 
@@ -76,8 +74,7 @@ TEST(HostileMessages, HopsThatAreNotAStringAndANonStringPropertyKeyAreRefused) {
            package_message(pkg, list({str("national")})),
            {"docaxis:bad-hops", "docaxis:bad-message"}},
           {"an application property with an int key",
-           properties("application/xml") +
-               application_properties({{i32(1), str("national")}, {str("hops"), str("national")}}) +
+           properties("application/xml") + application_properties({{i32(1), str("national")}}) +
                data(pkg),
            {"docaxis:bad-message"}},
       });
