@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,6 +16,10 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
+
+extern char** environ;
 
 namespace docaxis::test {
 
@@ -75,15 +80,37 @@ class HubProcess {
     return c.str();
   }
 
+  // An environment variable for the hub (the test's own environment is inherited otherwise).
+  void set_env(const std::string& name, const std::string& value) {
+    env_.emplace_back(name, value);
+  }
+  // RLIMIT_NOFILE (soft and hard) for the hub process; 0 inherits the test's limit.
+  void set_max_open_files(rlim_t n) { max_open_files_ = n; }
+
   int start() {
     fs::remove(dir_ / "data" / "hub.port");
+    // Everything the child needs is prepared before fork(): the test process has threads.
+    const std::string log = (dir_ / "hub.log").string();
+    const std::string cfg = (dir_ / "hub.toml").string();
+    std::vector<std::string> env_strings;
+    for (char** e = environ; *e != nullptr; ++e) {
+      const std::string entry = *e;
+      bool overridden = false;
+      for (const auto& [name, value] : env_) overridden |= entry.rfind(name + "=", 0) == 0;
+      if (!overridden) env_strings.push_back(entry);
+    }
+    for (const auto& [name, value] : env_) env_strings.push_back(name + "=" + value);
+    std::vector<char*> envp;
+    for (auto& e : env_strings) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    const char* argv[] = {kHub.c_str(), "--config", cfg.c_str(), nullptr};
+    const rlimit nofile{max_open_files_, max_open_files_};
     pid_ = fork();
     if (pid_ == 0) {
-      const std::string log = (dir_ / "hub.log").string();
       std::freopen(log.c_str(), "a", stdout);
       std::freopen(log.c_str(), "a", stderr);
-      const std::string cfg = (dir_ / "hub.toml").string();
-      execl(kHub.c_str(), kHub.c_str(), "--config", cfg.c_str(), static_cast<char*>(nullptr));
+      if (max_open_files_ != 0 && setrlimit(RLIMIT_NOFILE, &nofile) != 0) _exit(126);
+      execve(kHub.c_str(), const_cast<char* const*>(argv), envp.data());
       _exit(127);
     }
     for (int i = 0; i < 300; ++i) {
@@ -122,6 +149,8 @@ class HubProcess {
  private:
   fs::path dir_;
   std::string extra_toml_;
+  std::vector<std::pair<std::string, std::string>> env_;
+  rlim_t max_open_files_ = 0;
   pid_t pid_ = 0;
 };
 
