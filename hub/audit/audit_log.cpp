@@ -374,11 +374,17 @@ Status AuditLog::write_durable(const std::string& bytes) {
 
 void AuditLog::sealer_loop() {
   std::unique_lock lk(mu_);
+  // Deferred records (append_deferred) are made durable within kDeferredFlush even when no
+  // other append comes to carry them.
+  constexpr std::chrono::milliseconds kDeferredFlush{1000};
   while (!closed_) {
-    sealer_cv_.wait_for(lk, opt_.checkpoint_interval);
-    if (closed_ || !failed_.ok() || since_checkpoint_ == 0) continue;
-    if (opt_.now() - last_checkpoint_time_ < opt_.checkpoint_interval) continue;
-    if (checkpoint_locked("interval").ok()) (void)flush_until_locked(lk, next_seq_ - 1, epoch_);
+    sealer_cv_.wait_for(lk, std::min(opt_.checkpoint_interval, kDeferredFlush));
+    if (closed_ || !failed_.ok()) continue;
+    if (since_checkpoint_ > 0 && opt_.now() - last_checkpoint_time_ >= opt_.checkpoint_interval) {
+      if (checkpoint_locked("interval").ok()) (void)flush_until_locked(lk, next_seq_ - 1, epoch_);
+    } else if (durable_seq_ + 1 < next_seq_ && !flushing_) {
+      (void)flush_until_locked(lk, next_seq_ - 1, epoch_);
+    }
   }
 }
 

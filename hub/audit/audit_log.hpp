@@ -98,8 +98,8 @@ class AuditLog {
   using AppendCallback = std::function<void(Result<std::uint64_t>)>;
   void append_async(std::vector<Event> events, AppendCallback done);
   // Best-effort records (sampled refusals): ordered now, but no sync of their own; they
-  // become durable with the next sync of any other append, checkpoint, the sealer or close(),
-  // and are lost if that write fails. An error only for an invalid event or a closed/failed log.
+  // become durable with the next sync of any other append, checkpoint or close(), or within a
+  // second by the sealer, and are lost if that write fails. An error only for an invalid event or a closed/failed log.
   Status append_deferred(std::vector<Event> events);
   // Writes a checkpoint now (if any record follows the last one) and waits until durable.
   Status checkpoint(const std::string& reason = "manual");

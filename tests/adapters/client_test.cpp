@@ -166,6 +166,26 @@ TEST(Client, ManySendsInFlightAllGetTheirOutcome) {
   EXPECT_EQ(c->stats().transfers, static_cast<std::uint64_t>(kCount));
 }
 
+TEST(Client, TrustsExactlyItsTrustFileNeverTheOsCaStore) {
+  // The OS store ($SSL_CERT_FILE) holds the hub's real root; the client's trust file holds
+  // only another CA. Proton loads the OS store into every domain: the client must not use it.
+  Scratch scratch("client-exact-trust");
+  Hub hub(scratch.dir);
+  ASSERT_GT(hub.start(), 0);
+  ClientOptions o = options_for(hub, kSender, false);
+  o.trust_file = kPki + "/lookalike/root-ca.crt";
+  ::setenv("SSL_CERT_FILE", (kPki + "/trust-anchors.pem").c_str(), 1);
+  auto c = Client::create(o);
+  ::unsetenv("SSL_CERT_FILE");
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  EXPECT_EQ((*c)->wait_connected(3s).code(), "unavailable") << "connected to a hub its trust file "
+                                                                 "does not trust";
+  EXPECT_FALSE((*c)->connected());
+  // With the right trust file, the same hub is reachable (the refusal was the trust).
+  auto good = connect(options_for(hub, kSender, false));
+  EXPECT_TRUE(good && good->connected());
+}
+
 TEST(Client, UnreachableHubEndsASendUnavailableAtItsTimeout) {
   Scratch scratch("client-unreachable");
   Hub nothing(scratch.dir, free_port());  // never started

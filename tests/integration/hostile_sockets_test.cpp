@@ -118,9 +118,10 @@ TEST(HostileSockets, IdleSocketsBeyondTheFileLimitNeitherStopTheHubNorStayOpen) 
   // Over max_connections the hub closes at once what it could accept. It cannot accept them all:
   // with 256 descriptors (some its own) accept() meets EMFILE and the listener waits until the
   // handshake timeout frees descriptors; those later sockets are then under the limit and run
-  // into the timeout instead (checked by `late` below). Seen: 150 of 150 when the sockets are
-  // opened ten at a time, 101 when all 300 came in one burst on a loaded machine.
-  EXPECT_GE(at_once, (kIdle - kMax) / 2) << "connections over max_connections must be closed at once";
+  // into the timeout instead (checked by `late` below). How many are closed at once depends on
+  // the machine's pace (seen: 150, 101 and 43 of the 150 over the limit), so only that some were
+  // is asserted here; TheTotalConnectionLimitClosesTheNextConnectionAtOnce pins the limit.
+  EXPECT_GT(at_once, 0) << "no connection over max_connections was closed at once";
   EXPECT_EQ(late, 0) << "idle sockets still open after handshake_timeout + 2 s (slowest " << slowest
                      << " s)";
   ASSERT_TRUE(hub_is_alive(hub, port));
@@ -166,6 +167,41 @@ TEST(HostileSockets, OneAddressCannotHoldMoreThanItsShareOfConnections) {
         again.all[0].connected && !wait_closed_by_peer(again.all[0].fd, Clock::now() + 500ms);
   }
   EXPECT_TRUE(readmitted) << "after one of five closed, a new connection is still refused";
+  EXPECT_TRUE(hub_is_alive(hub, port));
+}
+
+TEST(HostileSockets, TheTotalConnectionLimitClosesTheNextConnectionAtOnce) {
+  const fs::path dir = temp_dir("hostile-total");
+  HubProcess hub(dir, HubProcess::FullConfig{hub_config(
+                          dir, {.limits = "max_connections = 6\n"
+                                          "handshake_timeout_seconds = 10\n"})});
+  const int port = hub.start();
+  ASSERT_GT(port, 0);
+  // Three addresses share the limit: the total counts, not the address.
+  Sockets held;
+  ASSERT_TRUE(held.open("127.0.0.2", port, 3));
+  ASSERT_TRUE(held.open("127.0.0.3", port, 3));
+  Sockets seventh;
+  ASSERT_TRUE(seventh.open("127.0.0.4", port, 1));
+  ASSERT_TRUE(seventh.all[0].connected);
+  EXPECT_TRUE(wait_closed_by_peer(seventh.all[0].fd, Clock::now() + 1500ms))
+      << "a seventh connection was not closed at once";
+  for (const Idle& s : held.all) {
+    EXPECT_TRUE(s.connected && !closed_by_peer(s.fd)) << "one of the first six was closed";
+  }
+  // Freed slots let clients in again (the count follows closes), and a real client works.
+  for (Idle& s : held.all) {
+    ::close(s.fd);
+    s.fd = -1;
+  }
+  bool readmitted = false;
+  for (const auto deadline = Clock::now() + 5s; !readmitted && Clock::now() < deadline;) {
+    Sockets again;
+    ASSERT_TRUE(again.open("127.0.0.4", port, 1));
+    readmitted =
+        again.all[0].connected && !wait_closed_by_peer(again.all[0].fd, Clock::now() + 500ms);
+  }
+  EXPECT_TRUE(readmitted) << "after the six closed, a new connection is still refused";
   EXPECT_TRUE(hub_is_alive(hub, port));
 }
 
