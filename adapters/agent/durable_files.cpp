@@ -50,10 +50,19 @@ Status fsync_dir(const fs::path& dir) {
   return {};
 }
 
-Status write_atomic(const fs::path& dir, const std::string& name, std::string_view bytes) {
+namespace {
+
+// Creates dir/.docaxis-agent.<name>.<pid>.tmp with O_EXCL | O_NOFOLLOW (a symlink planted
+// at that predictable name is removed, never followed), writes `bytes` and fsyncs it.
+Result<fs::path> write_temp(const fs::path& dir, const std::string& name, std::string_view bytes) {
   const fs::path tmp =
       dir / (std::string(kTempPrefix) + name + "." + std::to_string(::getpid()) + ".tmp");
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+  int fd = ::open(tmp.c_str(), flags, 0644);
+  if (fd < 0 && (errno == EEXIST || errno == ELOOP)) {
+    ::unlink(tmp.c_str());  // a stale temp of a killed predecessor, or a planted link
+    fd = ::open(tmp.c_str(), flags, 0644);
+  }
   if (fd < 0) return io_error("create", tmp, errno);
   std::size_t done = 0;
   while (done < bytes.size()) {
@@ -76,13 +85,57 @@ Status write_atomic(const fs::path& dir, const std::string& name, std::string_vi
     return io_error("fsync", tmp, err);
   }
   ::close(fd);
+  return tmp;
+}
+
+}  // namespace
+
+Status write_atomic(const fs::path& dir, const std::string& name, std::string_view bytes) {
+  auto tmp = write_temp(dir, name, bytes);
+  if (!tmp) return tmp.status();
   const fs::path target = dir / name;
-  if (::rename(tmp.c_str(), target.c_str()) != 0) {
+  if (::rename(tmp->c_str(), target.c_str()) != 0) {
     const int err = errno;
-    ::unlink(tmp.c_str());
+    ::unlink(tmp->c_str());
     return io_error("rename", target, err);
   }
   return fsync_dir(dir);
+}
+
+Status write_new(const fs::path& dir, const std::string& name, std::string_view bytes) {
+  auto tmp = write_temp(dir, name, bytes);
+  if (!tmp) return tmp.status();
+  const fs::path target = dir / name;
+  if (::renameat2(AT_FDCWD, tmp->c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE) != 0) {
+    const int err = errno;
+    ::unlink(tmp->c_str());
+    if (err == EEXIST) return {"already-exists", target.string() + " exists"};
+    return io_error("rename", target, err);
+  }
+  return fsync_dir(dir);
+}
+
+bool holds_exactly(const fs::path& path, std::string_view bytes) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st {};
+  bool same = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+              static_cast<std::size_t>(st.st_size) == bytes.size();
+  std::size_t done = 0;
+  char buf[65536];
+  while (same && done < bytes.size()) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0 || done + static_cast<std::size_t>(n) > bytes.size()) {
+      same = false;
+      break;
+    }
+    same = bytes.substr(done, static_cast<std::size_t>(n)) ==
+           std::string_view(buf, static_cast<std::size_t>(n));
+    done += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  return same && done == bytes.size();
 }
 
 Status rename_no_replace(const fs::path& from, const fs::path& to) {
@@ -113,7 +166,7 @@ std::string free_name(const fs::path& dir, const std::string& name,
 }
 
 Status touch_durable(const fs::path& path) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0) return io_error("create", path, errno);
   ::close(fd);
   return fsync_dir(path.parent_path());

@@ -28,9 +28,19 @@ bool is_incomplete_name(std::string_view name);
 
 Result<std::string> read_file(const fs::path& path);
 
-// Writes `bytes` to dir/name: dir/.docaxis-agent.<name>.<pid>.tmp, fsync, rename over
-// dir/name (replacing it), fsync dir. Readers see the old content or the new, never a part.
+// Writes `bytes` to dir/name: dir/.docaxis-agent.<name>.<pid>.tmp (created with O_EXCL |
+// O_NOFOLLOW: a symlink planted there is never followed), fsync, rename over dir/name
+// (replacing it; rename(2) replaces a symlink, it does not follow it), fsync dir. Readers see
+// the old content or the new, never a part.
 Status write_atomic(const fs::path& dir, const std::string& name, std::string_view bytes);
+
+// Like write_atomic, but never replaces anything: the rename is renameat2 NOREPLACE, and
+// already-exists is returned when dir/name exists (a file, a folder or a symlink, which is
+// not followed).
+Status write_new(const fs::path& dir, const std::string& name, std::string_view bytes);
+
+// True when `path` is a regular file (not a symlink: O_NOFOLLOW) holding exactly `bytes`.
+bool holds_exactly(const fs::path& path, std::string_view bytes);
 
 // rename(2) that fails with already-exists instead of replacing `to` (renameat2 NOREPLACE),
 // then fsync of both folders.
@@ -41,7 +51,7 @@ Status rename_no_replace(const fs::path& from, const fs::path& to);
 std::string free_name(const fs::path& dir, const std::string& name,
                       const std::string& companion_suffix = "");
 
-// Creates an empty file durably (marker); ok if it exists already.
+// Creates an empty file durably (marker; O_NOFOLLOW); ok if it exists already.
 Status touch_durable(const fs::path& path);
 
 Status fsync_dir(const fs::path& dir);

@@ -24,7 +24,7 @@ namespace fs = std::filesystem;
 // the document's key, and nothing is written when that name is in outbox/, sent/ or failed/.
 Status emit_arrived(const AgentConfig& c, const std::string& organ, const client::Received& m,
                     const InboxWriter::Stored& stored) {
-  const std::string name = "status01-" + stored.key.substr(0, 12) + ".edxml";
+  const std::string name = "status01-" + stored.key + ".edxml";  // the full key: no collisions
   std::error_code ec;
   for (const auto& dir : {c.folders.outbox, c.folders.sent, c.folders.failed}) {
     if (fs::exists(fs::path(dir) / name, ec)) return {};

@@ -34,8 +34,14 @@ std::string InboxWriter::key_of(const client::Received& m) {
 }
 
 std::string InboxWriter::file_name(const client::Received& m, const std::string& key) {
-  return safe_part(m.message_type, 16) + "-" + safe_part(m.document_id, 60) + "-" +
-         key.substr(0, 12) + ".edxml";
+  return safe_part(m.message_type, 16) + "-" + safe_part(m.document_id, 60) + "-" + key +
+         ".edxml";
+}
+
+std::string InboxWriter::alternative_name(const std::string& name, int n) {
+  const std::string ext = ".edxml";
+  const std::string stem = name.substr(0, name.size() - ext.size());
+  return n <= 1 ? name : stem + "~" + std::to_string(n) + ext;
 }
 
 Result<InboxWriter::Stored> InboxWriter::store(const client::Received& m,
@@ -51,10 +57,27 @@ Result<InboxWriter::Stored> InboxWriter::store(const client::Received& m,
     out.duplicate = true;
     return out;
   }
-  if (std::filesystem::exists(out.path, ec)) {
-    out.duplicate = true;
-  } else if (Status s = write_atomic(dir, name, m.bytes); !s.ok()) {
-    return s;
+  // The name holds the full key, so a file there with exactly these bytes is this message,
+  // written before a crash between the file and the marker. Anything else there (other
+  // bytes, a symlink, a folder) is not ours: the message goes under the next free name.
+  bool placed = false;
+  for (int n = 1; n <= kMaxAlternatives && !placed; ++n) {
+    const std::string candidate = alternative_name(name, n);
+    out.path = dir / candidate;
+    const Status s = write_new(dir, candidate, m.bytes);
+    if (s.ok()) {
+      placed = true;
+    } else if (s.code() != "already-exists") {
+      return s;
+    } else if (holds_exactly(out.path, m.bytes)) {
+      out.duplicate = true;
+      placed = true;
+    }
+  }
+  if (!placed) {
+    return Status{"already-exists", (dir / name).string() + " and " +
+                                        std::to_string(kMaxAlternatives - 1) +
+                                        " alternative names hold other files"};
   }
   if (after_write) {
     if (Status s = after_write(out); !s.ok()) return s;

@@ -3,11 +3,15 @@
 //
 // A message's key is SHA-256(messagetype "\n" from "\n" document-id) (the bytes' SHA-256 when
 // document-id is empty); its file name is "<messagetype>-<document-id, unsafe characters as
-// '_', at most 60>-<first 12 hex of the key>.edxml" in the inbox folder (receipts: in the
-// receipts folder). store() is, in this order:
+// '_', at most 60>-<the key, 64 hex>.edxml" in the inbox folder (receipts: in the receipts
+// folder). Deduplication is on the full key only (issue 12: a truncated key made two
+// documents share a name and the second was dropped as a "duplicate"). store() is, in order:
 //   1. seen marker <state>/seen/<key> exists      -> duplicate: nothing written.
-//   2. the file exists already (a crash between 3 and 5 last time) -> not written again.
-//   3. write the file: temporary dot-name, fsync, rename, fsync of the folder.
+//   2. the file exists already holding exactly these bytes (a crash between 3 and 5 last
+//      time) -> not written again. A name taken by anything else (other bytes, a symlink,
+//      a folder: never followed) -> the next of "<stem>~2.edxml" … "<stem>~9.edxml".
+//   3. write the file: temporary dot-name (O_EXCL | O_NOFOLLOW), fsync, rename without
+//      replacing (renameat2 NOREPLACE), fsync of the folder.
 //   4. `after_write(stored)` (the folder mode emits its status 01 here; idempotent).
 //   5. create the seen marker durably.
 // The caller settles `accepted` only after store() returned ok, so a SIGKILL at any point
@@ -17,8 +21,8 @@
 // redelivery horizon.
 //
 // Threads: one InboxWriter per folder set, used from one thread at a time.
-// Error codes: unavailable (an I/O failure, from durable_files.hpp), and whatever
-// after_write returns. On any error the message must be released, not accepted.
+// Error codes: unavailable (an I/O failure, from durable_files.hpp), already-exists (the name
+// and its 8 alternatives all hold other files), and whatever after_write returns. On any error the message must be released, not accepted.
 #pragma once
 
 #include <chrono>
@@ -52,6 +56,9 @@ class InboxWriter {
 
   static std::string key_of(const client::Received& m);
   static std::string file_name(const client::Received& m, const std::string& key);
+  // `name` for n <= 1, else "<name without .edxml>~<n>.edxml".
+  static std::string alternative_name(const std::string& name, int n);
+  static constexpr int kMaxAlternatives = 9;
 
  private:
   Folders folders_;

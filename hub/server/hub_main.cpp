@@ -6,9 +6,10 @@
 //
 // Exit codes: 0 clean shutdown (SIGTERM/SIGINT) or a valid configuration with --check-config,
 // 1 a runtime failure at start (store, audit log, listener), 2 a configuration error (every
-// problem is printed, one per line, before exiting).
+// problem is printed, one per line, before exiting) or an unsafe data directory.
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
 #include <chrono>
@@ -37,6 +38,7 @@
 #include "engine/receipts.hpp"
 #include "routing/endpoint_registry.hpp"
 #include "routing/route_table.hpp"
+#include "server/data_dir.hpp"
 #include "server/trust_refresher.hpp"
 #include "store/disk_floor.hpp"
 #include "store/sqlite_store.hpp"
@@ -97,6 +99,7 @@ class ServerOutbound : public delivery::Outbound {
 }  // namespace
 
 int main(int argc, char** argv) {
+  ::umask(077);  // every file the hub creates (spool, WAL, audit, PEMs, hub.port) is 0600
   CLI::App app{"docaxis-hub: a store-and-forward node of the national document axis"};
   std::string config_path;
   bool check_only = false;
@@ -145,10 +148,12 @@ int main(int argc, char** argv) {
     }
   }
 
-  std::error_code ec;
   const fs::path data_dir = cfg.hub.data_dir;
-  fs::create_directories(data_dir, ec);
-  if (ec) return fail("data directory", {"unavailable", data_dir.string() + ": " + ec.message()});
+  for (const auto& dir : {data_dir, fs::path(cfg.audit.dir)}) {
+    if (dir.empty()) continue;
+    if (Status s = server::prepare_data_dir(dir); !s.ok())
+      return fail("data directory", s, s.code() == "data-dir-unsafe" ? 2 : 1);
+  }
 
   dsig::init_dsig();
   const dsig::TrustConfig trust_config{cfg.trust.anchor_files, cfg.trust.intermediate_files,

@@ -120,6 +120,82 @@ TEST(InboxWriter, ReceiptsGoToTheirFolderAndKeysSeparateTypesAndSenders) {
   EXPECT_NE(InboxWriter::key_of(no_id), InboxWriter::key_of(a));
 }
 
+// Issue 12: the name carried 60 characters of the id and 48 bits of the key; two messages
+// sharing that prefix (a collision, or a file put there by anyone) made the second one a
+// "duplicate", dropped while its sender got a delivered receipt.
+TEST(InboxWriter, TwoKeysSharingTheOldTruncatedNameBothLand) {
+  Dirs d("collide");
+  InboxWriter w(d.folders);
+  ASSERT_TRUE(w.prepare().ok());
+  // Same type, same first 60 characters of the document id, different full keys.
+  const std::string prefix(60, 'A');
+  const auto a = message("edoc", prefix + "-first");
+  const auto b = message("edoc", prefix + "-second");
+  const std::string ka = InboxWriter::key_of(a);
+  const std::string kb = InboxWriter::key_of(b);
+  ASSERT_NE(ka, kb);
+  // The name carries the whole key, so the two names differ even when the ids' and keys'
+  // prefixes agree.
+  EXPECT_NE(InboxWriter::file_name(a, ka), InboxWriter::file_name(b, kb));
+  EXPECT_NE(InboxWriter::file_name(a, ka).find(ka), std::string::npos);
+
+  // A collision of whatever the name keeps: another message's file already at b's name.
+  ASSERT_TRUE(w.store(a).ok());
+  ASSERT_TRUE(write_atomic(d.folders.inbox, InboxWriter::file_name(b, kb), a.bytes).ok());
+  auto sb = w.store(b);
+  ASSERT_TRUE(sb.ok()) << sb.status().to_string();
+  EXPECT_FALSE(sb->duplicate);  // before the fix: "duplicate", b never written
+  EXPECT_EQ(sb->path.filename().string(),
+            InboxWriter::alternative_name(InboxWriter::file_name(b, kb), 2));
+  EXPECT_EQ(read_file(sb->path).value(), b.bytes);
+  EXPECT_EQ(read_file(d.folders.inbox / InboxWriter::file_name(b, kb)).value(), a.bytes);
+  EXPECT_TRUE(fs::exists(d.folders.state / "seen" / kb));
+  // Redelivered after a crash before the marker: found at ~2, not written a third time.
+  fs::remove(d.folders.state / "seen" / kb);
+  auto again = w.store(b);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_EQ(again->path, sb->path);
+  EXPECT_EQ(count(d.folders.inbox), 3u);
+}
+
+TEST(InboxWriter, ASymlinkPlantedAtTheNameOrTheTemporaryNameIsNotFollowed) {
+  Dirs d("symlink");
+  InboxWriter w(d.folders);
+  ASSERT_TRUE(w.prepare().ok());
+  const fs::path victim = d.root / "victim";
+  std::ofstream(victim) << "precious";
+  const auto m = message("edoc", "X-link");
+  const std::string name = InboxWriter::file_name(m, InboxWriter::key_of(m));
+  fs::create_symlink(victim, d.folders.inbox / name);
+  // The temporary name is predictable too.
+  fs::create_symlink(victim, d.folders.inbox / (std::string(kTempPrefix) + name + "." +
+                                                std::to_string(getpid()) + ".tmp"));
+  auto s = w.store(m);
+  ASSERT_TRUE(s.ok()) << s.status().to_string();
+  EXPECT_FALSE(s->duplicate);
+  EXPECT_EQ(read_file(victim).value(), "precious");  // neither link was written through
+  EXPECT_TRUE(fs::is_symlink(d.folders.inbox / name));
+  EXPECT_EQ(s->path.filename().string(), InboxWriter::alternative_name(name, 2));
+  EXPECT_FALSE(fs::is_symlink(s->path));
+  EXPECT_EQ(read_file(s->path).value(), m.bytes);
+}
+
+TEST(InboxWriter, WriteNewNeverReplacesAndNeverFollows) {
+  Dirs d("write-new");
+  fs::create_directories(d.root);
+  ASSERT_TRUE(write_new(d.root, "a.edxml", "first").ok());
+  EXPECT_EQ(write_new(d.root, "a.edxml", "second").code(), "already-exists");
+  EXPECT_EQ(read_file(d.root / "a.edxml").value(), "first");
+  EXPECT_TRUE(holds_exactly(d.root / "a.edxml", "first"));
+  EXPECT_FALSE(holds_exactly(d.root / "a.edxml", "firs"));
+  EXPECT_FALSE(holds_exactly(d.root / "a.edxml", "first!"));
+  fs::create_symlink(d.root / "a.edxml", d.root / "link.edxml");
+  EXPECT_FALSE(holds_exactly(d.root / "link.edxml", "first"));  // O_NOFOLLOW
+  EXPECT_EQ(write_new(d.root, "link.edxml", "x").code(), "already-exists");
+  EXPECT_EQ(read_file(d.root / "a.edxml").value(), "first");
+}
+
 TEST(InboxWriter, PruneForgetsOnlyOldMarkers) {
   Dirs d("prune");
   InboxWriter w(d.folders);
