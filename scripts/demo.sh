@@ -471,8 +471,10 @@ status() {  # RESPONDER ORIGIN CODE DESCRIPTION
 # Every delivery ends with a receipt signed by the hub that delivered it, routed back to the
 # sender. Each is checked independently of the hubs: the XML-DSig signature and its certificate
 # chain with xmlsec1 (against the test root), revocation with openssl and the test CRLs, the
-# signer is the hub named in IssuerHub and the one serving the recipient, and DeliveredSha256 is
-# the SHA-256 of the exact bytes the sender sent.
+# signer is the hub named in IssuerHub and the one serving the recipient (its certificate, the
+# one whose key made the signature, carries the SAN URI urn:docaxis:hub:<IssuerHub>, the
+# binding of certs/README.md), and DeliveredSha256 is the SHA-256 of the exact bytes the
+# sender sent.
 check_receipts() {
   local entry sender recipient sent what f
   for entry in "${PENDING_RECEIPTS[@]}"; do
@@ -492,6 +494,14 @@ check_receipts() {
     openssl verify -crl_check_all -CRLfile "$PKI/crl/all.pem" -CAfile "$PKI/trust-anchors.pem" \
       -untrusted "$PKI/intermediates.pem" "$chk.signer.pem" >/dev/null ||
       die "receipt $f: its signer certificate does not verify with the CRLs"
+    # The certificate the helper extracted is the one whose key made the signature: xmlsec1
+    # again, with that key only (KeyInfo ignored).
+    xmlsec1 --verify --pubkey-cert-pem "$chk.signer.pem" --enabled-key-data key-name \
+      --enabled-reference-uris empty "$f" >/dev/null 2>>"$chk.xmlsec.log" ||
+      die "receipt $f: not signed by the key of its first X509Certificate"
+    local san; san=$(openssl x509 -in "$chk.signer.pem" -noout -ext subjectAltName 2>/dev/null | tail -n +2)
+    [[ ",${san//[[:space:]]/}," == *",URI:urn:docaxis:hub:${rc[IssuerHub]},"* ]] ||
+      die "receipt $f: receipt-issuer-mismatch: its signer certificate does not carry URI:urn:docaxis:hub:${rc[IssuerHub]} (SAN: ${san:-none})"
     local subject; subject=$(openssl x509 -in "$chk.signer.pem" -noout -subject -nameopt RFC2253)
     [ "${rc[Outcome]}" = delivered ] || die "receipt $f: outcome ${rc[Outcome]} (${rc[Reason]})"
     [ "${rc[Sender]}" = "$sender" ] || die "receipt $f: Sender ${rc[Sender]}, expected $sender"
@@ -500,7 +510,7 @@ check_receipts() {
     [ "$subject" = "subject=CN=docaxis hub ${rc[IssuerHub]},O=docaxis test PKI,C=VN" ] ||
       die "receipt $f: signed by $subject, not hub ${rc[IssuerHub]}"
     RECEIPTS=$((RECEIPTS + 1))
-    ok "receipt at $sender for $what -> $recipient: delivered, hops ${rc[Hops]}, signed by hub ${rc[IssuerHub]}, sha256 ${rc[DeliveredSha256]:0:12}… = sent bytes"
+    ok "receipt at $sender for $what -> $recipient: delivered, hops ${rc[Hops]}, signed by hub ${rc[IssuerHub]} (urn:docaxis:hub:${rc[IssuerHub]}), sha256 ${rc[DeliveredSha256]:0:12}… = sent bytes"
   done
   PENDING_RECEIPTS=()
 }

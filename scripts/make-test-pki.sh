@@ -215,9 +215,18 @@ done
 leaf int "$ICRT" "$IKEY" ec "$T/organs/000.00.04.G14" "$(organ_dn 000.00.04.G14)" organ_ext
 
 # ---------------------------------------------------------------- hubs (EC P-256, TLS server+client)
+# Every hub certificate carries its machine-readable hub name as the subjectAltName URI
+# urn:docaxis:hub:<name> (certs/README.md): a receipt counts only when its signer carries the
+# URI of the IssuerHub it names. One extension section per hub, since the SAN differs.
 HUBS=(h30 national g12)
 for h in "${HUBS[@]}"; do
-  leaf int "$ICRT" "$IKEY" ec "$T/hubs/$h" "$BASE_DN/CN=docaxis hub $h" hub_ext
+  sed -e '/^\[ hub_ext \]$/,/^$/!d' -e "s/^\[ hub_ext \]$/[ hub_ext_$h ]/" \
+    -e "s|^subjectAltName .*|subjectAltName         = DNS:localhost,IP:127.0.0.1,URI:urn:docaxis:hub:$h|" \
+    "$W/int/ca.cnf" >>"$W/int/ca.cnf.hubs"
+done
+cat "$W/int/ca.cnf.hubs" >>"$W/int/ca.cnf"
+for h in "${HUBS[@]}"; do
+  leaf int "$ICRT" "$IKEY" ec "$T/hubs/$h" "$BASE_DN/CN=docaxis hub $h" "hub_ext_$h"
 done
 
 # ---------------------------------------------------------------- special cases
@@ -274,6 +283,13 @@ for f in "$T/organs/000.00.13.H30.crt" "$L/000.00.13.H30.crt"; do
   esac
 done
 openssl verify -CAfile "$T/root-ca.crt" -untrusted "$ICRT" "$T/organs/000.00.13.H30.crt" >/dev/null
+for h in "${HUBS[@]}"; do
+  san=$(openssl x509 -in "$T/hubs/$h.crt" -noout -ext subjectAltName)
+  case $san in
+    *"URI:urn:docaxis:hub:$h"*) ;;
+    *) echo "make-test-pki: hubs/$h.crt lacks URI:urn:docaxis:hub:$h: $san" >&2; exit 1 ;;
+  esac
+done
 
 rm -rf -- "$W"
 chmod 0755 "$T"
@@ -296,7 +312,7 @@ n_key=$(find "$OUTDIR" -name '*.key' | wc -l)
 echo "test PKI written to $OUTDIR in $(( $(date +%s) - START_TS ))s: $n_crt certificates, $n_key keys"
 echo "  trust anchor : root-ca.crt (CN=docaxis Test Root CA); issuing CA: intermediate-ca.crt"
 echo "  organs       : ${ORGANS_RSA[*]} (RSA-2048), 000.00.04.G14 (EC P-256)"
-echo "  hubs         : ${HUBS[*]} (EC P-256, TLS server+client)"
+echo "  hubs         : ${HUBS[*]} (EC P-256, TLS server+client, SAN URI urn:docaxis:hub:<name>)"
 echo "  special      : expired not-yet-valid revoked no-uid ca-usage no-sign-usage weak-rsa1024"
 echo "  CRLs         : crl/intermediate.crl.pem (revokes special/revoked.crt), crl/root.crl.pem, crl/all.pem"
 echo "                 crl/all-before-revocation.pem (the same, from before that revocation)"

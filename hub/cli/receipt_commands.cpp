@@ -366,6 +366,9 @@ int run_check(const CheckArgs& a) {
       failure = v.status();
     } else if (auto rr = edxml::read_receipt(*doc); !rr) {
       failure = rr.status();
+    } else if (Status bound = edxml::check_receipt_issuer(*rr, v->signer_uris, v->signer_subject);
+               !bound.ok()) {
+      failure = bound;  // signed, but not by the hub it names (issue 12)
     } else {
       verdict = *v;
       receipt = *rr;

@@ -158,6 +158,7 @@ Result<std::shared_ptr<const ValidatedSigner>> TrustStore::validate(
   v->public_key.reset(X509_get_pubkey(leaf));
   v->subject = subject_of(leaf);
   v->organ = uid_of(leaf);
+  v->uris = san_uris_of(leaf);
   v->generation = generation_;
   v->not_before = std::numeric_limits<std::time_t>::min();
   v->not_after = has_crls_ ? crl_next_update_ : std::numeric_limits<std::time_t>::max();

@@ -122,6 +122,7 @@ Result<Verdict> Verifier::verify(const edxml::XmlDoc& doc, Placement placement,
   verdict.is_signed = true;
   verdict.signer_subject = who.subject;
   verdict.signer_organ = who.organ;
+  verdict.signer_uris = who.uris;
   verdict.signature_method = shape->signature_method;
   verdict.digest_method = shape->digest_method;
   return verdict;

@@ -51,6 +51,9 @@ std::string encode_base64(std::string_view bytes);
 std::string subject_of(const X509* cert);
 // The subject's UID attribute (OID 0.9.2342.19200300.100.1.1), or "" when absent.
 std::string uid_of(const X509* cert);
+// The certificate's subjectAltName URIs, in order (e.g. "urn:docaxis:hub:h30", the
+// machine-readable hub name of certs/README.md); empty when it has none.
+std::vector<std::string> san_uris_of(const X509* cert);
 // Seconds since the epoch of an ASN1_TIME.
 std::time_t to_time_t(const ASN1_TIME* t);
 

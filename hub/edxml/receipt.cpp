@@ -237,6 +237,28 @@ Result<DeliveryReceipt> read_receipt(const XmlDoc& doc) {
   return r;
 }
 
+std::string hub_uri(std::string_view hub_name) {
+  return std::string(kHubUriPrefix) + std::string(hub_name);
+}
+
+Status check_receipt_issuer(const DeliveryReceipt& receipt,
+                            const std::vector<std::string>& signer_uris,
+                            std::string_view signer_subject) {
+  const std::string want = hub_uri(receipt.issuer_hub);
+  std::string hubs;
+  for (const auto& uri : signer_uris) {
+    if (uri == want) return {};
+    if (uri.rfind(kHubUriPrefix, 0) == 0) hubs += (hubs.empty() ? "" : ", ") + uri;
+  }
+  return {"receipt-issuer-mismatch",
+          "receipt \"" + receipt.receipt_id + "\" names IssuerHub \"" + receipt.issuer_hub +
+              "\" but its signer certificate \"" + std::string(signer_subject) + "\" carries " +
+              (hubs.empty() ? std::string("no hub name (subjectAltName URI ") +
+                                  std::string(kHubUriPrefix) + "<name>)"
+                            : "the hub name(s) " + hubs) +
+              ", not " + want + "; only that hub may issue its receipts"};
+}
+
 std::string sha256_hex(std::string_view bytes) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;

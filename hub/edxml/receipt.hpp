@@ -64,6 +64,19 @@ std::string write_receipt(const DeliveryReceipt& receipt);
 //   and those of validate_receipt. Messages name the element path and line.
 Result<DeliveryReceipt> read_receipt(const XmlDoc& doc);
 
+// Binding a receipt to the hub that issued it (issue 12). A hub certificate carries its hub
+// name as the subjectAltName URI "urn:docaxis:hub:<name>" (certs/README.md); a receipt counts
+// only when the certificate that signed it carries hub_uri(IssuerHub). An organ's key, or
+// another hub's, chains to the same anchors but cannot issue a receipt in a hub's name.
+inline constexpr std::string_view kHubUriPrefix = "urn:docaxis:hub:";
+std::string hub_uri(std::string_view hub_name);
+// ok when `signer_uris` (the verified signer certificate's SAN URIs) holds
+// hub_uri(receipt.issuer_hub); else "receipt-issuer-mismatch", naming the IssuerHub, the signer
+// subject and the hub names it does carry. Call it after the signature verified.
+Status check_receipt_issuer(const DeliveryReceipt& receipt,
+                            const std::vector<std::string>& signer_uris,
+                            std::string_view signer_subject);
+
 // Lowercase hex SHA-256 of `bytes`, for delivered_sha256_hex.
 std::string sha256_hex(std::string_view bytes);
 

@@ -283,7 +283,12 @@ Status Ingest::read_trail(const amqp::IncomingPackage& in, const routing::Connec
 
 // A delivery receipt relayed by a peer hub on its way back to the original sender. Only peers
 // may send receipts; the receipt must be well-formed and signed by a certificate of our trust
-// (a hub's key: it is not bound to an organ); it is routed to its Sender organ.
+// that carries urn:docaxis:hub:<IssuerHub> (receipt-issuer-mismatch otherwise: an organ key
+// or another hub cannot speak for the issuer). It is routed to its Sender organ, the From of
+// the document as the issuer signed it; when that organ is ours, the document must have
+// entered the axis here (the receipt's first Hop is this hub), else receipt-misrouted.
+// Duplicate key (sender = IssuerHub, ReceiptId, "receipt"): only the issuer can sign a
+// receipt naming itself, so nobody else can occupy one of its receipt ids.
 Status Ingest::check_receipt(const amqp::IncomingPackage& in, std::int64_t now_ms,
                              Accepted& out) const {
   const routing::ConnectionIdentity id = identify(registry_, in.from);
@@ -300,6 +305,12 @@ Status Ingest::check_receipt(const amqp::IncomingPackage& in, std::int64_t now_m
   if (!verdict.ok()) return verdict.status();
   auto r = edxml::read_receipt(*doc);
   if (!r.ok()) return r.status();
+  out.pkg.sender = r->issuer_hub;
+  out.pkg.document_id = r->receipt_id;
+  if (Status s = edxml::check_receipt_issuer(*r, verdict->signer_uris, verdict->signer_subject);
+      !s.ok()) {
+    return s;
+  }
 
   std::vector<store::Hop> hops;
   routing::Trail trail;
@@ -308,6 +319,13 @@ Status Ingest::check_receipt(const amqp::IncomingPackage& in, std::int64_t now_m
   if (!hop.ok()) return hop.status();
   if (!hop->is_local()) {
     if (Status s = routing::check_forward(trail, hop->peer); !s.ok()) return s;
+  } else if (r->hops.empty() || r->hops.front().hub != opt_.hub_name) {
+    return Status("receipt-misrouted",
+                  "receipt \"" + r->receipt_id + "\" from " + r->issuer_hub + " is about document \"" +
+                      r->document_id + "\" of our organ " + r->sender + ", but that document " +
+                      (r->hops.empty() ? std::string("crossed no hub")
+                                       : "entered the axis at hub " + r->hops.front().hub) +
+                      ", not here (" + opt_.hub_name + "); it is not that organ's receipt");
   }
   out.deliveries.push_back(store::DeliverySpec{
       r->sender, hop->is_local() ? std::string(store::kLocalHop) : hop->peer, 0});

@@ -96,6 +96,24 @@ TEST(TrustStoreTest, CertificateWithoutUidHasNoOrgan) {
   EXPECT_EQ((*v)->organ, "");
 }
 
+// Issue 12: a hub certificate names its hub as the SAN URI urn:docaxis:hub:<name>; the
+// validated signer (and so Verdict::signer_uris) carries it; an organ's carries none.
+TEST(TrustStoreTest, HubCertificatesCarryTheirHubNameAsASanUri) {
+  for (const std::string hub : {"h30", "national", "g12"}) {
+    const std::string cert = "hubs/" + hub + ".crt";
+    EXPECT_EQ(san_uris_of(load_cert(cert).get()),
+              std::vector<std::string>{"urn:docaxis:hub:" + hub})
+        << cert;
+    auto v = validate(*trust(true), cert);
+    ASSERT_ACCEPTED(v);
+    EXPECT_EQ((*v)->uris, std::vector<std::string>{"urn:docaxis:hub:" + hub});
+  }
+  EXPECT_TRUE(san_uris_of(load_cert("organs/000.00.13.H30.crt").get()).empty());
+  auto organ = validate(*trust(true), "organs/000.00.13.H30.crt");
+  ASSERT_ACCEPTED(organ);
+  EXPECT_TRUE((*organ)->uris.empty());
+}
+
 TEST(TrustStoreTest, LoadErrorsHaveStableCodes) {
   EXPECT_EQ(code_of(TrustStore::load({})), "no-trust-anchor");
   EXPECT_EQ(code_of(TrustStore::load({{pki("no-such-file.pem")}, {}, {}, 2048})),

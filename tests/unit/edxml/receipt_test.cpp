@@ -37,6 +37,34 @@ std::string with_before_close(std::string xml, const std::string& insert) {
 constexpr const char* kDsSig =
     "<ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:SignedInfo/></ds:Signature>";
 
+// Issue 12: only the hub a receipt names may sign it (SAN URI urn:docaxis:hub:<IssuerHub>).
+TEST(Receipt, IssuerBindingAcceptsOnlyTheExactHubUriOfIssuerHub) {
+  const DeliveryReceipt r = sample_receipt();  // IssuerHub hub-h53
+  EXPECT_EQ(hub_uri("hub-h53"), "urn:docaxis:hub:hub-h53");
+  EXPECT_TRUE(check_receipt_issuer(r, {"urn:docaxis:hub:hub-h53"}, "CN=docaxis hub hub-h53").ok());
+  EXPECT_TRUE(check_receipt_issuer(r, {"https://example.test", "urn:docaxis:hub:hub-h53"}, "CN=x")
+                  .ok());
+
+  // An organ's certificate: no hub URI at all.
+  Status s = check_receipt_issuer(r, {}, "UID=000.00.00.G22,CN=Organ 000.00.00.G22");
+  EXPECT_EQ(s.code(), "receipt-issuer-mismatch");
+  EXPECT_NE(s.message().find("names IssuerHub \"hub-h53\""), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("\"UID=000.00.00.G22,CN=Organ 000.00.00.G22\" carries no hub name"),
+            std::string::npos)
+      << s.message();
+  // Another hub's certificate.
+  s = check_receipt_issuer(r, {"urn:docaxis:hub:hub-g22"}, "CN=docaxis hub hub-g22");
+  EXPECT_EQ(s.code(), "receipt-issuer-mismatch");
+  EXPECT_NE(s.message().find("the hub name(s) urn:docaxis:hub:hub-g22, not urn:docaxis:hub:hub-h53"),
+            std::string::npos)
+      << s.message();
+  // Near misses are misses: prefix, suffix, case.
+  for (const char* uri : {"urn:docaxis:hub:hub-h5", "urn:docaxis:hub:hub-h53x",
+                          "URN:DOCAXIS:HUB:hub-h53", "urn:docaxis:hub:HUB-H53", "hub-h53"}) {
+    EXPECT_EQ(check_receipt_issuer(r, {uri}, "CN=x").code(), "receipt-issuer-mismatch") << uri;
+  }
+}
+
 TEST(Receipt, Sha256HexIsLowercaseHex) {
   EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
