@@ -173,8 +173,13 @@ EOF
       local p=$1; shift
       local relay; relay=$(printf '"%s", ' "$@"); relay=${relay%, }
       printf '\n[[peers]]\nname = "%s"\nurl = "amqps://127.0.0.1:%s"\n' "$p" "${PORT[$p]}"
-      printf 'cert_subject = "CN=docaxis hub %s,O=docaxis test PKI,C=VN"\nrelay_for = [%s]\n' \
-        "$p" "$relay"
+      # Pinned by the SHA-256 of its certificate (a subject alone could be issued again by any
+      # CA of the anchors); the TLS name checked on the link is the URL's host, 127.0.0.1,
+      # which the hub certificates carry as an IP subjectAltName.
+      local fp
+      fp=$(openssl x509 -in "$PKI/hubs/$p.crt" -noout -fingerprint -sha256 | cut -d= -f2 | tr -d : |
+        tr 'A-F' 'a-f')
+      printf 'cert_sha256 = "%s"\nrelay_for = [%s]\n' "$fp" "$relay"
     }
     route() { printf '\n[[routes]]\nsuffix = "%s"\nto = "%s"\n' "$1" "$2"; }
     case $name in
