@@ -4,6 +4,8 @@
 // package accepted on a fresh connection).
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include <algorithm>
 #include <regex>
 #include <string>
@@ -148,6 +150,8 @@ TEST(HostileMessages, AnOversizeMessageIsRefusedAsItArrivesWithoutBeingBuffered)
 
   EXPECT_TRUE(hub_is_alive(hub, port));
   const long long after = peak_rss_bytes(hub.pid());
+  std::printf("hub peak RSS: %lld MiB before, %lld MiB after the 64 MiB transfer\n",
+              before / kMiB, after / kMiB);
   EXPECT_LT(after - before, 32 * kMiB)
       << "the hub's peak RSS grew from " << before / kMiB << " MiB to " << after / kMiB
       << " MiB: the 64 MiB message was buffered before it was refused";
