@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
 #include <future>
@@ -336,6 +337,60 @@ TEST_F(AmqpServerTest, ARevokedClientIsRefusedAndALiveOneIsClosedWhenTheCrlChang
   EXPECT_EQ(r.outcome, "error");
   auto ok = send_package(*port, pki_dir(), organ("000.00.13.H30"), "edoc", "<edXML/>");
   EXPECT_EQ(ok.outcome, "accepted");
+}
+
+// Records when a peer link comes up.
+class PeerWatch : public UidInbox {
+ public:
+  void peer_up(const std::string& peer) override {
+    std::lock_guard lock(mu_);
+    up_.push_back(peer);
+    cv_.notify_all();
+  }
+  bool wait_up(std::chrono::milliseconds d) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, d, [&] { return !up_.empty(); });
+  }
+
+ private:
+  std::condition_variable cv_;
+  std::vector<std::string> up_;
+};
+
+// A hub (h30's listener) and, dialling it, a peer link of another hub (national's certificate)
+// that expects `server_name` in h30's certificate.
+bool peer_link_comes_up(const std::string& server_name) {
+  RecordingIngest ingest;
+  UidInbox inbox;
+  AmqpServer listener(tls_options(), ingest, inbox);
+  auto port = listener.start();
+  if (!port) return false;
+  PeerWatch watch;
+  ServerOptions o = tls_options();
+  o.tls->certificate_chain = pki_dir() + "/hubs/national.fullchain.pem";
+  o.tls->private_key = pki_dir() + "/hubs/national.key";
+  PeerSpec peer;
+  peer.name = "h30";
+  peer.url = "amqps://127.0.0.1:" + std::to_string(*port);
+  peer.server_name = server_name;
+  peer.certificate_chain = o.tls->certificate_chain;
+  peer.private_key = o.tls->private_key;
+  peer.trust_anchors = pki_dir() + "/trust-anchors.pem";
+  peer.verify = [](const PeerIdentity&) { return Status(); };
+  o.peers = {peer};
+  AmqpServer dialer(o, ingest, watch);
+  if (!dialer.start()) return false;
+  const bool up = watch.wait_up(std::chrono::seconds(3));
+  dialer.stop();
+  listener.stop();
+  return up;
+}
+
+TEST(PeerLinkTls, ThePeersNameIsCheckedInTheHandshake) {
+  EXPECT_TRUE(peer_link_comes_up(""));           // the URL's host, 127.0.0.1: an IP SAN of h30
+  EXPECT_TRUE(peer_link_comes_up("localhost"));  // a DNS SAN of h30
+  EXPECT_FALSE(peer_link_comes_up("national.example"))
+      << "a peer link came up to a hub whose certificate does not carry the configured name";
 }
 
 TEST(AmqpServerOptions, PlaintextListenerOnANonLoopbackHostIsRefused) {
