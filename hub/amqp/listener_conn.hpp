@@ -6,6 +6,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 
 #include "amqp/identity.hpp"
@@ -29,7 +30,7 @@ struct Listener::Conn {
   std::size_t held = 0;           // package bytes read and not yet answered
   std::size_t engine_bytes = 0;   // ... of which complete packages the engine has
   bool starved = false;           // stopped reading: over a byte budget
-  std::size_t links_open = 0;
+  std::set<pn_link_t*> links_open;  // attached and opened by the hub
   std::size_t links_ever = 0;
   std::map<pn_delivery_t*, std::string> partial;  // being received
   std::int64_t last_progress_ms = 0;              // when a partial delivery last grew

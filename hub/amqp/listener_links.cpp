@@ -65,14 +65,13 @@ void top_up(pn_link_t* l, std::uint32_t window) {
 void Listener::link_open(Conn& conn, pn_link_t* l) {
   pn_terminus_copy(pn_link_source(l), pn_link_remote_source(l));
   pn_terminus_copy(pn_link_target(l), pn_link_remote_target(l));
-  if (conn.links_open >= opt_.limits.max_links_per_connection || conn.links_ever >= kMaxLinksEver) {
+  if (conn.links_open.size() >= opt_.limits.max_links_per_connection || conn.links_ever >= kMaxLinksEver) {
     close_conn(conn, "amqp:resource-limit-exceeded",
                "at most " + std::to_string(opt_.limits.max_links_per_connection) +
                    " links per connection");
     return;
   }
-  ++conn.links_open;
-  ++conn.links_ever;
+  ++conn.links_ever;  // refused attaches count too: a client cannot attach for ever
   if (pn_link_is_receiver(l)) {
     const std::string address = address_of(pn_link_remote_target(l));
     if (address != "edoc" && address != "status" && address != "receipt") {
@@ -83,6 +82,7 @@ void Listener::link_open(Conn& conn, pn_link_t* l) {
     }
     pn_link_set_max_message_size(l, opt_.limits.max_message_bytes + kSectionAllowance);
     pn_link_open(l);
+    conn.links_open.insert(l);
     pn_link_flow(l, static_cast<int>(opt_.limits.credit_window));
     return;
   }
@@ -101,11 +101,12 @@ void Listener::link_open(Conn& conn, pn_link_t* l) {
     return;
   }
   pn_link_open(l);
+  conn.links_open.insert(l);
   inboxes_.emplace(organ, l);
 }
 
 void Listener::link_closed(Conn& conn, pn_link_t* l) {
-  if (conn.links_open > 0 && (pn_link_state(l) & PN_LOCAL_ACTIVE)) --conn.links_open;
+  conn.links_open.erase(l);
   if (pn_link_is_receiver(l)) {
     for (auto it = conn.partial.begin(); it != conn.partial.end();) {
       if (pn_delivery_link(it->first) == l) {

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <proton/work_queue.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <future>
@@ -336,6 +337,48 @@ TEST_F(AmqpServerTest, ARevokedClientIsRefusedAndALiveOneIsClosedWhenTheCrlChang
   auto r = send_package(*port, pki_dir(), pki_dir() + "/special/revoked", "edoc", "<edXML/>");
   EXPECT_EQ(r.outcome, "error");
   auto ok = send_package(*port, pki_dir(), organ("000.00.13.H30"), "edoc", "<edXML/>");
+  EXPECT_EQ(ok.outcome, "accepted");
+}
+
+// Opens `n` sender links to `address` on one connection and reports how the connection ended.
+class ManyLinks : public proton::messaging_handler {
+ public:
+  ManyLinks(int port, std::string address, int n) : port_(port), address_(std::move(address)), n_(n) {}
+  void on_container_start(proton::container& c) override {
+    proton::connection conn =
+        c.connect("amqps://127.0.0.1:" + std::to_string(port_), client_options(pki_dir(), organ("000.00.13.H30")));
+    for (int i = 0; i < n_; ++i) conn.open_sender(address_);
+  }
+  void on_sender_error(proton::sender& s) override {
+    if (++refused == n_) s.connection().close();  // every attach answered: done
+  }
+  void on_sendable(proton::sender& s) override {
+    if (++opened == n_) s.connection().close();
+  }
+  void on_connection_error(proton::connection& c) override { connection_error = c.error().name(); }
+  void on_transport_error(proton::transport& t) override {
+    if (connection_error.empty()) connection_error = t.error().name();
+  }
+  int refused = 0, opened = 0;
+  std::string connection_error;
+
+ private:
+  int port_;
+  std::string address_;
+  int n_;
+};
+
+TEST_F(AmqpServerTest, RefusedAttachesDoNotCountAsOpenLinksButTooManyOpenLinksCloseTheConnection) {
+  ManyLinks refused(port_, "nowhere", 100);  // each refused with amqp:not-found
+  proton::container c1(refused);
+  c1.run();
+  EXPECT_EQ(refused.refused, 100);
+  EXPECT_EQ(refused.connection_error, "") << "refused attaches counted against the link limit";
+  ManyLinks open(port_, "edoc", 70);  // 64 at once at most
+  proton::container c2(open);
+  c2.run();
+  EXPECT_EQ(open.connection_error, "amqp:resource-limit-exceeded");
+  auto ok = send_package(port_, pki_dir(), organ("000.00.13.H30"), "edoc", "<edXML/>");
   EXPECT_EQ(ok.outcome, "accepted");
 }
 
