@@ -14,6 +14,8 @@
 #include <proton/ssl.h>
 #include <proton/transport.h>
 
+#include <openssl/x509.h>
+
 #include <cctype>
 #include <ctime>
 
@@ -349,8 +351,13 @@ void Listener::remote_open(Conn& conn) {
     close_conn(conn, "amqp:unauthorized-access", "the client certificate chain was not verified");
     return;
   }
-  conn.chain = std::move(v->second.first);
-  verified_.erase(v);
+  // Copied, not taken: connections made at the same moment with one certificate (an agent's
+  // sender and receiver) share the entry; tick() ages it out.
+  conn.chain.clear();
+  for (const auto& c : v->second.first) {
+    X509_up_ref(c.get());
+    conn.chain.emplace_back(c.get());
+  }
   conn.not_after = tls::chain_not_after(conn.chain);
   conn.identity.subject = subject;
   conn.identity.uid = tls::organ_uid(conn.chain.front().get());  // as the signature layer reads it

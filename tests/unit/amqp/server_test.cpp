@@ -235,6 +235,22 @@ TEST_F(AmqpServerTest, DeliveryWithNoAttachedInboxReportsNoLink) {
   EXPECT_EQ(o.get().result, DeliveryResult::kNoLink);
 }
 
+TEST_F(AmqpServerTest, ConnectionsMadeAtOnceWithOneCertificateAreAllAccepted) {
+  // An agent opens its sending and receiving connections together: both handshakes verify the
+  // same certificate before either AMQP open arrives.
+  constexpr int kAtOnce = 8;
+  std::vector<std::future<SendResult>> sends;
+  for (int i = 0; i < kAtOnce; ++i) {
+    sends.push_back(std::async(std::launch::async, [this] {
+      return send_package(port_, pki_dir(), organ("000.00.13.H30"), "edoc", "<edXML/>");
+    }));
+  }
+  for (auto& f : sends) {
+    const SendResult r = f.get();
+    EXPECT_EQ(r.outcome, "accepted") << r.condition << " " << r.description;
+  }
+}
+
 // --- hostile input: every refusal leaves the listener serving the next client ---------------
 
 TEST_F(AmqpServerTest, HopsOfAnyTypeButStringIsRejectedAndTheListenerStaysUp) {
