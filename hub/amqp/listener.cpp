@@ -18,6 +18,7 @@
 
 #include <cctype>
 #include <ctime>
+#include <vector>
 
 #include "amqp/listener_conn.hpp"
 #include "common/crash_only.hpp"
@@ -31,6 +32,8 @@ namespace {
 
 constexpr pn_millis_t kTickMs = 500;
 constexpr std::uint32_t kMaxFrame = 64 * 1024;
+constexpr std::int64_t kCloseGraceMs = 5000;              // closing -> socket dropped
+constexpr std::size_t kMinTransferBytesPerSecond = 16 * 1024;  // after idle_timeout
 
 std::int64_t now_ms() { return static_cast<std::int64_t>(pn_proactor_now_64()); }
 
@@ -160,6 +163,14 @@ void Listener::run() {
 }
 
 void Listener::handle(pn_event_t* e) {
+  try {
+    handle_event(e);
+  } catch (const std::exception& ex) {
+    log(std::string("amqp: internal error handling an event: ") + ex.what());
+  }
+}
+
+void Listener::handle_event(pn_event_t* e) {
   switch (pn_event_type(e)) {
     case PN_PROACTOR_INTERRUPT: {
       std::deque<std::function<void()>> work;
@@ -225,13 +236,16 @@ void Listener::handle(pn_event_t* e) {
   auto it = conns_.find(c);
   if (it == conns_.end()) return;
   Conn& conn = *it->second;
+  if (pn_event_type(e) == PN_TRANSPORT_CLOSED) {
+    closed(c);
+    return;
+  }
   try {
     handle_conn_event(e, conn);
   } catch (const std::exception& ex) {
     log("amqp: connection " + std::to_string(conn.id) + ": internal error: " + ex.what());
-    close_conn(conn, "amqp:internal-error", "internal error; the connection is closed");
+    abort_conn(conn, "internal error");
   }
-  if (pn_event_type(e) == PN_TRANSPORT_CLOSED) closed(c);
 }
 
 void Listener::accept(pn_listener_t* l) {
@@ -276,15 +290,23 @@ void Listener::handle_conn_event(pn_event_t* e, Conn& conn) {
       pn_session_open(s);
       break;
     }
-    case PN_SESSION_REMOTE_CLOSE:
-      pn_session_close(pn_event_session(e));
+    case PN_SESSION_REMOTE_CLOSE: {
+      // Links ended with their session get no close event of their own.
+      pn_session_t* ended = pn_event_session(e);
+      std::vector<pn_link_t*> links;
+      for (pn_link_t* l = pn_link_head(conn.connection, 0); l != nullptr; l = pn_link_next(l, 0)) {
+        if (pn_link_session(l) == ended && (pn_link_state(l) & PN_LOCAL_ACTIVE)) links.push_back(l);
+      }
+      for (pn_link_t* l : links) link_closed(conn, l, /*free_link=*/false);
+      pn_session_close(ended);
       break;
+    }
     case PN_LINK_REMOTE_OPEN:
       if (conn.opened && !conn.closing) link_open(conn, pn_event_link(e));
       break;
     case PN_LINK_REMOTE_CLOSE:
     case PN_LINK_REMOTE_DETACH:
-      link_closed(conn, pn_event_link(e));
+      link_closed(conn, pn_event_link(e), /*free_link=*/true);
       break;
     case PN_LINK_FLOW: {
       pn_link_t* l = pn_event_link(e);
@@ -310,7 +332,14 @@ void Listener::handle_conn_event(pn_event_t* e, Conn& conn) {
     case PN_CONNECTION_WAKE: {
       std::deque<std::function<void(Conn&)>> tasks;
       tasks.swap(conn.tasks);
-      for (auto& fn : tasks) fn(conn);
+      for (auto& fn : tasks) {
+        try {
+          fn(conn);
+        } catch (const std::exception& ex) {
+          log("amqp: connection " + std::to_string(conn.id) + ": internal error in a task: " +
+              ex.what());
+        }
+      }
       break;
     }
     default:
@@ -359,6 +388,12 @@ void Listener::remote_open(Conn& conn) {
     conn.chain.emplace_back(c.get());
   }
   conn.not_after = tls::chain_not_after(conn.chain);
+  // The handshake may have been verified under a trust reloaded since (a new CRL).
+  if (Status s = context_->trust()->verify(conn.chain, std::time(nullptr)); !s.ok()) {
+    close_conn(conn, "amqp:unauthorized-access", "the client certificate is no longer trusted: " +
+                                                     s.message());
+    return;
+  }
   conn.identity.subject = subject;
   conn.identity.uid = tls::organ_uid(conn.chain.front().get());  // as the signature layer reads it
   conn.identity.sha256 = lower(fp);
@@ -371,6 +406,7 @@ void Listener::remote_open(Conn& conn) {
 void Listener::close_conn(Conn& conn, const std::string& condition, const std::string& why) {
   if (conn.closing) return;
   conn.closing = true;
+  conn.closing_since_ms = now_ms();
   pn_condition_t* c = pn_connection_condition(conn.connection);
   pn_condition_set_name(c, condition.c_str());
   pn_condition_set_description(c, why.c_str());
@@ -382,6 +418,7 @@ void Listener::close_conn(Conn& conn, const std::string& condition, const std::s
 
 // Drops the socket without AMQP (before or during the TLS handshake). Connection context only.
 void Listener::abort_conn(Conn& conn, const std::string& why) {
+  if (!conn.closing) conn.closing_since_ms = now_ms();
   conn.closing = true;
   pn_condition_t* c = pn_transport_condition(conn.transport);
   pn_condition_set_name(c, "amqp:resource-limit-exceeded");
@@ -394,7 +431,16 @@ void Listener::tick() {
   const std::int64_t now = now_ms();
   const auto wall = std::time(nullptr);
   for (auto& [c, conn] : conns_) {
-    if (conn->closing) continue;
+    if (conn->closing) {
+      // A client that never completes the close (stops reading, keeps sending) is dropped.
+      if (now - conn->closing_since_ms > kCloseGraceMs) {
+        on_conn(conn->id, [this](Conn& k) {
+          pn_transport_close_tail(k.transport);
+          pn_transport_close_head(k.transport);
+        });
+      }
+      continue;
+    }
     if (!conn->opened && now - conn->accepted_ms > opt_.limits.handshake_timeout.count()) {
       on_conn(conn->id, [this](Conn& k) {
         log("amqp: closing a connection from " + k.address + ": no TLS/AMQP open within " +
@@ -410,6 +456,20 @@ void Listener::tick() {
             std::to_string(opt_.limits.idle_timeout.count()) + " ms");
         close_conn(k, "amqp:resource-limit-exceeded",
                    "a message transfer stalled half-way for longer than the idle timeout");
+      });
+    } else if (!conn->partial.empty() && !conn->starved &&
+               now - conn->partial_since_ms > opt_.limits.idle_timeout.count() &&
+               conn->partial_bytes * 1000 <
+                   kMinTransferBytesPerSecond *
+                       static_cast<std::size_t>(now - conn->partial_since_ms)) {
+      // Dripping a byte now and then is progress, but not a transfer: below the minimum rate,
+      // after idle_timeout, the connection goes.
+      on_conn(conn->id, [this](Conn& k) {
+        log("amqp: closing the connection of " + k.identity.subject +
+            ": a message transfer slower than " + std::to_string(kMinTransferBytesPerSecond) +
+            " bytes/s");
+        close_conn(k, "amqp:resource-limit-exceeded",
+                   "a message transfer is slower than the hub's minimum rate");
       });
     } else if (conn->opened && conn->not_after != 0 && wall >= conn->not_after) {
       on_conn(conn->id, [this](Conn& k) {
@@ -456,6 +516,7 @@ void Listener::closed(pn_connection_t* c) {
   Conn& conn = *it->second;
   for (auto& [d, bytes] : conn.partial) release_bytes(conn.id, bytes.size());
   conn.partial.clear();
+  conn.partial_bytes = 0;
   for (auto& [token, w] : waiting_) {
     if (w.conn_id == conn.id) w.delivery = nullptr;
   }

@@ -117,6 +117,7 @@ class Listener {
   bool post(std::function<void()> fn);  // false once stopping
   void on_conn(std::uint64_t id, std::function<void(Conn&)> fn);
   void handle(pn_event_t* e);
+  void handle_event(pn_event_t* e);
   void handle_conn_event(pn_event_t* e, Conn& conn);
   void accept(pn_listener_t* l);
   void bound(Conn& conn);
@@ -128,7 +129,9 @@ class Listener {
   void log(const std::string& line);
   // listener_links.cpp
   void link_open(Conn& conn, pn_link_t* l);
-  void link_closed(Conn& conn, pn_link_t* l);
+  void link_closed(Conn& conn, pn_link_t* l, bool free_link);
+  void drop_partial(Conn& conn, pn_delivery_t* d);
+  Conn* largest_partial();
   void incoming(Conn& conn, pn_link_t* l, pn_delivery_t* d);
   void resume(Conn& conn);
   void complete(Conn& conn, pn_link_t* l, pn_delivery_t* d, std::string bytes);

@@ -23,6 +23,7 @@ struct Listener::Conn {
   std::int64_t accepted_ms = 0;
   bool opened = false;            // AMQP open received and the client authenticated
   bool closing = false;
+  std::int64_t closing_since_ms = 0;  // closed or aborted at this time (then a hard deadline)
   std::string reject;             // closed at bind: over a connection limit
   PeerIdentity identity;
   tls::Chain chain;               // the verified client chain, leaf first
@@ -34,6 +35,8 @@ struct Listener::Conn {
   std::size_t links_ever = 0;
   std::map<pn_delivery_t*, std::string> partial;  // being received
   std::int64_t last_progress_ms = 0;              // when a partial delivery last grew
+  std::int64_t partial_since_ms = 0;              // when the partial set became non-empty
+  std::size_t partial_bytes = 0;                  // bytes in `partial`
   std::deque<std::function<void(Conn&)>> tasks;   // run in the connection's own batch
 };
 

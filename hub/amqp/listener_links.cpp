@@ -15,11 +15,15 @@
 #include "amqp/outcome.hpp"
 #include "common/strings.hpp"
 
+#include <vector>
+
 namespace docaxis::amqp {
 namespace {
 
 constexpr std::size_t kSectionAllowance = 64 * 1024;  // properties etc. beside the body
-constexpr std::size_t kMaxLinksEver = 10'000;
+constexpr std::size_t kMaxLinksEver = 1'000;      // attaches in a connection's life (Proton
+                                                  // keeps closed links until the connection ends)
+constexpr std::size_t kMaxAddressBytes = 256;
 
 std::string address_of(pn_terminus_t* t) {
   const char* a = pn_terminus_get_address(t);
@@ -63,6 +67,14 @@ void top_up(pn_link_t* l, std::uint32_t window) {
 }  // namespace
 
 void Listener::link_open(Conn& conn, pn_link_t* l) {
+  const std::string remote = address_of(pn_link_is_receiver(l) ? pn_link_remote_target(l)
+                                                               : pn_link_remote_source(l));
+  if (remote.size() > kMaxAddressBytes) {
+    ++conn.links_ever;
+    close_link(l, "amqp:not-found", "the address is longer than " +
+                                        std::to_string(kMaxAddressBytes) + " bytes");
+    return;
+  }
   pn_terminus_copy(pn_link_source(l), pn_link_remote_source(l));
   pn_terminus_copy(pn_link_target(l), pn_link_remote_target(l));
   if (conn.links_open.size() >= opt_.limits.max_links_per_connection || conn.links_ever >= kMaxLinksEver) {
@@ -105,17 +117,15 @@ void Listener::link_open(Conn& conn, pn_link_t* l) {
   inboxes_.emplace(organ, l);
 }
 
-void Listener::link_closed(Conn& conn, pn_link_t* l) {
+void Listener::link_closed(Conn& conn, pn_link_t* l, bool free_link) {
+  (void)free_link;  // Proton frees links with their connection (see kMaxLinksEver)
   conn.links_open.erase(l);
   if (pn_link_is_receiver(l)) {
-    for (auto it = conn.partial.begin(); it != conn.partial.end();) {
-      if (pn_delivery_link(it->first) == l) {
-        release_bytes(conn.id, it->second.size());
-        it = conn.partial.erase(it);
-      } else {
-        ++it;
-      }
+    std::vector<pn_delivery_t*> mine;
+    for (const auto& [d, bytes] : conn.partial) {
+      if (pn_delivery_link(d) == l) mine.push_back(d);
     }
+    for (pn_delivery_t* d : mine) drop_partial(conn, d);
     for (auto& [token, w] : waiting_) {
       if (w.link == l) w.delivery = nullptr;
     }
@@ -123,6 +133,24 @@ void Listener::link_closed(Conn& conn, pn_link_t* l) {
     drop_sender(l, "the inbox link closed");
   }
   if (!(pn_link_state(l) & PN_LOCAL_CLOSED)) pn_link_close(l);
+}
+
+void Listener::drop_partial(Conn& conn, pn_delivery_t* d) {
+  auto p = conn.partial.find(d);
+  if (p == conn.partial.end()) return;
+  const std::size_t n = p->second.size();
+  conn.partial.erase(p);
+  conn.partial_bytes -= std::min(conn.partial_bytes, n);
+  if (conn.partial.empty()) conn.partial_since_ms = 0;
+  release_bytes(conn.id, n);
+}
+
+Listener::Conn* Listener::largest_partial() {
+  Conn* best = nullptr;
+  for (auto& [c, k] : conns_) {
+    if (!k->closing && (best == nullptr || k->partial_bytes > best->partial_bytes)) best = k.get();
+  }
+  return best != nullptr && best->partial_bytes > 0 ? best : nullptr;
 }
 
 void Listener::release_bytes(std::uint64_t conn_id, std::size_t bytes, bool engine) {
@@ -167,24 +195,24 @@ void Listener::resume(Conn& conn) {
 void Listener::incoming(Conn& conn, pn_link_t* l, pn_delivery_t* d) {
   if (conn.closing || !(pn_link_state(l) & PN_LOCAL_ACTIVE)) return;
   if (pn_delivery_aborted(d)) {
-    if (auto p = conn.partial.find(d); p != conn.partial.end()) {
-      release_bytes(conn.id, p->second.size());
-      conn.partial.erase(p);
-    }
+    drop_partial(conn, d);
     pn_delivery_settle(d);
     top_up(l, opt_.limits.credit_window);
     return;
   }
   if (d != pn_link_current(l)) return;
   const std::size_t limit = opt_.limits.max_message_bytes + kSectionAllowance;
+  if (conn.partial.empty()) {
+    conn.partial_since_ms = static_cast<std::int64_t>(pn_proactor_now_64());
+    conn.last_progress_ms = conn.partial_since_ms;
+  }
   std::string& buf = conn.partial[d];
   for (;;) {
     const std::size_t pending = pn_delivery_pending(d);
     if (pending == 0) break;
     if (buf.size() + pending > limit) {
       const std::size_t seen = buf.size() + pending;
-      release_bytes(conn.id, buf.size());
-      conn.partial.erase(d);
+      drop_partial(conn, d);
       close_link(l, "amqp:link:message-size-exceeded",
                  "docaxis:too-large: the message exceeds " + std::to_string(limit) +
                      " bytes (" + std::to_string(seen) + " received so far); the package limit is " +
@@ -195,13 +223,22 @@ void Listener::incoming(Conn& conn, pn_link_t* l, pn_delivery_t* d) {
     const bool over_total = total_held_ >= opt_.limits.max_bytes_in_flight;
     if (over_conn || over_total) {
       if ((over_conn && conn.engine_bytes == 0) || (over_total && total_engine_ == 0)) {
-        // Only unfinished transfers hold the budget, so waiting would free nothing.
-        close_conn(conn, "amqp:resource-limit-exceeded",
-                   "concurrent transfers exceed the hub's byte budget (" +
-                       std::to_string(over_conn ? opt_.limits.max_bytes_in_flight_per_connection
-                                                : opt_.limits.max_bytes_in_flight) +
-                       " bytes)");
-        return;
+        // Only unfinished transfers hold the budget, so waiting would free nothing: the
+        // connection holding the most of them goes (this one, over its own budget).
+        Conn* victim = over_conn ? &conn : largest_partial();
+        if (victim == nullptr) victim = &conn;
+        const std::string why =
+            "concurrent unfinished transfers exceed the hub's byte budget (" +
+            std::to_string(over_conn ? opt_.limits.max_bytes_in_flight_per_connection
+                                     : opt_.limits.max_bytes_in_flight) +
+            " bytes)";
+        if (victim == &conn) {
+          close_conn(conn, "amqp:resource-limit-exceeded", why);
+          return;
+        }
+        on_conn(victim->id, [this, why](Conn& k) {
+          close_conn(k, "amqp:resource-limit-exceeded", why);
+        });
       }
       conn.starved = true;  // the rest waits in Proton's bounded session window
       starved_.insert(conn.id);
@@ -213,13 +250,22 @@ void Listener::incoming(Conn& conn, pn_link_t* l, pn_delivery_t* d) {
     const std::size_t got = n > 0 ? static_cast<std::size_t>(n) : 0;
     buf.resize(before + got);
     conn.held += got;
+    conn.partial_bytes += got;
     total_held_ += got;
     conn.last_progress_ms = static_cast<std::int64_t>(pn_proactor_now_64());
     if (got == 0) break;
   }
+  // Proton must not buffer more than the session window allows: a sender ignoring the window
+  // (Proton may not enforce it) is cut off.
+  if (pn_session_incoming_bytes(pn_link_session(l)) > 2 * opt_.limits.session_capacity) {
+    close_conn(conn, "amqp:session:window-violation", "the sender ignored the session window");
+    return;
+  }
   if (pn_delivery_partial(d)) return;
   std::string bytes = std::move(buf);
   conn.partial.erase(d);
+  conn.partial_bytes -= std::min(conn.partial_bytes, bytes.size());
+  if (conn.partial.empty()) conn.partial_since_ms = 0;
   pn_link_advance(l);
   complete(conn, l, d, std::move(bytes));
   top_up(l, opt_.limits.credit_window);
@@ -291,14 +337,11 @@ void Listener::send_now(const std::string& organ, OutgoingMessage m, DeliveryDon
     done({DeliveryResult::kNoLink, {}, "no inbox/" + organ + " link attached"});
     return;
   }
-  auto shared = std::make_shared<Queued>(Queued{std::move(m), std::move(done)});
-  on_conn(it->second->id, [this, chosen, shared](Conn&) {
-    if (inboxes_end_has(chosen)) {
-      backlog_[chosen].push_back(std::move(*shared));
-      drain(chosen);
-    } else {
-      shared->done({DeliveryResult::kDisconnected, {}, "the inbox link closed before sending"});
-    }
+  // Queued on the loop thread now (drop_sender answers it if the link goes first); the
+  // connection's own batch sends it.
+  backlog_[chosen].push_back(Queued{std::move(m), std::move(done)});
+  on_conn(it->second->id, [this, chosen](Conn&) {
+    if (inboxes_end_has(chosen)) drain(chosen);
   });
 }
 
@@ -354,7 +397,11 @@ void Listener::outcome(pn_delivery_t* d) {
       o.result = DeliveryResult::kModified;
       break;
     default:
-      return;  // not terminal (e.g. received)
+      // Not terminal (e.g. received): wait, unless the recipient settled it without an outcome,
+      // which leaves it to be sent again.
+      if (!pn_delivery_settled(d)) return;
+      o.result = DeliveryResult::kReleased;
+      break;
   }
   DeliveryDone done = std::move(it->second.done);
   sent_.erase(it);

@@ -54,19 +54,19 @@ int ContextTrust::verify(X509_STORE_CTX* xctx, void* arg) {
   X509_STORE_CTX_set0_untrusted(xctx, extended);
   const int ok = X509_verify_cert(xctx);
   if (ok == 1 && self->recorder_) {
-    Chain chain;
-    STACK_OF(X509)* built = X509_STORE_CTX_get0_chain(xctx);
-    for (int i = 0; built != nullptr && i < sk_X509_num(built); ++i) {
-      X509* c = sk_X509_value(built, i);
-      X509_up_ref(c);
-      chain.emplace_back(c);
-    }
-    if (!chain.empty()) {
-      try {  // never let an exception cross OpenSSL's C frames
+    try {  // never let an exception cross OpenSSL's C frames
+      Chain chain;
+      STACK_OF(X509)* built = X509_STORE_CTX_get0_chain(xctx);
+      for (int i = 0; built != nullptr && i < sk_X509_num(built); ++i) {
+        X509* c = sk_X509_value(built, i);
+        X509_up_ref(c);
+        chain.emplace_back(c);  // owns the reference from here, also on a throw below
+      }
+      if (!chain.empty()) {
         const std::string fp = sha256_hex(chain.front().get());
         self->recorder_(fp, std::move(chain));
-      } catch (...) {
       }
+    } catch (...) {
     }
   }
   X509_STORE_CTX_set0_untrusted(xctx, presented);

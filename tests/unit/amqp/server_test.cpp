@@ -226,6 +226,19 @@ TEST_F(AmqpServerTest, RecipientRejectionComesBackWithItsCondition) {
   EXPECT_EQ(got.description, "not ours");
 }
 
+TEST_F(AmqpServerTest, ADeliverySettledWithoutAnOutcomeIsReportedReleasedNotLeftHanging) {
+  InboxClient c(port_, pki_dir(), organ("000.00.01.G12"), "inbox/000.00.01.G12", false, true);
+  ASSERT_TRUE(c.wait_open()) << c.error();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  std::promise<DeliveryOutcome> outcome;
+  server_->deliver("000.00.01.G12", {"<x/>", "edoc", "DOC-4", "000.00.13.H30", {}},
+                   [&](const DeliveryOutcome& o) { outcome.set_value(o); });
+  auto o = outcome.get_future();
+  ASSERT_EQ(o.wait_for(std::chrono::seconds(10)), std::future_status::ready)
+      << "no outcome for a delivery the recipient settled without one";
+  EXPECT_EQ(o.get().result, DeliveryResult::kReleased);
+}
+
 TEST_F(AmqpServerTest, DeliveryWithNoAttachedInboxReportsNoLink) {
   std::promise<DeliveryOutcome> outcome;
   server_->deliver("000.00.00.G22", {"<x/>", "edoc", "DOC-3", "000.00.13.H30", {}},

@@ -105,12 +105,13 @@ SendResult send_message(int port, const std::string& pki, const std::string& cer
 }
 
 InboxClient::InboxClient(int port, std::string pki, std::string cert_base, std::string address,
-                         bool reject_all)
+                         bool reject_all, bool settle_only)
     : port_(port),
       pki_(std::move(pki)),
       cert_base_(std::move(cert_base)),
       address_(std::move(address)),
       reject_all_(reject_all),
+      settle_only_(settle_only),
       container_(*this) {
   thread_ = std::thread([this] {
     try {
@@ -167,7 +168,9 @@ void InboxClient::on_message(proton::delivery& d, proton::message& m) {
     if (m.properties().exists(key))
       r.properties[key] = proton::get<std::string>(m.properties().get(key));
   }
-  if (reject_all_) {
+  if (settle_only_) {
+    d.settle();
+  } else if (reject_all_) {
     set_local_condition(d, "recipient:refused", "not ours");
     d.reject();
   } else {

@@ -52,9 +52,10 @@ class InboxClient : public proton::messaging_handler {
     std::string bytes;
     std::map<std::string, std::string> properties;
   };
-  // reject_all: answer every message with rejected (condition "recipient:refused").
+  // reject_all: answer every message with rejected (condition "recipient:refused");
+  // settle_only: settle every message without an outcome.
   InboxClient(int port, std::string pki, std::string cert_base, std::string address,
-              bool reject_all = false);
+              bool reject_all = false, bool settle_only = false);
   ~InboxClient() override;
   // Waits until the link is open (true) or refused (false, with the condition in error()).
   bool wait_open();
@@ -76,6 +77,7 @@ class InboxClient : public proton::messaging_handler {
   int port_;
   std::string pki_, cert_base_, address_;
   bool reject_all_;
+  bool settle_only_;
   proton::container container_;
   std::thread thread_;
   std::mutex mu_;
