@@ -16,11 +16,11 @@
 
 #include <openssl/x509.h>
 
-#include <cctype>
 #include <ctime>
 #include <vector>
 
 #include "amqp/listener_conn.hpp"
+#include "amqp/raw.hpp"
 #include "common/crash_only.hpp"
 #include "common/thread_name.hpp"
 #include "tls/certificate.hpp"
@@ -47,10 +47,6 @@ std::string remote_host(pn_transport_t* t) {
   return host;
 }
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 }  // namespace
 
@@ -84,17 +80,17 @@ Result<int> Listener::start() {
   }
   auto context = tls::ContextTrust::install(
       tls::ssl_ctx_of(domain_), opt_.trust,
-      [this](const std::string& fp, tls::Chain chain) {
+      [this](const std::string& fp, tls::Chain chain, std::uint64_t generation) {
         // Bounded: handshakes that never reach the AMQP open leave entries; tick() ages them
         // out, and past the bound the oldest goes first.
         if (verified_.size() >= 2 * opt_.limits.max_connections + 64) {
           auto oldest = verified_.begin();
           for (auto it = verified_.begin(); it != verified_.end(); ++it) {
-            if (it->second.second < oldest->second.second) oldest = it;
+            if (it->second.at_ms < oldest->second.at_ms) oldest = it;
           }
           verified_.erase(oldest);
         }
-        verified_[fp] = {std::move(chain), now_ms()};
+        verified_[fp] = Verified{std::move(chain), now_ms(), generation};
       });
   if (!context) return context.status();
   context_ = std::move(*context);
@@ -369,34 +365,35 @@ void Listener::remote_open(Conn& conn) {
   if (conn.closing) return;
   pn_ssl_t* ssl = pn_ssl(conn.transport);
   const char* subject = ssl != nullptr ? pn_ssl_get_remote_subject(ssl) : nullptr;
-  char fp[2 * 32 + 1] = {};
-  if (subject == nullptr || *subject == '\0' ||
-      pn_ssl_get_cert_fingerprint(ssl, fp, sizeof fp, PN_SSL_SHA256) != 0) {
+  const std::string fp = remote_certificate_sha256(ssl);
+  if (subject == nullptr || *subject == '\0' || fp.empty()) {
     close_conn(conn, "amqp:unauthorized-access", "a verified client certificate is required");
     return;
   }
-  auto v = verified_.find(lower(fp));
-  if (v == verified_.end() || v->second.first.empty()) {
+  auto v = verified_.find(fp);
+  if (v == verified_.end() || v->second.chain.empty()) {
     close_conn(conn, "amqp:unauthorized-access", "the client certificate chain was not verified");
     return;
   }
   // Copied, not taken: connections made at the same moment with one certificate (an agent's
   // sender and receiver) share the entry; tick() ages it out.
   conn.chain.clear();
-  for (const auto& c : v->second.first) {
+  for (const auto& c : v->second.chain) {
     X509_up_ref(c.get());
     conn.chain.emplace_back(c.get());
   }
   conn.not_after = tls::chain_not_after(conn.chain);
-  // The handshake may have been verified under a trust reloaded since (a new CRL).
-  if (Status s = context_->trust()->verify(conn.chain, std::time(nullptr)); !s.ok()) {
-    close_conn(conn, "amqp:unauthorized-access", "the client certificate is no longer trusted: " +
-                                                     s.message());
-    return;
+  // A handshake verified under a trust reloaded since (a new CRL) is verified again.
+  if (v->second.generation != context_->generation()) {
+    if (Status s = context_->trust()->verify(conn.chain, std::time(nullptr)); !s.ok()) {
+      close_conn(conn, "amqp:unauthorized-access",
+                 "the client certificate is no longer trusted: " + s.message());
+      return;
+    }
   }
   conn.identity.subject = subject;
   conn.identity.uid = tls::organ_uid(conn.chain.front().get());  // as the signature layer reads it
-  conn.identity.sha256 = lower(fp);
+  conn.identity.sha256 = fp;
   conn.identity.authenticated = true;
   conn.opened = true;
   pn_connection_open(conn.connection);
@@ -479,7 +476,7 @@ void Listener::tick() {
     }
   }
   for (auto it = verified_.begin(); it != verified_.end();) {
-    it = now - it->second.second > 2 * opt_.limits.handshake_timeout.count() + 1000
+    it = now - it->second.at_ms > 2 * opt_.limits.handshake_timeout.count() + 1000
              ? verified_.erase(it)
              : std::next(it);
   }

@@ -164,7 +164,12 @@ class Listener {
   std::unordered_map<pn_connection_t*, std::unique_ptr<Conn>> conns_;
   std::map<std::uint64_t, pn_connection_t*> by_id_;
   std::map<std::string, std::size_t> per_address_;
-  std::map<std::string, std::pair<tls::Chain, std::int64_t>> verified_;  // by fingerprint
+  struct Verified {
+    tls::Chain chain;             // leaf first
+    std::int64_t at_ms = 0;       // when the handshake verified it
+    std::uint64_t generation = 0; // tls::ContextTrust::generation() it was verified under
+  };
+  std::map<std::string, Verified> verified_;  // by certificate fingerprint
   std::multimap<std::string, pn_link_t*> inboxes_;                        // organ -> link
   std::map<pn_link_t*, std::deque<Queued>> backlog_;
   std::map<pn_delivery_t*, Sent> sent_;

@@ -217,6 +217,13 @@ Result<DecodedMessage> decode_incoming(const char* bytes, std::size_t size) {
   return out;
 }
 
+std::vector<std::pair<const char*, std::string>> outgoing_properties(const OutgoingMessage& m) {
+  return {{"messagetype", m.message_type},
+          {"document-id", m.document_id},
+          {"from", m.from},
+          {"hops", join(m.hops, ";")}};
+}
+
 std::string encode_outgoing(const OutgoingMessage& m) {
   std::unique_ptr<pn_message_t, MessageFree> msg(pn_message());
   pn_message_set_durable(msg.get(), true);
@@ -226,15 +233,9 @@ std::string encode_outgoing(const OutgoingMessage& m) {
   pn_data_t* props = pn_message_properties(msg.get());
   pn_data_put_map(props);
   pn_data_enter(props);
-  const std::string hops = join(m.hops, ";");
-  const std::pair<const char*, const std::string*> entries[] = {
-      {"messagetype", &m.message_type},
-      {"document-id", &m.document_id},
-      {"from", &m.from},
-      {"hops", &hops}};
-  for (const auto& [key, value] : entries) {
+  for (const auto& [key, value] : outgoing_properties(m)) {
     pn_data_put_string(props, pn_bytes(std::strlen(key), key));
-    pn_data_put_string(props, pn_bytes(value->size(), value->data()));
+    pn_data_put_string(props, pn_bytes(value.size(), value.data()));
   }
   pn_data_exit(props);
   std::string out(m.bytes.size() + 1024, '\0');

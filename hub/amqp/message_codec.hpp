@@ -15,6 +15,8 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "amqp/ports.hpp"
 #include "common/status.hpp"
@@ -31,8 +33,12 @@ struct DecodedMessage {
 
 Result<DecodedMessage> decode_incoming(const char* bytes, std::size_t size);
 
+// The application properties of every message the hub sends (inbox and peer links alike):
+// messagetype, document-id, from, hops ("hub@ms;hub@ms").
+std::vector<std::pair<const char*, std::string>> outgoing_properties(const OutgoingMessage& m);
+
 // The encoded form of an inbox delivery: one data section with the bytes, content-type
-// application/xml, durable, application properties messagetype, document-id, from, hops.
+// application/xml, durable, and outgoing_properties().
 std::string encode_outgoing(const OutgoingMessage& m);
 
 bool is_utf8(const std::string& s);

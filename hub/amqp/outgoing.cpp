@@ -2,7 +2,7 @@
 
 #include <proton/binary.hpp>
 
-#include "common/strings.hpp"
+#include "amqp/message_codec.hpp"
 
 namespace docaxis::amqp {
 
@@ -12,10 +12,7 @@ proton::message to_proton(const OutgoingMessage& m) {
   msg.inferred(true);  // a binary body as one data section
   msg.content_type("application/xml");
   msg.durable(true);
-  msg.properties().put("messagetype", m.message_type);
-  msg.properties().put("document-id", m.document_id);
-  msg.properties().put("from", m.from);
-  msg.properties().put("hops", join(m.hops, ";"));
+  for (const auto& [key, value] : outgoing_properties(m)) msg.properties().put(key, value);
   return msg;
 }
 

@@ -32,7 +32,10 @@ struct RawTransport : proton::transport {
 std::string remote_certificate_sha256(const proton::transport& t) {
   pn_transport_t* raw = RawTransport::of(t);
   if (raw == nullptr) return {};
-  pn_ssl_t* ssl = pn_ssl(raw);
+  return remote_certificate_sha256(pn_ssl(raw));
+}
+
+std::string remote_certificate_sha256(pn_ssl_t* ssl) {
   if (ssl == nullptr) return {};
   char hex[2 * 32 + 1] = {};
   if (pn_ssl_get_cert_fingerprint(ssl, hex, sizeof hex, PN_SSL_SHA256) != 0) return {};

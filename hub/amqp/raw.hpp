@@ -1,8 +1,10 @@
-// Access to the Proton C objects behind C++ handles, for the two things the C++ binding does
-// not expose: the error condition of a rejected delivery, sent and received.
+// Access to the Proton C objects behind C++ handles, for what the C++ binding does not expose:
+// the error condition of a rejected delivery, sent and received, and the peer's certificate
+// fingerprint.
 // Container-thread only, like every Proton call.
 #pragma once
 
+#include <proton/ssl.h>
 #include <proton/transport.hpp>
 
 #include <proton/delivery.hpp>
@@ -18,5 +20,7 @@ void set_local_condition(proton::delivery& d, const std::string& name,
 void remote_condition(const proton::tracker& t, std::string* name, std::string* description);
 // SHA-256 of the peer's verified certificate (DER), 64 lowercase hex digits; "" without TLS.
 std::string remote_certificate_sha256(const proton::transport& t);
+// The same from the C layer (the listener).
+std::string remote_certificate_sha256(pn_ssl_t* ssl);
 
 }  // namespace docaxis::amqp

@@ -22,28 +22,6 @@ struct StackPopFree {
   void operator()(STACK_OF(X509) * s) const { sk_X509_pop_free(s, X509_free); }
 };
 
-Status path_error(int err, X509* at) {
-  std::string who = at != nullptr ? "\"" + subject_of(at) + "\"" : "the signer certificate";
-  std::string what = X509_verify_cert_error_string(err);
-  switch (err) {
-    case X509_V_ERR_CERT_HAS_EXPIRED:
-      return {"cert-expired", "certificate " + who + " has expired"};
-    case X509_V_ERR_CERT_NOT_YET_VALID:
-      return {"cert-not-yet-valid", "certificate " + who + " is not yet valid"};
-    case X509_V_ERR_CERT_REVOKED:
-      return {"cert-revoked", "certificate " + who + " is revoked by its issuer's CRL"};
-    case X509_V_ERR_UNABLE_TO_GET_CRL:
-    case X509_V_ERR_CRL_HAS_EXPIRED:
-    case X509_V_ERR_CRL_NOT_YET_VALID:
-    case X509_V_ERR_CRL_SIGNATURE_FAILURE:
-    case X509_V_ERR_UNABLE_TO_DECRYPT_CRL_SIGNATURE:
-      return {"cert-revocation-unknown", "cannot decide whether " + who + " is revoked: " + what};
-    default:
-      return {"cert-untrusted",
-              "certificate " + who + " does not chain to a configured trust anchor: " + what};
-  }
-}
-
 Status signer_policy(X509* leaf, int min_rsa_bits) {
   const std::string who = "\"" + subject_of(leaf) + "\"";
   const uint32_t flags = X509_get_extension_flags(leaf);
@@ -146,7 +124,8 @@ Result<std::shared_ptr<const ValidatedSigner>> TrustStore::validate(
   const int ok = X509_verify_cert(ctx.get());
   if (ok != 1) {
     Status s =
-        path_error(X509_STORE_CTX_get_error(ctx.get()), X509_STORE_CTX_get_current_cert(ctx.get()));
+        tls::path_status(X509_STORE_CTX_get_error(ctx.get()),
+                         X509_STORE_CTX_get_current_cert(ctx.get()));
     ERR_clear_error();
     return s;
   }

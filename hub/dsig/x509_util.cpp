@@ -60,30 +60,6 @@ Result<std::string> read_file(const std::string& path) {
   return ss.str();
 }
 
-Result<std::vector<X509Ptr>> load_pem_certs(const std::string& path) {
-  auto data = read_file(path);
-  if (!data) return data.status();
-  BioPtr bio = memory_bio(*data);
-  std::vector<X509Ptr> certs;
-  while (X509* c = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) certs.emplace_back(c);
-  ERR_clear_error();  // the loop ends on a "no start line" error by design
-  if (certs.empty()) return Status{"bad-certificate", path + " holds no PEM certificate"};
-  return certs;
-}
-
-Result<std::vector<X509CrlPtr>> load_pem_crls(const std::string& path) {
-  auto data = read_file(path);
-  if (!data) return data.status();
-  BioPtr bio = memory_bio(*data);
-  std::vector<X509CrlPtr> crls;
-  while (X509_CRL* c = PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr)) {
-    crls.emplace_back(c);
-  }
-  ERR_clear_error();
-  if (crls.empty()) return Status{"bad-crl", path + " holds no PEM CRL"};
-  return crls;
-}
-
 Result<PkeyPtr> load_pem_private_key(const std::string& path) {
   auto data = read_file(path);
   if (!data) return data.status();
@@ -124,15 +100,6 @@ std::string encode_base64(std::string_view bytes) {
                           static_cast<int>(bytes.size()));
   out.resize(static_cast<std::size_t>(n));
   return out;
-}
-
-std::string subject_of(const X509* cert) {
-  BioPtr bio(BIO_new(BIO_s_mem()));
-  X509_NAME_print_ex(bio.get(), X509_get_subject_name(cert), 0,
-                     XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
-  char* p = nullptr;
-  long n = BIO_get_mem_data(bio.get(), &p);
-  return std::string(p, static_cast<std::size_t>(n));
 }
 
 std::string uid_of(const X509* cert) { return tls::organ_uid(cert); }

@@ -13,23 +13,25 @@
 #include <vector>
 
 #include "common/status.hpp"
+#include "tls/certificate.hpp"
 
 namespace docaxis::dsig {
 
-struct X509Free {
-  void operator()(X509* p) const { X509_free(p); }
-};
-struct X509CrlFree {
-  void operator()(X509_CRL* p) const { X509_CRL_free(p); }
-};
+// Certificates and CRLs: one set of helpers with the TLS layer (tls/certificate.hpp).
+using tls::load_pem_certs;
+using tls::load_pem_crls;
+using tls::subject_of;
+using tls::X509CrlFree;
+using tls::X509CrlPtr;
+using tls::X509Free;
+using tls::X509Ptr;
+
 struct PkeyFree {
   void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
 };
 struct MdCtxFree {
   void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
 };
-using X509Ptr = std::unique_ptr<X509, X509Free>;
-using X509CrlPtr = std::unique_ptr<X509_CRL, X509CrlFree>;
 using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
 using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
 
@@ -38,18 +40,14 @@ Sha256 sha256(std::string_view bytes);
 std::string to_hex(const unsigned char* p, std::size_t n);
 
 Result<std::string> read_file(const std::string& path);
-// Every certificate / CRL in a PEM file; an empty file or a file with none is an error.
-Result<std::vector<X509Ptr>> load_pem_certs(const std::string& path);
-Result<std::vector<X509CrlPtr>> load_pem_crls(const std::string& path);
 Result<PkeyPtr> load_pem_private_key(const std::string& path);
 
 // Base64 as found in XML (any whitespace ignored); "keyinfo-invalid" on bad input.
 Result<std::string> decode_base64(std::string_view text);
 std::string encode_base64(std::string_view bytes);
 
-// RFC 2253 subject, e.g. "UID=000.00.13.H30,CN=Organ,O=docaxis test PKI,C=VN".
-std::string subject_of(const X509* cert);
-// The subject's UID attribute (OID 0.9.2342.19200300.100.1.1), or "" when absent.
+// The subject's UID attribute (OID 0.9.2342.19200300.100.1.1), or "" when absent
+// (tls::organ_uid).
 std::string uid_of(const X509* cert);
 // The certificate's subjectAltName URIs, in order (e.g. "urn:docaxis:hub:h30", the
 // machine-readable hub name of certs/README.md); empty when it has none.

@@ -34,6 +34,12 @@ void ContextTrust::replace(std::shared_ptr<const TlsTrust> trust) {
   std::lock_guard lock(mu_);
   SSL_CTX_set_cert_store(ctx_, trust->new_store_reference());  // frees the previous store
   trust_ = std::move(trust);
+  ++generation_;
+}
+
+std::uint64_t ContextTrust::generation() const {
+  std::lock_guard lock(mu_);
+  return generation_;
 }
 
 std::shared_ptr<const TlsTrust> ContextTrust::trust() const {
@@ -46,7 +52,13 @@ std::shared_ptr<const TlsTrust> ContextTrust::trust() const {
 // (which runs Proton's verify callback, e.g. its host-name check).
 int ContextTrust::verify(X509_STORE_CTX* xctx, void* arg) {
   auto* self = static_cast<ContextTrust*>(arg);
-  std::shared_ptr<const TlsTrust> trust = self->trust();
+  std::shared_ptr<const TlsTrust> trust;
+  std::uint64_t generation = 0;
+  {
+    std::lock_guard lock(self->mu_);
+    trust = self->trust_;
+    generation = self->generation_;
+  }
   STACK_OF(X509)* presented = X509_STORE_CTX_get0_untrusted(xctx);
   STACK_OF(X509)* extended = presented != nullptr ? sk_X509_dup(presented) : sk_X509_new_null();
   if (extended == nullptr) return 0;
@@ -64,7 +76,7 @@ int ContextTrust::verify(X509_STORE_CTX* xctx, void* arg) {
       }
       if (!chain.empty()) {
         const std::string fp = sha256_hex(chain.front().get());
-        self->recorder_(fp, std::move(chain));
+        self->recorder_(fp, std::move(chain), generation);
       }
     } catch (...) {
     }

@@ -16,6 +16,7 @@
 
 #include <openssl/ssl.h>
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -36,7 +37,9 @@ Status apply_policy(SSL_CTX* ctx);
 
 class ContextTrust {
  public:
-  using Recorder = std::function<void(const std::string& sha256, Chain chain)>;
+  // `generation`: which trust verified the chain (see generation()).
+  using Recorder =
+      std::function<void(const std::string& sha256, Chain chain, std::uint64_t generation)>;
   // Errors: internal (the policy could not be set).
   static Result<std::unique_ptr<ContextTrust>> install(SSL_CTX* ctx,
                                                        std::shared_ptr<const TlsTrust> trust,
@@ -46,6 +49,9 @@ class ContextTrust {
 
   void replace(std::shared_ptr<const TlsTrust> trust);
   std::shared_ptr<const TlsTrust> trust() const;
+  // Counts replace() calls: a chain recorded under an older generation was verified with a
+  // trust that has been replaced since.
+  std::uint64_t generation() const;
   SSL_CTX* ctx() const { return ctx_; }
 
  private:
@@ -56,6 +62,7 @@ class ContextTrust {
   SSL_CTX* ctx_;
   mutable std::mutex mu_;
   std::shared_ptr<const TlsTrust> trust_;
+  std::uint64_t generation_ = 0;
   Recorder recorder_;
 };
 

@@ -13,12 +13,6 @@
 namespace docaxis::tls {
 namespace {
 
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-struct CrlFree {
-  void operator()(X509_CRL* c) const { X509_CRL_free(c); }
-};
 struct StoreCtxFree {
   void operator()(X509_STORE_CTX* c) const { X509_STORE_CTX_free(c); }
 };
@@ -26,68 +20,7 @@ struct StackFree {
   void operator()(STACK_OF(X509) * s) const { sk_X509_free(s); }
 };
 
-std::string subject_of(X509* cert) {
-  if (cert == nullptr) return "(no certificate)";
-  std::unique_ptr<BIO, BioFree> b(BIO_new(BIO_s_mem()));
-  X509_NAME_print_ex(b.get(), X509_get_subject_name(cert), 0, XN_FLAG_RFC2253);
-  char* data = nullptr;
-  const long n = BIO_get_mem_data(b.get(), &data);
-  return n > 0 ? std::string(data, static_cast<std::size_t>(n)) : std::string();
-}
-
-// Every certificate of a PEM file, in order. file-unreadable / bad-certificate.
-Result<std::vector<X509Ptr>> read_certificates(const std::string& path) {
-  std::unique_ptr<BIO, BioFree> in(BIO_new_file(path.c_str(), "r"));
-  if (!in) return Status{"file-unreadable", "cannot read " + path};
-  std::vector<X509Ptr> out;
-  for (;;) {
-    X509* x = PEM_read_bio_X509(in.get(), nullptr, nullptr, nullptr);
-    if (x == nullptr) break;
-    out.emplace_back(x);
-  }
-  const unsigned long err = ERR_peek_last_error();
-  ERR_clear_error();
-  if (out.empty() || (err != 0 && ERR_GET_REASON(err) != PEM_R_NO_START_LINE)) {
-    return Status{"bad-certificate", path + ": no readable PEM certificate"};
-  }
-  return out;
-}
-
-Result<std::vector<std::unique_ptr<X509_CRL, CrlFree>>> read_crls(const std::string& path) {
-  std::unique_ptr<BIO, BioFree> in(BIO_new_file(path.c_str(), "r"));
-  if (!in) return Status{"file-unreadable", "cannot read " + path};
-  std::vector<std::unique_ptr<X509_CRL, CrlFree>> out;
-  for (;;) {
-    X509_CRL* c = PEM_read_bio_X509_CRL(in.get(), nullptr, nullptr, nullptr);
-    if (c == nullptr) break;
-    out.emplace_back(c);
-  }
-  ERR_clear_error();
-  if (out.empty()) return Status{"bad-crl", path + ": no readable PEM CRL"};
-  return out;
-}
-
 }  // namespace
-
-Status path_status(int err, X509* cert) {
-  const std::string who = " (" + subject_of(cert) + ")";
-  switch (err) {
-    case X509_V_ERR_CERT_REVOKED:
-      return {"cert-revoked", "the certificate is revoked" + who};
-    case X509_V_ERR_CERT_HAS_EXPIRED:
-      return {"cert-expired", "the certificate has expired" + who};
-    case X509_V_ERR_CERT_NOT_YET_VALID:
-      return {"cert-not-yet-valid", "the certificate is not yet valid" + who};
-    case X509_V_ERR_UNABLE_TO_GET_CRL:
-    case X509_V_ERR_CRL_HAS_EXPIRED:
-    case X509_V_ERR_CRL_NOT_YET_VALID:
-      return {"cert-revocation-unknown",
-              std::string("no current CRL: ") + X509_verify_cert_error_string(err) + who};
-    default:
-      return {"cert-untrusted", std::string("no path to a configured trust anchor: ") +
-                                    X509_verify_cert_error_string(err) + who};
-  }
-}
 
 std::string sha256_hex(X509* cert) {
   unsigned char md[EVP_MAX_MD_SIZE];
@@ -120,7 +53,7 @@ Result<std::shared_ptr<const TlsTrust>> TlsTrust::load(const TrustFiles& files) 
   if (t->store_ == nullptr) return Status{"internal", "cannot allocate a certificate store"};
   std::size_t anchors = 0;
   for (const auto& f : files.anchors) {
-    auto certs = read_certificates(f);
+    auto certs = load_pem_certs(f);
     if (!certs) return certs.status();
     for (auto& c : *certs) {
       X509_STORE_add_cert(t->store_, c.get());  // takes its own reference
@@ -130,12 +63,12 @@ Result<std::shared_ptr<const TlsTrust>> TlsTrust::load(const TrustFiles& files) 
   ERR_clear_error();  // duplicates across files are harmless
   if (anchors == 0) return Status{"no-trust-anchor", "no trust anchor is configured"};
   for (const auto& f : files.intermediates) {
-    auto certs = read_certificates(f);
+    auto certs = load_pem_certs(f);
     if (!certs) return certs.status();
     for (auto& c : *certs) t->intermediates_.push_back(std::move(c));
   }
   for (const auto& f : files.crls) {
-    auto crls = read_crls(f);
+    auto crls = load_pem_crls(f);
     if (!crls) return crls.status();
     for (auto& c : *crls) X509_STORE_add_crl(t->store_, c.get());
     t->has_crls_ = true;

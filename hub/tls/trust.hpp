@@ -15,13 +15,10 @@
 #include <vector>
 
 #include "common/status.hpp"
+#include "tls/certificate.hpp"
 
 namespace docaxis::tls {
 
-struct X509Free {
-  void operator()(X509* x) const { X509_free(x); }
-};
-using X509Ptr = std::unique_ptr<X509, X509Free>;
 using Chain = std::vector<X509Ptr>;  // leaf first
 
 struct TrustFiles {
@@ -54,9 +51,6 @@ class TlsTrust {
   std::vector<X509Ptr> intermediates_;
   bool has_crls_ = false;
 };
-
-// Maps an OpenSSL verification error onto the codes above, with the certificate it concerns.
-Status path_status(int x509_error, X509* cert);
 
 // SHA-256 of a certificate's DER, lowercase hex (the form Proton's fingerprint has).
 std::string sha256_hex(X509* cert);
