@@ -1,20 +1,19 @@
 #include "amqp/listener.hpp"
 
+#include <openssl/x509.h>
 #include <proton/condition.h>
 #include <proton/connection.h>
 #include <proton/delivery.h>
 #include <proton/event.h>
 #include <proton/link.h>
-#include <proton/terminus.h>
 #include <proton/listener.h>
 #include <proton/netaddr.h>
 #include <proton/proactor.h>
 #include <proton/sasl.h>
 #include <proton/session.h>
 #include <proton/ssl.h>
+#include <proton/terminus.h>
 #include <proton/transport.h>
-
-#include <openssl/x509.h>
 
 #include <ctime>
 #include <vector>
@@ -23,6 +22,7 @@
 #include "amqp/raw.hpp"
 #include "common/crash_only.hpp"
 #include "common/thread_name.hpp"
+#include "model/wire.hpp"
 #include "tls/certificate.hpp"
 #include "tls/context.hpp"
 #include "tls/proton_domain.hpp"
@@ -50,7 +50,7 @@ std::string remote_host(pn_transport_t* t) {
 
 }  // namespace
 
-Listener::Listener(ListenerOptions options, IngestPort& ingest, InboxPort& inbox)
+Listener::Listener(ListenerOptions options, engine::IngestPort& ingest, delivery::LinkEvents& inbox)
     : opt_(std::move(options)), ingest_(ingest), inbox_(inbox) {}
 
 Listener::~Listener() {
@@ -309,8 +309,9 @@ void Listener::handle_conn_event(pn_event_t* e, Conn& conn) {
       if (pn_link_is_sender(l) && pn_link_credit(l) > 0) {
         drain(l);
         const char* a = pn_terminus_get_address(pn_link_source(l));
-        if (a != nullptr && std::string(a).rfind("inbox/", 0) == 0) {
-          inbox_.ready(std::string(a).substr(6));
+        const std::string_view address = a == nullptr ? std::string_view() : a;
+        if (address.substr(0, model::wire::kInboxPrefix.size()) == model::wire::kInboxPrefix) {
+          inbox_.ready(std::string(address.substr(model::wire::kInboxPrefix.size())));
         }
       }
       break;
@@ -499,12 +500,14 @@ void Listener::reload_trust(std::shared_ptr<const tls::TlsTrust> trust) {
   });
 }
 
-void Listener::deliver(const std::string& organ, OutgoingMessage message, DeliveryDone done) {
-  auto shared = std::make_shared<DeliveryDone>(std::move(done));
+void Listener::deliver(const std::string& organ, delivery::OutgoingMessage message,
+                       delivery::DeliveryDone done) {
+  auto shared = std::make_shared<delivery::DeliveryDone>(std::move(done));
   const bool posted = post([this, organ, m = std::move(message), shared]() mutable {
     send_now(organ, std::move(m), std::move(*shared));
   });
-  if (!posted) (*shared)({DeliveryResult::kDisconnected, {}, "the AMQP server is stopping"});
+  if (!posted)
+    (*shared)({delivery::DeliveryResult::kDisconnected, {}, "the AMQP server is stopping"});
 }
 
 void Listener::closed(pn_connection_t* c) {

@@ -23,7 +23,6 @@
 
 #include <chrono>
 #include <condition_variable>
-#include <optional>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -31,13 +30,15 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
 #include <unordered_map>
 
-#include "amqp/ports.hpp"
 #include "common/status.hpp"
+#include "delivery/ports.hpp"
+#include "engine/ports.hpp"
 #include "tls/trust.hpp"
 
 struct pn_connection_t;
@@ -83,7 +84,7 @@ struct ListenerOptions {
 
 class Listener {
  public:
-  Listener(ListenerOptions options, IngestPort& ingest, InboxPort& inbox);
+  Listener(ListenerOptions options, engine::IngestPort& ingest, delivery::LinkEvents& inbox);
   ~Listener();
   Listener(const Listener&) = delete;
   Listener& operator=(const Listener&) = delete;
@@ -92,7 +93,8 @@ class Listener {
   Result<int> start();
   void stop();  // idempotent
   // Thread-safe, as AmqpServer::deliver.
-  void deliver(const std::string& organ, OutgoingMessage message, DeliveryDone done);
+  void deliver(const std::string& organ, delivery::OutgoingMessage message,
+               delivery::DeliveryDone done);
   // Thread-safe: new handshakes use `trust`; live connections it refuses are closed.
   void reload_trust(std::shared_ptr<const tls::TlsTrust> trust);
 
@@ -106,11 +108,11 @@ class Listener {
   };
   struct Sent {
     pn_link_t* link = nullptr;
-    DeliveryDone done;
+    delivery::DeliveryDone done;
   };
   struct Queued {
-    OutgoingMessage message;
-    DeliveryDone done;
+    delivery::OutgoingMessage message;
+    delivery::DeliveryDone done;
   };
 
   void run();
@@ -137,15 +139,15 @@ class Listener {
   void complete(Conn& conn, pn_link_t* l, pn_delivery_t* d, std::string bytes);
   void answered(std::uint64_t token, const Status& status);
   void release_bytes(std::uint64_t conn_id, std::size_t bytes, bool engine = false);
-  void send_now(const std::string& organ, OutgoingMessage m, DeliveryDone done);
+  void send_now(const std::string& organ, delivery::OutgoingMessage m, delivery::DeliveryDone done);
   void drain(pn_link_t* l);
   void outcome(pn_delivery_t* d);
   void drop_sender(pn_link_t* l, const std::string& why);
   bool inboxes_end_has(pn_link_t* l) const;
 
   ListenerOptions opt_;
-  IngestPort& ingest_;
-  InboxPort& inbox_;
+  engine::IngestPort& ingest_;
+  delivery::LinkEvents& inbox_;
   pn_proactor_t* proactor_ = nullptr;
   pn_listener_t* listener_ = nullptr;
   pn_ssl_domain_t* domain_ = nullptr;

@@ -9,8 +9,8 @@
 #include <set>
 #include <string>
 
-#include "amqp/identity.hpp"
 #include "amqp/listener.hpp"
+#include "model/identity.hpp"
 
 namespace docaxis::amqp {
 
@@ -25,7 +25,7 @@ struct Listener::Conn {
   bool closing = false;
   std::int64_t closing_since_ms = 0;  // closed or aborted at this time (then a hard deadline)
   std::string reject;             // closed at bind: over a connection limit
-  PeerIdentity identity;
+  model::ConnectionIdentity identity;
   tls::Chain chain;               // the verified client chain, leaf first
   std::time_t not_after = 0;      // the chain's earliest expiry
   std::size_t held = 0;           // package bytes read and not yet answered

@@ -9,13 +9,14 @@
 #include <proton/session.h>
 #include <proton/terminus.h>
 
+#include <vector>
+
 #include "amqp/listener.hpp"
 #include "amqp/listener_conn.hpp"
 #include "amqp/message_codec.hpp"
 #include "amqp/outcome.hpp"
-#include "common/strings.hpp"
-
-#include <vector>
+#include "model/trail.hpp"
+#include "model/wire.hpp"
 
 namespace docaxis::amqp {
 namespace {
@@ -99,7 +100,7 @@ void Listener::link_open(Conn& conn, pn_link_t* l) {
     return;
   }
   const std::string address = address_of(pn_link_remote_source(l));
-  const std::string prefix = "inbox/";
+  const std::string prefix(model::wire::kInboxPrefix);
   if (address.rfind(prefix, 0) != 0 || address.size() == prefix.size()) {
     close_link(l, "amqp:not-found", "unknown source address \"" +
                                         (is_utf8(address) ? address : std::string("?")) +
@@ -288,12 +289,12 @@ void Listener::complete(Conn& conn, pn_link_t* l, pn_delivery_t* d, std::string 
     settle(d, outcome_for(refusal));
     return;
   }
-  IncomingPackage pkg;
+  engine::IncomingPackage pkg;
   pkg.address = address_of(pn_link_remote_target(l));
   pkg.bytes = std::move(decoded->body);
   pkg.from = conn.identity;
   if (decoded->hops && !decoded->hops->empty()) {
-    for (std::string_view h : split(*decoded->hops, ';')) pkg.hops.emplace_back(h);
+    for (std::string_view h : model::split_trail(*decoded->hops)) pkg.hops.emplace_back(h);
   }
   const std::uint64_t token = next_token_++;
   waiting_[token] = Waiting{conn.id, d, l, size};
@@ -319,7 +320,8 @@ void Listener::answered(std::uint64_t token, const Status& status) {
 
 // --- inbox deliveries --------------------------------------------------------------------
 
-void Listener::send_now(const std::string& organ, OutgoingMessage m, DeliveryDone done) {
+void Listener::send_now(const std::string& organ, delivery::OutgoingMessage m,
+                        delivery::DeliveryDone done) {
   auto range = inboxes_.equal_range(organ);
   pn_link_t* chosen = nullptr;
   for (auto it = range.first; it != range.second; ++it) {
@@ -328,13 +330,13 @@ void Listener::send_now(const std::string& organ, OutgoingMessage m, DeliveryDon
     if (chosen == nullptr || (pn_link_credit(l) > 0 && pn_link_credit(chosen) <= 0)) chosen = l;
   }
   if (chosen == nullptr) {
-    done({DeliveryResult::kNoLink, {}, "no inbox/" + organ + " link attached"});
+    done({delivery::DeliveryResult::kNoLink, {}, "no inbox/" + organ + " link attached"});
     return;
   }
   pn_connection_t* c = pn_session_connection(pn_link_session(chosen));
   auto it = conns_.find(c);
   if (it == conns_.end()) {
-    done({DeliveryResult::kNoLink, {}, "no inbox/" + organ + " link attached"});
+    done({delivery::DeliveryResult::kNoLink, {}, "no inbox/" + organ + " link attached"});
     return;
   }
   // Queued on the loop thread now (drop_sender answers it if the link goes first); the
@@ -360,7 +362,7 @@ void Listener::drain(pn_link_t* l) {
     it->second.pop_front();
     const std::string bytes = encode_outgoing(q.message);
     if (bytes.empty()) {
-      q.done({DeliveryResult::kReleased, {}, "the message could not be encoded"});
+      q.done({delivery::DeliveryResult::kReleased, {}, "the message could not be encoded"});
       continue;
     }
     const std::uint64_t tag = next_tag_++;
@@ -376,13 +378,13 @@ void Listener::outcome(pn_delivery_t* d) {
   if (!pn_delivery_updated(d)) return;
   auto it = sent_.find(d);
   if (it == sent_.end()) return;
-  DeliveryOutcome o;
+  delivery::DeliveryOutcome o;
   switch (pn_delivery_remote_state(d)) {
     case PN_ACCEPTED:
-      o.result = DeliveryResult::kAccepted;
+      o.result = delivery::DeliveryResult::kAccepted;
       break;
     case PN_REJECTED: {
-      o.result = DeliveryResult::kRejected;
+      o.result = delivery::DeliveryResult::kRejected;
       pn_condition_t* c = pn_disposition_condition(pn_delivery_remote(d));
       if (c != nullptr && pn_condition_is_set(c)) {
         if (const char* n = pn_condition_get_name(c)) o.condition = n;
@@ -391,19 +393,19 @@ void Listener::outcome(pn_delivery_t* d) {
       break;
     }
     case PN_RELEASED:
-      o.result = DeliveryResult::kReleased;
+      o.result = delivery::DeliveryResult::kReleased;
       break;
     case PN_MODIFIED:
-      o.result = DeliveryResult::kModified;
+      o.result = delivery::DeliveryResult::kModified;
       break;
     default:
       // Not terminal (e.g. received): wait, unless the recipient settled it without an outcome,
       // which leaves it to be sent again.
       if (!pn_delivery_settled(d)) return;
-      o.result = DeliveryResult::kReleased;
+      o.result = delivery::DeliveryResult::kReleased;
       break;
   }
-  DeliveryDone done = std::move(it->second.done);
+  delivery::DeliveryDone done = std::move(it->second.done);
   sent_.erase(it);
   pn_delivery_settle(d);
   done(o);
@@ -422,13 +424,14 @@ void Listener::drop_sender(pn_link_t* l, const std::string& why) {
   if (auto b = backlog_.find(l); b != backlog_.end()) {
     auto queued = std::move(b->second);
     backlog_.erase(b);
-    for (auto& q : queued) q.done({DeliveryResult::kDisconnected, {}, why + " before sending"});
+    for (auto& q : queued)
+      q.done({delivery::DeliveryResult::kDisconnected, {}, why + " before sending"});
   }
   for (auto it = sent_.begin(); it != sent_.end();) {
     if (it->second.link == l) {
-      DeliveryDone done = std::move(it->second.done);
+      delivery::DeliveryDone done = std::move(it->second.done);
       it = sent_.erase(it);
-      done({DeliveryResult::kDisconnected, {}, why + " before an outcome"});
+      done({delivery::DeliveryResult::kDisconnected, {}, why + " before an outcome"});
     } else {
       ++it;
     }

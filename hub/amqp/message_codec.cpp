@@ -8,7 +8,8 @@
 #include <cstring>
 #include <memory>
 
-#include "common/strings.hpp"
+#include "model/trail.hpp"
+#include "model/wire.hpp"
 
 namespace docaxis::amqp {
 namespace {
@@ -61,7 +62,7 @@ Status read_application_properties(pn_data_t* d, DecodedMessage& out) {
     const std::string key = str(pn_data_get_string(d));
     if (!pn_data_next(d)) return bad("application property " + key + " has no value");
     const pn_type_t vt = pn_data_type(d);
-    if (key == "hops") {
+    if (key == model::wire::kPropHops) {
       if (out.hops) return {"bad-hops", "the hops property is given twice"};
       if (vt != PN_STRING) {
         return {"bad-hops", "the hops property must be a string, not " + type_name(vt)};
@@ -217,14 +218,15 @@ Result<DecodedMessage> decode_incoming(const char* bytes, std::size_t size) {
   return out;
 }
 
-std::vector<std::pair<const char*, std::string>> outgoing_properties(const OutgoingMessage& m) {
-  return {{"messagetype", m.message_type},
-          {"document-id", m.document_id},
-          {"from", m.from},
-          {"hops", join(m.hops, ";")}};
+std::vector<std::pair<const char*, std::string>> outgoing_properties(
+    const delivery::OutgoingMessage& m) {
+  return {{model::wire::kPropMessageType, m.message_type},
+          {model::wire::kPropDocumentId, m.document_id},
+          {model::wire::kPropFrom, m.from},
+          {model::wire::kPropHops, model::encode_trail(m.hops)}};
 }
 
-std::string encode_outgoing(const OutgoingMessage& m) {
+std::string encode_outgoing(const delivery::OutgoingMessage& m) {
   std::unique_ptr<pn_message_t, MessageFree> msg(pn_message());
   pn_message_set_durable(msg.get(), true);
   pn_message_set_content_type(msg.get(), "application/xml");

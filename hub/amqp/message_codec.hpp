@@ -18,8 +18,8 @@
 #include <utility>
 #include <vector>
 
-#include "amqp/ports.hpp"
 #include "common/status.hpp"
+#include "delivery/ports.hpp"
 
 namespace docaxis::amqp {
 
@@ -35,11 +35,12 @@ Result<DecodedMessage> decode_incoming(const char* bytes, std::size_t size);
 
 // The application properties of every message the hub sends (inbox and peer links alike):
 // messagetype, document-id, from, hops ("hub@ms;hub@ms").
-std::vector<std::pair<const char*, std::string>> outgoing_properties(const OutgoingMessage& m);
+std::vector<std::pair<const char*, std::string>> outgoing_properties(
+    const delivery::OutgoingMessage& m);
 
 // The encoded form of an inbox delivery: one data section with the bytes, content-type
 // application/xml, durable, and outgoing_properties().
-std::string encode_outgoing(const OutgoingMessage& m);
+std::string encode_outgoing(const delivery::OutgoingMessage& m);
 
 bool is_utf8(const std::string& s);
 

@@ -2,9 +2,9 @@
 // README.md lists it). Pure; no Proton types, so it is tested on its own.
 //
 //   ok                                   -> accepted   (only ever after the durable commit)
-//   transient: store-busy, unavailable,  -> released   (the sender retries; nothing was kept)
-//   resource-exhausted, overloaded,
-//   internal
+//   transient (model::is_transient:      -> released   (the sender retries; nothing was kept)
+//   store-busy, unavailable, resource-
+//   exhausted, overloaded, internal)
 //   anything else (a refusal)            -> rejected with condition "docaxis:<code>" and the
 //                                           Status message as the description
 #pragma once
@@ -24,6 +24,5 @@ struct Outcome {
 };
 
 Outcome outcome_for(const Status& status);
-bool is_transient(const std::string& code);
 
 }  // namespace docaxis::amqp

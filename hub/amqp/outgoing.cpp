@@ -6,7 +6,7 @@
 
 namespace docaxis::amqp {
 
-proton::message to_proton(const OutgoingMessage& m) {
+proton::message to_proton(const delivery::OutgoingMessage& m) {
   proton::message msg;
   msg.body(proton::binary(m.bytes));
   msg.inferred(true);  // a binary body as one data section

@@ -27,7 +27,8 @@ const char* const kAddresses[] = {"edoc", "status", "receipt"};
 
 }  // namespace
 
-PeerLinks::PeerLinks(std::vector<PeerSpec> peers, PeerReconnect policy, InboxPort& port, Log log)
+PeerLinks::PeerLinks(std::vector<PeerSpec> peers, PeerReconnect policy, delivery::LinkEvents& port,
+                     Log log)
     : policy_(policy), port_(port), log_(std::move(log)) {
   for (auto& spec : peers) {
     Peer p;
@@ -131,7 +132,7 @@ PeerLinks::Peer* PeerLinks::by_connection(const proton::connection& c) {
 void PeerLinks::on_connection_open(proton::connection& c) {
   Peer* p = by_connection(c);
   if (p == nullptr) return;
-  PeerIdentity id;
+  model::ConnectionIdentity id;
   id.subject = c.transport().ssl().remote_subject();
   // A hub is its pinned certificate (SHA-256 or subject); hub certificates carry no organ UID.
   id.sha256 = remote_certificate_sha256(c.transport());
@@ -162,16 +163,17 @@ void PeerLinks::on_sendable(proton::sender& s) {
   }
 }
 
-void PeerLinks::send(const std::string& peer, const OutgoingMessage& m, DeliveryDone done) {
+void PeerLinks::send(const std::string& peer, const delivery::OutgoingMessage& m,
+                     delivery::DeliveryDone done) {
   auto it = peers_.find(peer);
   if (it == peers_.end() || !it->second.up) {
-    done({DeliveryResult::kNoLink, {}, "no link to peer " + peer});
+    done({delivery::DeliveryResult::kNoLink, {}, "no link to peer " + peer});
     return;
   }
   Peer& p = it->second;
   const std::string address = m.message_type.empty() ? "edoc" : m.message_type;
   if (!p.links.count(address)) {
-    done({DeliveryResult::kNoLink, {}, "no \"" + address + "\" link to peer " + peer});
+    done({delivery::DeliveryResult::kNoLink, {}, "no \"" + address + "\" link to peer " + peer});
     return;
   }
   p.backlog[address].push_back({m, std::move(done)});
@@ -195,27 +197,27 @@ void PeerLinks::drain(Peer& p, const std::string& address) {
   }
 }
 
-void PeerLinks::finish(const proton::tracker& t, const DeliveryOutcome& o) {
+void PeerLinks::finish(const proton::tracker& t, const delivery::DeliveryOutcome& o) {
   auto it = pending_.find(t);
   if (it == pending_.end()) return;
-  DeliveryDone done = std::move(it->second);
+  delivery::DeliveryDone done = std::move(it->second);
   pending_.erase(it);
   done(o);
 }
 
 void PeerLinks::on_tracker_accept(proton::tracker& t) {
-  finish(t, {DeliveryResult::kAccepted, {}, {}});
+  finish(t, {delivery::DeliveryResult::kAccepted, {}, {}});
 }
 
 void PeerLinks::on_tracker_reject(proton::tracker& t) {
-  DeliveryOutcome o{DeliveryResult::kRejected, {}, {}};
+  delivery::DeliveryOutcome o{delivery::DeliveryResult::kRejected, {}, {}};
   remote_condition(t, &o.condition, &o.description);
   finish(t, o);
 }
 
 void PeerLinks::on_tracker_release(proton::tracker& t) {
-  finish(t, {t.state() == proton::transfer::MODIFIED ? DeliveryResult::kModified
-                                                     : DeliveryResult::kReleased,
+  finish(t, {t.state() == proton::transfer::MODIFIED ? delivery::DeliveryResult::kModified
+                                                     : delivery::DeliveryResult::kReleased,
              {},
              {}});
 }
@@ -262,14 +264,17 @@ void PeerLinks::lost(Peer& p, const std::string& why) {
   }
   // Everything queued or unanswered on that connection goes back to the dispatcher.
   for (auto& [address, queue] : p.backlog) {
-    for (auto& q : queue) q.done({DeliveryResult::kDisconnected, {}, "peer " + p.spec.name + " link lost"});
+    for (auto& q : queue)
+      q.done({delivery::DeliveryResult::kDisconnected, {}, "peer " + p.spec.name + " link lost"});
   }
   p.backlog.clear();
   for (auto it = pending_.begin(); it != pending_.end();) {
     if (it->first.connection() == p.connection) {
-      DeliveryDone done = std::move(it->second);
+      delivery::DeliveryDone done = std::move(it->second);
       it = pending_.erase(it);
-      done({DeliveryResult::kDisconnected, {}, "peer " + p.spec.name + " link lost before an outcome"});
+      done({delivery::DeliveryResult::kDisconnected,
+            {},
+            "peer " + p.spec.name + " link lost before an outcome"});
     } else {
       ++it;
     }

@@ -18,29 +18,28 @@
 // Threads: every member runs on the AMQP container thread (AmqpServer schedules them there).
 #pragma once
 
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
 #include <proton/connection.hpp>
 #include <proton/container.hpp>
 #include <proton/messaging_handler.hpp>
 #include <proton/sender.hpp>
 #include <proton/ssl.hpp>
 #include <proton/tracker.hpp>
-
-#include <chrono>
-#include <cstdint>
-#include <deque>
-#include <functional>
-#include <map>
-#include <optional>
-#include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
-#include "amqp/identity.hpp"
+#include "common/status.hpp"
+#include "delivery/ports.hpp"
+#include "model/identity.hpp"
 #include "tls/context.hpp"
 #include "tls/trust.hpp"
-#include "amqp/ports.hpp"
-#include "common/status.hpp"
 
 namespace docaxis::amqp {
 
@@ -59,20 +58,21 @@ struct PeerSpec {
   std::string trust_anchors;  // PEM file (Proton wants one; `trust` then replaces its store)
   std::shared_ptr<const tls::TlsTrust> trust;  // exactly these anchors and CRLs
   // Accepts or refuses the identity the peer presented (ok: it is this peer).
-  std::function<Status(const PeerIdentity&)> verify;
+  std::function<Status(const model::ConnectionIdentity&)> verify;
 };
 
 class PeerLinks : public proton::messaging_handler {
  public:
   using Log = std::function<void(const std::string&)>;
-  PeerLinks(std::vector<PeerSpec> peers, PeerReconnect policy, InboxPort& port, Log log);
+  PeerLinks(std::vector<PeerSpec> peers, PeerReconnect policy, delivery::LinkEvents& port, Log log);
 
   void start(proton::container& c);  // connects to every peer
   void stop();                       // no more reconnects
   // New handshakes use `trust`; a connected peer it no longer accepts is disconnected.
   void reload(std::shared_ptr<const tls::TlsTrust> trust);
   // Sends on the peer's link for message.message_type; kNoLink when the peer is down.
-  void send(const std::string& peer, const OutgoingMessage& message, DeliveryDone done);
+  void send(const std::string& peer, const delivery::OutgoingMessage& message,
+            delivery::DeliveryDone done);
   std::uint64_t attempts(const std::string& peer) const;
 
   void on_connection_open(proton::connection& c) override;
@@ -88,8 +88,8 @@ class PeerLinks : public proton::messaging_handler {
 
  private:
   struct Queued {
-    OutgoingMessage message;
-    DeliveryDone done;
+    delivery::OutgoingMessage message;
+    delivery::DeliveryDone done;
   };
   struct Peer {
     PeerSpec spec;
@@ -110,17 +110,17 @@ class PeerLinks : public proton::messaging_handler {
   void build_tls(Peer& p);
   void lost(Peer& p, const std::string& why);
   void drain(Peer& p, const std::string& address);
-  void finish(const proton::tracker& t, const DeliveryOutcome& o);
+  void finish(const proton::tracker& t, const delivery::DeliveryOutcome& o);
   Peer* by_connection(const proton::connection& c);
   std::chrono::milliseconds next_delay(const Peer& p);
 
   PeerReconnect policy_;
-  InboxPort& port_;
+  delivery::LinkEvents& port_;
   Log log_;
   proton::container* container_ = nullptr;
   bool stopped_ = false;
   std::map<std::string, Peer> peers_;
-  std::map<proton::tracker, DeliveryDone> pending_;
+  std::map<proton::tracker, delivery::DeliveryDone> pending_;
   std::mt19937 rng_{std::random_device{}()};
 };
 

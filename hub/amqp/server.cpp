@@ -26,9 +26,10 @@ Result<std::shared_ptr<const tls::TlsTrust>> load_trust(const TlsFiles& f) {
 // authenticated peers; still, if the container ever stops without stop(), the process exits.
 class AmqpServer::Peers : public proton::messaging_handler {
  public:
-  Peers(std::vector<PeerSpec> specs, PeerReconnect policy, InboxPort& inbox,
+  Peers(std::vector<PeerSpec> specs, PeerReconnect policy, delivery::LinkEvents& inbox,
         std::function<void(const std::string&)> log, std::string id)
-      : links_(std::move(specs), policy, inbox, log ? log : [](const std::string&) {}),
+      : links_(
+            std::move(specs), policy, inbox, log ? log : [](const std::string&) {}),
         container_(*this, id + "-peers") {}
 
   void start() {
@@ -50,8 +51,8 @@ class AmqpServer::Peers : public proton::messaging_handler {
     container_.stop();
     if (thread_.joinable()) thread_.join();
   }
-  void send(const std::string& peer, OutgoingMessage m, DeliveryDone done) {
-    auto shared = std::make_shared<DeliveryDone>(std::move(done));
+  void send(const std::string& peer, delivery::OutgoingMessage m, delivery::DeliveryDone done) {
+    auto shared = std::make_shared<delivery::DeliveryDone>(std::move(done));
     container_.schedule(proton::duration::IMMEDIATE, [this, peer, m = std::move(m), shared] {
       links_.send(peer, m, std::move(*shared));
     });
@@ -69,7 +70,8 @@ class AmqpServer::Peers : public proton::messaging_handler {
   std::atomic<bool> stopping_{false};
 };
 
-AmqpServer::AmqpServer(ServerOptions options, IngestPort& ingest, InboxPort& inbox)
+AmqpServer::AmqpServer(ServerOptions options, engine::IngestPort& ingest,
+                       delivery::LinkEvents& inbox)
     : options_(std::move(options)), ingest_(ingest), inbox_(inbox) {}
 
 AmqpServer::~AmqpServer() { stop(); }
@@ -108,18 +110,19 @@ void AmqpServer::stop() {
   if (listener_) listener_->stop();
 }
 
-void AmqpServer::deliver(const std::string& organ, OutgoingMessage message, DeliveryDone done) {
+void AmqpServer::deliver(const std::string& organ, delivery::OutgoingMessage message,
+                         delivery::DeliveryDone done) {
   if (!listener_) {
-    done({DeliveryResult::kDisconnected, {}, "the AMQP server is not running"});
+    done({delivery::DeliveryResult::kDisconnected, {}, "the AMQP server is not running"});
     return;
   }
   listener_->deliver(organ, std::move(message), std::move(done));
 }
 
-void AmqpServer::deliver_to_peer(const std::string& peer, OutgoingMessage message,
-                                 DeliveryDone done) {
+void AmqpServer::deliver_to_peer(const std::string& peer, delivery::OutgoingMessage message,
+                                 delivery::DeliveryDone done) {
   if (!peers_) {
-    done({DeliveryResult::kNoLink, {}, "no link to peer " + peer});
+    done({delivery::DeliveryResult::kNoLink, {}, "no link to peer " + peer});
     return;
   }
   peers_->send(peer, std::move(message), std::move(done));

@@ -10,7 +10,7 @@
 // committed; rejected with condition docaxis:<code>; released for transient trouble.
 //
 // Threads: the listener's loop ("dx-amqp") and the peer container ("dx-amqp-peers"); the
-// engine talks back through deliver() and the IngestDone callbacks, which hop onto them. If
+// engine talks back through deliver() and the engine::IngestDone callbacks, which hop onto them. If
 // either ever stops without stop(), the process exits with code 70 (crash-only).
 #pragma once
 
@@ -22,8 +22,9 @@
 
 #include "amqp/listener.hpp"
 #include "amqp/peer_links.hpp"
-#include "amqp/ports.hpp"
 #include "common/status.hpp"
+#include "delivery/ports.hpp"
+#include "engine/ports.hpp"
 
 namespace docaxis::amqp {
 
@@ -49,7 +50,7 @@ struct ServerOptions {
 
 class AmqpServer {
  public:
-  AmqpServer(ServerOptions options, IngestPort& ingest, InboxPort& inbox);
+  AmqpServer(ServerOptions options, engine::IngestPort& ingest, delivery::LinkEvents& inbox);
   ~AmqpServer();
   AmqpServer(const AmqpServer&) = delete;
   AmqpServer& operator=(const AmqpServer&) = delete;
@@ -63,10 +64,12 @@ class AmqpServer {
   // Thread-safe. Sends `message` on an attached inbox/<organ> link, queued there until the link
   // has credit (the recipient sets the pace); `done` gets the recipient's outcome, kNoLink when
   // no link is attached, kDisconnected when the link or connection goes away first.
-  void deliver(const std::string& organ, OutgoingMessage message, DeliveryDone done);
+  void deliver(const std::string& organ, delivery::OutgoingMessage message,
+               delivery::DeliveryDone done);
   // Thread-safe. Sends `message` to peer hub `peer` (its "edoc", "status" or "receipt" link by
   // message_type); kNoLink when that peer is not connected.
-  void deliver_to_peer(const std::string& peer, OutgoingMessage message, DeliveryDone done);
+  void deliver_to_peer(const std::string& peer, delivery::OutgoingMessage message,
+                       delivery::DeliveryDone done);
   // Thread-safe. Re-reads the TLS trust files (anchors, intermediates, CRLs): new handshakes use
   // them, and live connections whose certificate they no longer accept are closed. A file that
   // cannot be read keeps the current trust (the Status says why).
@@ -75,8 +78,8 @@ class AmqpServer {
  private:
   class Peers;
   ServerOptions options_;
-  IngestPort& ingest_;
-  InboxPort& inbox_;
+  engine::IngestPort& ingest_;
+  delivery::LinkEvents& inbox_;
   std::unique_ptr<Listener> listener_;
   std::unique_ptr<Peers> peers_;
 };

@@ -5,6 +5,7 @@
 
 #include "common/strings.hpp"
 #include "edxml/organ_id.hpp"
+#include "model/trail.hpp"
 
 namespace docaxis::config {
 namespace {
@@ -107,14 +108,7 @@ bool is_loopback_host(std::string_view host) {
   return true;
 }
 
-bool is_valid_hub_name(std::string_view name) {
-  if (name.empty() || name.size() > 63) return false;
-  auto ok = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
-  };
-  if (!std::all_of(name.begin(), name.end(), ok)) return false;
-  return name[0] != '.' && name[0] != '_' && name[0] != '-';
-}
+bool is_valid_hub_name(std::string_view name) { return model::is_valid_hub_name(name); }
 
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
   const std::size_t limit = std::max<std::size_t>(1, word.size() / 3);

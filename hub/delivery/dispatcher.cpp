@@ -1,4 +1,4 @@
-// Dispatcher, part 1: InboxPort, claiming and attempting, committing batches, the thread.
+// Dispatcher, part 1: LinkEvents, claiming and attempting, committing batches, the thread.
 #include "delivery/dispatcher.hpp"
 
 #include <algorithm>
@@ -28,7 +28,7 @@ Dispatcher::Dispatcher(store::Store& store, Outbound& outbound, DispatcherOption
 
 Dispatcher::~Dispatcher() { stop(); }
 
-Status Dispatcher::may_attach(const amqp::PeerIdentity& who, const std::string& organ) {
+Status Dispatcher::may_attach(const model::ConnectionIdentity& who, const std::string& organ) {
   if (!may_attach_) return Status("unauthenticated", "no endpoint registry configured");
   return may_attach_(who, organ);
 }
@@ -296,12 +296,12 @@ void Dispatcher::attempt(const store::Delivery& d, int64_t now_ms) {
     }
     return;
   }
-  amqp::OutgoingMessage msg;
+  OutgoingMessage msg;
   msg.bytes = std::move(pkg->bytes);
   msg.message_type = pkg->message_type;
   msg.document_id = pkg->document_id;
   msg.from = pkg->sender;
-  for (const auto& h : pkg->hops) msg.hops.push_back(h.hub + "@" + std::to_string(h.arrived_ms));
+  msg.hops = pkg->hops;
   pkg->bytes.clear();  // moved: keep the metadata for the receipt
 
   const uint64_t token = ++next_token_;
@@ -314,7 +314,7 @@ void Dispatcher::attempt(const store::Delivery& d, int64_t now_ms) {
   }
   std::weak_ptr<Mailbox> weak = mailbox_;
   const uint64_t id = d.id;
-  outbound_.deliver(d, std::move(msg), [weak, id, token](const amqp::DeliveryOutcome& o) {
+  outbound_.deliver(d, std::move(msg), [weak, id, token](const DeliveryOutcome& o) {
     auto mb = weak.lock();
     if (!mb) return;  // dispatcher gone: the store row stays in flight for the next start
     {

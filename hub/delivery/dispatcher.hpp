@@ -1,6 +1,7 @@
 // Dispatcher: delivers stored deliveries of this hub's local organs to their inbox links,
 // with retries, a circuit breaker per destination, dead letters and a sweeper (issue 3,
-// "Delivery, retries, dead letters"). It is the hub's amqp::InboxPort.
+// "Delivery, retries, dead letters"). It implements delivery::LinkEvents (ports.hpp) for the
+// transports.
 //
 // Per delivery (store/records.hpp has the state machine):
 //   claim_due_for -> Outbound::deliver -> accepted           -> delivered, on_terminal "delivered"
@@ -53,10 +54,10 @@
 #include <unordered_map>
 #include <vector>
 
-#include "amqp/ports.hpp"
 #include "common/status.hpp"
 #include "delivery/circuit_breaker.hpp"
 #include "delivery/outbound.hpp"
+#include "delivery/ports.hpp"
 #include "delivery/retry_policy.hpp"
 #include "store/store.hpp"
 
@@ -88,11 +89,11 @@ struct DispatcherCounters {
   uint64_t in_flight = 0;  // gauge
 };
 
-class Dispatcher final : public amqp::InboxPort {
+class Dispatcher final : public LinkEvents {
  public:
   using Clock = std::function<int64_t()>;   // unix ms
   using Random = std::function<double()>;   // uniform in [0, 1), for jitter
-  using MayAttach = std::function<Status(const amqp::PeerIdentity&, const std::string&)>;
+  using MayAttach = std::function<Status(const model::ConnectionIdentity&, const std::string&)>;
   // Deliveries finished by one commit. outcome: "delivered" | "refused" | "expired";
   // `delivery` as stored after the transition; follow_up: the package stored with it (its
   // document_id and seq), or why there is none (status; ok with an empty id: none was due).
@@ -120,8 +121,8 @@ class Dispatcher final : public amqp::InboxPort {
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
 
-  // --- amqp::InboxPort (AMQP threads) -------------------------------------------------------
-  Status may_attach(const amqp::PeerIdentity& who, const std::string& organ) override;
+  // --- LinkEvents (transport threads) -------------------------------------------------------
+  Status may_attach(const model::ConnectionIdentity& who, const std::string& organ) override;
   void ready(const std::string& organ) override;
   void detached(const std::string& organ) override;
   void peer_up(const std::string& peer) override;
@@ -153,7 +154,7 @@ class Dispatcher final : public amqp::InboxPort {
   struct Outcome {
     uint64_t id = 0;
     uint64_t token = 0;
-    amqp::DeliveryOutcome outcome;
+    DeliveryOutcome outcome;
   };
   // A batch of decisions, as submitted and as answered by the store.
   struct Batch {

@@ -7,8 +7,6 @@
 namespace docaxis::delivery {
 namespace {
 
-using amqp::DeliveryResult;
-
 std::string_view result_name(DeliveryResult r) {
   switch (r) {
     case DeliveryResult::kAccepted: return "accepted";
@@ -21,7 +19,7 @@ std::string_view result_name(DeliveryResult r) {
   return "unknown";
 }
 
-std::string refusal_reason(const amqp::DeliveryOutcome& o) {
+std::string refusal_reason(const DeliveryOutcome& o) {
   std::string r = o.condition.empty() ? std::string("rejected") : o.condition;
   if (!o.description.empty()) r += ": " + o.description;
   return r;

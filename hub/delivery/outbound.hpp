@@ -1,11 +1,8 @@
 // Outbound: how the dispatcher hands a message to a recipient's inbox link or to a peer hub.
-// The AMQP server (amqp/server.hpp) is adapted to it by the server wiring; this module depends
-// only on the header-only amqp/ports.hpp types, never on Proton.
+// The server wiring adapts a transport to it (hub/server); delivery never links a transport.
 #pragma once
 
-#include <string>
-
-#include "amqp/ports.hpp"
+#include "delivery/ports.hpp"
 #include "store/records.hpp"
 
 namespace docaxis::delivery {
@@ -18,8 +15,8 @@ class Outbound {
   // runs at most once, from any thread, with the outcome (kNoLink at once when there is no
   // link). It may never run (the other side vanished without a detach): the dispatcher times
   // the attempt out. Must not block; may call `done` before returning.
-  virtual void deliver(const store::Delivery& delivery, amqp::OutgoingMessage message,
-                       amqp::DeliveryDone done) = 0;
+  virtual void deliver(const store::Delivery& delivery, OutgoingMessage message,
+                       DeliveryDone done) = 0;
 };
 
 }  // namespace docaxis::delivery

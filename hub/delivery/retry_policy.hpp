@@ -1,7 +1,8 @@
 // RetryPolicy: when a delivery that failed transiently is tried again, or that it is dead.
 //
 // Pure: no clock, no randomness of its own (the caller passes now and a uniform random
-// number), so every schedule is a table test. Mirrors config::Retry (config_mapping.hpp).
+// number), so every schedule is a table test. Mirrors config::Retry (hub/server/module_options.cpp
+// maps it).
 //
 // Schedule: after the n-th attempt (n >= 1) failed, the next one is due
 //   now + min(first_ms * multiplier^(n-1), cap_ms) * (1 + jitter * (2 * random01 - 1))

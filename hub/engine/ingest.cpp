@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <utility>
 
-#include "amqp/outcome.hpp"
 #include "common/crash_only.hpp"
 #include "common/strings.hpp"
 #include "common/thread_name.hpp"
@@ -14,7 +13,7 @@
 #include "edxml/model.hpp"
 #include "edxml/receipt.hpp"
 #include "edxml/xml_doc.hpp"
-#include "engine/identity.hpp"
+#include "model/codes.hpp"
 #include "routing/hops.hpp"
 
 namespace docaxis::engine {
@@ -29,8 +28,8 @@ std::int64_t system_ms() {
 }  // namespace
 
 struct Ingest::Job {
-  amqp::IncomingPackage in;
-  amqp::IngestDone done;
+  IncomingPackage in;
+  IngestDone done;
   std::size_t size = 0;  // of in.bytes, which move to the store
   std::atomic<bool> answered{false};
 };
@@ -91,7 +90,7 @@ void Ingest::guarded(const std::shared_ptr<Job>& job, const char* where, F&& ste
   }
 }
 
-void Ingest::submit(amqp::IncomingPackage package, amqp::IngestDone done) {
+void Ingest::submit(IncomingPackage package, IngestDone done) {
   received_.fetch_add(1, std::memory_order_relaxed);
   {
     std::lock_guard lk(mu_);
@@ -133,7 +132,7 @@ void Ingest::worker_loop() {
   }
 }
 
-Status Ingest::check(const amqp::IncomingPackage& in, std::int64_t now_ms, Accepted& out) const {
+Status Ingest::check(const IncomingPackage& in, std::int64_t now_ms, Accepted& out) const {
   // 1. Size, before any parsing.
   if (std::cmp_greater(in.bytes.size(), opt_.max_package_bytes)) {
     return Status("too-large", "package of " + std::to_string(in.bytes.size()) +
@@ -145,7 +144,7 @@ Status Ingest::check(const amqp::IncomingPackage& in, std::int64_t now_ms, Accep
   // 2. Verification with this connection's policy: the union of the relaxations of the
   // endpoints it may speak for (one endpoint per certificate in practice); peers and unknown
   // connections get the strict default, since relayed packages are re-verified at every hop.
-  const routing::ConnectionIdentity id = identify(registry_, in.from);
+  const model::ConnectionIdentity id = registry_.identify(in.from);
   dsig::VerifyPolicy policy;
   for (const auto& [organ, endpoint] : registry_.endpoints()) {
     auto auth = registry_.authorize_sender(id, organ);
@@ -189,9 +188,8 @@ Status Ingest::check(const amqp::IncomingPackage& in, std::int64_t now_ms, Accep
   }
 
   // 4. Hop trail.
-  std::vector<store::Hop> hops;
-  routing::Trail trail;
-  if (Status s = read_trail(in, id, now_ms, hops, trail); !s.ok()) return s;
+  model::Trail trail;  // as received
+  if (Status s = read_trail(in, id, trail); !s.ok()) return s;
 
   // 5. Routing: documents of every BussinessDocType go to each To; a status to ResponseFor.
   std::vector<std::string> recipients;
@@ -225,9 +223,10 @@ Status Ingest::check(const amqp::IncomingPackage& in, std::int64_t now_ms, Accep
         r, hop->is_local() ? std::string(store::kLocalHop) : hop->peer, 0});
   }
   if (out.deliveries.empty()) {
-    return Status("routing-loop", "every recipient of this relayed package routes back along "
-                                  "its trail (" + routing::format_trail(trail) + "): " +
-                                  join(left_to_trail, ","));
+    return Status("routing-loop",
+                  "every recipient of this relayed package routes back along "
+                  "its trail (" +
+                      model::format_trail(trail) + "): " + join(left_to_trail, ","));
   }
 
   // 6. Duplicate key and digest. Status packages have no DocumentId of their own: one status
@@ -242,7 +241,8 @@ Status Ingest::check(const amqp::IncomingPackage& in, std::int64_t now_ms, Accep
   out.pkg.received_ms = now_ms;
   out.pkg.from_endpoint = id.is_peer() ? "peer " + id.peer + " " + id.subject : id.subject;
   out.pkg.relaxations = verified->verdict.relaxations;
-  out.pkg.hops = std::move(hops);
+  out.pkg.hops = std::move(trail);
+  out.pkg.hops.push_back(model::Hop{opt_.hub_name, now_ms});
   const auto& v = verified->verdict;
   out.pkg.verdict = v.is_signed ? "signed by " + v.signer_subject + "; " + v.signature_method
                                 : "unsigned" + (v.note.empty() ? "" : ": " + v.note);
@@ -256,29 +256,25 @@ Status Ingest::check(const amqp::IncomingPackage& in, std::int64_t now_ms, Accep
   return Status();
 }
 
-// The trail received beside the package (`hub` or `hub@ms` entries), validated, checked for
-// loops and length, then extended with this hub: `hops` as stored, `trail` the hub names
-// received. Only a peer hub may carry a trail: from an endpoint it could forge hubs into
-// receipts or make recipients be skipped as "left to earlier hubs".
-Status Ingest::read_trail(const amqp::IncomingPackage& in, const routing::ConnectionIdentity& id,
-                          std::int64_t now_ms, std::vector<store::Hop>& hops,
-                          routing::Trail& trail) const {
+// The trail received beside the package (`hub` or `hub@ms` entries), each entry parsed, then
+// checked for loops and length with this hub: `trail` as received (the caller stores it with
+// this hub appended). Only a peer hub may carry a trail: from an endpoint it could forge hubs
+// into receipts or make recipients be skipped as "left to earlier hubs".
+Status Ingest::read_trail(const IncomingPackage& in, const model::ConnectionIdentity& id,
+                          model::Trail& trail) const {
   if (!in.hops.empty() && !id.is_peer()) {
     return Status("bad-hops", "only a peer hub may send a hop trail; this connection (" +
                                   (id.subject.empty() ? std::string("no certificate")
-                                                      : routing::printable(id.subject, 200)) +
+                                                      : model::printable(id.subject, 200)) +
                                   ") sent one of " + std::to_string(in.hops.size()) +
                                   " entries and is not a configured peer");
   }
   for (std::size_t i = 0; i < in.hops.size(); ++i) {
-    auto entry = routing::parse_hop(in.hops[i], i);
+    auto entry = model::parse_hop(in.hops[i], i);
     if (!entry.ok()) return entry.status();
-    hops.push_back(store::Hop{entry->hub, entry->arrived_ms});
-    trail.push_back(std::move(entry->hub));
+    trail.push_back(std::move(*entry));
   }
-  if (Status s = routing::check_ingest(trail, opt_.hub_name, opt_.max_hops); !s.ok()) return s;
-  hops.push_back(store::Hop{opt_.hub_name, now_ms});
-  return Status();
+  return routing::check_ingest(trail, opt_.hub_name, opt_.max_hops);
 }
 
 // A delivery receipt relayed by a peer hub on its way back to the original sender. Only peers
@@ -289,9 +285,8 @@ Status Ingest::read_trail(const amqp::IncomingPackage& in, const routing::Connec
 // entered the axis here (the receipt's first Hop is this hub), else receipt-misrouted.
 // Duplicate key (sender = IssuerHub, ReceiptId, "receipt"): only the issuer can sign a
 // receipt naming itself, so nobody else can occupy one of its receipt ids.
-Status Ingest::check_receipt(const amqp::IncomingPackage& in, std::int64_t now_ms,
-                             Accepted& out) const {
-  const routing::ConnectionIdentity id = identify(registry_, in.from);
+Status Ingest::check_receipt(const IncomingPackage& in, std::int64_t now_ms, Accepted& out) const {
+  const model::ConnectionIdentity id = registry_.identify(in.from);
   if (!id.is_peer()) {
     return Status("unauthorized", "only a peer hub may send to \"receipt\"; this connection (" +
                                       (id.subject.empty() ? std::string("no certificate")
@@ -312,9 +307,8 @@ Status Ingest::check_receipt(const amqp::IncomingPackage& in, std::int64_t now_m
     return s;
   }
 
-  std::vector<store::Hop> hops;
-  routing::Trail trail;
-  if (Status s = read_trail(in, id, now_ms, hops, trail); !s.ok()) return s;
+  model::Trail trail;  // as received
+  if (Status s = read_trail(in, id, trail); !s.ok()) return s;
   auto hop = routes_.resolve(r->sender);
   if (!hop.ok()) return hop.status();
   if (!hop->is_local()) {
@@ -336,7 +330,8 @@ Status Ingest::check_receipt(const amqp::IncomingPackage& in, std::int64_t now_m
   out.pkg.sha256_hex = dsig::to_hex(digest.data(), digest.size());
   out.pkg.received_ms = now_ms;
   out.pkg.from_endpoint = "peer " + id.peer + " " + id.subject;
-  out.pkg.hops = std::move(hops);
+  out.pkg.hops = std::move(trail);
+  out.pkg.hops.push_back(model::Hop{opt_.hub_name, now_ms});
   out.pkg.verdict = "receipt for " + r->document_id + " (" + r->outcome + ") issued by " +
                     r->issuer_hub + ", signed by " + verdict->signer_subject + "; relayed by " +
                     id.peer;
@@ -438,7 +433,7 @@ void Ingest::audit_refusal(const Job& job, const Status& status, const std::stri
   std::vector<audit::Event> events;
   if (sampler_.sample(status.code(), opt_.clock(), events)) {
     audit::Event e;
-    e.type = amqp::is_transient(status.code()) ? "released" : "refused";
+    e.type = model::is_transient(status.code()) ? "released" : "refused";
     e.who = job.in.from.subject;
     e.doc = doc;
     e.organ = organ;

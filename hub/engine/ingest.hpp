@@ -1,10 +1,10 @@
-// Ingest: the hub's ingest pipeline, the engine's implementation of amqp::IngestPort.
+// Ingest: the hub's ingest pipeline, the engine's implementation of its IngestPort (ports.hpp).
 //
-// Role: turn a package received on an `edoc` / `status` sender link into either a durable,
+// Role: turn a package a front door received on `edoc` / `status` into either a durable,
 // routed StoredPackage with one waiting delivery per recipient (then `accepted`), or a
 // refusal with a stable code (README.md lists every code and what it means).
 //
-// Pipeline, in this order, on a worker thread (never on the AMQP thread):
+// Pipeline, in this order, on a worker thread (never on a front door's thread):
 //   0. free disk space >= options.disk_floor             -> resource-exhausted (released)
 //   1. size cap                                          -> too-large
 //   2. dsig::verify_package with the sending endpoint's policy (peers: strict); edXML reader
@@ -22,14 +22,14 @@
 // Durability: done(ok) is called only from the store's commit callback path, i.e. after the
 // package and its deliveries are committed, and after the audit record is durable.
 //
-// Threads: submit() runs on the AMQP thread and never blocks: it admits the package (or
-// answers `overloaded` at once when `max_pending` packages are already admitted and not yet
-// answered) and queues it for the worker pool. Workers run steps 1–7. The store's commit
-// callback (on its writer thread) queues the audit record with AuditLog::append_async, which
-// never waits, and `done(ok)` + `on_stored` run when the record is durable, on the audit
-// log's flusher thread; so no thread ever holds a package while an fsync runs, and one
-// audit fdatasync covers every package committed meanwhile. Refusals are answered at once
-// on the worker (or writer) thread; their audit records are sampled (RefusalSampler) and
+// Threads: submit() runs on a front door's thread (the AMQP event loop) and never blocks: it
+// admits the package (or answers `overloaded` at once when `max_pending` packages are already
+// admitted and not yet answered) and queues it for the worker pool. Workers run steps 1–7. The
+// store's commit callback (on its writer thread) queues the audit record with
+// AuditLog::append_async, which never waits, and `done(ok)` + `on_stored` run when the record is
+// durable, on the audit log's flusher thread; so no thread ever holds a package while an fsync
+// runs, and one audit fdatasync covers every package committed meanwhile. Refusals are answered at
+// once on the worker (or writer) thread; their audit records are sampled (RefusalSampler) and
 // appended deferred, without an fdatasync of their own.
 // Exceptions: a component that throws fails only the package at hand, answered `internal`
 // (released); every thread body runs under run_guarded (common/crash_only.hpp).
@@ -50,14 +50,15 @@
 #include <thread>
 #include <vector>
 
-#include "amqp/ports.hpp"
 #include "audit/audit_log.hpp"
 #include "common/status.hpp"
 #include "dsig/verifier.hpp"
+#include "engine/ports.hpp"
+#include "engine/refusal_sampler.hpp"
+#include "model/trail.hpp"
 #include "routing/endpoint_registry.hpp"
 #include "routing/hops.hpp"
 #include "routing/route_table.hpp"
-#include "engine/refusal_sampler.hpp"
 #include "store/disk_floor.hpp"
 #include "store/store.hpp"
 
@@ -89,7 +90,7 @@ struct IngestStats {
   std::map<std::string, std::uint64_t> refused;  // by code (transient store errors included)
 };
 
-class Ingest : public amqp::IngestPort {
+class Ingest : public IngestPort {
  public:
   Ingest(store::Store& store, const dsig::Verifier& verifier,
          const routing::EndpointRegistry& registry, const routing::RouteTable& routes,
@@ -98,7 +99,7 @@ class Ingest : public amqp::IngestPort {
   Ingest(const Ingest&) = delete;
   Ingest& operator=(const Ingest&) = delete;
 
-  void submit(amqp::IncomingPackage package, amqp::IngestDone done) override;
+  void submit(IncomingPackage package, IngestDone done) override;
 
   IngestStats stats() const;
 
@@ -112,12 +113,10 @@ class Ingest : public amqp::IngestPort {
   template <class F>
   void guarded(const std::shared_ptr<Job>& job, const char* where, F&& step) noexcept;
   // Steps 1–6; fills `out` as far as it gets (the audit names doc and sender when known).
-  Status check(const amqp::IncomingPackage& in, std::int64_t now_ms, Accepted& out) const;
-  Status read_trail(const amqp::IncomingPackage& in, const routing::ConnectionIdentity& id,
-                    std::int64_t now_ms, std::vector<store::Hop>& hops,
-                    routing::Trail& trail) const;
-  Status check_receipt(const amqp::IncomingPackage& in, std::int64_t now_ms,
-                       Accepted& out) const;
+  Status check(const IncomingPackage& in, std::int64_t now_ms, Accepted& out) const;
+  Status read_trail(const IncomingPackage& in, const model::ConnectionIdentity& id,
+                    model::Trail& trail) const;
+  Status check_receipt(const IncomingPackage& in, std::int64_t now_ms, Accepted& out) const;
   void finish_stored(std::shared_ptr<Job> job, std::shared_ptr<Accepted> acc,
                      Result<store::IngestOutcome> outcome);
   void refuse(Job& job, const Status& status, const std::string& doc, const std::string& organ);

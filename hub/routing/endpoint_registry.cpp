@@ -65,7 +65,7 @@ Result<EndpointRegistry> EndpointRegistry::build(const config::HubConfig& config
   return reg;
 }
 
-bool EndpointRegistry::matches(const Endpoint& e, const ConnectionIdentity& id) const {
+bool EndpointRegistry::matches(const Endpoint& e, const model::ConnectionIdentity& id) const {
   switch (e.binding) {
     case Binding::uid: return !id.uid.empty() && id.uid == e.organ.str();
     case Binding::sha256: return !id.sha256.empty() && id.sha256 == e.expected;
@@ -74,13 +74,19 @@ bool EndpointRegistry::matches(const Endpoint& e, const ConnectionIdentity& id) 
   return false;
 }
 
-bool EndpointRegistry::matches(const Peer& p, const ConnectionIdentity& id) {
+bool EndpointRegistry::matches(const Peer& p, const model::ConnectionIdentity& id) {
   if (!p.sha256.empty()) return !id.sha256.empty() && id.sha256 == p.sha256;
   return !p.subject.empty() && id.subject == p.subject;
 }
 
-ConnectionIdentity EndpointRegistry::identify(ConnectionIdentity identity) const {
+model::ConnectionIdentity EndpointRegistry::identify(model::ConnectionIdentity identity) const {
   identity.peer.clear();
+  if (!identity.authenticated) {  // a plaintext listener: no certificate, nobody
+    identity.subject.clear();
+    identity.uid.clear();
+    identity.sha256.clear();
+    return identity;
+  }
   for (const Peer& p : peers_) {
     if (matches(p, identity)) {
       identity.peer = p.name;
@@ -90,14 +96,14 @@ ConnectionIdentity EndpointRegistry::identify(ConnectionIdentity identity) const
   return identity;
 }
 
-const Peer* EndpointRegistry::verified_peer(const ConnectionIdentity& id) const {
+const Peer* EndpointRegistry::verified_peer(const model::ConnectionIdentity& id) const {
   if (id.peer.empty()) return nullptr;
   const Peer* p = find_peer(id.peer);
   return p != nullptr && matches(*p, id) ? p : nullptr;
 }
 
-Result<SenderAuthorization> EndpointRegistry::authorize_sender(const ConnectionIdentity& identity,
-                                                               const edxml::OrganId& from) const {
+Result<SenderAuthorization> EndpointRegistry::authorize_sender(
+    const model::ConnectionIdentity& identity, const edxml::OrganId& from) const {
   if (const Endpoint* e = find(from)) {
     if (identity.is_peer()) {
       return unauthorized("peer " + identity.peer + " may not send for " + from.str() +
@@ -126,7 +132,7 @@ Result<SenderAuthorization> EndpointRegistry::authorize_sender(const ConnectionI
                                         identity.describe() + " is not a peer hub");
 }
 
-Status EndpointRegistry::may_attach_inbox(const ConnectionIdentity& identity,
+Status EndpointRegistry::may_attach_inbox(const model::ConnectionIdentity& identity,
                                           const edxml::OrganId& organ) const {
   const Endpoint* e = find(organ);
   if (e == nullptr) {

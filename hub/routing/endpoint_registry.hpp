@@ -23,7 +23,7 @@
 #include "common/status.hpp"
 #include "config/hub_config.hpp"
 #include "edxml/organ_id.hpp"
-#include "routing/identity.hpp"
+#include "model/identity.hpp"
 
 namespace docaxis::routing {
 
@@ -65,7 +65,9 @@ class EndpointRegistry {
   static Result<EndpointRegistry> build(const config::HubConfig& config);
 
   // Sets `peer` on a certificate identity when it is a configured peer's (else clears it).
-  ConnectionIdentity identify(ConnectionIdentity identity) const;
+  // An identity that is not authenticated (plaintext listener) becomes nobody: its subject,
+  // UID and fingerprint are cleared, so it matches no endpoint and no peer.
+  model::ConnectionIdentity identify(model::ConnectionIdentity identity) const;
 
   // May this connection submit a package whose From/OrganId is `from`? Rules, in order:
   //   1. `from` is served here: only its own endpoint certificate may (never a peer: a package
@@ -73,13 +75,14 @@ class EndpointRegistry {
   //   2. the connection is a peer: allowed when one of its relay_for entries is "*" or a
   //      suffix `from` matches (OrganId::matches_suffix).
   //   3. otherwise unknown-endpoint.
-  Result<SenderAuthorization> authorize_sender(const ConnectionIdentity& identity,
+  Result<SenderAuthorization> authorize_sender(const model::ConnectionIdentity& identity,
                                                const edxml::OrganId& from) const;
 
   // May this connection attach a receiver link to `inbox/<organ>`? Only the organ's own
   // endpoint certificate; peers never read inboxes (deliveries to them go over the links this
   // hub opens). Codes: unknown-endpoint (organ not served here), unauthorized.
-  Status may_attach_inbox(const ConnectionIdentity& identity, const edxml::OrganId& organ) const;
+  Status may_attach_inbox(const model::ConnectionIdentity& identity,
+                          const edxml::OrganId& organ) const;
 
   bool serves(const edxml::OrganId& organ) const { return endpoints_.count(organ) != 0; }
   const Endpoint* find(const edxml::OrganId& organ) const;
@@ -87,9 +90,9 @@ class EndpointRegistry {
   const std::map<edxml::OrganId, Endpoint>& endpoints() const { return endpoints_; }
 
  private:
-  bool matches(const Endpoint& e, const ConnectionIdentity& id) const;
-  static bool matches(const Peer& p, const ConnectionIdentity& id);
-  const Peer* verified_peer(const ConnectionIdentity& id) const;
+  bool matches(const Endpoint& e, const model::ConnectionIdentity& id) const;
+  static bool matches(const Peer& p, const model::ConnectionIdentity& id);
+  const Peer* verified_peer(const model::ConnectionIdentity& id) const;
 
   std::map<edxml::OrganId, Endpoint> endpoints_;
   std::vector<Peer> peers_;

@@ -47,15 +47,15 @@ std::string encode_strings(const std::vector<std::string>& strings) {
   return json(strings).dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-std::string encode_hops(const std::vector<Hop>& hops) {
+std::string encode_hops(const model::Trail& hops) {
   json a = json::array();
-  for (const Hop& h : hops) a.push_back({{"hub", h.hub}, {"arrived_ms", h.arrived_ms}});
+  for (const model::Hop& h : hops) a.push_back({{"hub", h.hub}, {"arrived_ms", h.arrived_ms}});
   return a.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-Result<std::vector<Hop>> decode_hops(const std::string& text, uint64_t seq) {
+Result<model::Trail> decode_hops(const std::string& text, uint64_t seq) {
   json a = json::parse(text, nullptr, false);
-  std::vector<Hop> hops;
+  model::Trail hops;
   bool ok = a.is_array();
   for (size_t i = 0; ok && i < a.size(); ++i) {
     const json& h = a[i];

@@ -19,7 +19,7 @@ Status validate(const StoredPackage& pkg, const std::vector<DeliverySpec>& recip
 
 std::string encode_strings(const std::vector<std::string>& strings);
 Result<std::vector<std::string>> decode_strings(const std::string& text, uint64_t seq);
-std::string encode_hops(const std::vector<Hop>& hops);
-Result<std::vector<Hop>> decode_hops(const std::string& text, uint64_t seq);
+std::string encode_hops(const model::Trail& hops);
+Result<model::Trail> decode_hops(const std::string& text, uint64_t seq);
 
 }  // namespace docaxis::store

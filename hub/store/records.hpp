@@ -10,17 +10,9 @@
 #include <vector>
 
 #include "common/status.hpp"
+#include "model/trail.hpp"
 
 namespace docaxis::store {
-
-// One hop of the trail a package travelled (hub name, arrival time). The trail travels in
-// message annotations, never inside the signed bytes.
-struct Hop {
-  std::string hub;
-  int64_t arrived_ms = 0;  // unix milliseconds
-
-  bool operator==(const Hop&) const = default;
-};
 
 // A package as accepted at ingest. `bytes` are the exact bytes received and are never
 // modified; `sha256_hex` is their SHA-256, computed by the caller (the engine already needs
@@ -35,7 +27,7 @@ struct StoredPackage {
   int64_t received_ms = 0;            // unix milliseconds
   std::string from_endpoint;          // connection identity (certificate subject or peer)
   std::vector<std::string> relaxations;  // verification policy relaxations applied
-  std::vector<Hop> hops;              // trail so far, this hub last
+  model::Trail hops;                     // trail so far, this hub last (model/trail.hpp)
   std::string verdict;                // policy/verdict summary, free text for operators
 
   bool operator==(const StoredPackage&) const = default;

@@ -15,10 +15,14 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   // real section layouts (properties, application properties, one data section).
   const char* dir = std::getenv("DOCAXIS_FUZZ_AMQP_SEEDS");
   if (dir == nullptr) return 0;
-  const docaxis::amqp::OutgoingMessage seeds[] = {
+  const docaxis::delivery::OutgoingMessage seeds[] = {
       {"<edXML/>", "edoc", "DOC-1", "000.00.13.H30", {}},
-      {"<edXML>Hòa Bình</edXML>", "status", "DOC-2", "000.00.13.H30", {"h30@1", "national@2"}},
-      {std::string(300, 'x'), "receipt", "", "", {"a"}},
+      {"<edXML>Hòa Bình</edXML>",
+       "status",
+       "DOC-2",
+       "000.00.13.H30",
+       {{"h30", 1}, {"national", 2}}},
+      {std::string(300, 'x'), "receipt", "", "", {{"a", 0}}},
   };
   int i = 0;
   for (const auto& m : seeds) {

@@ -142,7 +142,7 @@ TEST(MessageCodec, HopsMustBeOneUtf8String) {
 }
 
 TEST(MessageCodec, ContentTypeOtherThanXmlIsRefused) {
-  OutgoingMessage m{"<x/>", "edoc", "D", "000.00.13.H30", {}};
+  delivery::OutgoingMessage m{"<x/>", "edoc", "D", "000.00.13.H30", {}};
   std::string encoded = encode_outgoing(m);
   auto ok = decode_incoming(encoded.data(), encoded.size());
   ASSERT_TRUE(ok.ok());
@@ -161,8 +161,11 @@ TEST(MessageCodec, ContentTypeOtherThanXmlIsRefused) {
 }
 
 TEST(MessageCodec, WhatTheHubSendsDecodesToTheSameBytesAndTrail) {
-  OutgoingMessage m{std::string("<edXML>\0bytes\xff</edXML>", 21), "status", "DOC-1",
-                    "000.00.13.H30", {"h30@1", "national@2"}};
+  delivery::OutgoingMessage m{std::string("<edXML>\0bytes\xff</edXML>", 21),
+                              "status",
+                              "DOC-1",
+                              "000.00.13.H30",
+                              {{"h30", 1}, {"national", 2}}};
   const std::string encoded = encode_outgoing(m);
   auto r = decode_incoming(encoded.data(), encoded.size());
   ASSERT_TRUE(r.ok()) << r.status().to_string();

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "amqp/identity.hpp"
+#include "model/identity.hpp"
 
 namespace docaxis::amqp {
 namespace {

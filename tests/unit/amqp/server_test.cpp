@@ -26,9 +26,9 @@ std::string organ(const std::string& id) { return pki_dir() + "/organs/" + id; }
 
 // Records submitted packages and answers each with `answer`, from another thread (as the
 // engine will, after its commit).
-class RecordingIngest : public IngestPort {
+class RecordingIngest : public engine::IngestPort {
  public:
-  void submit(IncomingPackage p, IngestDone done) override {
+  void submit(engine::IncomingPackage p, engine::IngestDone done) override {
     Status answer;
     {
       std::lock_guard lock(mu_);
@@ -44,7 +44,7 @@ class RecordingIngest : public IngestPort {
     std::lock_guard lock(mu_);
     answer_ = std::move(s);
   }
-  std::vector<IncomingPackage> packages;
+  std::vector<engine::IncomingPackage> packages;
 
  private:
   std::mutex mu_;
@@ -52,9 +52,9 @@ class RecordingIngest : public IngestPort {
 };
 
 // Authorises inbox/<organ> for the connection whose certificate UID is that organ.
-class UidInbox : public InboxPort {
+class UidInbox : public delivery::LinkEvents {
  public:
-  Status may_attach(const PeerIdentity& who, const std::string& organ) override {
+  Status may_attach(const model::ConnectionIdentity& who, const std::string& organ) override {
     if (who.uid == organ) return {};
     return {"unauthorized", "connection \"" + who.subject + "\" may not read inbox/" + organ};
   }
@@ -166,21 +166,21 @@ TEST_F(AmqpServerTest, DeliveryToAnAttachedInboxCarriesPropertiesAndReportsAccep
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  std::promise<DeliveryOutcome> outcome;
+  std::promise<delivery::DeliveryOutcome> outcome;
   server_->deliver(
       "000.00.01.G12",
-      {"<edXML>doc</edXML>", "edoc", "DOC-1", "000.00.13.H30", {"h30@t1", "national@t2"}},
-      [&](const DeliveryOutcome& o) { outcome.set_value(o); });
+      {"<edXML>doc</edXML>", "edoc", "DOC-1", "000.00.13.H30", {{"h30", 1}, {"national", 2}}},
+      [&](const delivery::DeliveryOutcome& o) { outcome.set_value(o); });
   auto o = outcome.get_future();
   ASSERT_EQ(o.wait_for(std::chrono::seconds(10)), std::future_status::ready);
-  EXPECT_EQ(o.get().result, DeliveryResult::kAccepted);
+  EXPECT_EQ(o.get().result, delivery::DeliveryResult::kAccepted);
   ASSERT_TRUE(c.wait_for(1));
   auto got = c.received();
   EXPECT_EQ(got[0].bytes, "<edXML>doc</edXML>");
   EXPECT_EQ(got[0].properties["messagetype"], "edoc");
   EXPECT_EQ(got[0].properties["document-id"], "DOC-1");
   EXPECT_EQ(got[0].properties["from"], "000.00.13.H30");
-  EXPECT_EQ(got[0].properties["hops"], "h30@t1;national@t2");
+  EXPECT_EQ(got[0].properties["hops"], "h30@1;national@2");
 }
 
 TEST_F(AmqpServerTest, MoreDeliveriesThanLinkCreditWaitForCreditInsteadOfFailing) {
@@ -189,11 +189,11 @@ TEST_F(AmqpServerTest, MoreDeliveriesThanLinkCreditWaitForCreditInsteadOfFailing
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   constexpr int kMessages = 60;  // Proton's default receiver credit window is 10
   std::mutex mu;
-  std::vector<DeliveryResult> results;
+  std::vector<delivery::DeliveryResult> results;
   for (int i = 0; i < kMessages; ++i) {
     server_->deliver("000.00.01.G12",
                      {"<x/>", "edoc", "DOC-" + std::to_string(i), "000.00.13.H30", {}},
-                     [&](const DeliveryOutcome& o) {
+                     [&](const delivery::DeliveryOutcome& o) {
                        std::lock_guard lock(mu);
                        results.push_back(o.result);
                      });
@@ -208,20 +208,20 @@ TEST_F(AmqpServerTest, MoreDeliveriesThanLinkCreditWaitForCreditInsteadOfFailing
   }
   std::lock_guard lock(mu);
   ASSERT_EQ(results.size(), static_cast<std::size_t>(kMessages));
-  for (auto r : results) EXPECT_EQ(r, DeliveryResult::kAccepted);
+  for (auto r : results) EXPECT_EQ(r, delivery::DeliveryResult::kAccepted);
 }
 
 TEST_F(AmqpServerTest, RecipientRejectionComesBackWithItsCondition) {
   InboxClient c(port_, pki_dir(), organ("000.00.01.G12"), "inbox/000.00.01.G12", true);
   ASSERT_TRUE(c.wait_open()) << c.error();
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  std::promise<DeliveryOutcome> outcome;
+  std::promise<delivery::DeliveryOutcome> outcome;
   server_->deliver("000.00.01.G12", {"<x/>", "edoc", "DOC-2", "000.00.13.H30", {}},
-                   [&](const DeliveryOutcome& o) { outcome.set_value(o); });
+                   [&](const delivery::DeliveryOutcome& o) { outcome.set_value(o); });
   auto o = outcome.get_future();
   ASSERT_EQ(o.wait_for(std::chrono::seconds(10)), std::future_status::ready);
   auto got = o.get();
-  EXPECT_EQ(got.result, DeliveryResult::kRejected);
+  EXPECT_EQ(got.result, delivery::DeliveryResult::kRejected);
   EXPECT_EQ(got.condition, "recipient:refused");
   EXPECT_EQ(got.description, "not ours");
 }
@@ -230,22 +230,22 @@ TEST_F(AmqpServerTest, ADeliverySettledWithoutAnOutcomeIsReportedReleasedNotLeft
   InboxClient c(port_, pki_dir(), organ("000.00.01.G12"), "inbox/000.00.01.G12", false, true);
   ASSERT_TRUE(c.wait_open()) << c.error();
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  std::promise<DeliveryOutcome> outcome;
+  std::promise<delivery::DeliveryOutcome> outcome;
   server_->deliver("000.00.01.G12", {"<x/>", "edoc", "DOC-4", "000.00.13.H30", {}},
-                   [&](const DeliveryOutcome& o) { outcome.set_value(o); });
+                   [&](const delivery::DeliveryOutcome& o) { outcome.set_value(o); });
   auto o = outcome.get_future();
   ASSERT_EQ(o.wait_for(std::chrono::seconds(10)), std::future_status::ready)
       << "no outcome for a delivery the recipient settled without one";
-  EXPECT_EQ(o.get().result, DeliveryResult::kReleased);
+  EXPECT_EQ(o.get().result, delivery::DeliveryResult::kReleased);
 }
 
 TEST_F(AmqpServerTest, DeliveryWithNoAttachedInboxReportsNoLink) {
-  std::promise<DeliveryOutcome> outcome;
+  std::promise<delivery::DeliveryOutcome> outcome;
   server_->deliver("000.00.00.G22", {"<x/>", "edoc", "DOC-3", "000.00.13.H30", {}},
-                   [&](const DeliveryOutcome& o) { outcome.set_value(o); });
+                   [&](const delivery::DeliveryOutcome& o) { outcome.set_value(o); });
   auto o = outcome.get_future();
   ASSERT_EQ(o.wait_for(std::chrono::seconds(10)), std::future_status::ready);
-  EXPECT_EQ(o.get().result, DeliveryResult::kNoLink);
+  EXPECT_EQ(o.get().result, delivery::DeliveryResult::kNoLink);
 }
 
 TEST_F(AmqpServerTest, ConnectionsMadeAtOnceWithOneCertificateAreAllAccepted) {
@@ -448,7 +448,7 @@ bool peer_link_comes_up(const std::string& server_name) {
   peer.certificate_chain = o.tls->certificate_chain;
   peer.private_key = o.tls->private_key;
   peer.trust_anchors = pki_dir() + "/trust-anchors.pem";
-  peer.verify = [](const PeerIdentity&) { return Status(); };
+  peer.verify = [](const model::ConnectionIdentity&) { return Status(); };
   o.peers = {peer};
   AmqpServer dialer(o, ingest, watch);
   if (!dialer.start()) return false;

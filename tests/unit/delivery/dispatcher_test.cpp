@@ -36,7 +36,7 @@ class DispatcherTest : public ::testing::Test {
   std::unique_ptr<Dispatcher> make() {
     return std::make_unique<Dispatcher>(
         *store_, out_, opts_, [this] { return now_; },
-        [](const amqp::PeerIdentity&, const std::string&) { return Status(); },
+        [](const model::ConnectionIdentity&, const std::string&) { return Status(); },
         [this](const std::vector<Dispatcher::Finished>& finished) {
           ++reports_;
           for (const auto& f : finished) terminal_.emplace_back(f.delivery, f.outcome);
@@ -90,8 +90,7 @@ TEST_F(DispatcherTest, AcceptedDeliveryIsMarkedDeliveredWithMessageProperties) {
   EXPECT_EQ(m.message_type, "edoc");
   EXPECT_EQ(m.document_id, "doc-1");
   EXPECT_EQ(m.from, "000.00.01.G12");
-  EXPECT_EQ(m.hops, (std::vector<std::string>{"national@" + std::to_string(kT0 - 10),
-                                              "h30@" + std::to_string(kT0)}));
+  EXPECT_EQ(m.hops, (model::Trail{{"national", kT0 - 10}, {"h30", kT0}}));
   EXPECT_EQ(delivery(seq).state, DeliveryState::kDelivered);
   ASSERT_EQ(terminal_.size(), 1u);
   EXPECT_EQ(terminal_[0].second, "delivered");
@@ -186,7 +185,7 @@ TEST_F(DispatcherTest, LateAcceptAfterTimeoutStillCountsAsDeliveredOnce) {
   now_ += opts_.delivery_timeout_ms;
   d->run_until_quiet(now_);  // timed out: waiting
   ASSERT_EQ(out_.unanswered.size(), 1u);
-  out_.unanswered[0](amqp::DeliveryOutcome{amqp::DeliveryResult::kAccepted, {}, {}});
+  out_.unanswered[0](DeliveryOutcome{DeliveryResult::kAccepted, {}, {}});
   d->run_until_quiet(now_);
   EXPECT_EQ(delivery(seq).state, DeliveryState::kDelivered);
   ASSERT_EQ(terminal_.size(), 1u);
@@ -336,7 +335,7 @@ TEST_F(DispatcherTest, TheInFlightWindowBoundsClaimsAndOutcomesAreCommittedInBat
   auto answers = std::move(out_.unanswered);
   out_.unanswered.clear();
   out_.set_mode(kA, Mode::kAccept);
-  for (auto& done : answers) done({amqp::DeliveryResult::kAccepted, {}, {}});
+  for (auto& done : answers) done({DeliveryResult::kAccepted, {}, {}});
   const auto commits_before = d->counters().commits;
   d->run_once(now_);  // decides the four and submits them, starts the next claim
   d->run_until_quiet(now_);

@@ -24,25 +24,33 @@ void RecordingOutbound::set_mode(const std::string& organ, Mode mode, std::strin
   modes_[organ] = Behaviour{mode, std::move(condition), std::move(description)};
 }
 
-void RecordingOutbound::deliver(const store::Delivery& delivery, amqp::OutgoingMessage message,
-                                amqp::DeliveryDone done) {
+void RecordingOutbound::deliver(const store::Delivery& delivery, OutgoingMessage message,
+                                DeliveryDone done) {
   // Keyed by recipient for an inbox, by peer name for a peer hop.
   const std::string organ =
       delivery.next_hop == store::kLocalHop ? delivery.recipient : delivery.next_hop;
   calls.push_back(Call{organ, std::move(message)});
   const Behaviour b = modes_.count(organ) ? modes_[organ] : Behaviour{};
   if (b.mode == Mode::kThrow) throw std::runtime_error("outbound blew up");
-  amqp::DeliveryOutcome o;
+  DeliveryOutcome o;
   switch (b.mode) {
-    case Mode::kAccept: o.result = amqp::DeliveryResult::kAccepted; break;
+    case Mode::kAccept:
+      o.result = DeliveryResult::kAccepted;
+      break;
     case Mode::kReject:
-      o.result = amqp::DeliveryResult::kRejected;
+      o.result = DeliveryResult::kRejected;
       o.condition = b.condition;
       o.description = b.description;
       break;
-    case Mode::kRelease: o.result = amqp::DeliveryResult::kReleased; break;
-    case Mode::kNoLink: o.result = amqp::DeliveryResult::kNoLink; break;
-    case Mode::kDisconnect: o.result = amqp::DeliveryResult::kDisconnected; break;
+    case Mode::kRelease:
+      o.result = DeliveryResult::kReleased;
+      break;
+    case Mode::kNoLink:
+      o.result = DeliveryResult::kNoLink;
+      break;
+    case Mode::kDisconnect:
+      o.result = DeliveryResult::kDisconnected;
+      break;
     case Mode::kSilent: unanswered.push_back(std::move(done)); return;
   }
   done(o);

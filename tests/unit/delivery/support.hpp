@@ -31,16 +31,16 @@ class RecordingOutbound final : public Outbound {
   enum class Mode { kAccept, kReject, kRelease, kNoLink, kDisconnect, kSilent, kThrow };
   struct Call {
     std::string organ;
-    amqp::OutgoingMessage message;
+    OutgoingMessage message;
   };
 
   void set_mode(const std::string& organ, Mode mode, std::string condition = {},
                 std::string description = {});
-  void deliver(const store::Delivery& delivery, amqp::OutgoingMessage message,
-               amqp::DeliveryDone done) override;
+  void deliver(const store::Delivery& delivery, OutgoingMessage message,
+               DeliveryDone done) override;
 
   std::vector<Call> calls;
-  std::vector<amqp::DeliveryDone> unanswered;  // kSilent
+  std::vector<DeliveryDone> unanswered;  // kSilent
 
  private:
   struct Behaviour {

@@ -2,8 +2,8 @@
 // audit-log failures that recover, the free-disk floor, and sampled refusal records.
 #include <cerrno>
 
-#include "amqp/outcome.hpp"
 #include "audit/verify.hpp"
+#include "model/codes.hpp"
 #include "store/disk_floor.hpp"
 #include "support.hpp"
 
@@ -13,7 +13,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-const amqp::PeerIdentity kNational{kNationalSubject, "", true, ""};
+const model::ConnectionIdentity kNational{true, kNationalSubject, "", "", ""};
 
 TEST_F(IngestTest, PeerHopWithInvalidUtf8IsBadHopsAndNothingIsStored) {
   start(hub_config());
@@ -110,7 +110,7 @@ TEST_F(IngestTest, LowFreeDiskSpaceIsReleasedBeforeAnythingIsStored) {
   start(hub_config(), o);
   const Status s = submit(fixture("good-rsa.edxml"));
   EXPECT_EQ(s.code(), "resource-exhausted") << s.to_string();
-  EXPECT_TRUE(amqp::is_transient(s.code()));
+  EXPECT_TRUE(model::is_transient(s.code()));
   EXPECT_THAT(s.message(), HasSubstr("500 bytes free"));
   EXPECT_THAT(s.message(), HasSubstr("floor of 1000 bytes"));
   EXPECT_TRUE(packages().empty());

@@ -11,7 +11,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-const amqp::PeerIdentity kNational{kNationalSubject, "", true, ""};
+const model::ConnectionIdentity kNational{true, kNationalSubject, "", "", ""};
 
 // A delivered receipt, as hub `issuer` would issue it for a document H30 sent through this hub.
 edxml::DeliveryReceipt receipt(const std::string& issuer, const std::string& id) {

@@ -8,7 +8,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-const amqp::PeerIdentity kNational{kNationalSubject, "", true, ""};
+const model::ConnectionIdentity kNational{true, kNationalSubject, "", "", ""};
 
 #define EXPECT_REFUSED(status, code_, fragment)                           \
   do {                                                                    \
@@ -86,7 +86,7 @@ TEST_F(IngestRefusalTest, TooLongTrailIsHopLimit) {
   ASSERT_TRUE(submit_as(kNational, fixture("good-ecdsa.edxml"), "edoc", {"a@42"}).ok());
   auto stored = store_->load_package(packages().at(0).seq);
   ASSERT_TRUE(stored.ok());
-  EXPECT_THAT(stored->hops, ElementsAre(store::Hop{"a", 42}, store::Hop{kHub, now_ms_.load()}));
+  EXPECT_THAT(stored->hops, ElementsAre(model::Hop{"a", 42}, model::Hop{kHub, now_ms_.load()}));
 }
 
 TEST_F(IngestRefusalTest, PackageKindMustMatchTheLinkAddress) {
@@ -106,7 +106,7 @@ TEST_F(IngestRefusalTest, ReaderErrorIsRefusedWithItsCodeAndPath) {
 
 TEST_F(IngestRefusalTest, UnauthenticatedConnectionIsRefused) {
   std::promise<Status> answer;
-  ingest_->submit(amqp::IncomingPackage{"edoc", fixture("good-rsa.edxml"), {}, {}},
+  ingest_->submit(IncomingPackage{"edoc", fixture("good-rsa.edxml"), {}, {}},
                   [&](const Status& s) { answer.set_value(s); });
   const Status s = answer.get_future().get();
   EXPECT_FALSE(s.ok());

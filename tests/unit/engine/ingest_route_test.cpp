@@ -8,7 +8,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-const amqp::PeerIdentity kNational{kNationalSubject, "", true, ""};
+const model::ConnectionIdentity kNational{true, kNationalSubject, "", "", ""};
 
 TEST_F(IngestTest, PeerRelaysAPackageOfAnOrganNotServedHere) {
   start(hub_config());
@@ -22,7 +22,7 @@ TEST_F(IngestTest, PeerRelaysAPackageOfAnOrganNotServedHere) {
   ASSERT_TRUE(stored.ok());
   EXPECT_THAT(stored->verdict, HasSubstr("relayed by national"));
   EXPECT_THAT(stored->hops,
-              ElementsAre(store::Hop{"national", 7}, store::Hop{kHub, now_ms_.load()}));
+              ElementsAre(model::Hop{"national", 7}, model::Hop{kHub, now_ms_.load()}));
   const auto d = deliveries(list[0].seq);
   ASSERT_EQ(d.size(), 1u);
   EXPECT_EQ(d[0].recipient, kG12);

@@ -32,7 +32,7 @@ TEST_F(IngestTest, GoodPackageIsAcceptedOnlyAfterCommitAndRoutedToItsRecipient) 
   EXPECT_TRUE(stored->relaxations.empty());
   EXPECT_THAT(stored->verdict, HasSubstr("signed by UID=000.00.13.H30"));
   ASSERT_EQ(stored->hops.size(), 1u);
-  EXPECT_EQ(stored->hops[0], (store::Hop{kHub, now_ms_.load()}));
+  EXPECT_EQ(stored->hops[0], (model::Hop{kHub, now_ms_.load()}));
 
   const auto d = deliveries(p.seq);
   ASSERT_EQ(d.size(), 1u);

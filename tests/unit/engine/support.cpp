@@ -54,8 +54,8 @@ std::string fixture(const std::string& name) {
 std::string organ_subject(const std::string& organ) {
   return "UID=" + organ + ",CN=Organ " + organ + ",O=docaxis test PKI,C=VN";
 }
-amqp::PeerIdentity organ_identity(const std::string& organ) {
-  return amqp::PeerIdentity{organ_subject(organ), organ, true, ""};
+model::ConnectionIdentity organ_identity(const std::string& organ) {
+  return model::ConnectionIdentity{true, organ_subject(organ), organ, "", ""};
 }
 
 std::string sign_as(const std::string& organ, const std::string& unsigned_bytes) {
@@ -208,11 +208,11 @@ void IngestTest::start(const config::HubConfig& config, IngestOptions options,
                                      *routes_, audit_.get(), std::move(options));
 }
 
-Status IngestTest::submit_as(const amqp::PeerIdentity& who, const std::string& bytes,
+Status IngestTest::submit_as(const model::ConnectionIdentity& who, const std::string& bytes,
                              const std::string& address, std::vector<std::string> hops) {
   std::promise<Status> answer;
   auto fut = answer.get_future();
-  ingest_->submit(amqp::IncomingPackage{address, bytes, who, std::move(hops)},
+  ingest_->submit(IncomingPackage{address, bytes, who, std::move(hops)},
                   [&answer](const Status& s) { answer.set_value(s); });
   return fut.get();
 }
@@ -222,7 +222,7 @@ Status IngestTest::submit(const std::string& bytes, const std::string& address,
                           std::function<void()> on_done) {
   std::promise<Status> answer;
   auto fut = answer.get_future();
-  ingest_->submit(amqp::IncomingPackage{address, bytes, organ_identity(organ), std::move(hops)},
+  ingest_->submit(IncomingPackage{address, bytes, organ_identity(organ), std::move(hops)},
                   [&answer, on_done](const Status& s) {
                     if (on_done) on_done();
                     answer.set_value(s);
@@ -235,7 +235,7 @@ std::future<Status> IngestTest::submit_async(const std::string& bytes,
                                              const std::string& organ) {
   auto answer = std::make_shared<std::promise<Status>>();
   auto fut = answer->get_future();
-  ingest_->submit(amqp::IncomingPackage{address, bytes, organ_identity(organ), {}},
+  ingest_->submit(IncomingPackage{address, bytes, organ_identity(organ), {}},
                   [answer](const Status& s) { answer->set_value(s); });
   return fut;
 }

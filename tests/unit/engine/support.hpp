@@ -16,11 +16,12 @@
 #include <string>
 #include <vector>
 
-#include "amqp/ports.hpp"
 #include "audit/audit_log.hpp"
 #include "config/hub_config.hpp"
 #include "dsig/verifier.hpp"
 #include "engine/ingest.hpp"
+#include "engine/ports.hpp"
+#include "model/identity.hpp"
 #include "routing/endpoint_registry.hpp"
 #include "routing/route_table.hpp"
 #include "store/sqlite_store.hpp"
@@ -38,7 +39,7 @@ std::string pki(const std::string& relative);
 std::string fixture(const std::string& name);  // bytes of a dsig fixture
 // The RFC 2253 subject of an organ's test certificate.
 std::string organ_subject(const std::string& organ);
-amqp::PeerIdentity organ_identity(const std::string& organ);
+model::ConnectionIdentity organ_identity(const std::string& organ);
 // Signs edXML bytes with an organ's test key (fails the test and returns "" on error).
 std::string sign_as(const std::string& organ, const std::string& unsigned_bytes);
 // `text` with every occurrence of `from` replaced (fails the test if there is none).
@@ -118,7 +119,7 @@ class IngestTest : public ::testing::Test {
                 const std::string& organ = kH30, std::vector<std::string> hops = {},
                 std::function<void()> on_done = {});
   // Submits on a connection with this identity and waits for done().
-  Status submit_as(const amqp::PeerIdentity& who, const std::string& bytes,
+  Status submit_as(const model::ConnectionIdentity& who, const std::string& bytes,
                    const std::string& address, std::vector<std::string> hops = {});
   // Submits without waiting; the future gets the answer.
   std::future<Status> submit_async(const std::string& bytes, const std::string& address,

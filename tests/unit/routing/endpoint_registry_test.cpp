@@ -34,16 +34,17 @@ HubConfig province() {
 
 OrganId id(const char* s) { return OrganId::parse(s).value(); }
 
-ConnectionIdentity organ_cert(const char* uid) {
-  return {std::string("UID=") + uid + ",CN=Organ,O=docaxis test PKI,C=VN", uid,
+model::ConnectionIdentity organ_cert(const char* uid) {
+  return {true, std::string("UID=") + uid + ",CN=Organ,O=docaxis test PKI,C=VN", uid,
           std::string(64, '1'), ""};
 }
 
 class EndpointRegistryTest : public testing::Test {
  protected:
   EndpointRegistry reg = EndpointRegistry::build(province()).value();
-  ConnectionIdentity national = reg.identify({"CN=docaxis hub national", "", kFp, ""});
-  ConnectionIdentity g12 = reg.identify({"CN=docaxis hub g12", "", std::string(64, 'b'), ""});
+  model::ConnectionIdentity national = reg.identify({true, "CN=docaxis hub national", "", kFp, ""});
+  model::ConnectionIdentity g12 =
+      reg.identify({true, "CN=docaxis hub g12", "", std::string(64, 'b'), ""});
 };
 
 TEST_F(EndpointRegistryTest, IdentifyRecognisesPeersByTheirConfiguredCertificate) {
@@ -51,21 +52,34 @@ TEST_F(EndpointRegistryTest, IdentifyRecognisesPeersByTheirConfiguredCertificate
   EXPECT_EQ(g12.peer, "g12");
   EXPECT_EQ(reg.identify(organ_cert("000.00.13.H30")).peer, "");
   // A claimed peer name is cleared when the certificate is not that peer's.
-  EXPECT_EQ(reg.identify({"CN=impostor", "", std::string(64, 'c'), "national"}).peer, "");
+  EXPECT_EQ(reg.identify({true, "CN=impostor", "", std::string(64, 'c'), "national"}).peer, "");
+}
+
+TEST_F(EndpointRegistryTest, AnUnauthenticatedConnectionIsNobodyWhateverItCarries) {
+  // A plaintext listener has no certificate: fields a front door left set must not count.
+  const model::ConnectionIdentity id =
+      reg.identify({false, "CN=docaxis hub national", "000.00.13.H30", kFp, "national"});
+  EXPECT_EQ(id.peer, "");
+  EXPECT_EQ(id.subject, "");
+  EXPECT_EQ(id.uid, "");
+  EXPECT_EQ(id.sha256, "");
+  EXPECT_EQ(reg.authorize_sender(id, OrganId::parse("000.00.13.H30").value()).status().code(),
+            "unauthorized");
 }
 
 struct SendCase {
   const char* name;
-  ConnectionIdentity identity;
+  model::ConnectionIdentity identity;
   const char* from;
   const char* code;  // "" = authorized
   const char* peer;  // expected SenderAuthorization::peer when authorized
 };
 
 TEST_F(EndpointRegistryTest, AuthorizeSender) {
-  ConnectionIdentity by_fp{"CN=whatever", "", kFp, ""};
-  ConnectionIdentity by_subject{"CN=Commune DMS,O=X,C=VN", "", std::string(64, '2'), ""};
-  ConnectionIdentity forged_peer{"CN=impostor", "", std::string(64, 'c'), "national"};
+  model::ConnectionIdentity by_fp{true, "CN=whatever", "", kFp, ""};
+  model::ConnectionIdentity by_subject{true, "CN=Commune DMS,O=X,C=VN", "", std::string(64, '2'),
+                                       ""};
+  model::ConnectionIdentity forged_peer{true, "CN=impostor", "", std::string(64, 'c'), "national"};
   const std::vector<SendCase> cases = {
       {"uid binding", organ_cert("000.00.13.H30"), "000.00.13.H30", "", ""},
       {"other organ's uid", organ_cert("000.00.31.H30"), "000.00.13.H30", "unauthorized", ""},
@@ -94,7 +108,7 @@ TEST_F(EndpointRegistryTest, AuthorizeSender) {
 }
 
 TEST_F(EndpointRegistryTest, SenderAuthorizationCarriesTheEndpointRelaxations) {
-  ConnectionIdentity commune{"CN=Commune DMS,O=X,C=VN", "", std::string(64, '2'), ""};
+  model::ConnectionIdentity commune{true, "CN=Commune DMS,O=X,C=VN", "", std::string(64, '2'), ""};
   Result<SenderAuthorization> r = reg.authorize_sender(commune, id("000.21.31.H30"));
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r->relaxations.allow_unsigned);
@@ -124,7 +138,7 @@ TEST_F(EndpointRegistryTest, InboxOnlyForTheOrgansOwnEndpoint) {
   EXPECT_EQ(reg.may_attach_inbox(national, id("000.00.13.H30")).code(), "unauthorized");
   EXPECT_EQ(reg.may_attach_inbox(organ_cert("000.00.01.G12"), id("000.00.01.G12")).code(),
             "unknown-endpoint");
-  EXPECT_TRUE(reg.may_attach_inbox({"CN=whatever", "", kFp, ""}, id("000.00.31.H30")).ok());
+  EXPECT_TRUE(reg.may_attach_inbox({true, "CN=whatever", "", kFp, ""}, id("000.00.31.H30")).ok());
 }
 
 TEST(EndpointRegistry, BuildRefusesAnUnvalidatedConfiguration) {

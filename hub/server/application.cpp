@@ -1,0 +1,276 @@
+#include "server/application.hpp"
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <optional>
+
+#include "admin/endpoint.hpp"
+#include "admin/hub_ports.hpp"
+#include "amqp/server.hpp"
+#include "audit/audit_log.hpp"
+#include "delivery/dispatcher.hpp"
+#include "dsig/dsig_init.hpp"
+#include "dsig/signer.hpp"
+#include "dsig/trust_store.hpp"
+#include "dsig/verifier.hpp"
+#include "dsig/x509_util.hpp"
+#include "edxml/organ_id.hpp"
+#include "engine/ingest.hpp"
+#include "engine/receipts.hpp"
+#include "routing/endpoint_registry.hpp"
+#include "routing/route_table.hpp"
+#include "server/data_dir.hpp"
+#include "server/module_options.hpp"
+#include "server/trust_refresher.hpp"
+#include "store/disk_floor.hpp"
+#include "store/sqlite_store.hpp"
+
+namespace docaxis::server {
+namespace {
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Concatenates PEM files into one (Proton takes one file for a chain or a CA list).
+Status concatenate(const std::vector<std::string>& files, const std::string& out) {
+  std::ofstream o(out, std::ios::binary | std::ios::trunc);
+  for (const auto& f : files) {
+    if (f.empty()) continue;
+    auto bytes = dsig::read_file(f);
+    if (!bytes) return bytes.status();
+    o << *bytes;
+    if (!bytes->empty() && bytes->back() != '\n') o << '\n';
+  }
+  o.flush();
+  if (!o) return {"unavailable", "cannot write " + out};
+  return {};
+}
+
+// The dispatcher's outbound side, bound to the AMQP server once that exists (the server
+// needs the dispatcher for its link events, the dispatcher needs the server to send).
+class ServerOutbound : public delivery::Outbound {
+ public:
+  void bind(amqp::AmqpServer* server) {
+    std::lock_guard lk(mu_);
+    server_ = server;
+  }
+  void deliver(const store::Delivery& d, delivery::OutgoingMessage message,
+               delivery::DeliveryDone done) override {
+    std::lock_guard lk(mu_);
+    if (server_ == nullptr) {
+      done({delivery::DeliveryResult::kNoLink, {}, "the listener is not running"});
+    } else if (d.next_hop == store::kLocalHop) {
+      server_->deliver(d.recipient, std::move(message), std::move(done));
+    } else {
+      server_->deliver_to_peer(d.next_hop, std::move(message), std::move(done));
+    }
+  }
+
+ private:
+  std::mutex mu_;
+  amqp::AmqpServer* server_ = nullptr;
+};
+
+}  // namespace
+
+// Every module. Members are destroyed in reverse order of declaration, which is not quite the
+// order of construction: the AMQP server is declared before the ingest pipeline so that the
+// pipeline, whose destructor waits for the packages it still holds, is destroyed while the
+// (stopped) server their answers are posted to still exists; the admin endpoint, which reads
+// the pipeline's and the dispatcher's counters, goes before both.
+struct Application::Modules {
+  config::HubConfig config;
+  DataPaths paths;
+  dsig::TrustConfig trust_config;
+  std::unique_ptr<dsig::Verifier> verifier;
+  std::unique_ptr<store::SqliteStore> store;
+  std::unique_ptr<audit::AuditLog> audit;
+  std::optional<routing::EndpointRegistry> registry;
+  std::optional<routing::RouteTable> routes;
+  std::unique_ptr<dsig::Signer> signer;
+  ServerOutbound outbound;
+  std::unique_ptr<engine::ReceiptIssuer> receipts;
+  std::unique_ptr<delivery::Dispatcher> dispatcher;
+  std::function<void(const std::string&)> log;
+  std::unique_ptr<amqp::AmqpServer> server;    // built after `ingest`, destroyed after it
+  std::unique_ptr<engine::Ingest> ingest;
+  std::unique_ptr<admin::AdminEndpoint> admin;
+  std::unique_ptr<TrustRefresher> refresher;
+  int port = 0;
+  bool started = false;
+};
+
+Application::Application(std::unique_ptr<Modules> modules) : m_(std::move(modules)) {}
+
+Application::~Application() { stop(); }
+
+std::unique_ptr<Application> Application::build(const config::HubConfig& cfg, StartError& error) {
+  auto fail = [&](std::string step, Status s, int code) {
+    error = StartError{std::move(step), std::move(s), code};
+    return nullptr;
+  };
+  auto m = std::make_unique<Modules>();
+  m->config = cfg;
+  m->paths = data_paths(cfg);
+  for (const auto& dir : {m->paths.data_dir, std::filesystem::path(cfg.audit.dir)}) {
+    if (dir.empty()) continue;
+    if (Status s = prepare_data_dir(dir); !s.ok()) {
+      return fail("data directory", s, s.code() == "data-dir-unsafe" ? 2 : 1);
+    }
+  }
+
+  dsig::init_dsig();
+  m->trust_config = trust_options(cfg);
+  auto trust = dsig::TrustStore::load(m->trust_config);
+  if (!trust) return fail("trust", trust.status(), 2);
+  m->verifier = std::make_unique<dsig::Verifier>(
+      std::move(*trust), dsig::Verifier::Clock{},
+      static_cast<std::size_t>(cfg.verification.signer_cache_capacity),
+      cfg.verification.engine == config::VerifyEngine::xmlsec ? dsig::Engine::kXmlsec
+                                                              : dsig::Engine::kNative);
+
+  auto store = store::SqliteStore::open(store_options(cfg, m->paths));
+  if (!store) return fail("store", store.status(), 1);
+  m->store = std::move(*store);
+  auto audit = audit::AuditLog::open(audit_options(cfg, m->paths));
+  if (!audit) return fail("audit log", audit.status(), 1);
+  m->audit = std::move(*audit);
+
+  auto registry = routing::EndpointRegistry::build(cfg);
+  if (!registry) return fail("endpoints", registry.status(), 2);
+  m->registry.emplace(std::move(*registry));
+  auto routes = routing::RouteTable::build(cfg);
+  if (!routes) return fail("routes", routes.status(), 2);
+  m->routes.emplace(std::move(*routes));
+
+  // The hub's own signing key: receipts and audit checkpoints.
+  auto signer = dsig::Signer::load(cfg.signing.key_file, cfg.signing.cert_file,
+                                   cfg.signing.chain_file.empty()
+                                       ? std::vector<std::string>{}
+                                       : std::vector<std::string>{cfg.signing.chain_file});
+  if (!signer) return fail("signing key", signer.status(), 2);
+  m->signer = std::move(*signer);
+
+  Modules& w = *m;
+  w.receipts = std::make_unique<engine::ReceiptIssuer>(*w.store, *w.signer, *w.routes,
+                                                       w.audit.get(), cfg.hub.name, now_ms);
+  const routing::EndpointRegistry& reg = *w.registry;
+  engine::ReceiptIssuer& receipts = *w.receipts;
+  w.dispatcher = std::make_unique<delivery::Dispatcher>(
+      *w.store, w.outbound, dispatcher_options(cfg), now_ms,
+      [&reg](const model::ConnectionIdentity& who, const std::string& organ) -> Status {
+        auto id = edxml::OrganId::parse(organ);
+        if (!id) return id.status();
+        return reg.may_attach_inbox(reg.identify(who), *id);
+      },
+      [&receipts](const std::vector<delivery::Dispatcher::Finished>& finished) {
+        std::vector<engine::FinishedDelivery> batch;
+        batch.reserve(finished.size());
+        for (const auto& f : finished) {
+          batch.push_back(
+              {f.delivery, f.outcome, f.follow_up_id, f.follow_up_seq, f.follow_up_status});
+        }
+        receipts.record(batch);
+      },
+      delivery::Dispatcher::Random{},
+      [&receipts](const store::Delivery& d, std::string_view outcome,
+                  const store::StoredPackage* package) {
+        return receipts.make_receipt(d, outcome, package);
+      });
+
+  engine::IngestOptions ingest = ingest_options(cfg);
+  // Below the free-space floor new packages are released before any write can fail.
+  ingest.disk_floor = std::make_shared<const store::DiskFloor>(
+      std::vector<std::string>{w.paths.store, w.paths.audit},
+      static_cast<std::uint64_t>(cfg.limits.min_free_disk_bytes));
+  delivery::Dispatcher& dispatcher = *w.dispatcher;
+  ingest.on_stored = [&dispatcher](uint64_t, const std::vector<store::DeliverySpec>&) {
+    dispatcher.wake();
+  };
+  w.ingest = std::make_unique<engine::Ingest>(*w.store, *w.verifier, reg, *w.routes, w.audit.get(),
+                                              std::move(ingest));
+
+  if (Status s =
+          concatenate({cfg.listener.tls.cert_file, cfg.listener.tls.chain_file}, w.paths.tls_chain);
+      !s.ok()) {
+    return fail("TLS certificate", s, 2);
+  }
+  if (Status s = concatenate(cfg.listener.tls.client_ca_files, w.paths.client_cas); !s.ok()) {
+    return fail("TLS client CAs", s, 2);
+  }
+  amqp::ServerOptions server_options = amqp_options(cfg, w.paths);
+  auto log_mu = std::make_shared<std::mutex>();
+  w.log = [name = cfg.hub.name, log_mu](const std::string& line) {
+    std::lock_guard lk(*log_mu);
+    std::cout << "docaxis-hub " << name << ": " << line << std::endl;
+  };
+  server_options.log = w.log;
+  for (amqp::PeerSpec& spec : server_options.peers) {
+    spec.verify = [&reg, name = spec.name](const model::ConnectionIdentity& who) -> Status {
+      const auto id = reg.identify(who);
+      if (id.is_peer() && id.peer == name) return Status();
+      return Status("unauthorized", "its certificate (" + who.subject +
+                                        ") is not the one configured for peer " + name);
+    };
+  }
+  w.server = std::make_unique<amqp::AmqpServer>(server_options, *w.ingest, *w.dispatcher);
+  w.admin = std::make_unique<admin::AdminEndpoint>(
+      cfg, *w.store, *w.store, w.audit.get(),
+      admin::hub_ports(*w.dispatcher, *w.ingest, *w.receipts, w.audit.get(), *w.store, now_ms));
+  w.refresher =
+      std::make_unique<TrustRefresher>(*w.verifier, w.trust_config, cfg.trust.crl_refresh, w.log);
+  amqp::AmqpServer& server = *w.server;
+  w.refresher->also_reload([&server] { return server.reload_tls(); });
+  return std::unique_ptr<Application>(new Application(std::move(m)));
+}
+
+bool Application::start(StartError& error) {
+  Modules& w = *m_;
+  if (Status s = w.admin->start(); !s.ok()) {
+    error = {"admin socket", s, 1};
+    return false;
+  }
+  if (Status s = w.dispatcher->start(); !s.ok()) {
+    w.admin->stop();
+    error = {"dispatcher", s, 1};
+    return false;
+  }
+  auto port = w.server->start();
+  if (!port) {
+    w.dispatcher->stop();
+    w.admin->stop();
+    error = {"listener", port.status(), 1};
+    return false;
+  }
+  w.port = *port;
+  // Only now may the dispatcher send through the server (start() has set up its links).
+  w.outbound.bind(w.server.get());
+  std::cout << "docaxis-hub " << w.config.hub.name << " listening on amqps://"
+            << w.config.listener.tls.host << ":" << w.port << std::endl;
+  { std::ofstream(w.paths.port_file) << w.port << "\n"; }
+  w.refresher->start();
+  w.started = true;
+  return true;
+}
+
+int Application::port() const { return m_->port; }
+
+Status Application::reload_trust(const std::string& why) { return m_->refresher->reload_now(why); }
+
+void Application::stop() {
+  if (!m_ || !m_->started) return;
+  Modules& w = *m_;
+  w.started = false;
+  w.refresher->stop();
+  w.admin->stop();
+  w.server->stop();  // no new packages; unanswered ones are released by the sender's retry
+  w.outbound.bind(nullptr);
+  w.dispatcher->stop();  // in-flight deliveries stay in the store and are recovered at start
+}
+
+}  // namespace docaxis::server

@@ -1,0 +1,52 @@
+// Application: the one wiring place of a hub. build() makes every module from a validated
+// HubConfig, in dependency order (data directory, trust and verifier, store, audit log,
+// routing, signing key, receipts, dispatcher, ingest, AMQP server, admin endpoint, trust
+// refresher); start() starts them in that order and stop() stops them in reverse. main()
+// (hub_main.cpp) parses flags and waits for signals; integration tests may run a hub
+// in-process through this class (the real binary stays tested too).
+//
+// Errors: build() and start() return a StartError naming the step, the Status and the exit
+// code the program uses for it (2: configuration, trust, keys, unsafe data directory; 1: a
+// runtime failure such as the store, the audit log or the listener).
+// Threads: build/start/reload/stop from one thread (main's); the modules run their own.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "common/status.hpp"
+#include "config/hub_config.hpp"
+
+namespace docaxis::server {
+
+struct StartError {
+  std::string step;  // "store", "audit log", "listener", …
+  Status status;
+  int exit_code = 1;
+};
+
+class Application {
+ public:
+  // Builds every module; nothing listens yet. `config` must have passed config::validate.
+  static std::unique_ptr<Application> build(const config::HubConfig& config, StartError& error);
+  ~Application();  // stop()
+  Application(const Application&) = delete;
+  Application& operator=(const Application&) = delete;
+
+  // Starts the admin endpoint, the dispatcher, the listener (then writes hub.port) and the
+  // trust refresher. False with `error` set when one fails (those started are stopped).
+  bool start(StartError& error);
+  // The listener's port once started (0 before).
+  int port() const;
+  // Re-reads the trust files and CRLs (SIGHUP): the verifier and the TLS layer.
+  Status reload_trust(const std::string& why);
+  // Stops in reverse order: no new packages first, then deliveries, then the rest.
+  void stop();
+
+ private:
+  struct Modules;
+  explicit Application(std::unique_ptr<Modules> modules);
+  std::unique_ptr<Modules> m_;
+};
+
+}  // namespace docaxis::server

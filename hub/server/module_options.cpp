@@ -1,0 +1,126 @@
+#include "server/module_options.hpp"
+
+#include <chrono>
+
+namespace docaxis::server {
+namespace {
+
+std::int64_t ms(std::chrono::milliseconds d) { return d.count(); }
+
+}  // namespace
+
+DataPaths data_paths(const config::HubConfig& c) {
+  DataPaths p;
+  p.data_dir = c.hub.data_dir;
+  p.store = c.store.path.empty() ? (p.data_dir / "spool.sqlite").string() : c.store.path;
+  p.audit = c.audit.dir.empty() ? (p.data_dir / "audit").string() : c.audit.dir;
+  p.tls_chain = (p.data_dir / "tls-chain.pem").string();
+  p.client_cas = (p.data_dir / "tls-client-cas.pem").string();
+  p.port_file = (p.data_dir / "hub.port").string();
+  return p;
+}
+
+dsig::TrustConfig trust_options(const config::HubConfig& c) {
+  return dsig::TrustConfig{c.trust.anchor_files, c.trust.intermediate_files, c.trust.crl_files,
+                           static_cast<int>(c.verification.min_rsa_bits)};
+}
+
+store::SqliteStoreOptions store_options(const config::HubConfig& c, const DataPaths& paths) {
+  store::SqliteStoreOptions o;
+  o.path = paths.store;
+  o.fsync = c.store.fsync == config::FsyncMode::full ? store::FsyncMode::kFull
+                                                     : store::FsyncMode::kNormal;
+  o.max_batch_jobs = static_cast<uint32_t>(c.store.group_commit_max_batch);
+  o.check_on_open = c.store.check_on_open == config::OpenCheck::full   ? store::OpenCheck::kFull
+                    : c.store.check_on_open == config::OpenCheck::none ? store::OpenCheck::kNone
+                                                                       : store::OpenCheck::kQuick;
+  return o;
+}
+
+audit::AuditOptions audit_options(const config::HubConfig& c, const DataPaths& paths) {
+  audit::AuditOptions o;
+  o.dir = paths.audit;
+  o.key_pem = c.signing.key_file;
+  o.cert_pem = c.signing.cert_file;
+  o.checkpoint_every_records = static_cast<uint64_t>(c.audit.checkpoint_every_records);
+  o.checkpoint_interval = c.audit.checkpoint_every;
+  return o;
+}
+
+delivery::RetryPolicy retry_policy(const config::Retry& r) {
+  delivery::RetryPolicy p;
+  p.first_ms = ms(std::chrono::duration_cast<std::chrono::milliseconds>(r.first_retry));
+  p.multiplier = r.multiplier;
+  p.cap_ms = ms(std::chrono::duration_cast<std::chrono::milliseconds>(r.max_interval));
+  p.deadline_ms = ms(std::chrono::duration_cast<std::chrono::milliseconds>(r.deadline));
+  p.jitter = r.jitter;
+  p.poison_limit = static_cast<uint32_t>(r.poison_limit);
+  return p;
+}
+
+delivery::BreakerPolicy breaker_policy(const config::CircuitBreaker& b) {
+  delivery::BreakerPolicy p;
+  p.failures_to_open = static_cast<uint32_t>(b.failures_to_open);
+  p.open_ms = ms(std::chrono::duration_cast<std::chrono::milliseconds>(b.open_duration));
+  return p;
+}
+
+delivery::DispatcherOptions dispatcher_options(const config::HubConfig& c) {
+  delivery::DispatcherOptions o;
+  o.retry = retry_policy(c.retry);
+  o.breaker = breaker_policy(c.circuit_breaker);
+  o.delivery_timeout_ms =
+      ms(std::chrono::duration_cast<std::chrono::milliseconds>(c.limits.delivery_timeout));
+  o.max_in_flight_per_organ = static_cast<uint32_t>(c.limits.max_in_flight_per_link);
+  o.sweeper_interval_ms =
+      ms(std::chrono::duration_cast<std::chrono::milliseconds>(c.retry.sweeper_interval));
+  o.in_flight_timeout_ms =
+      ms(std::chrono::duration_cast<std::chrono::milliseconds>(c.retry.in_flight_timeout));
+  return o;
+}
+
+engine::IngestOptions ingest_options(const config::HubConfig& c) {
+  engine::IngestOptions o;
+  o.hub_name = c.hub.name;
+  o.max_hops = c.routing.max_hops;
+  o.max_package_bytes = c.limits.max_package_bytes;
+  o.workers = static_cast<std::size_t>(c.limits.verify_workers);
+  o.max_pending = static_cast<std::size_t>(c.limits.max_pending_packages);
+  return o;
+}
+
+amqp::ServerOptions amqp_options(const config::HubConfig& c, const DataPaths& paths) {
+  amqp::ServerOptions o;
+  o.host = c.listener.tls.host;
+  o.port = static_cast<int>(c.listener.tls.port);
+  o.max_message_bytes = static_cast<std::size_t>(c.limits.max_package_bytes);
+  o.container_id = c.hub.name;
+  o.tls = amqp::TlsFiles{paths.tls_chain, c.listener.tls.key_file, paths.client_cas,
+                         c.trust.intermediate_files, c.listener.tls.crl_files};
+  o.limits.max_connections = static_cast<std::size_t>(c.limits.max_connections);
+  o.limits.max_connections_per_address =
+      static_cast<std::size_t>(c.limits.max_connections_per_address);
+  o.limits.handshake_timeout = c.limits.handshake_timeout;
+  o.limits.idle_timeout = c.limits.idle_timeout;
+  o.limits.max_bytes_in_flight = static_cast<std::size_t>(c.limits.max_bytes_in_flight);
+  o.limits.max_bytes_in_flight_per_connection =
+      static_cast<std::size_t>(c.limits.max_bytes_in_flight_per_connection);
+  o.peer_reconnect.failures_to_open =
+      static_cast<std::uint32_t>(c.circuit_breaker.failures_to_open);
+  o.peer_reconnect.open_delay =
+      std::chrono::duration_cast<std::chrono::milliseconds>(c.circuit_breaker.open_duration);
+  // Peer links: this hub's listener certificate is its client certificate towards peers.
+  for (const auto& peer : c.peers) {
+    amqp::PeerSpec spec;
+    spec.name = peer.name;
+    spec.url = peer.url;
+    spec.server_name = peer.server_name;
+    spec.certificate_chain = paths.tls_chain;
+    spec.private_key = c.listener.tls.key_file;
+    spec.trust_anchors = paths.client_cas;
+    o.peers.push_back(std::move(spec));
+  }
+  return o;
+}
+
+}  // namespace docaxis::server

@@ -1,0 +1,40 @@
+// From the typed configuration to each module's options: one function per module, the only
+// place where configuration keys meet module types (modules never include config/). Pure.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "amqp/server.hpp"
+#include "audit/audit_log.hpp"
+#include "config/hub_config.hpp"
+#include "delivery/dispatcher.hpp"
+#include "dsig/trust_store.hpp"
+#include "engine/ingest.hpp"
+#include "store/sqlite_store.hpp"
+
+namespace docaxis::server {
+
+// Where the hub keeps what it writes: hub.data_dir, and store.path / audit.dir when set.
+struct DataPaths {
+  std::filesystem::path data_dir;
+  std::string store;       // the SQLite spool
+  std::string audit;       // the audit log's directory
+  std::string tls_chain;   // listener certificate + chain, concatenated at start
+  std::string client_cas;  // listener.tls.client_ca_files, concatenated at start
+  std::string port_file;   // hub.port: the listening port, written once listening
+};
+DataPaths data_paths(const config::HubConfig& c);
+
+dsig::TrustConfig trust_options(const config::HubConfig& c);
+store::SqliteStoreOptions store_options(const config::HubConfig& c, const DataPaths& paths);
+audit::AuditOptions audit_options(const config::HubConfig& c, const DataPaths& paths);
+delivery::RetryPolicy retry_policy(const config::Retry& r);
+delivery::BreakerPolicy breaker_policy(const config::CircuitBreaker& b);
+delivery::DispatcherOptions dispatcher_options(const config::HubConfig& c);
+// Without the callbacks and the disk floor (the Application adds them).
+engine::IngestOptions ingest_options(const config::HubConfig& c);
+// Listener, limits and peer links; without the callbacks (peer verification, log).
+amqp::ServerOptions amqp_options(const config::HubConfig& c, const DataPaths& paths);
+
+}  // namespace docaxis::server
