@@ -36,9 +36,11 @@
 #include "engine/identity.hpp"
 #include "engine/ingest.hpp"
 #include "engine/receipts.hpp"
+#include "log/log.hpp"
 #include "routing/endpoint_registry.hpp"
 #include "routing/route_table.hpp"
 #include "server/data_dir.hpp"
+#include "server/startup_log.hpp"
 #include "server/trust_refresher.hpp"
 #include "store/disk_floor.hpp"
 #include "store/sqlite_store.hpp"
@@ -124,6 +126,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   const config::HubConfig cfg = config::load_config_file(config_path).config;
+  server::apply_log_config(cfg);
 
   // Block the shutdown signals (and SIGHUP: reload trust) in every thread; the main thread
   // waits for them below.
@@ -143,8 +146,8 @@ int main(int argc, char** argv) {
     }
     const auto wanted = static_cast<rlim_t>(cfg.limits.max_connections) + 64;
     if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < wanted) {
-      std::cerr << "docaxis-hub: warning: the file descriptor limit (" << rl.rlim_cur
-                << ") is below limits.max_connections + 64 (" << wanted << ")\n";
+      log::get("server").warn("fd-limit-low", {{"limit", static_cast<std::uint64_t>(rl.rlim_cur)},
+                                               {"wanted", static_cast<std::uint64_t>(wanted)}});
     }
   }
 
@@ -281,11 +284,6 @@ int main(int argc, char** argv) {
   server_options.limits.max_bytes_in_flight_per_connection =
       static_cast<std::size_t>(cfg.limits.max_bytes_in_flight_per_connection);
   // Peer links: this hub's listener certificate is its client certificate towards peers.
-  static std::mutex log_mu;
-  server_options.log = [name = cfg.hub.name](const std::string& line) {
-    std::lock_guard lk(log_mu);
-    std::cout << "docaxis-hub " << name << ": " << line << std::endl;
-  };
   server_options.peer_reconnect.failures_to_open =
       static_cast<std::uint32_t>(cfg.circuit_breaker.failures_to_open);
   server_options.peer_reconnect.open_delay =
@@ -323,18 +321,19 @@ int main(int argc, char** argv) {
   std::cout << "docaxis-hub " << cfg.hub.name << " listening on amqps://" << server_options.host
             << ":" << *port << std::endl;
   { std::ofstream(data_dir / "hub.port") << *port << "\n"; }
+  server::log_startup_summary(cfg, *port);
 
-  server::TrustRefresher refresher(verifier, trust_config, cfg.trust.crl_refresh,
-                                   server_options.log);
+  server::TrustRefresher refresher(verifier, trust_config, cfg.trust.crl_refresh);
   refresher.also_reload([&server] { return server.reload_tls(); });
   refresher.start();
   int sig = 0;
   for (;;) {
     sigwait(&signals, &sig);
     if (sig != SIGHUP) break;
-    (void)refresher.reload_now("SIGHUP");
+    (void)refresher.reload_now("sighup");
   }
   refresher.stop();
+  server::log_shutdown(sig);
   std::cout << "docaxis-hub " << cfg.hub.name << ": signal " << sig << ", shutting down"
             << std::endl;
   server.stop();  // no new packages; unanswered ones are released by the sender's retry
