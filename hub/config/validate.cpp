@@ -290,11 +290,17 @@ std::string quoted_list(const std::vector<std::string>& names) {
 void check_log(const LogConfig& c, Checker& ck) {
   auto check_level = [&ck](const std::string& key, const std::string& level) {
     log::Level parsed;
-    if (!log::parse_level(level, parsed)) {
-      ck.add(key, in_quotes(level) + " is not a log level; one of " +
-                      quoted_list(log::level_names()) +
-                      suggestion_suffix(level, log::level_names()));
+    if (log::parse_level(level, parsed)) return;
+    // Names other loggers use (syslog, spdlog) are too far from ours for an edit distance.
+    static const std::map<std::string, std::string, std::less<>> kAliases = {
+        {"warning", "warn"}, {"err", "error"},    {"critical", "error"},
+        {"fatal", "error"},  {"none", "off"},     {"disabled", "off"}};
+    std::string hint = suggestion_suffix(level, log::level_names());
+    if (auto a = kAliases.find(level); hint.empty() && a != kAliases.end()) {
+      hint = " (did you mean " + in_quotes(a->second) + "?)";
     }
+    ck.add(key, in_quotes(level) + " is not a log level; one of " +
+                    quoted_list(log::level_names()) + hint);
   };
   check_level("log.level", c.level);
   for (const auto& [logger, level] : c.levels) {

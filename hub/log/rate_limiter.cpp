@@ -1,5 +1,7 @@
 #include "log/rate_limiter.hpp"
 
+#include <tuple>
+
 namespace docaxis::log {
 
 RateLimiter::Decision RateLimiter::admit(std::string_view reason, std::int64_t now_ms) {
@@ -7,8 +9,9 @@ RateLimiter::Decision RateLimiter::admit(std::string_view reason, std::int64_t n
   auto it = entries_.find(reason);
   if (it == entries_.end()) {
     if (entries_.size() >= kMaxReasons) reason = kOverflowReason;
-    it = entries_.try_emplace(std::string(reason)).first;
-    it->second.window_start_ms = now_ms;
+    bool fresh = false;
+    std::tie(it, fresh) = entries_.try_emplace(std::string(reason));
+    if (fresh) it->second.window_start_ms = now_ms;
   }
   Entry& e = it->second;
   if (now_ms - e.window_start_ms >= window_ms_ || now_ms < e.window_start_ms) {
