@@ -600,8 +600,8 @@ stop_hub g12
 stop_agent "$M"
 OUTAGE_T=$(now)
 ok "hub g12 stopped (SIGTERM), and the ministry's document system with it"
-await 10 "national notices that g12 is gone" national_log_since "peer g12: .*next attempt"
-dim "national: ${FOUND#docaxis-hub national: }"
+await 10 "national notices that g12 is gone" national_log_since "event=peer-down peer=g12 "
+dim "national: ${FOUND#* level=}"
 OUTAGE_DOCS=()
 for i in 1 2 3 4; do
   send_outage "$C" "Báo cáo thu ngân sách xã tháng $i (gửi khi hub Bộ Tài chính dừng)"
@@ -613,7 +613,7 @@ await 30 "$N_OUT deliveries for g12 waiting at national" \
 ok "national holds $FOUND deliveries for peer g12, state waiting (sqlite3 -readonly demo/hubs/national/spool.sqlite)"
 sleep 2
 dim "national's log since g12 stopped:"
-national_log_since "peer g12" 6 | sed "s/^docaxis-hub national: /    /"
+national_log_since " peer=g12 " 6 | sed "s/^[^ ]* level=/    /"
 
 step "6. the ministry hub returns: the queue drains"
 start_hub g12
@@ -626,8 +626,8 @@ for entry in "${OUTAGE_DOCS[@]}"; do
   ok "delivered to $(who "$M"): \"$DOC_ID\" ($(since "$RESTART_T") after the restart)"
 done
 DRAIN=$(since "$RESTART_T")
-await 5 "national reconnected to g12" national_log_since "peer g12: connected"
-dim "national: ${FOUND#docaxis-hub national: }"
+await 5 "national reconnected to g12" national_log_since "event=peer-connected peer=g12 "
+dim "national: ${FOUND#* level=}"
 ok "national now holds $(spool_count national "next_hop = 'g12' AND state IN ('waiting', 'in_flight')") deliveries for g12 (drained in $DRAIN)"
 for entry in "${OUTAGE_DOCS[@]}"; do
   IFS='|' read -r sender DOC_ID DOC_SENT <<<"$entry"

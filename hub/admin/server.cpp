@@ -20,6 +20,8 @@
 #include "admin/protocol.hpp"
 #include "common/crash_only.hpp"
 #include "common/thread_name.hpp"
+#include "log/log.hpp"
+#include "log/rate_limiter.hpp"
 
 namespace docaxis::admin {
 namespace {
@@ -76,6 +78,24 @@ void send_some(Connection& c) {
     c.out.clear();  // the peer is gone
     c.closing = true;
     return;
+  }
+}
+
+}  // namespace
+
+namespace {
+
+// Local users only, but any of them can knock in a loop: a few lines per second per reason.
+void log_refused(std::string_view reason, uid_t uid, pid_t pid, const std::string& user) {
+  static log::Logger& L = log::get("admin");
+  static log::RateLimiter limiter(5);
+  if (!L.enabled(log::Level::warn)) return;
+  if (const auto d = limiter.admit(reason); d.log) {
+    L.warn("admin-refused", {{"reason", reason},
+                             {"uid", static_cast<std::uint64_t>(uid)},
+                             {"pid", static_cast<std::int64_t>(pid)},
+                             {"user", user},
+                             {"suppressed", d.suppressed}});
   }
 }
 
@@ -212,12 +232,14 @@ void AdminServer::loop() {
         }
         c->caller = {cred.uid, cred.pid, user_name(cred.uid)};
         if (cred.uid != self && cred.uid != 0) {
+          log_refused("unauthenticated", c->caller.uid, c->caller.pid, c->caller.user);
           c->out = encode_error(Status("unauthenticated",
                                        "the admin socket serves only the hub's own user and root, not " +
                                            c->caller.identity())) + "\n";
           c->closing = true;
           ++refused_;
         } else if (static_cast<int>(conns.size()) >= kMaxConnections) {
+          log_refused("too-many-connections", c->caller.uid, c->caller.pid, c->caller.user);
           c->out = encode_error(Status("resource-exhausted", "too many admin connections")) + "\n";
           c->closing = true;
           ++refused_;

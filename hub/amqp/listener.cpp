@@ -22,6 +22,7 @@
 #include "amqp/raw.hpp"
 #include "common/crash_only.hpp"
 #include "common/thread_name.hpp"
+#include "log/log.hpp"
 #include "model/wire.hpp"
 #include "tls/certificate.hpp"
 #include "tls/context.hpp"
@@ -36,6 +37,34 @@ constexpr std::int64_t kCloseGraceMs = 5000;              // closing -> socket d
 constexpr std::size_t kMinTransferBytesPerSecond = 16 * 1024;  // after idle_timeout
 
 std::int64_t now_ms() { return static_cast<std::int64_t>(pn_proactor_now_64()); }
+
+log::Logger& L() {
+  static log::Logger& l = log::get("amqp");
+  return l;
+}
+log::Logger& tls_log() {
+  static log::Logger& l = log::get("tls");
+  return l;
+}
+
+bool contains(std::string_view text, std::string_view what) {
+  return text.find(what) != std::string_view::npos;
+}
+
+// The `reason=` of a handshake that failed without a refusal from our verification (the
+// transport condition is Proton's "SSL Failure: <OpenSSL error>").
+std::string_view handshake_reason(std::string_view description) {
+  if (description.empty()) return "closed-before-handshake";
+  if (contains(description, "certificate verify failed")) return "cert-untrusted";
+  if (contains(description, "did not return a certificate")) return "no-client-certificate";
+  if (contains(description, "unsupported protocol") || contains(description, "wrong version") ||
+      contains(description, "version too low") || contains(description, "no shared cipher") ||
+      contains(description, "no protocols available") || contains(description, "no suitable")) {
+    return "tls-policy";
+  }
+  if (contains(description, "alert")) return "client-alert";
+  return "tls-error";
+}
 
 std::string remote_host(pn_transport_t* t) {
   const pn_netaddr_t* a = pn_transport_remote_addr(t);
@@ -59,8 +88,12 @@ Listener::~Listener() {
   if (domain_ != nullptr) pn_ssl_domain_free(domain_);
 }
 
-void Listener::log(const std::string& line) {
-  if (opt_.log) opt_.log(line);
+void Listener::internal_error(std::string_view where, const Conn* conn, const char* what) {
+  if (conn != nullptr) {
+    L().error("internal-error", {{"where", where}, {"conn", conn->id}, {"reason", what}});
+  } else {
+    L().error("internal-error", {{"where", where}, {"reason", what}});
+  }
 }
 
 Result<int> Listener::start() {
@@ -91,6 +124,9 @@ Result<int> Listener::start() {
           verified_.erase(oldest);
         }
         verified_[fp] = Verified{std::move(chain), now_ms(), generation};
+      },
+      [this](const Status& why, const std::string& subject, const std::string& sha256) {
+        last_refused_ = Refused{why, subject, sha256, now_ms()};
       });
   if (!context) return context.status();
   context_ = std::move(*context);
@@ -162,7 +198,7 @@ void Listener::handle(pn_event_t* e) {
   try {
     handle_event(e);
   } catch (const std::exception& ex) {
-    log(std::string("amqp: internal error handling an event: ") + ex.what());
+    internal_error("event", nullptr, ex.what());
   }
 }
 
@@ -178,7 +214,7 @@ void Listener::handle_event(pn_event_t* e) {
         try {
           fn();
         } catch (const std::exception& ex) {
-          log(std::string("amqp: internal error in a posted task: ") + ex.what());
+          internal_error("posted-task", nullptr, ex.what());
         }
       }
       return;
@@ -239,8 +275,8 @@ void Listener::handle_event(pn_event_t* e) {
   try {
     handle_conn_event(e, conn);
   } catch (const std::exception& ex) {
-    log("amqp: connection " + std::to_string(conn.id) + ": internal error: " + ex.what());
-    abort_conn(conn, "internal error");
+    internal_error("connection-event", &conn, ex.what());
+    abort_conn(conn, "internal-error", "internal error");
   }
 }
 
@@ -260,6 +296,7 @@ void Listener::accept(pn_listener_t* l) {
   conn->transport = t;
   conn->accepted_ms = now_ms();
   if (conns_.size() >= opt_.limits.max_connections) {
+    conn->close_reason = "max-connections";
     conn->reject = "the hub serves " + std::to_string(opt_.limits.max_connections) +
                    " connections at most";
   }
@@ -277,6 +314,7 @@ void Listener::handle_conn_event(pn_event_t* e, Conn& conn) {
       remote_open(conn);
       break;
     case PN_CONNECTION_REMOTE_CLOSE:
+      if (conn.close_reason.empty()) conn.close_reason = "client-closed";
       pn_connection_close(conn.connection);
       break;
     case PN_SESSION_REMOTE_OPEN: {
@@ -333,8 +371,7 @@ void Listener::handle_conn_event(pn_event_t* e, Conn& conn) {
         try {
           fn(conn);
         } catch (const std::exception& ex) {
-          log("amqp: connection " + std::to_string(conn.id) + ": internal error in a task: " +
-              ex.what());
+          internal_error("connection-task", &conn, ex.what());
         }
       }
       break;
@@ -349,6 +386,7 @@ void Listener::bound(Conn& conn) {
   if (conn.reject.empty()) {
     std::size_t& n = per_address_[conn.address];
     if (n >= opt_.limits.max_connections_per_address) {
+      conn.close_reason = "max-connections-per-address";
       conn.reject = "the hub serves " + std::to_string(opt_.limits.max_connections_per_address) +
                     " connections per client address at most";
     } else {
@@ -357,8 +395,14 @@ void Listener::bound(Conn& conn) {
     }
   }
   if (!conn.reject.empty()) {
-    log("amqp: refusing a connection from " + conn.address + ": " + conn.reject);
-    abort_conn(conn, conn.reject);
+    if (const auto d = refusals_.admit(conn.close_reason, now_ms()); d.log) {
+      L().warn("connection-refused", {{"conn", conn.id},
+                                      {"remote", conn.address},
+                                      {"reason", conn.close_reason},
+                                      {"detail", conn.reject},
+                                      {"suppressed", d.suppressed}});
+    }
+    abort_conn(conn, conn.close_reason, conn.reject);
   }
 }
 
@@ -368,12 +412,14 @@ void Listener::remote_open(Conn& conn) {
   const char* subject = ssl != nullptr ? pn_ssl_get_remote_subject(ssl) : nullptr;
   const std::string fp = remote_certificate_sha256(ssl);
   if (subject == nullptr || *subject == '\0' || fp.empty()) {
-    close_conn(conn, "amqp:unauthorized-access", "a verified client certificate is required");
+    close_conn(conn, "no-client-certificate", "amqp:unauthorized-access",
+               "a verified client certificate is required");
     return;
   }
   auto v = verified_.find(fp);
   if (v == verified_.end() || v->second.chain.empty()) {
-    close_conn(conn, "amqp:unauthorized-access", "the client certificate chain was not verified");
+    close_conn(conn, "chain-not-verified", "amqp:unauthorized-access",
+               "the client certificate chain was not verified");
     return;
   }
   // Copied, not taken: connections made at the same moment with one certificate (an agent's
@@ -387,7 +433,7 @@ void Listener::remote_open(Conn& conn) {
   // A handshake verified under a trust reloaded since (a new CRL) is verified again.
   if (v->second.generation != context_->generation()) {
     if (Status s = context_->trust()->verify(conn.chain, std::time(nullptr)); !s.ok()) {
-      close_conn(conn, "amqp:unauthorized-access",
+      close_conn(conn, s.code(), "amqp:unauthorized-access",
                  "the client certificate is no longer trusted: " + s.message());
       return;
     }
@@ -398,12 +444,20 @@ void Listener::remote_open(Conn& conn) {
   conn.identity.authenticated = true;
   conn.opened = true;
   pn_connection_open(conn.connection);
+  L().info("connection-open", {{"conn", conn.id},
+                               {"remote", conn.address},
+                               {"subject", conn.identity.subject},
+                               {"uid", conn.identity.uid},
+                               {"sha256", log::prefix(conn.identity.sha256, 16)}});
 }
 
 // Closes with an AMQP error (the client learns why). Connection context only.
-void Listener::close_conn(Conn& conn, const std::string& condition, const std::string& why) {
+void Listener::close_conn(Conn& conn, std::string_view reason, const std::string& condition,
+                          const std::string& why) {
   if (conn.closing) return;
   conn.closing = true;
+  conn.close_reason = reason;
+  conn.close_detail = why;
   conn.closing_since_ms = now_ms();
   pn_condition_t* c = pn_connection_condition(conn.connection);
   pn_condition_set_name(c, condition.c_str());
@@ -415,8 +469,12 @@ void Listener::close_conn(Conn& conn, const std::string& condition, const std::s
 }
 
 // Drops the socket without AMQP (before or during the TLS handshake). Connection context only.
-void Listener::abort_conn(Conn& conn, const std::string& why) {
-  if (!conn.closing) conn.closing_since_ms = now_ms();
+void Listener::abort_conn(Conn& conn, std::string_view reason, const std::string& why) {
+  if (!conn.closing) {
+    conn.closing_since_ms = now_ms();
+    conn.close_reason = reason;
+    conn.close_detail = why;
+  }
   conn.closing = true;
   pn_condition_t* c = pn_transport_condition(conn.transport);
   pn_condition_set_name(c, "amqp:resource-limit-exceeded");
@@ -441,18 +499,15 @@ void Listener::tick() {
     }
     if (!conn->opened && now - conn->accepted_ms > opt_.limits.handshake_timeout.count()) {
       on_conn(conn->id, [this](Conn& k) {
-        log("amqp: closing a connection from " + k.address + ": no TLS/AMQP open within " +
-            std::to_string(opt_.limits.handshake_timeout.count()) + " ms");
-        abort_conn(k, "handshake timeout");
+        abort_conn(k, "handshake-timeout",
+                   "no TLS/AMQP open within " +
+                       std::to_string(opt_.limits.handshake_timeout.count()) + " ms");
       });
     } else if (!conn->partial.empty() && !conn->starved &&
                now - conn->last_progress_ms > opt_.limits.idle_timeout.count()) {
       // A transfer that stopped half-way holds budget others need: it has idle_timeout.
       on_conn(conn->id, [this](Conn& k) {
-        log("amqp: closing the connection of " + k.identity.subject +
-            ": a message transfer made no progress for " +
-            std::to_string(opt_.limits.idle_timeout.count()) + " ms");
-        close_conn(k, "amqp:resource-limit-exceeded",
+        close_conn(k, "transfer-stalled", "amqp:resource-limit-exceeded",
                    "a message transfer stalled half-way for longer than the idle timeout");
       });
     } else if (!conn->partial.empty() && !conn->starved &&
@@ -463,16 +518,13 @@ void Listener::tick() {
       // Dripping a byte now and then is progress, but not a transfer: below the minimum rate,
       // after idle_timeout, the connection goes.
       on_conn(conn->id, [this](Conn& k) {
-        log("amqp: closing the connection of " + k.identity.subject +
-            ": a message transfer slower than " + std::to_string(kMinTransferBytesPerSecond) +
-            " bytes/s");
-        close_conn(k, "amqp:resource-limit-exceeded",
+        close_conn(k, "transfer-too-slow", "amqp:resource-limit-exceeded",
                    "a message transfer is slower than the hub's minimum rate");
       });
     } else if (conn->opened && conn->not_after != 0 && wall >= conn->not_after) {
       on_conn(conn->id, [this](Conn& k) {
-        log("amqp: closing the connection of " + k.identity.subject + ": its certificate expired");
-        close_conn(k, "amqp:unauthorized-access", "the client certificate has expired");
+        close_conn(k, "cert-expired", "amqp:unauthorized-access",
+                   "the client certificate has expired");
       });
     }
   }
@@ -492,9 +544,8 @@ void Listener::reload_trust(std::shared_ptr<const tls::TlsTrust> trust) {
       Status s = trust->verify(conn->chain, now);
       if (s.ok()) continue;
       on_conn(conn->id, [this, s](Conn& k) {
-        log("amqp: closing the connection of " + k.identity.subject + ": " + s.to_string());
-        close_conn(k, "amqp:unauthorized-access", "the client certificate is no longer trusted: " +
-                                                      s.message());
+        close_conn(k, s.code(), "amqp:unauthorized-access",
+                   "the client certificate is no longer trusted: " + s.message());
       });
     }
   });
@@ -510,10 +561,87 @@ void Listener::deliver(const std::string& organ, delivery::OutgoingMessage messa
     (*shared)({delivery::DeliveryResult::kDisconnected, {}, "the AMQP server is stopping"});
 }
 
+// One line for every connection that ends. Opened: connection-close with the reason the hub
+// closed it, or what the client or the transport did. Never opened: a refused TLS handshake
+// (logger "tls") or a refused AMQP open (connection-refused); refused at accept: logged there.
+void Listener::log_closed(const Conn& conn) {
+  if (!conn.reject.empty()) return;
+  const std::int64_t now = now_ms();
+  pn_condition_t* tc = pn_transport_condition(conn.transport);
+  const char* tdesc = tc != nullptr && pn_condition_is_set(tc) ? pn_condition_get_description(tc)
+                                                               : nullptr;
+  const std::string_view desc = tdesc != nullptr ? tdesc : "";
+  if (conn.opened) {
+    std::string_view reason = conn.close_reason;
+    std::string_view detail = conn.close_detail;
+    if (reason.empty()) {
+      detail = desc;
+      if (stopping_) reason = "shutdown";
+      else if (contains(desc, "idle-timeout") || contains(desc, "idle timeout")) reason = "idle-timeout";
+      else if (!desc.empty()) reason = "transport-error";
+      else reason = "client-disconnected";
+    }
+    L().info("connection-close", {{"conn", conn.id},
+                                  {"remote", conn.address},
+                                  {"subject", conn.identity.subject},
+                                  {"uid", conn.identity.uid},
+                                  {"sha256", log::prefix(conn.identity.sha256, 16)},
+                                  {"reason", reason},
+                                  {"detail", detail},
+                                  {"duration_ms", now - conn.accepted_ms}});
+    return;
+  }
+  if (!conn.close_reason.empty() && conn.close_reason != "handshake-timeout") {
+    // TLS verified the client, the AMQP open was refused (remote_open).
+    if (!L().enabled(log::Level::warn)) return;
+    if (const auto d = refusals_.admit(conn.close_reason, now); d.log) {
+      L().warn("connection-refused", {{"conn", conn.id},
+                                      {"remote", conn.address},
+                                      {"reason", conn.close_reason},
+                                      {"detail", conn.close_detail},
+                                      {"suppressed", d.suppressed}});
+    }
+    return;
+  }
+  std::string_view reason = conn.close_reason;
+  std::string_view detail = conn.close_detail;
+  std::optional<Refused> refused;
+  if (reason.empty()) {
+    reason = stopping_ ? "shutdown" : handshake_reason(desc);
+    detail = desc;
+    // Our verification said why (revoked, expired, ...): the refusal just before this close
+    // (one loop thread: a handshake's verification and its transport's close are adjacent).
+    if (reason == "cert-untrusted" && last_refused_ && now - last_refused_->at_ms < 5000) {
+      refused = std::move(last_refused_);
+      last_refused_.reset();
+      reason = refused->why.code();
+      detail = refused->why.message();
+    }
+  }
+  const std::string_view subject = refused ? std::string_view(refused->subject) : "";
+  const std::string_view sha256 = refused ? std::string_view(refused->sha256) : "";
+  // A TCP connect without a handshake (port scans, load-balancer probes) is not a refusal.
+  const log::Level level = reason == "closed-before-handshake" || reason == "shutdown"
+                               ? log::Level::debug
+                               : log::Level::warn;
+  if (tls_log().enabled(level)) {
+    if (const auto d = refusals_.admit(reason, now); d.log) {
+      tls_log().at(level, "tls-handshake-refused", {{"conn", conn.id},
+                                                   {"remote", conn.address},
+                                                   {"reason", reason},
+                                                   {"subject", subject},
+                                                   {"sha256", log::prefix(sha256, 16)},
+                                                   {"detail", detail},
+                                                   {"suppressed", d.suppressed}});
+    }
+  }
+}
+
 void Listener::closed(pn_connection_t* c) {
   auto it = conns_.find(c);
   if (it == conns_.end()) return;
   Conn& conn = *it->second;
+  log_closed(conn);
   for (auto& [d, bytes] : conn.partial) release_bytes(conn.id, bytes.size());
   conn.partial.clear();
   conn.partial_bytes = 0;

@@ -13,6 +13,9 @@
 //  - the TLS context is built once (tls::ContextTrust: exactly the configured anchors, CRLs,
 //    chain completion, TLS >= 1.2 with ECDHE); reload_trust() swaps it and closes connections
 //    whose certificate is no longer valid (revoked, expired).
+// Logs (hub/log/README.md): logger "amqp" connection-open, connection-close (with the reason
+// the hub closed it), connection-refused, link-attach, link-detach, link-refused,
+// internal-error; logger "tls" tls-handshake-refused. Refusals are rate-limited per reason.
 //
 // Threads: one event-loop thread ("dx-amqp") owns every Proton object. Other threads reach it
 // through post() (pn_proactor_interrupt), and connection state is changed only in the
@@ -33,12 +36,14 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 
 #include "common/status.hpp"
 #include "delivery/ports.hpp"
 #include "engine/ports.hpp"
+#include "log/rate_limiter.hpp"
 #include "tls/trust.hpp"
 
 struct pn_connection_t;
@@ -79,7 +84,7 @@ struct ListenerOptions {
   std::shared_ptr<const tls::TlsTrust> trust;  // client certificates: exactly this
   std::string container_id = "docaxis-hub";
   ListenerLimits limits;
-  std::function<void(const std::string&)> log;  // one line per event worth an operator's eye
+  std::function<void(const std::string&)> log;  // unused: the listener logs through hub/log
 };
 
 class Listener {
@@ -125,10 +130,13 @@ class Listener {
   void bound(Conn& conn);
   void remote_open(Conn& conn);
   void tick();
-  void close_conn(Conn& conn, const std::string& condition, const std::string& why);
-  void abort_conn(Conn& conn, const std::string& why);
+  // `reason`: the `reason=` token of the connection-close line.
+  void close_conn(Conn& conn, std::string_view reason, const std::string& condition,
+                  const std::string& why);
+  void abort_conn(Conn& conn, std::string_view reason, const std::string& why);
   void closed(pn_connection_t* c);
-  void log(const std::string& line);
+  void log_closed(const Conn& conn);
+  void internal_error(std::string_view where, const Conn* conn, const char* what);
   // listener_links.cpp
   void link_open(Conn& conn, pn_link_t* l);
   void link_closed(Conn& conn, pn_link_t* l, bool free_link);
@@ -180,6 +188,15 @@ class Listener {
   std::size_t total_held_ = 0;
   std::size_t total_engine_ = 0;  // of total_held_, complete packages the engine has
   std::set<std::uint64_t> starved_;  // connections waiting for byte budget
+  // The last chain a handshake refused (tls::ContextTrust's refusal hook): the connection whose
+  // transport closes next with a verification failure gets its reason and subject in its log.
+  struct Refused {
+    Status why;
+    std::string subject, sha256;
+    std::int64_t at_ms = 0;
+  };
+  std::optional<Refused> last_refused_;
+  log::RateLimiter refusals_{5};  // refused handshakes, connections and links: lines per reason per second
 };
 
 }  // namespace docaxis::amqp

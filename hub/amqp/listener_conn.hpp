@@ -25,6 +25,8 @@ struct Listener::Conn {
   bool closing = false;
   std::int64_t closing_since_ms = 0;  // closed or aborted at this time (then a hard deadline)
   std::string reject;             // closed at bind: over a connection limit
+  std::string close_reason;       // why the hub closed it: a `reason=` token (hub/log/README.md)
+  std::string close_detail;       // ... and the sentence the client was told
   model::ConnectionIdentity identity;
   tls::Chain chain;               // the verified client chain, leaf first
   std::time_t not_after = 0;      // the chain's earliest expiry

@@ -15,6 +15,7 @@
 #include "amqp/listener_conn.hpp"
 #include "amqp/message_codec.hpp"
 #include "amqp/outcome.hpp"
+#include "log/log.hpp"
 #include "model/trail.hpp"
 #include "model/wire.hpp"
 
@@ -60,6 +61,33 @@ void settle(pn_delivery_t* d, const Outcome& o) {
   pn_delivery_settle(d);
 }
 
+log::Logger& L() {
+  static log::Logger& l = log::get("amqp");
+  return l;
+}
+
+struct LinkWho {
+  std::uint64_t conn;
+  std::string_view remote, subject, uid;
+};
+
+void link_line(log::Level level, std::string_view event, const LinkWho& who,
+               std::string_view dir, std::string_view address, std::string_view reason = {},
+               std::string_view detail = {}, std::uint64_t suppressed = 0) {
+  if (event == "link-refused") {
+    L().at(level, event, {{"conn", who.conn}, {"remote", who.remote}, {"subject", who.subject},
+                          {"uid", who.uid}, {"dir", dir}, {"address", address},
+                          {"reason", reason}, {"detail", detail}, {"suppressed", suppressed}});
+  } else if (event == "link-detach") {
+    L().at(level, event, {{"conn", who.conn}, {"remote", who.remote}, {"uid", who.uid},
+                          {"dir", dir}, {"address", address}, {"reason", reason},
+                          {"detail", detail}});
+  } else {
+    L().at(level, event, {{"conn", who.conn}, {"remote", who.remote}, {"subject", who.subject},
+                          {"uid", who.uid}, {"dir", dir}, {"address", address}});
+  }
+}
+
 void top_up(pn_link_t* l, std::uint32_t window) {
   const int credit = pn_link_credit(l);
   if (credit < static_cast<int>(window)) pn_link_flow(l, static_cast<int>(window) - credit);
@@ -70,16 +98,28 @@ void top_up(pn_link_t* l, std::uint32_t window) {
 void Listener::link_open(Conn& conn, pn_link_t* l) {
   const std::string remote = address_of(pn_link_is_receiver(l) ? pn_link_remote_target(l)
                                                                : pn_link_remote_source(l));
+  const LinkWho who{conn.id, conn.address, conn.identity.subject, conn.identity.uid};
+  const std::string_view dir = pn_link_is_receiver(l) ? "in" : "out";
+  // Refused attaches are the client's doing: rate-limited per reason.
+  auto refused = [&](std::string_view reason, const std::string& detail) {
+    if (!L().enabled(log::Level::warn)) return;
+    if (const auto d = refusals_.admit(reason, static_cast<std::int64_t>(pn_proactor_now_64()));
+        d.log) {
+      link_line(log::Level::warn, "link-refused", who, dir, remote, reason, detail,
+                d.suppressed);
+    }
+  };
   if (remote.size() > kMaxAddressBytes) {
     ++conn.links_ever;
     close_link(l, "amqp:not-found", "the address is longer than " +
                                         std::to_string(kMaxAddressBytes) + " bytes");
+    refused("address-too-long", "");
     return;
   }
   pn_terminus_copy(pn_link_source(l), pn_link_remote_source(l));
   pn_terminus_copy(pn_link_target(l), pn_link_remote_target(l));
   if (conn.links_open.size() >= opt_.limits.max_links_per_connection || conn.links_ever >= kMaxLinksEver) {
-    close_conn(conn, "amqp:resource-limit-exceeded",
+    close_conn(conn, "link-limit", "amqp:resource-limit-exceeded",
                "at most " + std::to_string(opt_.limits.max_links_per_connection) +
                    " links per connection");
     return;
@@ -91,12 +131,14 @@ void Listener::link_open(Conn& conn, pn_link_t* l) {
       close_link(l, "amqp:not-found", "unknown target address \"" +
                                           (is_utf8(address) ? address : std::string("?")) +
                                           "\"; send to \"edoc\" or \"status\"");
+      refused("unknown-address", "");
       return;
     }
     pn_link_set_max_message_size(l, opt_.limits.max_message_bytes + kSectionAllowance);
     pn_link_open(l);
     conn.links_open.insert(l);
     pn_link_flow(l, static_cast<int>(opt_.limits.credit_window));
+    link_line(log::Level::info, "link-attach", who, dir, address);
     return;
   }
   const std::string address = address_of(pn_link_remote_source(l));
@@ -105,22 +147,39 @@ void Listener::link_open(Conn& conn, pn_link_t* l) {
     close_link(l, "amqp:not-found", "unknown source address \"" +
                                         (is_utf8(address) ? address : std::string("?")) +
                                         "\"; receive from \"inbox/<OrganId>\"");
+    refused("unknown-address", "");
     return;
   }
   const std::string organ = address.substr(prefix.size());
   Status allowed = inbox_.may_attach(conn.identity, organ);
   if (!allowed.ok()) {
     close_link(l, "amqp:unauthorized-access", allowed.message());
+    refused(allowed.code(), allowed.message());
     return;
   }
   pn_link_open(l);
   conn.links_open.insert(l);
   inboxes_.emplace(organ, l);
+  link_line(log::Level::info, "link-attach", who, dir, address);
 }
 
 void Listener::link_closed(Conn& conn, pn_link_t* l, bool free_link) {
   (void)free_link;  // Proton frees links with their connection (see kMaxLinksEver)
-  conn.links_open.erase(l);
+  if (conn.links_open.erase(l) != 0 && L().enabled(log::Level::info)) {
+    pn_condition_t* c = pn_link_remote_condition(l);
+    const bool error = c != nullptr && pn_condition_is_set(c);
+    const char* name = error ? pn_condition_get_name(c) : nullptr;
+    const char* description = error ? pn_condition_get_description(c) : nullptr;
+    const bool receiver = pn_link_is_receiver(l);
+    link_line(log::Level::info, "link-detach",
+              LinkWho{conn.id, conn.address, conn.identity.subject, conn.identity.uid},
+              receiver ? "in" : "out",
+              address_of(receiver ? pn_link_remote_target(l) : pn_link_remote_source(l)),
+              name != nullptr ? std::string_view(name)
+              : conn.closing  ? std::string_view(conn.close_reason)
+                              : std::string_view("client-detached"),
+              description != nullptr ? description : "");
+  }
   if (pn_link_is_receiver(l)) {
     std::vector<pn_delivery_t*> mine;
     for (const auto& [d, bytes] : conn.partial) {
@@ -234,11 +293,11 @@ void Listener::incoming(Conn& conn, pn_link_t* l, pn_delivery_t* d) {
                                      : opt_.limits.max_bytes_in_flight) +
             " bytes)";
         if (victim == &conn) {
-          close_conn(conn, "amqp:resource-limit-exceeded", why);
+          close_conn(conn, "byte-budget", "amqp:resource-limit-exceeded", why);
           return;
         }
         on_conn(victim->id, [this, why](Conn& k) {
-          close_conn(k, "amqp:resource-limit-exceeded", why);
+          close_conn(k, "byte-budget", "amqp:resource-limit-exceeded", why);
         });
       }
       conn.starved = true;  // the rest waits in Proton's bounded session window
@@ -259,7 +318,8 @@ void Listener::incoming(Conn& conn, pn_link_t* l, pn_delivery_t* d) {
   // Proton must not buffer more than the session window allows: a sender ignoring the window
   // (Proton may not enforce it) is cut off.
   if (pn_session_incoming_bytes(pn_link_session(l)) > 2 * opt_.limits.session_capacity) {
-    close_conn(conn, "amqp:session:window-violation", "the sender ignored the session window");
+    close_conn(conn, "session-window-violation", "amqp:session:window-violation",
+               "the sender ignored the session window");
     return;
   }
   if (pn_delivery_partial(d)) return;

@@ -16,6 +16,7 @@
 
 #include "amqp/outgoing.hpp"
 #include "amqp/raw.hpp"
+#include "log/log.hpp"
 #include "tls/proton_domain.hpp"
 
 #include <openssl/x509v3.h>
@@ -24,6 +25,11 @@ namespace docaxis::amqp {
 namespace {
 
 const char* const kAddresses[] = {"edoc", "status", "receipt"};
+
+log::Logger& L() {
+  static log::Logger& l = log::get("peers");
+  return l;
+}
 
 }  // namespace
 
@@ -103,8 +109,8 @@ void PeerLinks::connect(Peer& p) {
   ++p.attempts;
   p.lost = false;
   p.connected = false;
-  log_("peer " + p.spec.name + ": connecting to " + p.spec.url + " (attempt " +
-       std::to_string(p.attempts) + ")");
+  L().info("peer-connecting",
+           {{"peer", p.spec.name}, {"url", p.spec.url}, {"attempt", p.attempts}});
   if (!p.tls) {
     lost(p, "TLS for this peer cannot be set up: " + p.tls_error);
     return;
@@ -140,13 +146,22 @@ void PeerLinks::on_connection_open(proton::connection& c) {
   Status who = p->spec.verify ? p->spec.verify(id) : Status();
   if (!id.authenticated) who = Status("unauthorized", "the peer presented no certificate");
   if (!who.ok()) {
-    log_("peer " + p->spec.name + ": refusing the hub at " + p->spec.url + ": " + who.message());
+    L().error("peer-refused", {{"peer", p->spec.name},
+                               {"url", p->spec.url},
+                               {"subject", id.subject},
+                               {"sha256", log::prefix(id.sha256, 16)},
+                               {"code", who.code()},
+                               {"reason", who.message()}});
     c.close(proton::error_condition("amqp:unauthorized-access", who.message()));
     return;  // on_transport_close follows
   }
   p->connected = true;
   p->failures = 0;
-  log_("peer " + p->spec.name + ": connected (" + id.subject + ")");
+  L().info("peer-connected", {{"peer", p->spec.name},
+                              {"url", p->spec.url},
+                              {"subject", id.subject},
+                              {"sha256", log::prefix(id.sha256, 16)},
+                              {"attempt", p->attempts}});
   for (const char* address : kAddresses) {
     p->links[address] = c.open_sender(address, proton::sender_options().target(
                                                    proton::target_options().address(address)));
@@ -159,6 +174,7 @@ void PeerLinks::on_sendable(proton::sender& s) {
   drain(*p, s.target().address());
   if (!p->up && p->connected) {
     p->up = true;
+    L().info("peer-up", {{"peer", p->spec.name}, {"url", p->spec.url}});
     port_.peer_up(p->spec.name);
   }
 }
@@ -232,13 +248,15 @@ void PeerLinks::on_transport_close(proton::transport& t) {
 
 void PeerLinks::on_connection_error(proton::connection& c) {
   if (Peer* p = by_connection(c)) {
-    log_("peer " + p->spec.name + ": " + c.error().what());
+    L().warn("peer-connection-error", {{"peer", p->spec.name}, {"reason", c.error().what()}});
   }
 }
 
 void PeerLinks::on_sender_error(proton::sender& s) {
   if (Peer* p = by_connection(s.connection())) {
-    log_("peer " + p->spec.name + ": link " + s.target().address() + ": " + s.error().what());
+    L().warn("peer-link-error", {{"peer", p->spec.name},
+                                 {"address", s.target().address()},
+                                 {"reason", s.error().what()}});
   }
 }
 
@@ -256,6 +274,7 @@ std::chrono::milliseconds PeerLinks::next_delay(const Peer& p) {
 void PeerLinks::lost(Peer& p, const std::string& why) {
   if (p.lost) return;  // error and close both arrive for one connection
   p.lost = true;
+  const bool was_up = p.up;
   p.connected = false;
   p.links.clear();
   if (p.up) {
@@ -282,8 +301,13 @@ void PeerLinks::lost(Peer& p, const std::string& why) {
   ++p.failures;
   if (stopped_ || container_ == nullptr) return;
   const auto delay = next_delay(p);
-  log_("peer " + p.spec.name + ": " + why + "; next attempt in " + std::to_string(delay.count()) +
-       " ms" + (p.failures >= policy_.failures_to_open ? " (circuit open)" : ""));
+  L().warn("peer-down", {{"peer", p.spec.name},
+                         {"url", p.spec.url},
+                         {"reason", why},
+                         {"was_up", was_up},
+                         {"failures", p.failures},
+                         {"next_attempt_ms", static_cast<std::int64_t>(delay.count())},
+                         {"circuit", p.failures >= policy_.failures_to_open ? "open" : "closed"}});
   container_->schedule(proton::duration(delay.count()), [this, name = p.spec.name] {
     auto it = peers_.find(name);
     if (it != peers_.end() && !stopped_) connect(it->second);

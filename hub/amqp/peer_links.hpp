@@ -12,8 +12,10 @@
 // Reconnects: after a failed attempt or a lost connection the next attempt waits
 // min(first_delay * 2^(n-1), max_delay) spread by +/-20 % jitter, n = consecutive failures;
 // after `failures_to_open` consecutive failures the circuit opens and the wait is at least
-// `open_delay`. Every attempt is logged ("peer NAME: connecting to URL (attempt N)"), so an
-// operator (and the tests) can see that an outage causes no retry storm.
+// `open_delay`. Every attempt is logged (logger "peers", event=peer-connecting with attempt=N;
+// then peer-connected, peer-up, peer-down with the reason and the next delay, peer-refused;
+// hub/log/README.md), so an operator (and the tests) can see that an outage causes no retry
+// storm. The `log` callback of the constructor is no longer called (kept for the callers).
 //
 // Threads: every member runs on the AMQP container thread (AmqpServer schedules them there).
 #pragma once

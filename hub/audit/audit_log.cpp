@@ -12,11 +12,30 @@
 #include "audit/segment_files.hpp"
 #include "common/crash_only.hpp"
 #include "common/thread_name.hpp"
+#include "log/log.hpp"
+#include "log/rate_limiter.hpp"
 
 namespace docaxis::audit {
 namespace {
 
 bool reserved(std::string_view type) { return type == "checkpoint" || type == "recovered"; }
+
+log::Logger& audit_log() {
+  static log::Logger& l = log::get("audit");
+  return l;
+}
+
+// A full or failing disk fails every flush: a few lines per second per code say so.
+void log_write_failed(const Status& st, std::uint64_t records) {
+  static log::RateLimiter limiter(5);
+  if (!audit_log().enabled(log::Level::error)) return;
+  if (const auto d = limiter.admit(st.code()); d.log) {
+    audit_log().error("write-failed", {{"code", st.code()},
+                                       {"reason", st.message()},
+                                       {"records_rolled_back", records},
+                                       {"suppressed", d.suppressed}});
+  }
+}
 
 }  // namespace
 
@@ -133,7 +152,12 @@ Status AuditLog::checkpoint_locked(const std::string& reason) {
   r.seq = next_seq_;
   r.time = format_time(now);
   auto sig = signer_->sign(checkpoint_message(r.seq, r.time, head_, signer_->fingerprint()));
-  if (!sig) return failed_ = sig.status();
+  if (!sig) {
+    audit_log().error("checkpoint-failed", {{"code", sig.status().code()},
+                                            {"reason", sig.status().message()},
+                                            {"seq", r.seq}});
+    return failed_ = sig.status();
+  }
   r.event.type = "checkpoint";
   r.event.detail = {{"alg", kCheckpointAlg},     {"key", signer_->fingerprint()},
                     {"reason", reason},          {"records", since_checkpoint_},
@@ -282,7 +306,10 @@ Status AuditLog::flush_until_locked(std::unique_lock<std::mutex>& lk, std::uint6
     const std::string group_head = head_;
     lk.unlock();
     Status st = write_durable(bytes);
-    if (!st.ok()) needs_repair_ = true;
+    if (!st.ok()) {
+      needs_repair_ = true;
+      log_write_failed(st, upto - from);
+    }
     lk.lock();
     flushing_ = false;
     if (st.ok()) {
@@ -321,6 +348,7 @@ Status AuditLog::repair_segment() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = fd;
   needs_repair_ = false;
+  audit_log().info("segment-repaired", {{"path", path}, {"size", segment_size_}});
   return Status::ok_status();
 }
 

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace docaxis::config {
@@ -187,6 +188,15 @@ struct Admin {
   friend bool operator==(const Admin&, const Admin&) = default;
 };
 
+// The hub's logs (hub/log/README.md): one level for every logger, and per-logger overrides
+// ([log.levels] amqp = "debug"). Levels: trace, debug, info, warn, error, off; logger names:
+// log::logger_names(). Kept as text here; validate() checks both.
+struct LogConfig {
+  std::string level = "info";
+  std::vector<std::pair<std::string, std::string>> levels;  // logger -> level, by logger name
+  friend bool operator==(const LogConfig&, const LogConfig&) = default;
+};
+
 struct HubConfig {
   HubSection hub;
   Listeners listener;
@@ -203,6 +213,7 @@ struct HubConfig {
   std::vector<RouteConfig> routes;
   Routing routing;
   Admin admin;
+  LogConfig log;
 
   std::string resolved_store_path() const;
   std::string resolved_audit_dir() const;

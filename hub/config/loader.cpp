@@ -303,6 +303,25 @@ void read_sections(const toml::table& root, LoadedConfig& out) {
     r.read("socket", c.admin.socket);
     r.finish();
   }
+  if (const toml::table* t = top.table("log")) {
+    TableReader r(*t, "log", out);
+    r.read("level", c.log.level);
+    if (const toml::table* levels = r.table("levels")) {
+      // Any key is a logger name here; validate() checks names and levels.
+      for (auto&& [k, node] : *levels) {
+        const std::string key = "log.levels." + std::string(k.str());
+        out.key_lines[key] = line_of(node);
+        if (auto s = node.value_exact<std::string>()) {
+          c.log.levels.emplace_back(std::string(k.str()), *s);
+        } else {
+          out.errors.push_back(
+              {key, std::string("expected a string (a level), got ") + type_name(node),
+               line_of(node)});
+        }
+      }
+    }
+    r.finish();
+  }
   top.finish();
 }
 

@@ -7,6 +7,7 @@
 
 #include "config/rules.hpp"
 #include "edxml/organ_id.hpp"
+#include "log/log.hpp"
 
 namespace docaxis::config {
 namespace {
@@ -280,7 +281,50 @@ void check_routes(const HubConfig& c, Checker& ck) {
   }
 }
 
+std::string quoted_list(const std::vector<std::string>& names) {
+  std::string list;
+  for (const std::string& n : names) list += (list.empty() ? "" : ", ") + in_quotes(n);
+  return list;
+}
+
+void check_log(const LogConfig& c, Checker& ck) {
+  auto check_level = [&ck](const std::string& key, const std::string& level) {
+    log::Level parsed;
+    if (log::parse_level(level, parsed)) return;
+    // Names other loggers use (syslog, spdlog) are too far from ours for an edit distance.
+    static const std::map<std::string, std::string, std::less<>> kAliases = {
+        {"warning", "warn"}, {"err", "error"},    {"critical", "error"},
+        {"fatal", "error"},  {"none", "off"},     {"disabled", "off"}};
+    std::string hint = suggestion_suffix(level, log::level_names());
+    if (auto a = kAliases.find(level); hint.empty() && a != kAliases.end()) {
+      hint = " (did you mean " + in_quotes(a->second) + "?)";
+    }
+    ck.add(key, in_quotes(level) + " is not a log level; one of " +
+                    quoted_list(log::level_names()) + hint);
+  };
+  check_level("log.level", c.level);
+  for (const auto& [logger, level] : c.levels) {
+    const std::string key = "log.levels." + logger;
+    if (!log::is_logger_name(logger)) {
+      ck.add(key, "unknown logger " + in_quotes(logger) + "; loggers: " +
+                      quoted_list(log::logger_names()) +
+                      suggestion_suffix(logger, log::logger_names()));
+    }
+    check_level(key, level);
+  }
+}
+
 }  // namespace
+
+log::Settings log_settings(const LogConfig& c) {
+  log::Settings s;
+  (void)log::parse_level(c.level, s.level);
+  for (const auto& [logger, level] : c.levels) {
+    log::Level parsed = s.level;
+    if (log::parse_level(level, parsed)) s.levels.emplace_back(logger, parsed);
+  }
+  return s;
+}
 
 ConfigErrors validate(const HubConfig& c, const ValidateOptions& options) {
   ConfigErrors errors;
@@ -301,6 +345,7 @@ ConfigErrors validate(const HubConfig& c, const ValidateOptions& options) {
   check_endpoints(c, ck, endpoint_ids);
   check_peers(c, ck, endpoint_ids);
   check_routes(c, ck);
+  check_log(c.log, ck);
   if (const std::string sock = c.resolved_admin_socket(); sock.size() > kMaxUnixSocketPath) {
     ck.add("admin.socket", in_quotes(sock) + " is longer than a Unix socket path may be (" +
                                std::to_string(kMaxUnixSocketPath) + " bytes)");

@@ -14,12 +14,15 @@
 //              relay_for entries are "*" or valid suffixes, identity not shared with an endpoint
 //   routes     valid dot-group suffix, `to` names a defined peer ("did you mean"), no suffix
 //              twice among routes and routing.authoritative_for; default_route a defined peer
+//   log        log.level and every [log.levels] value is a level (trace, debug, info, warn,
+//              error, off); every [log.levels] key is a logger (log::logger_names())
 //   admin      the resolved socket path fits a Unix socket address (<= 107 bytes)
 // Pure apart from the file checks (stat only; nothing is opened).
 #pragma once
 
 #include "config/config_error.hpp"
 #include "config/hub_config.hpp"
+#include "log/log.hpp"
 
 namespace docaxis::config {
 
@@ -28,5 +31,8 @@ struct ValidateOptions {
 };
 
 [[nodiscard]] ConfigErrors validate(const HubConfig& config, const ValidateOptions& options = {});
+
+// The [log] section as the log module takes it (log::configure). For a validated config.
+log::Settings log_settings(const LogConfig& config);
 
 }  // namespace docaxis::config

@@ -9,6 +9,8 @@
 
 #include "common/crash_only.hpp"
 #include "common/thread_name.hpp"
+#include "delivery/delivery_log.hpp"
+#include "log/log.hpp"
 
 namespace docaxis::delivery {
 
@@ -441,6 +443,7 @@ void Dispatcher::committed(Batch batch) {
 
 void Dispatcher::report(std::vector<Finished> finished) {
   if (finished.empty()) return;
+  log_finished(finished);
   {
     std::lock_guard lk(counters_mu_);
     for (const auto& f : finished) {
@@ -454,9 +457,9 @@ void Dispatcher::report(std::vector<Finished> finished) {
   try {
     on_terminal_(finished);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "docaxis-hub: dispatcher: the terminal hook threw: %s\n", e.what());
+    log::get("delivery").error("terminal-hook-threw", {{"reason", e.what()}});
   } catch (...) {
-    std::fprintf(stderr, "docaxis-hub: dispatcher: the terminal hook threw\n");
+    log::get("delivery").error("terminal-hook-threw", {{"reason", "unknown exception"}});
   }
 }
 

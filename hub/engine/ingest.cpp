@@ -13,6 +13,7 @@
 #include "edxml/model.hpp"
 #include "edxml/receipt.hpp"
 #include "edxml/xml_doc.hpp"
+#include "log/log.hpp"
 #include "model/codes.hpp"
 #include "routing/hops.hpp"
 
@@ -427,11 +428,13 @@ void Ingest::refuse(Job& job, const Status& status, const std::string& doc,
 
 void Ingest::audit_refusal(const Job& job, const Status& status, const std::string& doc,
                            const std::string& organ) {
-  if (audit_ == nullptr) return;
   // Sampled, and never synced one by one: a client sending junk in a loop must not turn
-  // into an fdatasync (and a record) per package.
+  // into an fdatasync (and a record) per package. The log follows the same sampling.
   std::vector<audit::Event> events;
-  if (sampler_.sample(status.code(), opt_.clock(), events)) {
+  const bool sampled = sampler_.sample(status.code(), opt_.clock(), events);
+  log_refusal(job.in.from, job.in.address, job.size, status, doc, organ, sampled, events);
+  if (audit_ == nullptr) return;
+  if (sampled) {
     audit::Event e;
     e.type = model::is_transient(status.code()) ? "released" : "refused";
     e.who = job.in.from.subject;
@@ -455,9 +458,9 @@ void Ingest::answer(Job& job, const Status& status) {
   try {
     if (done) done(status);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "docaxis-hub: ingest: the answer callback threw: %s\n", e.what());
+    log::get("engine").error("answer-callback-threw", {{"reason", e.what()}});
   } catch (...) {
-    std::fprintf(stderr, "docaxis-hub: ingest: the answer callback threw\n");
+    log::get("engine").error("answer-callback-threw", {{"reason", "unknown exception"}});
   }
   std::lock_guard lk(mu_);
   if (--pending_ == 0) idle_cv_.notify_all();

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "log/log.hpp"
+#include "model/codes.hpp"
+
 namespace docaxis::engine {
 
 RefusalSampler::RefusalSampler(std::uint32_t per_window, std::chrono::milliseconds window)
@@ -47,6 +50,36 @@ std::vector<audit::Event> RefusalSampler::flush() {
   }
   windows_.clear();
   return out;
+}
+
+void log_refusal(const model::ConnectionIdentity& from, const std::string& address, std::size_t size,
+                 const Status& status, const std::string& doc, const std::string& organ,
+                 bool sampled, const std::vector<audit::Event>& summaries) {
+  static log::Logger& L = log::get("engine");
+  if (sampled) {
+    const bool transient = model::is_transient(status.code());
+    L.at(transient ? log::Level::info : log::Level::warn,
+         transient ? "package-released" : "package-refused",
+         {{"code", status.code()},
+          {"reason", status.message()},
+          {"doc", doc},
+          {"organ", organ},
+          {"address", address},
+          {"size", size},
+          {"subject", from.subject},
+          {"uid", from.uid},
+          {"sha256", log::prefix(from.sha256, 16)}});
+  }
+  for (const audit::Event& e : summaries) {
+    if (!L.enabled(log::Level::warn)) break;
+    const auto& d = e.detail;
+    L.warn("refusals-suppressed",
+           {{"code", d.value("code", std::string())},
+            {"suppressed", d.value("suppressed", std::uint64_t{0})},
+            {"recorded", d.value("recorded", std::uint64_t{0})},
+            {"window_start_ms", d.value("window_start_ms", std::int64_t{0})},
+            {"window_ms", d.value("window_ms", std::int64_t{0})}});
+  }
 }
 
 }  // namespace docaxis::engine

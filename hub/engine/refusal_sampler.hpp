@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "audit/record.hpp"
+#include "model/identity.hpp"
 
 namespace docaxis::engine {
 
@@ -50,5 +51,12 @@ class RefusalSampler {
   std::mutex mu_;
   std::map<std::string, Window> windows_;
 };
+
+// Logs (logger "engine") one refused package when `sampled` (event=package-refused, or
+// package-released for a transient code) and every summary in `summaries`
+// (event=refusals-suppressed): the same sampling as the audit records.
+void log_refusal(const model::ConnectionIdentity& from, const std::string& address, std::size_t size,
+                 const Status& status, const std::string& doc, const std::string& organ,
+                 bool sampled, const std::vector<audit::Event>& summaries);
 
 }  // namespace docaxis::engine

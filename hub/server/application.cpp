@@ -96,7 +96,6 @@ struct Application::Modules {
   ServerOutbound outbound;
   std::unique_ptr<engine::ReceiptIssuer> receipts;
   std::unique_ptr<delivery::Dispatcher> dispatcher;
-  std::function<void(const std::string&)> log;
   std::unique_ptr<amqp::AmqpServer> server;    // built after `ingest`, destroyed after it
   std::unique_ptr<engine::Ingest> ingest;
   std::unique_ptr<admin::AdminEndpoint> admin;
@@ -204,12 +203,6 @@ std::unique_ptr<Application> Application::build(const config::HubConfig& cfg, St
     return fail("TLS client CAs", s, 2);
   }
   amqp::ServerOptions server_options = amqp_options(cfg, w.paths);
-  auto log_mu = std::make_shared<std::mutex>();
-  w.log = [name = cfg.hub.name, log_mu](const std::string& line) {
-    std::lock_guard lk(*log_mu);
-    std::cout << "docaxis-hub " << name << ": " << line << std::endl;
-  };
-  server_options.log = w.log;
   for (amqp::PeerSpec& spec : server_options.peers) {
     spec.verify = [&reg, name = spec.name](const model::ConnectionIdentity& who) -> Status {
       const auto id = reg.identify(who);
@@ -223,7 +216,7 @@ std::unique_ptr<Application> Application::build(const config::HubConfig& cfg, St
       cfg, *w.store, *w.store, w.audit.get(),
       admin::hub_ports(*w.dispatcher, *w.ingest, *w.receipts, w.audit.get(), *w.store, now_ms));
   w.refresher =
-      std::make_unique<TrustRefresher>(*w.verifier, w.trust_config, cfg.trust.crl_refresh, w.log);
+      std::make_unique<TrustRefresher>(*w.verifier, w.trust_config, cfg.trust.crl_refresh);
   amqp::AmqpServer& server = *w.server;
   w.refresher->also_reload([&server] { return server.reload_tls(); });
   return std::unique_ptr<Application>(new Application(std::move(m)));

@@ -16,7 +16,9 @@
 
 #include "config/loader.hpp"
 #include "config/validate.hpp"
+#include "log/log.hpp"
 #include "server/application.hpp"
+#include "server/startup_log.hpp"
 
 using namespace docaxis;
 
@@ -38,8 +40,8 @@ void raise_descriptor_limit(std::int64_t max_connections) {
   }
   const auto wanted = static_cast<rlim_t>(max_connections) + 64;
   if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < wanted) {
-    std::cerr << "docaxis-hub: warning: the file descriptor limit (" << rl.rlim_cur
-              << ") is below limits.max_connections + 64 (" << wanted << ")\n";
+    log::get("server").warn("fd-limit-low", {{"limit", static_cast<std::uint64_t>(rl.rlim_cur)},
+                                             {"wanted", static_cast<std::uint64_t>(wanted)}});
   }
 }
 
@@ -71,6 +73,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   const config::HubConfig cfg = config::load_config_file(config_path).config;
+  server::apply_log_config(cfg);
 
   // Block the shutdown signals (and SIGHUP: reload trust) in every thread the modules start;
   // the main thread waits for them below.
@@ -86,12 +89,14 @@ int main(int argc, char** argv) {
   auto hub = server::Application::build(cfg, error);
   if (!hub) return fail(error);
   if (!hub->start(error)) return fail(error);
+  server::log_startup_summary(cfg, hub->port());
   int sig = 0;
   for (;;) {
     sigwait(&signals, &sig);
     if (sig != SIGHUP) break;
-    (void)hub->reload_trust("SIGHUP");
+    (void)hub->reload_trust("sighup");
   }
+  server::log_shutdown(sig);
   std::cout << "docaxis-hub " << cfg.hub.name << ": signal " << sig << ", shutting down"
             << std::endl;
   hub->stop();

@@ -2,12 +2,29 @@
 
 #include "common/crash_only.hpp"
 #include "common/thread_name.hpp"
+#include "log/log.hpp"
 
 namespace docaxis::server {
+namespace {
+
+log::Logger& L() {
+  static log::Logger& l = log::get("trust");
+  return l;
+}
+
+void log_failure(const std::string& why, std::string_view scope, const Status& s) {
+  L().error("trust-reload-failed", {{"trigger", why},
+                                    {"scope", scope},
+                                    {"code", s.code()},
+                                    {"reason", s.message()},
+                                    {"kept", "current"}});
+}
+
+}  // namespace
 
 TrustRefresher::TrustRefresher(dsig::Verifier& verifier, dsig::TrustConfig config,
-                               std::chrono::seconds interval, Log log)
-    : verifier_(verifier), config_(std::move(config)), interval_(interval), log_(std::move(log)) {}
+                               std::chrono::seconds interval)
+    : verifier_(verifier), config_(std::move(config)), interval_(interval) {}
 
 TrustRefresher::~TrustRefresher() { stop(); }
 
@@ -20,7 +37,7 @@ void TrustRefresher::start() {
       while (!stop_) {
         if (cv_.wait_for(lk, interval_, [this] { return stop_; })) return;
         lk.unlock();
-        (void)reload_now("periodic refresh");
+        (void)reload_now("periodic");
         lk.lock();
       }
     });
@@ -42,27 +59,33 @@ Status TrustRefresher::reload_now(const std::string& why) {
     return reload(why);
   } catch (const std::exception& e) {
     const Status s("internal", std::string("unexpected exception: ") + e.what());
-    if (log_) {
-      log_("trust reload (" + why + ") failed, keeping the current trust: " + s.to_string());
-    }
+    log_failure(why, "signature", s);
     return s;
   }
 }
 
 Status TrustRefresher::reload(const std::string& why) {
+  std::string_view tls = "none";
   if (also_) {
-    if (Status s = also_(); !s.ok() && log_) {
-      log_("TLS trust reload (" + why + ") failed, keeping the current TLS trust: " + s.to_string());
+    if (Status s = also_(); !s.ok()) {
+      log_failure(why, "tls", s);
+      tls = "failed";
+    } else {
+      tls = "reloaded";
     }
   }
   auto trust = dsig::TrustStore::load(config_);
   if (!trust.ok()) {
-    if (log_) log_("trust reload (" + why + ") failed, keeping the current trust: " +
-                   trust.status().to_string());
+    log_failure(why, "signature", trust.status());
     return trust.status();
   }
   verifier_.set_trust_store(*trust);
-  if (log_) log_("trust reloaded (" + why + "): generation " + std::to_string((*trust)->generation()));
+  L().info("trust-reloaded", {{"trigger", why},
+                              {"generation", (*trust)->generation()},
+                              {"anchor_files", config_.anchor_files.size()},
+                              {"intermediate_files", config_.intermediate_files.size()},
+                              {"crl_files", config_.crl_files.size()},
+                              {"tls", tls}});
   return Status();
 }
 

@@ -3,7 +3,8 @@
 // Verifier. A new CRL therefore takes effect without a restart: every cached signer
 // validation is dropped with the old TrustStore generation (hub/dsig/trust_store.hpp).
 // A reload that fails (a missing or corrupt file) keeps the current TrustStore and is reported;
-// the hub never runs without trust.
+// the hub never runs without trust. Logger "trust": trust-reloaded, trust-reload-failed
+// (hub/log/README.md).
 //
 // Threads: one internal thread for the periodic reload; reload_now() from any thread.
 #pragma once
@@ -23,16 +24,16 @@ namespace docaxis::server {
 
 class TrustRefresher {
  public:
-  using Log = std::function<void(const std::string&)>;
   TrustRefresher(dsig::Verifier& verifier, dsig::TrustConfig config,
-                 std::chrono::seconds interval, Log log);
+                 std::chrono::seconds interval);
   ~TrustRefresher();  // stop()
   TrustRefresher(const TrustRefresher&) = delete;
   TrustRefresher& operator=(const TrustRefresher&) = delete;
 
   void start();
   void stop();
-  // Loads the files now; on success the verifier uses them for every later package.
+  // Loads the files now; on success the verifier uses them for every later package. `why` is
+  // the trigger as logged (`trigger=`): "sighup", "periodic".
   Status reload_now(const std::string& why);
   // Also runs `fn` at every reload (the TLS layer's trust: hub/amqp reload_tls). Before start().
   void also_reload(std::function<Status()> fn) { also_ = std::move(fn); }
@@ -42,7 +43,6 @@ class TrustRefresher {
   dsig::Verifier& verifier_;
   const dsig::TrustConfig config_;
   const std::chrono::seconds interval_;
-  Log log_;
   std::function<Status()> also_;
   std::mutex mu_;
   std::condition_variable cv_;

@@ -7,8 +7,18 @@
 
 #include "common/crash_only.hpp"
 #include "common/thread_name.hpp"
+#include "log/log.hpp"
+#include "log/rate_limiter.hpp"
 
 namespace docaxis::store {
+namespace {
+
+log::Logger& store_log() {
+  static log::Logger& l = log::get("store");
+  return l;
+}
+
+}  // namespace
 
 GroupCommitWriter::GroupCommitWriter(std::unique_ptr<sqlite::Db> db, GroupCommitLimits limits)
     : db_(std::move(db)),
@@ -66,9 +76,9 @@ void GroupCommitWriter::complete() {
       try {
         c.jobs[i].done(std::move(c.results[i]));
       } catch (const std::exception& e) {
-        std::fprintf(stderr, "docaxis-hub: store: a commit callback threw: %s\n", e.what());
+        store_log().error("callback-threw", {{"reason", e.what()}});
       } catch (...) {
-        std::fprintf(stderr, "docaxis-hub: store: a commit callback threw\n");
+        store_log().error("callback-threw", {{"reason", "unknown exception"}});
       }
     }
   }
@@ -150,6 +160,13 @@ void GroupCommitWriter::commit_batch(std::deque<WriteJob>& batch) {
     histogram_[bucket].fetch_add(1, std::memory_order_relaxed);
   } else {
     failed_commits_.fetch_add(1, std::memory_order_relaxed);
+    static log::RateLimiter limiter(5);  // a failing disk fails every batch
+    if (const auto d = limiter.admit(batch_status.code()); d.log) {
+      store_log().error("commit-failed", {{"code", batch_status.code()},
+                                          {"reason", batch_status.message()},
+                                          {"jobs", batch.size()},
+                                          {"suppressed", d.suppressed}});
+    }
   }
   if (!batch_status.ok()) results.assign(batch.size(), batch_status);
   results.resize(batch.size());

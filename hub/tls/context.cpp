@@ -3,6 +3,8 @@
 #include <openssl/err.h>
 #include <openssl/x509_vfy.h>
 
+#include "tls/certificate.hpp"
+
 namespace docaxis::tls {
 
 Status apply_policy(SSL_CTX* ctx) {
@@ -21,10 +23,10 @@ Status apply_policy(SSL_CTX* ctx) {
 
 Result<std::unique_ptr<ContextTrust>> ContextTrust::install(SSL_CTX* ctx,
                                                            std::shared_ptr<const TlsTrust> trust,
-                                                           Recorder recorder) {
+                                                           Recorder recorder, Refusal refusal) {
   if (ctx == nullptr || !trust) return Status{"internal", "no TLS context to harden"};
   if (Status s = apply_policy(ctx); !s.ok()) return s;
-  std::unique_ptr<ContextTrust> t(new ContextTrust(ctx, nullptr, std::move(recorder)));
+  std::unique_ptr<ContextTrust> t(new ContextTrust(ctx, nullptr, std::move(recorder), std::move(refusal)));
   t->replace(std::move(trust));
   SSL_CTX_set_cert_verify_callback(ctx, &ContextTrust::verify, t.get());
   return t;
@@ -78,6 +80,16 @@ int ContextTrust::verify(X509_STORE_CTX* xctx, void* arg) {
         const std::string fp = sha256_hex(chain.front().get());
         self->recorder_(fp, std::move(chain), generation);
       }
+    } catch (...) {
+    }
+  }
+  if (ok != 1 && self->refusal_) {
+    try {  // never let an exception cross OpenSSL's C frames
+      X509* leaf = X509_STORE_CTX_get0_cert(xctx);
+      const Status why = path_status(X509_STORE_CTX_get_error(xctx),
+                                     X509_STORE_CTX_get_current_cert(xctx));
+      self->refusal_(why, leaf != nullptr ? subject_of(leaf) : std::string(),
+                     leaf != nullptr ? sha256_hex(leaf) : std::string());
     } catch (...) {
     }
   }

@@ -7,7 +7,9 @@
 //  - completes the chain a peer presents with the configured intermediates (many TLS clients
 //    send only their leaf), still trusting only the anchors;
 //  - tells `recorder` the verified chain of every handshake (the hub keeps it per connection to
-//    re-check it when the trust changes);
+//    re-check it when the trust changes), and `refusal` why a presented chain was refused
+//    (path_status: cert-revoked, cert-expired, ...) with the leaf's subject and SHA-256, so the
+//    hub can log the reason of a refused handshake (the TLS alert only says "verify failed");
 //  - applies the TLS policy: TLS 1.2 with ECDHE key exchange and AEAD suites only, or TLS 1.3;
 //    no session resumption (every handshake verifies the certificate).
 // The ContextTrust must outlive every handshake on the SSL_CTX. replace() and handshakes may run
@@ -40,10 +42,15 @@ class ContextTrust {
   // `generation`: which trust verified the chain (see generation()).
   using Recorder =
       std::function<void(const std::string& sha256, Chain chain, std::uint64_t generation)>;
+  // Called on the handshaking thread, inside OpenSSL: must not throw (exceptions are dropped).
+  // `subject`, `sha256`: the presented leaf certificate's (hostile text: escape before use).
+  using Refusal = std::function<void(const Status& why, const std::string& subject,
+                                     const std::string& sha256)>;
   // Errors: internal (the policy could not be set).
   static Result<std::unique_ptr<ContextTrust>> install(SSL_CTX* ctx,
                                                        std::shared_ptr<const TlsTrust> trust,
-                                                       Recorder recorder = {});
+                                                       Recorder recorder = {},
+                                                       Refusal refusal = {});
   ContextTrust(const ContextTrust&) = delete;
   ContextTrust& operator=(const ContextTrust&) = delete;
 
@@ -55,8 +62,12 @@ class ContextTrust {
   SSL_CTX* ctx() const { return ctx_; }
 
  private:
-  ContextTrust(SSL_CTX* ctx, std::shared_ptr<const TlsTrust> trust, Recorder recorder)
-      : ctx_(ctx), trust_(std::move(trust)), recorder_(std::move(recorder)) {}
+  ContextTrust(SSL_CTX* ctx, std::shared_ptr<const TlsTrust> trust, Recorder recorder,
+               Refusal refusal)
+      : ctx_(ctx),
+        trust_(std::move(trust)),
+        recorder_(std::move(recorder)),
+        refusal_(std::move(refusal)) {}
   static int verify(X509_STORE_CTX* xctx, void* arg);
 
   SSL_CTX* ctx_;
@@ -64,6 +75,7 @@ class ContextTrust {
   std::shared_ptr<const TlsTrust> trust_;
   std::uint64_t generation_ = 0;
   Recorder recorder_;
+  Refusal refusal_;
 };
 
 }  // namespace docaxis::tls

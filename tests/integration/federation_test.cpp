@@ -195,7 +195,7 @@ class FederationTest : public ::testing::Test {
       for (auto& [name, hub] : hubs_) {
         const std::string log = hub->log();
         std::size_t pos = 0;
-        while ((pos = log.find(": connected (", pos)) != std::string::npos) {
+        while ((pos = log.find(" event=peer-connected ", pos)) != std::string::npos) {
           ++connected;
           ++pos;
         }
@@ -356,7 +356,7 @@ TEST_F(FederationTest, MinistryHubOutageQueuesAtNationalWithoutARetryStormAndDra
   // Attempts national made to reach g12 during the outage. Schedule: 1, 2, 4, 8 s (+/-20 %),
   // then the circuit opens for 5 s after 5 failures: at most 1 + 5 attempts in ~12-13 s.
   const std::string log = hubs_["national"]->log();
-  const std::regex attempt("peer g12: connecting to [^ ]+ \\(attempt (\\d+)\\)");
+  const std::regex attempt("event=peer-connecting peer=g12 url=[^ ]+ attempt=(\\d+)");
   int attempts_total = 0;
   for (std::sregex_iterator it(log.begin(), log.end(), attempt), end; it != end; ++it) {
     attempts_total = std::max(attempts_total, std::stoi((*it)[1]));

@@ -65,14 +65,14 @@ TEST(TrustReload, ARevocationPublishedAfterStartIsEnforcedAfterSighupWithoutARes
   // A broken file on reload: the hub keeps its trust (and says so).
   std::ofstream(crl, std::ios::trunc) << "not a CRL\n";
   ASSERT_EQ(kill(hub.pid(), SIGHUP), 0);
-  ASSERT_TRUE(wait_for_log(hub, "trust reload (SIGHUP) failed")) << hub.log();
+  ASSERT_TRUE(wait_for_log(hub, "event=trust-reload-failed trigger=sighup scope=signature")) << hub.log();
   auto still = send_package(port, kPki, revoked_organ, "edoc", signed_by_revoked("2"));
   EXPECT_EQ(still.outcome, "accepted") << still.condition << " " << still.description;
 
   // The issuing CA publishes the revocation; the operator sends SIGHUP.
   fs::copy_file(kPki + "/crl/all.pem", crl, fs::copy_options::overwrite_existing);
   ASSERT_EQ(kill(hub.pid(), SIGHUP), 0);
-  ASSERT_TRUE(wait_for_log(hub, "trust reloaded (SIGHUP)")) << hub.log();
+  ASSERT_TRUE(wait_for_log(hub, "event=trust-reloaded trigger=sighup")) << hub.log();
   auto after = send_package(port, kPki, revoked_organ, "edoc", signed_by_revoked("3"));
   EXPECT_EQ(after.outcome, "rejected");
   EXPECT_EQ(after.condition, "docaxis:cert-revoked") << after.description;

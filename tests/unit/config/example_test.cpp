@@ -58,6 +58,7 @@ TEST(ExampleConfig, KeepsTheStructDefaultsWhereItStatesThem) {
   EXPECT_EQ(c.store, d.store);
   EXPECT_EQ(c.audit, d.audit);
   EXPECT_EQ(c.admin, d.admin);
+  EXPECT_EQ(c.log.level, d.log.level);
   EXPECT_EQ(c.routing.max_hops, d.routing.max_hops);
   ASSERT_EQ(c.endpoints.size(), 3u);
   EndpointConfig first = c.endpoints[0];

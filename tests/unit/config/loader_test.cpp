@@ -105,8 +105,51 @@ INSTANTIATE_TEST_SUITE_P(
         LoadErrorCase{"SectionIsNotATable", "limits = 3\n", "limits",
                       "expected a table ([limits]), got an integer", 1},
         LoadErrorCase{"UnknownEnumValue", "[store]\nfsync = \"ful\"\n", "store.fsync",
-                      "\"ful\" is not one of \"full\", \"normal\" (did you mean \"full\"?)", 2}),
+                      "\"ful\" is not one of \"full\", \"normal\" (did you mean \"full\"?)", 2},
+        LoadErrorCase{"UnknownKeyInLog", "[log]\nlevel = \"info\"\nformat = \"json\"\n",
+                      "log.format", "unknown key \"format\" in log", 3},
+        LoadErrorCase{"LogLevelNotAString", "[log]\nlevel = 3\n", "log.level",
+                      "expected a string, got an integer", 2},
+        LoadErrorCase{"LoggerLevelNotAString", "[log.levels]\namqp = \"debug\"\nstore = 1\n",
+                      "log.levels.store", "expected a string (a level), got an integer", 3},
+        LoadErrorCase{"LogLevelsNotATable", "[log]\nlevels = \"debug\"\n", "log.levels",
+                      "expected a table ([log.levels]), got a string", 2}),
     [](const testing::TestParamInfo<LoadErrorCase>& p) { return std::string(p.param.name); });
+
+TEST(ConfigLoader, ReadsTheLogSection) {
+  const LoadedConfig loaded = parse_config(R"(
+[log]
+level = "warn"
+[log.levels]
+tls = "debug"
+amqp = "trace"
+)");
+  ASSERT_TRUE(loaded.errors.empty()) << errors_text(loaded.errors);
+  EXPECT_EQ(loaded.config.log.level, "warn");
+  // Sorted by logger name (toml++ tables are ordered maps).
+  ASSERT_EQ(loaded.config.log.levels.size(), 2u);
+  EXPECT_EQ(loaded.config.log.levels[0], (std::pair<std::string, std::string>{"amqp", "trace"}));
+  EXPECT_EQ(loaded.config.log.levels[1], (std::pair<std::string, std::string>{"tls", "debug"}));
+  EXPECT_EQ(loaded.key_lines.at("log.levels.amqp"), 6);
+}
+
+TEST(ConfigLoader, LogErrorsCarryTheirLine) {
+  namespace fs = std::filesystem;
+  const fs::path file = fs::temp_directory_path() / "docaxis-config-log-lines.toml";
+  std::ofstream(file) << "[log]\nlevel = \"loud\"\n[log.levels]\nengine = \"info\"\namqpp = "
+                         "\"debug\"\n";
+  const ConfigErrors errors = check_config_file(file.string(), {.check_files = false});
+  fs::remove(file);
+  std::vector<std::string> log_errors;
+  for (const ConfigError& e : errors) {
+    if (e.key.rfind("log.", 0) == 0) log_errors.push_back(e.to_string());
+  }
+  ASSERT_EQ(log_errors.size(), 2u) << errors_text(errors);
+  EXPECT_NE(log_errors[0].find("log.level: \"loud\" is not a log level"), std::string::npos);
+  EXPECT_NE(log_errors[0].find("(line 2)"), std::string::npos) << log_errors[0];
+  EXPECT_NE(log_errors[1].find("log.levels.amqpp: unknown logger \"amqpp\""), std::string::npos);
+  EXPECT_NE(log_errors[1].find("(line 5)"), std::string::npos) << log_errors[1];
+}
 
 TEST(ConfigLoader, SyntaxErrorNamesTheProblem) {
   const LoadedConfig loaded = parse_config("[hub]\nname = \n");

@@ -127,6 +127,19 @@ const std::vector<Rule>& rules() {
        "routing.default_route", "peer \"nat\" is not defined"},
       {"AdminSocketTooLong", [](HubConfig& c) { c.admin.socket = "/" + std::string(120, 's'); },
        "admin.socket", "longer than a Unix socket path"},
+      {"LogLevel", [](HubConfig& c) { c.log.level = "verbose"; }, "log.level",
+       "\"verbose\" is not a log level; one of \"trace\", \"debug\", \"info\", \"warn\", "
+       "\"error\", \"off\""},
+      {"LogLevelCase", [](HubConfig& c) { c.log.level = "INFO"; }, "log.level",
+       "\"INFO\" is not a log level"},
+      {"LogLevelWarning", [](HubConfig& c) { c.log.level = "warning"; }, "log.level",
+       "(did you mean \"warn\"?)"},
+      {"LoggerLevel", [](HubConfig& c) { c.log.levels = {{"amqp", "loud"}}; },
+       "log.levels.amqp", "\"loud\" is not a log level"},
+      {"UnknownLogger", [](HubConfig& c) { c.log.levels = {{"amqpp", "debug"}}; },
+       "log.levels.amqpp", "unknown logger \"amqpp\"; loggers: \"server\", \"amqp\""},
+      {"UnknownLoggerSuggestion", [](HubConfig& c) { c.log.levels = {{"delivry", "debug"}}; },
+       "log.levels.delivry", "(did you mean \"delivery\"?)"},
   };
   return kRules;
 }
@@ -153,6 +166,28 @@ INSTANTIATE_TEST_SUITE_P(Rules, ConfigValidateRule, testing::ValuesIn(rules()),
                          [](const testing::TestParamInfo<Rule>& p) {
                            return std::string(p.param.name);
                          });
+
+TEST(ConfigValidate, LogLevelsPerLoggerAreValid) {
+  HubConfig c = base();
+  c.log.level = "warn";
+  c.log.levels = {{"amqp", "debug"}, {"tls", "off"}, {"engine", "trace"}};
+  EXPECT_EQ(errors_text(validate(c, {.check_files = false})), "");
+  const log::Settings s = log_settings(c.log);
+  EXPECT_EQ(s.level, log::Level::warn);
+  ASSERT_EQ(s.levels.size(), 3u);
+  EXPECT_EQ(s.levels[0], (std::pair<std::string, log::Level>{"amqp", log::Level::debug}));
+  EXPECT_EQ(s.levels[1], (std::pair<std::string, log::Level>{"tls", log::Level::off}));
+}
+
+TEST(ConfigValidate, EveryBadLogEntryIsReported) {
+  HubConfig c = base();
+  c.log.level = "loud";
+  c.log.levels = {{"amqp", "debug"}, {"nope", "info"}, {"store", "chatty"}, {"x\ny", "info"}};
+  std::vector<std::string> keys;
+  for (const ConfigError& e : validate(c, {.check_files = false})) keys.push_back(e.key);
+  EXPECT_EQ(keys, (std::vector<std::string>{"log.level", "log.levels.nope", "log.levels.store",
+                                            "log.levels.x\ny"}));
+}
 
 TEST(ConfigValidate, ReportsAllProblemsAtOnce) {
   HubConfig c = base();
