@@ -15,7 +15,7 @@ namespace {
 TEST(ExclusiveC14n, MatchesLibxml2OnEveryGeneratedPackageAndFixture) {
   int compared = 0;
   for (const fixtures::NamedPackage& p : fixtures::standard_set()) compared += compare_all(p.name, p.bytes);
-  EXPECT_GT(compared, 1000);  // documents and all their subtrees
+  EXPECT_GT(compared, 600);  // 13 documents and all their subtrees
   compared += compare_folder(fixtures_dir(), {".edxml"});
   EXPECT_GT(compared, 3000);
 }

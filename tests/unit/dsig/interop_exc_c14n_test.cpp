@@ -10,7 +10,7 @@ namespace {
 class InteropExclusiveC14n : public InteropShared {};
 
 TEST_F(InteropExclusiveC14n, MatchesLibxml2OnEveryRealSample) {
-  EXPECT_GT(compare_folder(shared_dir() + "/edxml-samples", {".edxml"}), 1500);
+  EXPECT_GT(compare_folder(shared_dir() + "/edxml-samples", {".edxml"}), 800);  // 16 samples and their subtrees
 }
 
 TEST_F(InteropExclusiveC14n, MatchesLibxml2OnTheIndependentVectors) {
