@@ -22,21 +22,23 @@
 # BUILD (default build) is the build folder; JOBS (default: every core) the build's -j.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SHARED=${DOCAXIS_SHARED_DIR:-$PWD/../shared}
 BUILD=${BUILD:-build}
+# The sample every benchmark starts from: the generated edoc_new.edxml (tests/support/, target
+# generated_packages), a realistic document of the demo federation, ~12.8 KB once signed.
+SAMPLE=$BUILD/generated-packages/edoc_new.edxml
 JOBS=${JOBS:-$(nproc)}
 
 if [ "${1:-}" = "--hub" ]; then
   shift
   ./scripts/install-deps.sh >/dev/null
   cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDOCAXIS_BENCH=ON >/dev/null
-  cmake --build "$BUILD" --target docaxis-hub hub_bench -j"$JOBS" | tail -1
+  cmake --build "$BUILD" --target docaxis-hub hub_bench generated_packages -j"$JOBS" | tail -1
   ./scripts/make-test-pki.sh "$BUILD/test-pki" >/dev/null
   echo "versions: $(openssl version | cut -d' ' -f1-2); Qpid Proton $(dpkg-query -W -f='${Version}' libqpid-proton-cpp12); SQLite $(dpkg-query -W -f='${Version}' libsqlite3-0); libxml2 $(dpkg-query -W -f='${Version}' libxml2)"
   seed=(--seed-dir "$BUILD/bench-seed")
   for a in "$@"; do [ "$a" = --seed-dir ] && seed=(); done
   "$BUILD/tests/bench/hub_bench" --hub "$BUILD/hub/server/docaxis-hub" --pki "$BUILD/test-pki" \
-    --sample "$SHARED/edxml-samples/edoc_new.edxml" "${seed[@]}" "$@" | tee "$BUILD/bench-hub.txt"
+    --sample "$SAMPLE" "${seed[@]}" "$@" | tee "$BUILD/bench-hub.txt"
   exit 0  # a failed run (hub_bench exit 1 or 2) has already stopped the script with its code
 fi
 if [ "${1:-}" = "--e2e" ]; then
@@ -51,11 +53,11 @@ if [ "${1:-}" = "--e2e" ]; then
   done
   ./scripts/install-deps.sh >/dev/null
   cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDOCAXIS_BENCH=ON >/dev/null
-  cmake --build "$BUILD" --target docaxis-hub hub_bench rabbit_bench -j"$JOBS" | tail -1
+  cmake --build "$BUILD" --target docaxis-hub hub_bench rabbit_bench generated_packages -j"$JOBS" | tail -1
   ./scripts/make-test-pki.sh "$BUILD/test-pki" >/dev/null
   # Enough pre-signed packages per sender for 4,000/s over the 5 s warm-up and the window.
   HB=("$BUILD/tests/bench/hub_bench" --hub "$BUILD/hub/server/docaxis-hub" --pki "$BUILD/test-pki"
-      --sample "$SHARED/edxml-samples/edoc_new.edxml")
+      --sample "$SAMPLE")
   PKG=$BUILD/bench-package.edxml
   "${HB[@]}" --packages 1 --write-package "$PKG"
   HB+=(--packages $(((5 + SECS) * 4000 / 3)))
@@ -90,13 +92,13 @@ if [ "${1:-}" = "--rabbit" ]; then
   shift
   ./scripts/install-deps.sh >/dev/null
   cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDOCAXIS_BENCH=ON >/dev/null
-  cmake --build "$BUILD" --target hub_bench rabbit_bench -j"$JOBS" | tail -1
+  cmake --build "$BUILD" --target hub_bench rabbit_bench generated_packages -j"$JOBS" | tail -1
   payload=()
   if [[ " $* " != *" --payload "* ]]; then
     # One of hub_bench's signed packages: the very bytes the hub benchmark moves.
     ./scripts/make-test-pki.sh "$BUILD/test-pki" >/dev/null
     PKG=$BUILD/bench-package.edxml
-    "$BUILD/tests/bench/hub_bench" --pki "$BUILD/test-pki" --sample "$SHARED/edxml-samples/edoc_new.edxml" \
+    "$BUILD/tests/bench/hub_bench" --pki "$BUILD/test-pki" --sample "$SAMPLE" \
       --packages 1 --write-package "$PKG"
     payload=(--payload "$PKG")
   fi
@@ -107,12 +109,12 @@ if [ "${1:-}" = "--rabbit" ]; then
 fi
 ./scripts/install-deps.sh --bench >/dev/null
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDOCAXIS_BENCH=ON >/dev/null
-cmake --build "$BUILD" --target verify_bench -j"$JOBS" | tail -1
+cmake --build "$BUILD" --target verify_bench generated_packages -j"$JOBS" | tail -1
 ./scripts/make-test-pki.sh "$BUILD/test-pki" >/dev/null
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "versions: $(xmlsec1 --version | head -1); $(openssl version | cut -d' ' -f1-2); libxml2 $(dpkg-query -W -f='${Version}' libxml2); Santuario $(dpkg-query -W -f='${Version}' libxml-security-java); $(java -version 2>&1 | head -1)"
 DOC=$BUILD/bench-document.edxml
-"$BUILD/tests/bench/verify_bench" "$BUILD/test-pki" "$SHARED/edxml-samples/edoc_new.edxml" \
+"$BUILD/tests/bench/verify_bench" "$BUILD/test-pki" "$SAMPLE" \
   --write-doc "$DOC" "$@" | tee "$BUILD/bench-verify.txt"
 
 # Apache Santuario on the same document, same run.

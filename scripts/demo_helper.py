@@ -2,15 +2,13 @@
 """Small helpers for scripts/demo.sh (standard library only).
 
     ports N                       print N free TCP ports on 127.0.0.1 (bound at once, then freed)
-    document SAMPLE OUT ...       an edXML document made from a real sample (unsigned)
-    status SAMPLE OUT ...         an edXML status package answering a document (unsigned)
     find DIR KIND ...             the file in DIR holding a given package or receipt
     receipt FILE PEM              print a receipt's fields (key=value) and write its signer
                                   certificate to PEM
     federation OUT --hub ... --organ ...   write demo/federation.json
 
-Documents and statuses are edited as text (regular expressions on the sample) rather than
-re-serialised, so the result keeps the sample's layout; the signature is added afterwards by
+The documents and status packages themselves are written by docaxis-fixtures
+(tests/support/, the project's edXML writer); the signature is added afterwards by
 `docaxis sign` or `docaxis-agent`.
 """
 import argparse
@@ -37,83 +35,6 @@ def cmd_ports(a):
     print(" ".join(str(s.getsockname()[1]) for s in socks))
     for s in socks:
         s.close()
-
-
-def strip_signatures(s):
-    # The samples carry the official SDK's <Signature> (not XML-DSig) or an old edXML:Signature.
-    s = re.sub(r"\s*<edXML:Signature>.*?</edXML:Signature>", "", s, flags=re.S)
-    s = re.sub(r"\s*<Signature(\s[^>]*)?>.*?</Signature>", "", s, flags=re.S)
-    return s
-
-
-def set_party(s, tag, organ, name):
-    """Replaces OrganId and OrganName inside the first <edXML:TAG> element."""
-    m = re.search(r"<edXML:%s>.*?</edXML:%s>" % (tag, tag), s, flags=re.S)
-    if not m:
-        sys.exit("demo_helper: no <edXML:%s> in the sample" % tag)
-    block = m.group(0)
-    block = re.sub(r"<edXML:OrganId>[^<]*<", "<edXML:OrganId>%s<" % organ, block, count=1)
-    block = re.sub(r"<edXML:OrganName>[^<]*<", "<edXML:OrganName>%s<" % esc(name), block, count=1)
-    block = re.sub(r"<edXML:OrganizationInCharge>[^<]*<",
-                   "<edXML:OrganizationInCharge>%s<" % esc(name), block, count=1)
-    return s[:m.start()] + block + s[m.end():]
-
-
-def set_text(s, tag, value, count=1):
-    new, n = re.subn(r"<edXML:%s>[^<]*</edXML:%s>" % (tag, tag),
-                     "<edXML:%s>%s</edXML:%s>" % (tag, esc(value), tag), s, count=count)
-    if n == 0:
-        sys.exit("demo_helper: no <edXML:%s> in the sample" % tag)
-    return new
-
-
-def esc(v):
-    return v.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def organ_arg(text):
-    organ, _, name = text.partition("=")
-    return organ, name or organ
-
-
-def cmd_document(a):
-    s = strip_signatures(open(a.sample, encoding="utf-8").read())
-    sender, sender_name = organ_arg(a.sender)
-    s = set_party(s, "From", sender, sender_name)
-    # One <To> per recipient, made from the sample's first <To>; the sample's own are removed.
-    tos = list(re.finditer(r"<edXML:To>.*?</edXML:To>", s, flags=re.S))
-    indent = re.search(r"[ \t]*$", s[:tos[0].start()]).group(0)
-    blocks = ("\n" + indent).join(set_party(tos[0].group(0), "To", *organ_arg(r)) for r in a.to)
-    s = s[:tos[0].start()] + blocks + s[tos[-1].end():]
-    s = set_text(s, "DocumentId", a.id)  # the MessageHeader's (the first one)
-    s = set_text(s, "CodeNumber", a.number)
-    s = set_text(s, "CodeNotation", a.notation)
-    s = set_text(s, "PromulgationDate", a.date)
-    s = set_text(s, "Subject", a.subject)
-    s = set_text(s, "Content", a.subject)
-    # The trace header names the sender, as a real document system writes it.
-    s = re.sub(r"(<edXML:TraceHeader>\s*<edXML:OrganId>)[^<]*(<)", r"\g<1>%s\2" % sender, s,
-               count=1)
-    s = re.sub(r"(<edXML:TraceHeader>.*?<edXML:Timestamp>)[^<]*(<)",
-               r"\g<1>%s\2" % a.timestamp, s, count=1, flags=re.S)
-    open(a.out, "w", encoding="utf-8").write(s)
-
-
-def cmd_status(a):
-    s = strip_signatures(open(a.sample, encoding="utf-8").read())
-    sender, sender_name = organ_arg(a.sender)
-    s = set_party(s, "From", sender, sender_name)
-    m = re.search(r"<edXML:ResponseFor>.*?</edXML:ResponseFor>", s, flags=re.S)
-    block = m.group(0)
-    for tag, value in (("OrganId", a.for_organ), ("Code", a.for_code),
-                       ("PromulgationDate", a.for_date), ("DocumentId", a.for_doc)):
-        block = re.sub(r"<edXML:%s>[^<]*<" % tag, "<edXML:%s>%s<" % (tag, esc(value)), block,
-                       count=1)
-    s = s[:m.start()] + block + s[m.end():]
-    s = set_text(s, "StatusCode", a.code)
-    s = set_text(s, "Description", a.description)
-    s = set_text(s, "Timestamp", a.timestamp)
-    open(a.out, "w", encoding="utf-8").write(s)
 
 
 def text(root, path, ns):
@@ -215,32 +136,6 @@ def main():
     s = sub.add_parser("ports")
     s.add_argument("n", type=int)
     s.set_defaults(fn=cmd_ports)
-
-    s = sub.add_parser("document")
-    s.add_argument("sample")
-    s.add_argument("out")
-    s.add_argument("--from", dest="sender", required=True, help="ORGAN[=NAME]")
-    s.add_argument("--to", action="append", required=True, help="ORGAN[=NAME], repeatable")
-    s.add_argument("--id", required=True)
-    s.add_argument("--number", required=True)
-    s.add_argument("--notation", required=True)
-    s.add_argument("--date", required=True, help="yyyy/MM/dd")
-    s.add_argument("--timestamp", required=True, help="yyyy/MM/dd HH:mm:ss")
-    s.add_argument("--subject", required=True)
-    s.set_defaults(fn=cmd_document)
-
-    s = sub.add_parser("status")
-    s.add_argument("sample")
-    s.add_argument("out")
-    s.add_argument("--from", dest="sender", required=True, help="ORGAN[=NAME]")
-    s.add_argument("--for-organ", required=True)
-    s.add_argument("--for-doc", required=True)
-    s.add_argument("--for-code", required=True)
-    s.add_argument("--for-date", required=True)
-    s.add_argument("--code", required=True)
-    s.add_argument("--description", required=True)
-    s.add_argument("--timestamp", required=True)
-    s.set_defaults(fn=cmd_status)
 
     s = sub.add_parser("find")
     s.add_argument("dir")

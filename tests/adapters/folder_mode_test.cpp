@@ -2,6 +2,7 @@
 // real docaxis-hub: outbox/ to sent/ or failed/, inbox/ with status 01 answers, receipts/.
 #include <gtest/gtest.h>
 
+#include "packages.hpp"
 #include "support.hpp"
 
 namespace docaxis::adapters_test {
@@ -24,7 +25,7 @@ TEST(FolderMode, FilesFlowBothWaysWithStatusArrivedReceiptsAndReasonsForFailures
   }
   drop(h30.dir("outbox"), "forged.edxml", read(kFixtures + "/tampered-subject.edxml"));
   // A status package the document system writes itself goes to the `status` address.
-  std::string status = read(std::string(DOCAXIS_SHARED_DIR) + "/edxml-samples/status_finish_06.edxml");
+  std::string status = fixtures::standard_package("status_finish_06.edxml");
   const auto from = status.find("<edXML:OrganId>");
   const auto from_end = status.find("</edXML:OrganId>", from);
   ASSERT_NE(from, std::string::npos);

@@ -2,20 +2,19 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "dsig/dsig_init.hpp"
 #include "edxml/reader.hpp"
+#include "packages.hpp"
 
 namespace docaxis::agent {
 namespace {
 
+// A generated package (tests/support/packages.hpp): edoc_new is 000.00.13.H30's document
+// 74/STTTT-VP to the Ministry of Finance; the statuses answer it.
 std::string sample(const std::string& name) {
-  std::ifstream in(std::string(DOCAXIS_SHARED_DIR) + "/edxml-samples/" + name, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  std::string bytes = fixtures::standard_package(name);
+  EXPECT_FALSE(bytes.empty()) << name;
+  return bytes;
 }
 
 class PackageInfoTest : public ::testing::Test {
@@ -27,8 +26,8 @@ TEST_F(PackageInfoTest, DocumentsGoToEdocAndStatusPackagesToStatus) {
   auto doc = inspect_package(sample("edoc_new.edxml"));
   ASSERT_TRUE(doc.ok()) << doc.status().to_string();
   EXPECT_EQ(doc->address, client::Address::kEdoc);
-  EXPECT_EQ(doc->document_id, "000.00.00.G22,2015/09/30,7816/VPCP-TTĐT");
-  EXPECT_FALSE(doc->signed_xmldsig);  // the SDK's Signature is not XML-DSig
+  EXPECT_EQ(doc->document_id, "000.00.13.H30,2024/03/15,74/STTTT-VP");
+  EXPECT_FALSE(doc->signed_xmldsig);  // generated packages are unsigned
   auto st = inspect_package(sample("status_rejection_02.edxml"));
   ASSERT_TRUE(st.ok()) << st.status().to_string();
   EXPECT_EQ(st->address, client::Address::kStatus);
@@ -54,9 +53,10 @@ TEST_F(PackageInfoTest, ArrivedStatusAnswersTheDocumentAndReadsBackAsStatus01) {
   EXPECT_EQ(pkg->header.from.organ_name, "Bộ Tài chính");
   ASSERT_EQ(pkg->header.response_for.size(), 1u);
   const auto& rf = pkg->header.response_for[0];
-  EXPECT_EQ(rf.document_id, "000.00.00.G22,2015/09/30,7816/VPCP-TTĐT");
-  EXPECT_EQ(rf.organ_id, "002.00.20.H13");  // the document's From
-  EXPECT_EQ(rf.code, "74fass22/VPCP-TTĐT");  // CodeNumber/CodeNotation
+  EXPECT_EQ(rf.document_id, "000.00.13.H30,2024/03/15,74/STTTT-VP");
+  EXPECT_EQ(rf.organ_id, "000.00.13.H30");  // the document's From
+  EXPECT_EQ(rf.code, "74/STTTT-VP");        // CodeNumber/CodeNotation
+  EXPECT_EQ(rf.promulgation_date, "2024/03/15");
   EXPECT_EQ(pkg->header.timestamp.size(), 19u);
   auto info = inspect_package(*s);
   ASSERT_TRUE(info.ok());

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "edxml/xml_doc.hpp"
+#include "packages.hpp"
 #include "rabbit-bridge/bridge.hpp"
 #include "rabbit-bridge/bridge_config.hpp"
 
@@ -19,8 +20,11 @@ std::string read(const std::string& path) {
   ss << in.rdbuf();
   return ss.str();
 }
+// A generated package (tests/support/packages.hpp).
 std::string sample(const std::string& name) {
-  return read(std::string(DOCAXIS_SHARED_DIR) + "/edxml-samples/" + name);
+  std::string bytes = fixtures::standard_package(name);
+  EXPECT_FALSE(bytes.empty()) << name;
+  return bytes;
 }
 
 
@@ -64,7 +68,7 @@ TEST(RabbitBridgeRouting, TheAddressComesFromTheHeaderOrElseFromThePackageKind) 
   auto r = route_package(doc, {});
   ASSERT_TRUE(r.ok()) << r.status().to_string();
   EXPECT_EQ(r->address, client::Address::kEdoc);
-  EXPECT_EQ(r->document_id, "000.00.00.G22,2015/09/30,7816/VPCP-TTĐT");
+  EXPECT_EQ(r->document_id, "000.00.13.H30,2024/03/15,74/STTTT-VP");
   auto st = route_package(sample("status_rejection_02.edxml"), {});
   ASSERT_TRUE(st.ok()) << st.status().to_string();
   EXPECT_EQ(st->address, client::Address::kStatus);

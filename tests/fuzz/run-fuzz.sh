@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run-fuzz.sh BUILD_DIR SECONDS: fuzzes the parser and verifier, then the AMQP message decoding,
-# each for SECONDS, with a seed corpus
-# of the real edXML samples plus freshly signed packages; fails on any crash or sanitizer report.
+# each for SECONDS, with a seed corpus of the generated edXML packages (docaxis-fixtures), the
+# real samples of DOCAXIS_SHARED_DIR/edxml-samples when that folder is present, and freshly
+# signed packages; fails on any crash or sanitizer report.
 set -euo pipefail
 BUILD=$1
 SECONDS_TO_RUN=${2:-60}
@@ -12,17 +13,20 @@ PKI=$BUILD/test-pki
 SEEDS=$BUILD/fuzz-seeds
 CORPUS=$BUILD/fuzz-corpus
 mkdir -p "$SEEDS" "$CORPUS"
-cp "$SHARED"/edxml-samples/*.edxml "$SEEDS"/
-# A signed document and a signed status package, so mutations reach the signature checks.
-python3 - "$SHARED/edxml-samples" "$SEEDS" <<'PY'
-import re, sys
-src, out = sys.argv[1], sys.argv[2]
-for name in ("edoc_new.edxml", "status_acceptance_03.edxml"):
-    s = open(f"{src}/{name}", encoding="utf-8").read()
-    s = re.sub(r"(<(?:edXML:)?From>\s*<(?:edXML:)?OrganId>)[^<]*", r"\g<1>000.00.13.H30", s, count=1)
-    s = re.sub(r"<(edXML:)?Signature>.*?</(edXML:)?Signature>", "", s, flags=re.S)
-    open(f"{out}/unsigned-{name}", "w", encoding="utf-8").write(s)
-PY
+FIXTURES_TOOL=$BUILD/tests/support/docaxis-fixtures
+[ -x "$FIXTURES_TOOL" ] || cmake --build "$BUILD" --target docaxis-fixtures >/dev/null
+ASAN_OPTIONS=detect_leaks=0 "$FIXTURES_TOOL" set "$SEEDS"
+if [ -d "$SHARED/edxml-samples" ]; then
+  for f in "$SHARED"/edxml-samples/*.edxml; do cp "$f" "$SEEDS/shared-$(basename "$f")"; done
+else
+  echo "fuzz: no $SHARED/edxml-samples: seeding from the generated packages only"
+fi
+# A signed document and a signed status package, so mutations reach the signature checks
+# (generated: edoc_new is already from 000.00.13.H30; the status answering it is re-addressed).
+cp "$SEEDS/edoc_new.edxml" "$SEEDS/unsigned-edoc_new.edxml"
+ASAN_OPTIONS=detect_leaks=0 "$FIXTURES_TOOL" status -o "$SEEDS/unsigned-status_acceptance_03.edxml" \
+  --from 000.00.13.H30 --for-organ 000.00.01.G12 --for-doc "000.00.01.G12,2024/04/10,2215/BTC-NSNN" \
+  --for-code 2215/BTC-NSNN --for-date 2024/04/10 --code 03
 for f in "$SEEDS"/unsigned-*; do
   ASAN_OPTIONS=detect_leaks=0 "$BUILD/hub/cli/docaxis" sign --key "$PKI/organs/000.00.13.H30.key" \
     --cert "$PKI/organs/000.00.13.H30.crt" --chain "$PKI/intermediates.pem" \

@@ -19,8 +19,10 @@
 #include "dsig/trust_store.hpp"
 #include "dsig/verifier.hpp"
 #include "edxml/receipt.hpp"
+#include "edxml/writer.hpp"
 #include "edxml/xml_doc.hpp"
 #include "hub_process.hpp"
+#include "packages.hpp"
 #include "test_client.hpp"
 
 namespace docaxis::test {
@@ -249,12 +251,14 @@ TEST_F(FederationTest, CommuneToMinistryAcrossThreeHubsWithTheReceiptAndStatusBa
   EXPECT_EQ(receipt.delivered_sha256_hex, edxml::sha256_hex(doc));
 
   // The ministry answers with status 01 (arrived); it travels back to the commune.
-  std::string status = read(std::string(DOCAXIS_SHARED_SAMPLES) + "/status_inbox_01.edxml");
-  status = std::regex_replace(status, std::regex("000\\.00\\.00\\.H41"), kMinistry);
-  status = std::regex_replace(status, std::regex("<edXML:OrganId>000\\.00\\.00\\.G22</edXML:OrganId>"),
-                              "<edXML:OrganId>" + kCommune + "</edXML:OrganId>");
-  status = std::regex_replace(status, std::regex("000\\.00\\.00\\.G22,2015/09/30,7816/VPCP-TTĐT"),
-                              document_id(kCommune, "1"));
+  fixtures::StatusSpec arrived;  // a generated status package (tests/support/packages.hpp)
+  arrived.from = {kMinistry, ""};
+  arrived.for_organ = kCommune;
+  arrived.for_document_id = document_id(kCommune, "1");
+  arrived.for_code = "1/FED";
+  arrived.for_date = "2026/11/22";
+  arrived.code = "01";
+  const std::string status = edxml::write_package(fixtures::status(arrived));
   const std::string signed_status = sign_as(kMinistry, status);
   auto s = send("g12", kMinistry, signed_status, "status");
   ASSERT_EQ(s.outcome, "accepted") << s.condition << " " << s.description;

@@ -4,6 +4,7 @@
 #include <openssl/x509.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -36,6 +37,12 @@ const char* cstr(const xmlChar* s) { return reinterpret_cast<const char*>(s); }
 std::string pki_dir() { return env_or("DOCAXIS_PKI", DOCAXIS_DEFAULT_PKI); }
 std::string fixtures_dir() { return env_or("DOCAXIS_FIXTURES", DOCAXIS_DEFAULT_FIXTURES); }
 std::string shared_dir() { return env_or("DOCAXIS_SHARED_DIR", DOCAXIS_SHARED_DIR); }
+
+bool shared_present() {
+  std::error_code ec;
+  return std::filesystem::is_directory(shared_dir() + "/edxml-samples", ec) &&
+         std::filesystem::is_directory(shared_dir() + "/xmldsig-vectors", ec);
+}
 std::string pki(const std::string& relative) { return pki_dir() + "/" + relative; }
 
 std::string read_bytes(const std::string& path) {

@@ -32,7 +32,19 @@ inline constexpr const char* kSha256Digest = "http://www.w3.org/2001/04/xmlenc#s
 
 std::string pki_dir();
 std::string fixtures_dir();
+// The shared/ folder of the interop suite: DOCAXIS_SHARED_DIR from the environment, else the
+// one configured at build time. It may be absent.
 std::string shared_dir();
+bool shared_present();  // shared_dir()/edxml-samples and shared_dir()/xmldsig-vectors exist
+
+// Base of the interop tests (suites named Interop*, ctest label "interop"): each is skipped,
+// with the reason, when the shared folder is absent.
+class InteropShared : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!shared_present()) GTEST_SKIP() << "interop: " << shared_dir() << " not present";
+  }
+};
 std::string pki(const std::string& relative);  // pki_dir() + "/" + relative
 
 // Bytes of a file; fails the current test (and returns "") when unreadable.

@@ -3,17 +3,40 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include "edxml/reader.hpp"
+#include "packages.hpp"
 
 namespace docaxis::edxml::test {
 
 std::string source_dir() { return DOCAXIS_SOURCE_DIR; }
 
+std::vector<std::string> generated_names() { return fixtures::standard_names(); }
+
+std::string read_generated(const std::string& name) {
+  std::string bytes = fixtures::standard_package(name);
+  EXPECT_FALSE(bytes.empty()) << "no generated package " << name;
+  return bytes;
+}
+
+std::string samples_dir() {
+  const char* env = std::getenv("DOCAXIS_SHARED_DIR");
+  return (env != nullptr && *env != '\0' ? std::string(env) : std::string(DOCAXIS_SHARED_DIR)) +
+         "/edxml-samples";
+}
+
+bool samples_present() {
+  std::error_code ec;
+  return std::filesystem::is_directory(samples_dir(), ec);
+}
+
 std::vector<std::string> sample_names() {
   std::vector<std::string> names;
-  for (const auto& e : std::filesystem::directory_iterator(DOCAXIS_SAMPLES_DIR)) {
+  for (const auto& e : std::filesystem::directory_iterator(samples_dir())) {
     if (e.path().extension() == ".edxml") names.push_back(e.path().filename().string());
   }
   std::sort(names.begin(), names.end());
@@ -29,7 +52,7 @@ std::string read_file(const std::string& path) {
 }
 
 std::string read_sample(const std::string& name) {
-  return read_file(std::string(DOCAXIS_SAMPLES_DIR) + "/" + name);
+  return read_file(samples_dir() + "/" + name);
 }
 
 std::vector<Finding> findings_with(const Package& p, const std::string& code,
@@ -59,6 +82,38 @@ std::string wrap_package(const std::string& message_header_children, const std::
          "<e:edXMLEnvelope><e:edXMLHeader>\n<e:MessageHeader>\n" +
          message_header_children + "\n</e:MessageHeader>\n" + header_tail +
          "</e:edXMLHeader></e:edXMLEnvelope>" + tail + "</edXML>\n";
+}
+
+int read_mutations(const std::string& original, std::mt19937& rng, int rounds) {
+  const char kBytes[] =
+      "<>/=\"'&;:! \n\x00\xff\xc3"
+      "abcXMLedToOrganId0123456789.";
+  int parsed = 0;
+  for (int round = 0; round < rounds; ++round) {
+    std::string bytes = original;
+    const int edits = 1 + static_cast<int>(rng() % 8);
+    for (int e = 0; e < edits && !bytes.empty(); ++e) {
+      const std::size_t pos = rng() % bytes.size();
+      switch (rng() % 3) {
+        case 0:
+          bytes[pos] = kBytes[rng() % (sizeof kBytes - 1)];
+          break;
+        case 1:
+          bytes.erase(pos, 1 + rng() % 40);
+          break;
+        default:
+          bytes.insert(pos, original.substr(rng() % original.size(), rng() % 60));
+      }
+    }
+    Result<Package> p = read_package_bytes(bytes);
+    if (p.ok()) {
+      ++parsed;
+      for (const Finding& f : p->findings) {
+        if (f.code.empty()) ADD_FAILURE() << "a finding without a code: " << f.path;
+      }
+    }
+  }
+  return parsed;
 }
 
 std::string dump(const std::vector<Finding>& findings) {
