@@ -73,7 +73,8 @@ struct AuditOptions {
 // Counters since open(), for metrics and tests.
 struct AuditStats {
   std::uint64_t records = 0;      // records made durable, checkpoints included
-  std::uint64_t checkpoints = 0;  // checkpoints written
+  std::uint64_t checkpoints = 0;  // checkpoints made (counted when queued: durable with the
+                                  // flush that follows, like any record)
   std::uint64_t syncs = 0;        // fdatasync calls on segments
   std::uint64_t segments_created = 0;
   std::uint64_t recovered_bytes = 0;  // torn tail cut off at open()

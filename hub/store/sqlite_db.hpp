@@ -3,7 +3,8 @@
 // store/ includes this header (sqlite3.h is confined here).
 //
 // Thread context: a Db and its statements are used by one thread at a time (the writer
-// thread, or a reader under SqliteStore's read mutex); SQLite is in multi-thread mode.
+// thread, the checkpointer thread, or a reader under SqliteStore's read mutex); SQLite is in
+// multi-thread mode.
 #pragma once
 
 #include <cstdint>

@@ -6,14 +6,17 @@
 // killed at any instant loses nothing it was told is stored; with fsync = full, neither
 // does the machine losing power.
 //
-// Ownership: open() creates the object, which owns two connections (the writer's and one
-// for reads), the writer thread, and an exclusive flock on "<path>.lock" so that a second
-// hub cannot open the same store. The destructor commits every queued write, stops the
-// writer thread and closes; writes submitted after that fail with "unavailable".
+// Ownership: open() creates the object, which owns three connections (the writer's, one for
+// reads and the checkpointer's), the writer, completer and checkpointer threads, and an
+// exclusive flock on "<path>.lock" so that a second hub cannot open the same store. The
+// destructor commits every queued write, stops the threads and closes; writes submitted
+// after that fail with "unavailable".
 //
 // Threads: every member function may be called from any thread. Writes are queued to the
-// writer thread (callbacks of ingest_async run there). Reads share one read connection
-// under a mutex (WAL: they never wait for the writer, and see only committed data).
+// writer thread ("dx-store-write"); the callbacks of the *_async calls run on the completer
+// thread ("dx-store-done"), in commit order (group_commit.hpp). WAL checkpoints run on
+// "dx-checkpoint" (checkpointer.hpp). Reads share one read connection under a mutex (WAL:
+// they never wait for the writer, and see only committed data).
 #pragma once
 
 #include <atomic>

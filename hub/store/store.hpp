@@ -28,7 +28,8 @@
 // Thread-safety: every member function may be called from any thread, concurrently.
 // Writes are serialised by the implementation (SqliteStore: one writer thread that
 // group-commits); a blocking write waits for its commit, so do not call one from a
-// completion callback (callbacks run on the writer thread).
+// completion callback (SqliteStore runs callbacks on its completer thread, "dx-store-done",
+// in commit order: a blocking write there would wait for itself).
 #pragma once
 
 #include <cstdint>
