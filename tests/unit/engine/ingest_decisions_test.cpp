@@ -220,6 +220,7 @@ TEST_F(IngestDecisionsTest, StoreFailureOnTheNthWriteIsReleasedAndNothingHalfSto
   // The retry of the failed package is stored.
   ASSERT_TRUE(submit("b").ok());
   EXPECT_EQ(store_.packages().size(), 3u);
+  ingest_.reset();  // before `failing` goes
 }
 
 TEST_F(IngestDecisionsTest, OverloadedWhenMaxPendingIsReached) {
