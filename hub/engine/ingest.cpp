@@ -8,11 +8,8 @@
 #include "common/crash_only.hpp"
 #include "common/strings.hpp"
 #include "common/thread_name.hpp"
-#include "dsig/package_verifier.hpp"
-#include "dsig/x509_util.hpp"
 #include "edxml/model.hpp"
 #include "edxml/receipt.hpp"
-#include "edxml/xml_doc.hpp"
 #include "log/log.hpp"
 #include "model/codes.hpp"
 #include "routing/hops.hpp"
@@ -41,7 +38,7 @@ struct Ingest::Accepted {
   std::string relaxation_reason;
 };
 
-Ingest::Ingest(store::Store& store, const dsig::Verifier& verifier,
+Ingest::Ingest(store::Store& store, const PackageVerifier& verifier,
                const routing::EndpointRegistry& registry, const routing::RouteTable& routes,
                audit::AuditLog* audit, IngestOptions options)
     : store_(store),
@@ -146,7 +143,7 @@ Status Ingest::check(const IncomingPackage& in, std::int64_t now_ms, Accepted& o
   // endpoints it may speak for (one endpoint per certificate in practice); peers and unknown
   // connections get the strict default, since relayed packages are re-verified at every hop.
   const model::ConnectionIdentity id = registry_.identify(in.from);
-  dsig::VerifyPolicy policy;
+  VerifyPolicy policy;
   for (const auto& [organ, endpoint] : registry_.endpoints()) {
     auto auth = registry_.authorize_sender(id, organ);
     if (!auth.ok() || auth->via_peer) continue;
@@ -154,7 +151,7 @@ Status Ingest::check(const IncomingPackage& in, std::int64_t now_ms, Accepted& o
     policy.allow_unsigned = policy.allow_unsigned || auth->relaxations.allow_unsigned;
     if (auth->relaxations.any()) out.relaxation_reason = auth->relaxations.reason;
   }
-  auto verified = dsig::verify_package(verifier_, in.bytes, policy);
+  auto verified = verifier_.verify_package(in.bytes, policy);
   if (!verified.ok()) return verified.status();
   const edxml::Package& pkg = verified->package;
   const auto& h = pkg.header;
@@ -178,12 +175,12 @@ Status Ingest::check(const IncomingPackage& in, std::int64_t now_ms, Accepted& o
   if (!auth.ok()) return auth.status();
   // Relaxations are the sending organ's, never the union over every endpoint the certificate is
   // bound to: when the union was wider, verify again with exactly the organ's policy.
-  const dsig::VerifyPolicy organ_policy{auth->relaxations.allow_sha1,
+  const VerifyPolicy organ_policy{auth->relaxations.allow_sha1,
                                         auth->relaxations.allow_unsigned};
   out.relaxation_reason = auth->relaxations.any() ? auth->relaxations.reason : std::string();
   if (organ_policy.allow_sha1 != policy.allow_sha1 ||
       organ_policy.allow_unsigned != policy.allow_unsigned) {
-    auto strict = dsig::verify_package(verifier_, in.bytes, organ_policy);
+    auto strict = verifier_.verify_package(in.bytes, organ_policy);
     if (!strict.ok()) return strict.status();
     verified->verdict = std::move(strict->verdict);
   }
@@ -236,9 +233,8 @@ Status Ingest::check(const IncomingPackage& in, std::int64_t now_ms, Accepted& o
     const auto& rf = h.response_for.front();
     out.pkg.document_id = "status:" + rf.document_id + "|" + h.status_code + "|" + h.timestamp;
   }
-  const auto digest = dsig::sha256(in.bytes);
   out.pkg.message_type = kind;
-  out.pkg.sha256_hex = dsig::to_hex(digest.data(), digest.size());
+  out.pkg.sha256_hex = edxml::sha256_hex(in.bytes);
   out.pkg.received_ms = now_ms;
   out.pkg.from_endpoint = id.is_peer() ? "peer " + id.peer + " " + id.subject : id.subject;
   out.pkg.relaxations = verified->verdict.relaxations;
@@ -294,13 +290,11 @@ Status Ingest::check_receipt(const IncomingPackage& in, std::int64_t now_ms, Acc
                                                           : id.subject) +
                                       ") is not a configured peer");
   }
-  auto doc = edxml::parse_untrusted(in.bytes);
-  if (!doc.ok()) return doc.status();
-  auto verdict = verifier_.verify(*doc, dsig::Placement::kRootLastChild, "",
-                                  {false, false, /*bind_sender=*/false});
-  if (!verdict.ok()) return verdict.status();
-  auto r = edxml::read_receipt(*doc);
-  if (!r.ok()) return r.status();
+  // Parse, verify (no organ binding), read: the port keeps that order and its codes.
+  auto verified = verifier_.verify_receipt(in.bytes);
+  if (!verified.ok()) return verified.status();
+  const edxml::DeliveryReceipt* r = &verified->receipt;
+  const Verdict* verdict = &verified->verdict;
   out.pkg.sender = r->issuer_hub;
   out.pkg.document_id = r->receipt_id;
   if (Status s = edxml::check_receipt_issuer(*r, verdict->signer_uris, verdict->signer_subject);
@@ -324,11 +318,10 @@ Status Ingest::check_receipt(const IncomingPackage& in, std::int64_t now_ms, Acc
   }
   out.deliveries.push_back(store::DeliverySpec{
       r->sender, hop->is_local() ? std::string(store::kLocalHop) : hop->peer, 0});
-  const auto digest = dsig::sha256(in.bytes);
   out.pkg.message_type = "receipt";
   out.pkg.sender = r->issuer_hub;
   out.pkg.document_id = r->receipt_id;
-  out.pkg.sha256_hex = dsig::to_hex(digest.data(), digest.size());
+  out.pkg.sha256_hex = edxml::sha256_hex(in.bytes);
   out.pkg.received_ms = now_ms;
   out.pkg.from_endpoint = "peer " + id.peer + " " + id.subject;
   out.pkg.hops = std::move(trail);

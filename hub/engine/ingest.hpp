@@ -7,7 +7,7 @@
 // Pipeline, in this order, on a worker thread (never on a front door's thread):
 //   0. free disk space >= options.disk_floor             -> resource-exhausted (released)
 //   1. size cap                                          -> too-large
-//   2. dsig::verify_package with the sending endpoint's policy (peers: strict); edXML reader
+//   2. PackageVerifier::verify_package with the sending endpoint's policy (peers: strict); edXML reader
 //      error findings; package kind vs link address      -> dsig/edxml codes, wrong-address
 //   3. registry.authorize_sender(connection, From)       -> unauthorized / unknown-endpoint
 //   4. hop trail (peers only, each entry validated) + this hub
@@ -33,7 +33,7 @@
 // appended deferred, without an fdatasync of their own.
 // Exceptions: a component that throws fails only the package at hand, answered `internal`
 // (released); every thread body runs under run_guarded (common/crash_only.hpp).
-// Lifetime: the referenced store, verifier, registry, routes and audit log must outlive the
+// audit may be null (no audit records). Lifetime: the referenced store, verifier, registry, routes and audit log must outlive the
 // Ingest. The destructor stops admitting, waits for every admitted package to be answered
 // (the store must still be running), then joins the workers.
 #pragma once
@@ -52,8 +52,8 @@
 
 #include "audit/audit_log.hpp"
 #include "common/status.hpp"
-#include "dsig/verifier.hpp"
 #include "engine/ports.hpp"
+#include "engine/verification.hpp"
 #include "engine/refusal_sampler.hpp"
 #include "model/trail.hpp"
 #include "routing/endpoint_registry.hpp"
@@ -92,7 +92,7 @@ struct IngestStats {
 
 class Ingest : public IngestPort {
  public:
-  Ingest(store::Store& store, const dsig::Verifier& verifier,
+  Ingest(store::Store& store, const PackageVerifier& verifier,
          const routing::EndpointRegistry& registry, const routing::RouteTable& routes,
          audit::AuditLog* audit, IngestOptions options);
   ~Ingest() override;
@@ -126,7 +126,7 @@ class Ingest : public IngestPort {
   void post(std::function<void()> task);
 
   store::Store& store_;
-  const dsig::Verifier& verifier_;
+  const PackageVerifier& verifier_;
   const routing::EndpointRegistry& registry_;
   const routing::RouteTable& routes_;
   audit::AuditLog* audit_;

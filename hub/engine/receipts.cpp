@@ -26,7 +26,7 @@ std::string receipt_outcome(std::string_view dispatcher_outcome) {
 
 }  // namespace
 
-ReceiptIssuer::ReceiptIssuer(store::Store& store, const dsig::Signer& signer,
+ReceiptIssuer::ReceiptIssuer(store::Store& store, const ReceiptSigner& signer,
                              const routing::RouteTable& routes, audit::AuditLog* audit,
                              std::string hub_name, std::function<int64_t()> clock)
     : store_(store),
@@ -70,7 +70,7 @@ Result<std::optional<store::FollowUp>> ReceiptIssuer::make_receipt(
   }
   r.policy_relaxations = pkg->relaxations;
   if (Status s = edxml::validate_receipt(r); !s.ok()) return s;
-  auto signed_receipt = signer_.sign(edxml::write_receipt(r), dsig::Placement::kRootLastChild);
+  auto signed_receipt = signer_.sign_receipt(edxml::write_receipt(r));
   if (!signed_receipt) return signed_receipt.status();
   auto hop = routes_.resolve(r.sender);
   if (!hop) return hop.status();

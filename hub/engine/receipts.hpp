@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "audit/audit_log.hpp"
-#include "dsig/signer.hpp"
+#include "engine/verification.hpp"
 #include "routing/route_table.hpp"
 #include "store/store.hpp"
 
@@ -42,7 +42,7 @@ struct FinishedDelivery {
 
 class ReceiptIssuer {
  public:
-  ReceiptIssuer(store::Store& store, const dsig::Signer& signer, const routing::RouteTable& routes,
+  ReceiptIssuer(store::Store& store, const ReceiptSigner& signer, const routing::RouteTable& routes,
                 audit::AuditLog* audit, std::string hub_name, std::function<int64_t()> clock);
 
   // The signed receipt for `final_state` (as it will be committed) and where it goes;
@@ -63,7 +63,7 @@ class ReceiptIssuer {
 
  private:
   store::Store& store_;
-  const dsig::Signer& signer_;
+  const ReceiptSigner& signer_;
   const routing::RouteTable& routes_;
   audit::AuditLog* audit_;
   std::string hub_;

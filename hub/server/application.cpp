@@ -12,6 +12,7 @@
 #include "audit/audit_log.hpp"
 #include "delivery/dispatcher.hpp"
 #include "dsig/dsig_init.hpp"
+#include "dsig/engine_adapter.hpp"
 #include "dsig/signer.hpp"
 #include "dsig/trust_store.hpp"
 #include "dsig/verifier.hpp"
@@ -88,11 +89,13 @@ struct Application::Modules {
   DataPaths paths;
   dsig::TrustConfig trust_config;
   std::unique_ptr<dsig::Verifier> verifier;
+  std::unique_ptr<dsig::DsigPackageVerifier> package_verifier;  // the engine's port over verifier
   std::unique_ptr<store::SqliteStore> store;
   std::unique_ptr<audit::AuditLog> audit;
   std::optional<routing::EndpointRegistry> registry;
   std::optional<routing::RouteTable> routes;
   std::unique_ptr<dsig::Signer> signer;
+  std::unique_ptr<dsig::DsigReceiptSigner> receipt_signer;  // the engine's port over signer
   ServerOutbound outbound;
   std::unique_ptr<engine::ReceiptIssuer> receipts;
   std::unique_ptr<delivery::Dispatcher> dispatcher;
@@ -154,9 +157,12 @@ std::unique_ptr<Application> Application::build(const config::HubConfig& cfg, St
                                        : std::vector<std::string>{cfg.signing.chain_file});
   if (!signer) return fail("signing key", signer.status(), 2);
   m->signer = std::move(*signer);
+  // dsig implements the engine's verification and signing ports.
+  m->package_verifier = std::make_unique<dsig::DsigPackageVerifier>(*m->verifier);
+  m->receipt_signer = std::make_unique<dsig::DsigReceiptSigner>(*m->signer);
 
   Modules& w = *m;
-  w.receipts = std::make_unique<engine::ReceiptIssuer>(*w.store, *w.signer, *w.routes,
+  w.receipts = std::make_unique<engine::ReceiptIssuer>(*w.store, *w.receipt_signer, *w.routes,
                                                        w.audit.get(), cfg.hub.name, now_ms);
   const routing::EndpointRegistry& reg = *w.registry;
   engine::ReceiptIssuer& receipts = *w.receipts;
@@ -191,7 +197,7 @@ std::unique_ptr<Application> Application::build(const config::HubConfig& cfg, St
   ingest.on_stored = [&dispatcher](uint64_t, const std::vector<store::DeliverySpec>&) {
     dispatcher.wake();
   };
-  w.ingest = std::make_unique<engine::Ingest>(*w.store, *w.verifier, reg, *w.routes, w.audit.get(),
+  w.ingest = std::make_unique<engine::Ingest>(*w.store, *w.package_verifier, reg, *w.routes, w.audit.get(),
                                               std::move(ingest));
 
   if (Status s =

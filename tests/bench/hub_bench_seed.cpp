@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "config/hub_config.hpp"
+#include "dsig/engine_adapter.hpp"
 #include "dsig/signer.hpp"
 #include "edxml/receipt.hpp"
 #include "engine/receipts.hpp"
@@ -311,7 +312,8 @@ Status make(const SeedSpec& spec, const fs::path& db, SeedInfo& info) {
   auto hub_signer = dsig::Signer::load(spec.pki + "/hubs/" + spec.hub_name + ".key",
                                        spec.pki + "/hubs/" + spec.hub_name + ".crt", {});
   if (!hub_signer) return hub_signer.status();
-  engine::ReceiptIssuer receipts(**store, **hub_signer, *routes, nullptr, spec.hub_name,
+  const dsig::DsigReceiptSigner receipt_signer(**hub_signer);
+  engine::ReceiptIssuer receipts(**store, receipt_signer, *routes, nullptr, spec.hub_name,
                                  [&clock] { return clock.load(); });
   auto subjects = subjects_of(spec);
   if (!subjects) return subjects.status();

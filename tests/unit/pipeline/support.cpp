@@ -165,6 +165,7 @@ void IngestTest::SetUp() {
   auto trust = dsig::TrustStore::load(tc);
   ASSERT_TRUE(trust.ok()) << trust.status().to_string();
   verifier_ = std::make_unique<dsig::Verifier>(*trust);
+  package_verifier_ = std::make_unique<dsig::DsigPackageVerifier>(*verifier_);
 }
 
 void IngestTest::TearDown() {
@@ -204,7 +205,7 @@ void IngestTest::start(const config::HubConfig& config, IngestOptions options,
       stored_calls_.emplace_back(seq, d);
     };
   }
-  ingest_ = std::make_unique<Ingest>(store != nullptr ? *store : *store_, *verifier_, *registry_,
+  ingest_ = std::make_unique<Ingest>(store != nullptr ? *store : *store_, *package_verifier_, *registry_,
                                      *routes_, audit_.get(), std::move(options));
 }
 

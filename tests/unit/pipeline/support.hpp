@@ -1,4 +1,4 @@
-// Shared fixture of the engine unit tests: a real SqliteStore and AuditLog in a temp dir, a real
+// Shared fixture of the pipeline tests (the engine with real crypto): a real SqliteStore and AuditLog in a temp dir, a real
 // Verifier on the test PKI, routing built from a HubConfig, a fake clock, and helpers to submit
 // packages and wait for the answer. GateStore holds ingests back (overload tests).
 #pragma once
@@ -18,6 +18,7 @@
 
 #include "audit/audit_log.hpp"
 #include "config/hub_config.hpp"
+#include "dsig/engine_adapter.hpp"
 #include "dsig/verifier.hpp"
 #include "engine/ingest.hpp"
 #include "engine/ports.hpp"
@@ -136,6 +137,7 @@ class IngestTest : public ::testing::Test {
   std::unique_ptr<store::SqliteStore> store_;
   std::unique_ptr<audit::AuditLog> audit_;
   std::unique_ptr<dsig::Verifier> verifier_;
+  std::unique_ptr<dsig::DsigPackageVerifier> package_verifier_;  // the engine's port over it
   std::unique_ptr<routing::EndpointRegistry> registry_;
   std::unique_ptr<routing::RouteTable> routes_;
   std::unique_ptr<Ingest> ingest_;
