@@ -31,10 +31,13 @@
 // batch commits. A batch that could not be committed (store unavailable) is decided again
 // at the next step; until then its deliveries stay in flight in the store.
 //
-// Threads: ready(), detached(), may_attach() and the DeliveryDone callbacks run on AMQP
-// threads; they only touch a mutex-guarded mailbox and wake the dispatcher. Everything else
+// Threads: ready(), detached(), may_attach() and the DeliveryDone callbacks run on the
+// transport's threads (dx-amqp, dx-amqp-peers), and the store's claim and commit results on its
+// completer (dx-store-done); they only touch a mutex-guarded mailbox and wake the dispatcher.
+// The admin thread reads breaker states and counters under the same locks. Everything else
 // (store writes, breakers, in-flight table, on_terminal) runs in run_once(), on the
-// dispatcher thread after start(), or on the caller's thread in tests (never both).
+// dispatcher thread after start(), or on the caller's thread in tests (never both); stop()
+// reports the last landed batches (on_terminal) on the caller's thread.
 // Outbound::deliver is called from run_once() with no lock held.
 #pragma once
 

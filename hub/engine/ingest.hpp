@@ -25,16 +25,16 @@
 // Threads: submit() runs on a front door's thread (the AMQP event loop) and never blocks: it
 // admits the package (or answers `overloaded` at once when `max_pending` packages are already
 // admitted and not yet answered) and queues it for the worker pool. Workers run steps 1–7. The
-// store's commit callback (on its writer thread) queues the audit record with
+// store's commit callback (on its completer thread, dx-store-done) queues the audit record with
 // AuditLog::append_async, which never waits, and `done(ok)` + `on_stored` run when the record is
 // durable, on the audit log's flusher thread; so no thread ever holds a package while an fsync
 // runs, and one audit fdatasync covers every package committed meanwhile. Refusals are answered at
-// once on the worker (or writer) thread; their audit records are sampled (RefusalSampler) and
+// once on the worker thread (the store's: on its completer; a failed audit: on the flusher); their audit records are sampled (RefusalSampler) and
 // appended deferred, without an fdatasync of their own.
 // Exceptions: a component that throws fails only the package at hand, answered `internal`
 // (released); every thread body runs under run_guarded (common/crash_only.hpp).
-// audit may be null (no audit records). Lifetime: the referenced store, verifier, registry, routes and audit log must outlive the
-// Ingest. The destructor stops admitting, waits for every admitted package to be answered
+// `audit` may be null (no audit records). Lifetime: the referenced store, verifier, registry,
+// routes and audit log must outlive the Ingest. The destructor stops admitting, waits for every admitted package to be answered
 // (the store must still be running), then joins the workers.
 #pragma once
 

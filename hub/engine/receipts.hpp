@@ -4,7 +4,8 @@
 // hub key makes that ~17 µs) and routes it to the original sender's inbox with messagetype
 // "receipt". Receipts are never issued for receipts.
 //
-// Two halves, both called on the delivery dispatcher's thread:
+// Two halves, both called on the delivery dispatcher's thread (record() also on the thread
+// that calls Dispatcher::stop(), for the last landed batches):
 // - make_receipt() is the dispatcher's MakeFollowUp: it builds and signs the receipt before
 //   the final state is committed, and the store commits both together (Store::apply), so a
 //   crash can never leave a finished delivery without its receipt.

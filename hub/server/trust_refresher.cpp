@@ -54,6 +54,9 @@ void TrustRefresher::stop() {
 }
 
 Status TrustRefresher::reload_now(const std::string& why) {
+  // One reload at a time (SIGHUP on the main thread, the periodic one on dx-trust): otherwise
+  // an older TrustStore could be installed after a newer one.
+  std::lock_guard reload_lock(reload_mu_);
   // A reload that throws keeps the current trust, like one that fails.
   try {
     return reload(why);

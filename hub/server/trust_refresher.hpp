@@ -44,6 +44,7 @@ class TrustRefresher {
   const dsig::TrustConfig config_;
   const std::chrono::seconds interval_;
   std::function<Status()> also_;
+  std::mutex reload_mu_;  // serialises reload_now()
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;
