@@ -7,6 +7,7 @@
 
 #include "admin/json_util.hpp"
 #include "admin/service.hpp"
+#include "audit/events.hpp"
 
 namespace docaxis::admin {
 
@@ -32,17 +33,9 @@ Result<uint64_t> record(audit::AuditLog* audit, std::vector<audit::Event> events
 
 audit::Event operator_event(const std::string& who, const std::string& action,
                             const store::DeliveryListing& l, int pid) {
-  audit::Event e;
-  e.type = "operator";
-  e.who = who;
-  e.doc = l.document_id;
-  e.organ = l.delivery.recipient;
-  e.detail = {{"action", action},
-              {"seq", l.delivery.seq},
-              {"delivery", l.delivery.id},
-              {"state", std::string(store::to_string(l.delivery.state))},
-              {"pid", pid}};
-  return e;
+  return audit::events::operator_action(who, l.document_id, l.delivery.recipient, action,
+                                        l.delivery.seq, l.delivery.id,
+                                        std::string(store::to_string(l.delivery.state)), pid);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <filesystem>
 
+#include "audit/events.hpp"
 #include "audit/log_recovery.hpp"
 #include "audit/segment_files.hpp"
 #include "common/crash_only.hpp"
@@ -18,7 +19,9 @@
 namespace docaxis::audit {
 namespace {
 
-bool reserved(std::string_view type) { return type == "checkpoint" || type == "recovered"; }
+bool reserved(std::string_view type) {
+  return type == events::kCheckpoint || type == events::kRecovered;
+}
 
 log::Logger& audit_log() {
   static log::Logger& l = log::get("audit");
@@ -91,14 +94,14 @@ Status AuditLog::recover_and_open() {
   std::unique_lock lk(mu_);
   if (tail->torn) {
     Record r;
-    r.event.type = "recovered";
+    r.event.type = std::string(events::kRecovered);
     r.event.detail = {{"segment", tail->torn_segment},    {"offset", tail->torn_offset},
                       {"dropped_bytes", tail->torn_bytes}, {"dropped_sha256", tail->torn_sha256},
                       {"reason", tail->torn_reason},       {"saved_as", tail->torn_saved_as}};
     push_locked(r);
   }
   // Seal what a crash left unsealed, so the verifier can vouch for it from now on.
-  if (tail->torn || (tail->last_seq != 0 && tail->last_type != "checkpoint")) {
+  if (tail->torn || (tail->last_seq != 0 && tail->last_type != events::kCheckpoint)) {
     since_checkpoint_ = std::max<std::uint64_t>(since_checkpoint_, 1);
     if (Status st = checkpoint_locked("open"); !st.ok()) return st;
   }
@@ -158,7 +161,7 @@ Status AuditLog::checkpoint_locked(const std::string& reason) {
                                             {"seq", r.seq}});
     return failed_ = sig.status();
   }
-  r.event.type = "checkpoint";
+  r.event.type = std::string(events::kCheckpoint);
   r.event.detail = {{"alg", kCheckpointAlg},     {"key", signer_->fingerprint()},
                     {"reason", reason},          {"records", since_checkpoint_},
                     {"sig", std::move(*sig)}};

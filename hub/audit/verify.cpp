@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "audit/checkpoint_keys.hpp"
+#include "audit/events.hpp"
 #include "audit/segment_files.hpp"
 
 namespace docaxis::audit {
@@ -46,8 +47,8 @@ struct Walker {
                std::to_string(expected_seq - 1) + ": a record before it was changed or replaced");
       return false;
     }
-    bool checkpoint_line = r->type == "checkpoint";
-    if (checkpoint_line || r->type == "recovered" || opt.check_json) {
+    bool checkpoint_line = r->type == events::kCheckpoint;
+    if (checkpoint_line || r->type == events::kRecovered || opt.check_json) {
       auto full = parse_line(text);
       if (!full) {
         fail(full.status().code(), s, line_no, r->seq, full.status().message());
@@ -55,7 +56,7 @@ struct Walker {
       }
       if (checkpoint_line && !checkpoint(s, line_no, *full)) return false;
     }
-    if (r->type == "recovered") ++rep.recovered_events;
+    if (r->type == events::kRecovered) ++rep.recovered_events;
     if (opt.anchor_seq == r->seq && opt.anchor_hash != r->hash) {
       fail("anchor-mismatch", s, line_no, r->seq, "the anchored record seq " +
                                                       std::to_string(r->seq) + " has changed");

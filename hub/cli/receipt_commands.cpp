@@ -8,6 +8,7 @@
 #include <memory>
 #include <set>
 
+#include "audit/events.hpp"
 #include "audit/verify.hpp"
 #include "cli/commands.hpp"
 #include "cli/format.hpp"
@@ -22,6 +23,7 @@ namespace docaxis::cli {
 namespace {
 
 namespace fs = std::filesystem;
+namespace ev = audit::events;
 using nlohmann::json;
 
 int64_t now_ms() {
@@ -67,25 +69,25 @@ std::string str(const json& d, const char* key) {
 // One readable line for a record's detail.
 std::string summary(const audit::Event& e) {
   const json& d = e.detail;
-  if (e.type == "accepted" || e.type == "duplicate") {
+  if (e.type == ev::kAccepted || e.type == ev::kDuplicate) {
     std::string to;
     for (const json& r : d.value("recipients", json::array())) to += (to.empty() ? "" : ", ") + r.get<std::string>();
     return "seq " + str(d, "seq") + " " + str(d, "message_type") + " to " + to + ", " +
            human_size(d.value("size", uint64_t{0})) + "; " + str(d, "verdict");
   }
-  if (e.type == "refused" || e.type == "released") return str(d, "code") + ": " + str(d, "reason");
-  if (e.type == "delivered") {
+  if (e.type == ev::kRefused || e.type == ev::kReleased) return str(d, "code") + ": " + str(d, "reason");
+  if (e.type == ev::kDelivered) {
     return "delivery " + str(d, "delivery") + " (seq " + str(d, "seq") + ") after " + str(d, "attempts") + " attempt(s)";
   }
-  if (e.type == "refused-by-recipient" || e.type == "dead-lettered") {
+  if (e.type == ev::kRefusedByRecipient || e.type == ev::kDeadLettered) {
     return "delivery " + str(d, "delivery") + " (seq " + str(d, "seq") + "): " + str(d, "last_error");
   }
-  if (e.type == "receipt-issued") {
+  if (e.type == ev::kReceiptIssued) {
     return "receipt " + str(d, "receipt") + " (" + str(d, "outcome") + ") for delivery " + str(d, "delivery") +
            ", stored as seq " + str(d, "receipt_seq");
   }
-  if (e.type == "receipt-failed") return "delivery " + str(d, "delivery") + ": " + str(d, "code") + ": " + str(d, "reason");
-  if (e.type == "operator") {
+  if (e.type == ev::kReceiptFailed) return "delivery " + str(d, "delivery") + ": " + str(d, "code") + ": " + str(d, "reason");
+  if (e.type == ev::kOperator) {
     std::string s = str(d, "action") + " delivery " + str(d, "delivery") + " (" + str(d, "state") + ")";
     if (d.contains("new_delivery")) s += " -> delivery " + str(d, "new_delivery");
     if (d.contains("package_deleted") && d["package_deleted"].get<bool>()) s += ", package deleted";
@@ -140,10 +142,10 @@ int run_show(const ShowArgs& a) {
     const json& d = e.detail;
     const bool has_seq = d.is_object() && d.contains("seq") && d["seq"].is_number_unsigned();
     bool match = !by_seq && e.doc == doc;
-    if (match && has_seq && (e.type == "accepted" || e.type == "duplicate")) seqs.insert(d["seq"].get<uint64_t>());
+    if (match && has_seq && (e.type == ev::kAccepted || e.type == ev::kDuplicate)) seqs.insert(d["seq"].get<uint64_t>());
     if (!match && has_seq && seqs.count(d["seq"].get<uint64_t>()) > 0) match = true;
     if (!match) return true;
-    if (e.type == "receipt-issued" && d.contains("receipt_seq") && d["receipt_seq"].is_number_unsigned()) {
+    if (e.type == ev::kReceiptIssued && d.contains("receipt_seq") && d["receipt_seq"].is_number_unsigned()) {
       seqs.insert(d["receipt_seq"].get<uint64_t>());
     }
     found.push_back(record_json(r));

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <utility>
 
+#include "audit/events.hpp"
 #include "common/crash_only.hpp"
 #include "common/strings.hpp"
 #include "common/thread_name.hpp"
@@ -379,19 +380,12 @@ void Ingest::finish_stored(std::shared_ptr<Job> job, std::shared_ptr<Accepted> a
     });
   };
   if (audit_ != nullptr) {
-    audit::Event e;
-    e.type = stored ? "accepted" : "duplicate";
-    e.who = p.from_endpoint;
-    e.doc = p.document_id;
-    e.organ = p.sender;
-    std::vector<std::string> recipients;
-    for (const auto& d : acc->deliveries) recipients.push_back(d.recipient + "@" + d.next_hop);
-    e.detail = {{"seq", seq},                  {"message_type", p.message_type},
-                {"recipients", recipients},    {"relaxations", p.relaxations},
-                {"sha256", p.sha256_hex},      {"size", p.bytes.size()},
-                {"verdict", p.verdict}};
+    audit::events::PackageFacts facts{p.from_endpoint, p.document_id, p.sender, seq,
+                                      p.message_type, {}, p.relaxations, p.sha256_hex,
+                                      p.bytes.size(), p.verdict};
+    for (const auto& d : acc->deliveries) facts.recipients.push_back(d.recipient + "@" + d.next_hop);
     std::vector<audit::Event> events;
-    events.push_back(std::move(e));
+    events.push_back(audit::events::package_stored(stored, facts));
     audit_->append_async(std::move(events), [answer_with](Result<std::uint64_t> r) {
       // The package is committed either way; without its audit record the sender is told
       // to retry (released), which will find it as a duplicate once the log works again
@@ -428,16 +422,9 @@ void Ingest::audit_refusal(const Job& job, const Status& status, const std::stri
   log_refusal(job.in.from, job.in.address, job.size, status, doc, organ, sampled, events);
   if (audit_ == nullptr) return;
   if (sampled) {
-    audit::Event e;
-    e.type = model::is_transient(status.code()) ? "released" : "refused";
-    e.who = job.in.from.subject;
-    e.doc = doc;
-    e.organ = organ;
-    e.detail = {{"code", status.code()},
-                {"reason", status.message()},
-                {"address", job.in.address},
-                {"size", job.size}};
-    events.push_back(std::move(e));
+    events.push_back(audit::events::package_refused(model::is_transient(status.code()),
+                                                    job.in.from.subject, doc, organ, status.code(),
+                                                    status.message(), job.in.address, job.size));
   }
   if (!events.empty()) (void)audit_->append_deferred(std::move(events));
 }

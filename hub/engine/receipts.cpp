@@ -2,6 +2,7 @@
 
 #include <ctime>
 
+#include "audit/events.hpp"
 #include "edxml/receipt.hpp"
 
 namespace docaxis::engine {
@@ -100,38 +101,17 @@ void ReceiptIssuer::record(const std::vector<FinishedDelivery>& batch) {
   events.reserve(batch.size() * 2);
   for (const FinishedDelivery& f : batch) {
     const store::Delivery& d = f.delivery;
-    audit::Event e;
-    e.type = f.outcome == "delivered" ? "delivered"
-             : f.outcome == "refused" ? "refused-by-recipient"
-                                      : "dead-lettered";
-    e.organ = d.recipient;
-    e.detail = {{"delivery", d.id},
-                {"seq", d.seq},
-                {"next_hop", d.next_hop},
-                {"attempts", d.attempts},
-                {"last_error", d.last_error}};
-    events.push_back(std::move(e));
+    events.push_back(audit::events::delivery_finished(f.outcome, d.recipient, d.id, d.seq,
+                                                      d.next_hop, d.attempts, d.last_error));
     if (f.receipt_seq) {
       ++issued_;
-      audit::Event ri;
-      ri.type = "receipt-issued";
-      ri.organ = d.recipient;
-      ri.detail = {{"receipt", f.receipt_id},
-                   {"receipt_seq", *f.receipt_seq},
-                   {"outcome", f.outcome},
-                   {"delivery", d.id},
-                   {"seq", d.seq}};
-      events.push_back(std::move(ri));
+      events.push_back(audit::events::receipt_issued(d.recipient, f.receipt_id, *f.receipt_seq,
+                                                     f.outcome, d.id, d.seq));
     } else if (!f.receipt_status.ok()) {
       ++failed_;
-      audit::Event rf;
-      rf.type = "receipt-failed";
-      rf.organ = d.recipient;
-      rf.detail = {{"delivery", d.id},
-                   {"seq", d.seq},
-                   {"code", f.receipt_status.code()},
-                   {"reason", f.receipt_status.message()}};
-      events.push_back(std::move(rf));
+      events.push_back(audit::events::receipt_failed(d.recipient, d.id, d.seq,
+                                                     f.receipt_status.code(),
+                                                     f.receipt_status.message()));
     }
   }
   if (audit_ == nullptr || events.empty()) return;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "audit/events.hpp"
 #include "log/log.hpp"
 #include "model/codes.hpp"
 
@@ -11,14 +12,8 @@ RefusalSampler::RefusalSampler(std::uint32_t per_window, std::chrono::millisecon
     : per_window_(per_window), window_ms_(std::max<std::int64_t>(1, window.count())) {}
 
 audit::Event RefusalSampler::summary(const std::string& code, const Window& w) const {
-  audit::Event e;
-  e.type = "refusals-suppressed";
-  e.detail = {{"code", code},
-              {"suppressed", w.suppressed},
-              {"recorded", w.recorded},
-              {"window_start_ms", w.start_ms},
-              {"window_ms", window_ms_}};
-  return e;
+  return audit::events::refusals_suppressed(code, w.suppressed, w.recorded, w.start_ms,
+                                            window_ms_);
 }
 
 bool RefusalSampler::sample(const std::string& code, std::int64_t now_ms,
