@@ -42,9 +42,10 @@ for name in "${HUBS[@]}"; do
 done
 # Four peer links: h30 -> national, national -> h30, national -> g12, g12 -> national.
 for link in h30:national national:h30 national:g12 g12:national; do
-  await 20 "peer link ${link/:/ -> }" grep -m1 "docaxis-hub ${link%%:*}: peer ${link##*:}: connected" \
+  # The hub logs key=value events (hub/log): the link is up at its event=peer-connected.
+  await 20 "peer link ${link/:/ -> }" grep -m1 " event=peer-connected peer=${link##*:} " \
     "$DEMO/hubs/${link%%:*}.log"
-  ok "${FOUND#docaxis-hub }"
+  ok "${link%%:*}: peer ${link##*:}: connected"
 done
 dim "configurations: demo/hubs/{h30,national,g12}.toml; logs: demo/hubs/*.log"
 
@@ -230,14 +231,22 @@ expect_refusal "$C" "$DEMO/docs/no-route.edxml" no-route "a recipient under .H30
 
 # ---------------------------------------------------------------------------------------------
 step "5. outage: the Ministry of Finance hub (g12) stops; documents queue at the national hub"
-# How many deliveries a hub holds for a next hop. `docaxis queue` (the admin socket) is not on
-# this branch yet, so this is a read-only look at the hub's spool with sqlite3: states are
-# stored by name for exactly this kind of inspection (schemas/sql/0001_initial.sql).
-spool_count() {  # HUB SQL-CONDITION
-  sqlite3 -readonly -cmd ".timeout 2000" "$(hub_dir "$1")/spool.sqlite" \
-    "SELECT count(*) FROM deliveries WHERE $2;"
+# How many deliveries a hub holds, read through its admin socket (`docaxis queue list --json`,
+# the `queue.list` result of hub/admin/README.md), never from its spool behind its back: the sum
+# of the FIELDs (waiting, retrying, in_flight, delivered, refused, dead) over the hub's queues
+# whose next hop is NEXT-HOP ("*": every queue). A delivery the spool stores as waiting is
+# counted either as waiting (never attempted) or as retrying (waiting after a failed attempt).
+queue_count() {  # HUB NEXT-HOP FIELD...
+  local hub=$1 hop=$2; shift 2
+  "$DOCAXIS" queue list --json --socket "$(hub_dir "$hub")/admin.sock" | python3 -c '
+import json, sys
+hop, fields = sys.argv[1], sys.argv[2:]
+queues = json.load(sys.stdin)["queues"]
+print(sum(q[f] for q in queues if hop == "*" or q["next_hop"] == hop for f in fields))' "$hop" "$@"
 }
-at_least() { local n; n=$(spool_count "$1" "$2"); [ "$n" -lt "$3" ] || echo "$n"; }
+at_least() {  # HUB NEXT-HOP N FIELD...: prints the count once it is at least N
+  local n; n=$(queue_count "$1" "$2" "${@:4}"); [ "$n" -lt "$3" ] || echo "$n"
+}
 national_log_since() { tail -n +$((MARK + 1)) "$DEMO/hubs/national.log" | grep -- "$1" | tail -"${2:-1}"; }
 send_outage() {  # SENDER SUBJECT: a document to the ministry while its hub is down
   SERIAL=$((SERIAL + 1))
@@ -267,8 +276,8 @@ done
 send_outage "$GO" "Công văn Văn phòng Chính phủ gửi Bộ Tài chính (gửi khi hub Bộ dừng)"
 N_OUT=${#OUTAGE_DOCS[@]}
 await 30 "$N_OUT deliveries for g12 waiting at national" \
-  at_least national "next_hop = 'g12' AND state = 'waiting'" "$N_OUT"
-ok "national holds $FOUND deliveries for peer g12, state waiting (sqlite3 -readonly demo/hubs/national/spool.sqlite)"
+  at_least national g12 "$N_OUT" waiting retrying
+ok "national holds $FOUND deliveries for peer g12, state waiting (docaxis queue list --socket demo/hubs/national/admin.sock)"
 sleep 2
 dim "national's log since g12 stopped:"
 national_log_since " peer=g12 " 6 | sed "s/^[^ ]* level=/    /"
@@ -286,7 +295,7 @@ done
 DRAIN=$(since "$RESTART_T")
 await 5 "national reconnected to g12" national_log_since "event=peer-connected peer=g12 "
 dim "national: ${FOUND#* level=}"
-ok "national now holds $(spool_count national "next_hop = 'g12' AND state IN ('waiting', 'in_flight')") deliveries for g12 (drained in $DRAIN)"
+ok "national now holds $(queue_count national g12 waiting retrying in_flight) deliveries for g12 (drained in $DRAIN)"
 for entry in "${OUTAGE_DOCS[@]}"; do
   IFS='|' read -r sender DOC_ID DOC_SENT <<<"$entry"
   status "$M" "$sender" 01 "arrived"
@@ -295,21 +304,11 @@ check_receipts
 
 # ---------------------------------------------------------------------------------------------
 step "7. the queues, as the docaxis CLI sees them"
-# `docaxis queue --help` cannot tell: CLI11 answers an unknown subcommand followed by --help
-# with the top-level help and exit 0. The top-level help lists the subcommands.
-if "$DOCAXIS" --help 2>/dev/null | grep -qE '^ +queue( |$)'; then
-  for name in "${HUBS[@]}"; do
-    info "hub $name:"
-    "$DOCAXIS" queue list --socket "$(hub_dir "$name")/admin.sock" | sed 's/^/    /' ||
-      info "  (docaxis queue list failed, exit $?)"
-  done
-else
-  info "docaxis queue is not in this build yet (the admin socket and 'docaxis queue list' come"
-  info "next). What the spools hold now (read-only, sqlite3): deliveries not yet finished:"
-  for name in "${HUBS[@]}"; do
-    info "  hub $name: $(spool_count "$name" "state IN ('waiting', 'in_flight')") waiting or in flight, $(spool_count "$name" "state = 'delivered'") delivered"
-  done
-fi
+for name in "${HUBS[@]}"; do
+  info "hub $name: $(queue_count "$name" "*" waiting retrying in_flight) waiting or in flight, $(queue_count "$name" "*" delivered) delivered"
+  "$DOCAXIS" queue list --socket "$(hub_dir "$name")/admin.sock" | sed 's/^/    /' ||
+    info "  (docaxis queue list failed, exit $?)"
+done
 
 ELAPSED=$(since "$T1")
 step "summary"
