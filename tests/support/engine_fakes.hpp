@@ -142,13 +142,15 @@ class MemoryStore final : public store::Store {
 // --- FailingStore -------------------------------------------------------------------------
 // Forwards everything to `inner`, except that the `n`th ingest_async call (1-based, counted
 // from construction) is answered `failure` inline, without reaching `inner`.
-class FailingStore final : public store::Store {
+// A Store that forwards every call to `inner`: the base of test stores that change only
+// ingest_async (FailingStore here, the pipeline tests' GateStore).
+class ForwardingStore : public store::Store {
  public:
-  FailingStore(store::Store& inner, int n, Status failure)
-      : inner_(inner), n_(n), failure_(std::move(failure)) {}
-
+  explicit ForwardingStore(store::Store& inner) : inner_(inner) {}
   void ingest_async(store::StoredPackage pkg, std::vector<store::DeliverySpec> recipients,
-                    IngestCallback done) override;
+                    IngestCallback done) override {
+    inner_.ingest_async(std::move(pkg), std::move(recipients), std::move(done));
+  }
   Result<std::vector<store::Delivery>> claim_due(const std::string& h, int64_t now,
                                                  uint32_t limit) override {
     return inner_.claim_due(h, now, limit);
@@ -183,10 +185,20 @@ class FailingStore final : public store::Store {
   }
   Status check_integrity() override { return inner_.check_integrity(); }
 
+ protected:
+  store::Store& inner_;
+};
+
+class FailingStore final : public ForwardingStore {
+ public:
+  FailingStore(store::Store& inner, int n, Status failure)
+      : ForwardingStore(inner), n_(n), failure_(std::move(failure)) {}
+
+  void ingest_async(store::StoredPackage pkg, std::vector<store::DeliverySpec> recipients,
+                    IngestCallback done) override;
   int ingests() const;  // ingest_async calls so far
 
  private:
-  store::Store& inner_;
   const int n_;
   const Status failure_;
   mutable std::mutex mu_;

@@ -22,6 +22,7 @@
 #include "dsig/verifier.hpp"
 #include "engine/ingest.hpp"
 #include "engine/ports.hpp"
+#include "engine_fakes.hpp"
 #include "model/identity.hpp"
 #include "routing/endpoint_registry.hpp"
 #include "routing/route_table.hpp"
@@ -47,9 +48,9 @@ std::string sign_as(const std::string& organ, const std::string& unsigned_bytes)
 std::string replace_all(std::string text, const std::string& from, const std::string& to);
 
 // A Store that forwards to another, except that ingest_async calls wait until release().
-class GateStore final : public store::Store {
+class GateStore final : public ::docaxis::test::ForwardingStore {
  public:
-  explicit GateStore(store::Store& inner) : inner_(inner) {}
+  explicit GateStore(store::Store& inner) : ::docaxis::test::ForwardingStore(inner) {}
   void ingest_async(store::StoredPackage pkg, std::vector<store::DeliverySpec> recipients,
                     IngestCallback done) override;
   void release();  // forwards every held ingest, and every later one directly
@@ -59,44 +60,7 @@ class GateStore final : public store::Store {
   // The next `n` ingest_async calls throw std::runtime_error("injected store failure").
   void throw_next(int n);
 
-  Result<std::vector<store::Delivery>> claim_due(const std::string& h, int64_t now,
-                                                 uint32_t limit) override {
-    return inner_.claim_due(h, now, limit);
-  }
-  void claim_due_for_async(const std::string& h, int64_t now, std::vector<store::ClaimQuota> q,
-                           ClaimCallback done) override {
-    inner_.claim_due_for_async(h, now, std::move(q), std::move(done));
-  }
-  void apply_async(std::vector<store::Transition> t, ApplyCallback done) override {
-    inner_.apply_async(std::move(t), std::move(done));
-  }
-  Result<std::vector<store::Delivery>> overdue_waiting(int64_t before, uint32_t limit) override {
-    return inner_.overdue_waiting(before, limit);
-  }
-  Result<uint64_t> recover_in_flight(int64_t before) override {
-    return inner_.recover_in_flight(before);
-  }
-  Result<store::StoredPackage> load_package(uint64_t seq) override {
-    return inner_.load_package(seq);
-  }
-  Result<std::vector<store::Delivery>> deliveries_of(uint64_t seq) override {
-    return inner_.deliveries_of(seq);
-  }
-  Result<store::Delivery> load_delivery(uint64_t id) override { return inner_.load_delivery(id); }
-  Result<std::vector<store::HopQueueStats>> queue_stats() override {
-    return inner_.queue_stats();
-  }
-  Result<std::vector<store::PackageSummary>> list_packages(
-      const store::PackageFilter& f) override {
-    return inner_.list_packages(f);
-  }
-  Result<uint64_t> purge(int64_t before, uint32_t limit) override {
-    return inner_.purge(before, limit);
-  }
-  Status check_integrity() override { return inner_.check_integrity(); }
-
  private:
-  store::Store& inner_;
   mutable std::mutex mu_;
   bool open_ = false;
   Status fail_;
