@@ -7,15 +7,13 @@
 
 #include <map>
 
-#include "dsig/x509_util.hpp"
+#include "tls/certificate.hpp"
+#include "tls/crypto.hpp"
 
 namespace docaxis::audit {
 namespace {
 
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
+using tls::MdCtxPtr;
 
 bool is_p256(EVP_PKEY* key) {
   if (!EVP_PKEY_is_a(key, "EC")) return false;
@@ -32,9 +30,9 @@ std::string spki_fingerprint(EVP_PKEY* key) {
   unsigned char* der = nullptr;
   int n = i2d_PUBKEY(key, &der);
   if (n <= 0) return {};
-  auto d = dsig::sha256(std::string_view(reinterpret_cast<const char*>(der), static_cast<size_t>(n)));
+  auto d = tls::sha256(std::string_view(reinterpret_cast<const char*>(der), static_cast<size_t>(n)));
   OPENSSL_free(der);
-  return dsig::to_hex(d.data(), d.size());
+  return tls::to_hex(d.data(), d.size());
 }
 
 Status bad_sig(std::string what) { return Status{"bad-checkpoint-signature", std::move(what)}; }
@@ -42,7 +40,7 @@ Status bad_sig(std::string what) { return Status{"bad-checkpoint-signature", std
 }  // namespace
 
 struct CheckpointSigner::Impl {
-  dsig::PkeyPtr key;
+  tls::PkeyPtr key;
 };
 
 CheckpointSigner::CheckpointSigner(std::unique_ptr<Impl> impl, std::string fingerprint)
@@ -51,9 +49,9 @@ CheckpointSigner::~CheckpointSigner() = default;
 
 Result<std::unique_ptr<CheckpointSigner>> CheckpointSigner::load(const std::string& key_pem_path,
                                                                  const std::string& cert_pem_path) {
-  auto key = dsig::load_pem_private_key(key_pem_path);
+  auto key = tls::load_pem_private_key(key_pem_path);
   if (!key) return Status{"invalid-argument", "audit signing key: " + key.status().to_string()};
-  auto certs = dsig::load_pem_certs(cert_pem_path);
+  auto certs = tls::load_pem_certs(cert_pem_path);
   if (!certs) return Status{"invalid-argument", "audit certificate: " + certs.status().to_string()};
   if (!is_p256(key->get())) {
     return Status{"invalid-argument", key_pem_path + " is not an EC P-256 private key"};
@@ -85,24 +83,24 @@ Result<std::string> CheckpointSigner::sign(std::string_view message) const {
     return Status{"internal", "OpenSSL could not sign a checkpoint"};
   }
   sig.resize(len);
-  return dsig::encode_base64(sig);
+  return tls::encode_base64(sig);
 }
 
 struct CheckpointVerifier::Impl {
-  std::map<std::string, dsig::PkeyPtr, std::less<>> keys;  // fingerprint -> public key
+  std::map<std::string, tls::PkeyPtr, std::less<>> keys;  // fingerprint -> public key
 };
 
 CheckpointVerifier::CheckpointVerifier(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 CheckpointVerifier::~CheckpointVerifier() = default;
 
 Result<std::unique_ptr<CheckpointVerifier>> CheckpointVerifier::load(const std::string& cert_pem_path) {
-  auto certs = dsig::load_pem_certs(cert_pem_path);
+  auto certs = tls::load_pem_certs(cert_pem_path);
   if (!certs) return Status{"invalid-argument", "hub certificate: " + certs.status().to_string()};
   auto impl = std::make_unique<Impl>();
   for (auto& cert : *certs) {
-    dsig::PkeyPtr key(X509_get_pubkey(cert.get()));
+    tls::PkeyPtr key(X509_get_pubkey(cert.get()));
     if (!key || !is_p256(key.get())) {
-      return Status{"invalid-argument", "hub certificate " + dsig::subject_of(cert.get()) +
+      return Status{"invalid-argument", "hub certificate " + tls::subject_of(cert.get()) +
                                             " does not hold an EC P-256 key"};
     }
     std::string fp = spki_fingerprint(key.get());
@@ -124,7 +122,7 @@ Status CheckpointVerifier::verify(std::string_view fingerprint, std::string_view
     return bad_sig("signed by key " + std::string(fingerprint) +
                    ", which is not the key of the given hub certificate");
   }
-  auto sig = dsig::decode_base64(signature_b64);
+  auto sig = tls::decode_base64(signature_b64);
   if (!sig) return bad_sig("the signature is not valid base64");
   MdCtxPtr ctx(EVP_MD_CTX_new());
   int rc = -1;

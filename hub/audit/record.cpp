@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <ctime>
 
-#include "dsig/x509_util.hpp"
+#include "tls/crypto.hpp"
 
 namespace docaxis::audit {
 namespace {
@@ -31,8 +31,8 @@ Status malformed(std::string what) { return Status{"malformed", std::move(what)}
 }  // namespace
 
 std::string sha256_hex(std::string_view bytes) {
-  auto d = dsig::sha256(bytes);
-  return dsig::to_hex(d.data(), d.size());
+  auto d = tls::sha256(bytes);
+  return tls::to_hex(d.data(), d.size());
 }
 
 std::string format_time(std::chrono::system_clock::time_point t) {

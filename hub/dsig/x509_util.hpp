@@ -1,4 +1,5 @@
-// Small OpenSSL helpers for the dsig module: RAII handles, PEM loading, names, digests.
+// Small OpenSSL helpers for the dsig module: RAII handles, PEM loading, names, digests (most
+// of them shared with other modules through hub/tls).
 // OpenSSL types stay inside hub/dsig; nothing here is part of another module's API.
 #pragma once
 
@@ -14,6 +15,7 @@
 
 #include "common/status.hpp"
 #include "tls/certificate.hpp"
+#include "tls/crypto.hpp"
 
 namespace docaxis::dsig {
 
@@ -26,25 +28,20 @@ using tls::X509CrlPtr;
 using tls::X509Free;
 using tls::X509Ptr;
 
-struct PkeyFree {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
-};
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
-
-using Sha256 = std::array<unsigned char, 32>;
-Sha256 sha256(std::string_view bytes);
-std::string to_hex(const unsigned char* p, std::size_t n);
-
-Result<std::string> read_file(const std::string& path);
-Result<PkeyPtr> load_pem_private_key(const std::string& path);
+// Keys, digests, files and base64: one implementation with the audit log (tls/crypto.hpp).
+using tls::load_pem_private_key;
+using tls::MdCtxFree;
+using tls::MdCtxPtr;
+using tls::PkeyFree;
+using tls::PkeyPtr;
+using tls::read_file;
+using tls::sha256;
+using tls::Sha256;
+using tls::to_hex;
+using tls::encode_base64;
 
 // Base64 as found in XML (any whitespace ignored); "keyinfo-invalid" on bad input.
 Result<std::string> decode_base64(std::string_view text);
-std::string encode_base64(std::string_view bytes);
 
 // The subject's UID attribute (OID 0.9.2342.19200300.100.1.1), or "" when absent
 // (tls::organ_uid).
