@@ -1,7 +1,9 @@
 #include "tls/crypto.hpp"
 
 #include <openssl/bio.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <openssl/hmac.h>
 #include <openssl/pem.h>
 #include <openssl/sha.h>
 
@@ -47,6 +49,27 @@ std::string to_hex(const unsigned char* p, std::size_t n) {
 std::string sha256_hex(std::string_view bytes) {
   const Sha256 d = sha256(bytes);
   return to_hex(d.data(), d.size());
+}
+
+Sha256 hmac_sha256(std::string_view key, std::string_view message) {
+  Sha256 out{};
+  unsigned int len = 0;
+  // A key of zero length is legal HMAC; OpenSSL wants a non-null pointer for it.
+  static const unsigned char kEmpty = 0;
+  const void* k = key.empty() ? static_cast<const void*>(&kEmpty) : key.data();
+  if (HMAC(EVP_sha256(), k, static_cast<int>(key.size()),
+           reinterpret_cast<const unsigned char*>(message.data()), message.size(), out.data(),
+           &len) == nullptr ||
+      len != out.size()) {
+    ERR_clear_error();
+    out.fill(0);
+  }
+  return out;
+}
+
+bool equal_constant_time(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  return a.empty() || CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 Result<std::string> read_file(const std::string& path) {

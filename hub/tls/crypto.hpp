@@ -29,6 +29,10 @@ Sha256 sha256(std::string_view bytes);
 // Lowercase hex.
 std::string to_hex(const unsigned char* p, std::size_t n);
 std::string sha256_hex(std::string_view bytes);
+// HMAC-SHA256 of `message` under the raw bytes of `key`.
+Sha256 hmac_sha256(std::string_view key, std::string_view message);
+// Equal length and equal bytes, in time that depends only on the length (CRYPTO_memcmp).
+bool equal_constant_time(std::string_view a, std::string_view b);
 
 // A whole file. Code: file-unreadable.
 Result<std::string> read_file(const std::string& path);

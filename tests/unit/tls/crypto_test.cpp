@@ -21,6 +21,20 @@ TEST(Crypto, Sha256HexMatchesTheFipsVectors) {
   EXPECT_EQ(to_hex(raw, sizeof raw), "000fa0ff");
 }
 
+TEST(Crypto, HmacSha256MatchesRfc4231AndComparesInConstantTime) {
+  // RFC 4231 test case 2.
+  const Sha256 mac = hmac_sha256("Jefe", "what do ya want for nothing?");
+  EXPECT_EQ(to_hex(mac.data(), mac.size()),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  const Sha256 empty = hmac_sha256("", "");
+  EXPECT_EQ(to_hex(empty.data(), empty.size()),
+            "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+  EXPECT_TRUE(equal_constant_time("abc", "abc"));
+  EXPECT_TRUE(equal_constant_time("", ""));
+  EXPECT_FALSE(equal_constant_time("abc", "abd"));
+  EXPECT_FALSE(equal_constant_time("abc", "abcd"));
+}
+
 TEST(Crypto, Base64RoundTripsEveryPaddingLengthAndIgnoresXmlWhitespace) {
   for (const std::string& bytes : {std::string("a"), std::string("ab"), std::string("abc"),
                                   std::string("abcd"), std::string("\0\xff\x10", 3)}) {
