@@ -1,0 +1,96 @@
+// A hardened HTTP/1.1 server for the hub's HTTP front doors (the axis HTTP API; later the
+// metrics and status page): one thread, bounded in connections, header and body bytes and
+// time, whatever a client sends. Boost.Beast stays inside this module; callers see plain
+// requests and responses.
+//
+// Per connection: at most one request at a time (no pipelining), each read fully (header then
+// body) before the handler sees it; `Expect: 100-continue` answered at once when the declared
+// body fits; keep-alive as the client asks, closed after `idle_timeout` without a request.
+// Refusals (answered through the ErrorResponder, then the connection is closed):
+//   too-large         body (declared or received) over body_limit
+//   header-too-large  request line and headers over header_limit
+//   request-timeout   header or body not received within request_timeout of its start
+//   bad-request       not HTTP/1.x
+// Connections over max_connections (total) or max_per_address are closed at once, unanswered.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.hpp"
+
+namespace docaxis::http {
+
+struct Header {
+  std::string name;   // as sent
+  std::string value;  // raw bytes as sent
+};
+
+struct Request {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // path and query, as sent
+  std::vector<Header> headers;
+  std::string body;
+  std::string peer;    // "address:port" of the client
+  bool tls = false;
+};
+
+struct Response {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+};
+
+// Completes one request; call exactly once, from any thread (also after stop(): then it does
+// nothing).
+using Reply = std::function<void(Response)>;
+// Handles one request on the server thread: must not block (hand long work to another thread
+// and call `reply` from there). An exception it throws is answered as `internal`.
+using Handler = std::function<void(Request, Reply)>;
+// The answer to a refusal the server decides itself (codes above, and `internal`).
+using ErrorResponder = std::function<Response(std::string_view code, std::string_view detail)>;
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";
+  uint16_t port = 0;  // 0: any free port (see Server::port)
+  // HTTPS when both are set: the certificate chain (PEM, leaf first) and its private key. The
+  // TLS policy is the hub's (tls::apply_policy). Clients are not asked for certificates.
+  std::string cert_chain_file;
+  std::string key_file;
+  std::size_t header_limit = 16 * 1024;
+  std::size_t body_limit = 1024 * 1024;
+  std::size_t max_connections = 1024;
+  std::size_t max_per_address = 256;
+  std::chrono::milliseconds idle_timeout{30'000};
+  std::chrono::milliseconds request_timeout{60'000};
+  std::string thread_name = "dx-http";
+};
+
+class Server {
+ public:
+  // Binds and listens (errors: listen-failed; tls-config for unreadable certificate or key).
+  static Result<std::unique_ptr<Server>> start(ServerOptions options, Handler handler,
+                                               ErrorResponder errors);
+  ~Server();  // stop()
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  uint16_t port() const;
+  // Closes the listener and every connection, joins the thread. Idempotent.
+  void stop();
+  // Connections open now (for tests and metrics).
+  std::size_t connections() const;
+
+  struct Core;
+
+ private:
+  explicit Server(std::shared_ptr<Core> core) : core_(std::move(core)) {}
+  std::shared_ptr<Core> core_;
+};
+
+}  // namespace docaxis::http

@@ -1,0 +1,319 @@
+// hub/http: the hardened HTTP/1.1 server over real sockets on 127.0.0.1: requests, keep-alive,
+// Expect: 100-continue, every refusal, the connection limits, timeouts, stop(), HTTPS.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <openssl/ssl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "http/server.hpp"
+
+namespace docaxis::http {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A blocking client socket with a read deadline.
+class Client {
+ public:
+  explicit Client(uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  }
+  ~Client() { ::close(fd_); }
+  bool connected() const { return connected_; }
+  void send(const std::string& s) {
+    std::size_t off = 0;
+    while (off < s.size()) {
+      ssize_t n = ::send(fd_, s.data() + off, s.size() - off, MSG_NOSIGNAL);
+      if (n <= 0) return;
+      off += static_cast<std::size_t>(n);
+    }
+  }
+  // Reads until `until` appears (or, when empty, until the peer closes) or the deadline.
+  std::string read(const std::string& until = "", std::chrono::milliseconds deadline = 5s) {
+    std::string got;
+    const auto end = std::chrono::steady_clock::now() + deadline;
+    for (;;) {
+      if (!until.empty() && got.find(until) != std::string::npos) return got;
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return got;
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return got;
+      char buf[4096];
+      ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n <= 0) {
+        closed_ = true;
+        return got;
+      }
+      got.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+  // One full response: headers plus Content-Length bytes.
+  std::string response() {
+    std::string r = read("\r\n\r\n");
+    const auto h = r.find("\r\n\r\n");
+    if (h == std::string::npos) return r;
+    std::size_t len = 0;
+    const auto cl = r.find("Content-Length: ");
+    if (cl != std::string::npos) len = std::stoul(r.substr(cl + 16));
+    while (r.size() < h + 4 + len) {
+      std::string more = read("", 2s);
+      if (more.empty()) break;
+      r += more;
+    }
+    return r;
+  }
+  bool closed_by_peer(std::chrono::milliseconds within = 3s) {
+    read("", within);
+    return closed_;
+  }
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+  bool closed_ = false;
+};
+
+Response refusal(std::string_view code, std::string_view detail) {
+  return Response{400, "application/json", "{\"refused\":\"" + std::string(code) + "\",\"detail\":\"" + std::string(detail) + "\"}"};
+}
+
+// Answers "<method> <target> <body size> <x-test header>".
+Handler echo() {
+  return [](Request r, Reply reply) {
+    std::string x;
+    for (const auto& h : r.headers) {
+      if (h.name == "X-Test") x = h.value;
+    }
+    reply(Response{200, "text/plain", r.method + " " + r.target + " " + std::to_string(r.body.size()) + " " + x});
+  };
+}
+
+ServerOptions small() {
+  ServerOptions o;
+  o.body_limit = 1000;
+  o.header_limit = 2000;
+  o.idle_timeout = 5s;
+  o.request_timeout = 5s;
+  return o;
+}
+
+std::unique_ptr<Server> serve(ServerOptions o = small(), Handler h = echo()) {
+  auto s = Server::start(std::move(o), std::move(h), refusal);
+  EXPECT_TRUE(s.ok()) << s.status().to_string();
+  return s.ok() ? std::move(*s) : nullptr;
+}
+
+TEST(HttpServer, ServesRequestsOnOneKeptAliveConnection) {
+  auto server = serve();
+  Client c(server->port());
+  ASSERT_TRUE(c.connected());
+  c.send("POST /XrdAdapter/adapter/sendEdoc HTTP/1.1\r\nHost: x\r\nX-Test: a\"b\r\nContent-Length: 5\r\n\r\nhello");
+  std::string r1 = c.response();
+  EXPECT_NE(r1.find("HTTP/1.1 200"), std::string::npos) << r1;
+  EXPECT_NE(r1.find("POST /XrdAdapter/adapter/sendEdoc 5 a\"b"), std::string::npos) << r1;
+  c.send("GET /downloadEdoc HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::string r2 = c.response();
+  EXPECT_NE(r2.find("GET /downloadEdoc 0 "), std::string::npos) << r2;
+  EXPECT_EQ(server->connections(), 1u);
+}
+
+TEST(HttpServer, AnswersExpectContinueBeforeTheBodyIsSent) {
+  auto server = serve();
+  Client c(server->port());
+  c.send("POST /getEdoc HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n");
+  const auto t0 = std::chrono::steady_clock::now();
+  std::string interim = c.read("\r\n\r\n", 2s);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);  // the SDK would wait 3 s otherwise
+  EXPECT_EQ(interim.rfind("HTTP/1.1 100 Continue\r\n", 0), 0u) << interim;
+  c.send("{}");
+  std::string r = c.response();
+  EXPECT_NE(r.find("POST /getEdoc 2"), std::string::npos) << r;
+}
+
+TEST(HttpServer, ADeclaredOversizeBodyIsRefusedWithoutReadingIt) {
+  auto server = serve();
+  Client c(server->port());
+  c.send("POST /sendEdoc HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 1001\r\n\r\n");
+  std::string r = c.response();
+  EXPECT_EQ(r.find("100 Continue"), std::string::npos) << r;
+  EXPECT_NE(r.find("\"refused\":\"too-large\""), std::string::npos) << r;
+  EXPECT_NE(r.find("Connection: close"), std::string::npos) << r;
+  EXPECT_TRUE(c.closed_by_peer());
+}
+
+TEST(HttpServer, AChunkedBodyThatGrowsPastTheLimitIsRefused) {
+  auto server = serve();
+  Client c(server->port());
+  c.send("POST /sendEdoc HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+  for (int i = 0; i < 3; ++i) c.send("190\r\n" + std::string(400, 'a') + "\r\n");
+  std::string r = c.response();
+  EXPECT_NE(r.find("\"refused\":\"too-large\""), std::string::npos) << r;
+  EXPECT_TRUE(c.closed_by_peer());
+}
+
+TEST(HttpServer, OversizeHeadersAndGarbageAreRefused) {
+  auto server = serve();
+  {
+    Client c(server->port());
+    c.send("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(3000, 'a') + "\r\n\r\n");
+    std::string r = c.response();
+    EXPECT_NE(r.find("\"refused\":\"header-too-large\""), std::string::npos) << r;
+  }
+  {
+    Client c(server->port());
+    c.send("HELLO THERE\r\n\r\n");
+    std::string r = c.response();
+    EXPECT_NE(r.find("\"refused\":\"bad-request\""), std::string::npos) << r;
+  }
+}
+
+TEST(HttpServer, ASlowBodyIsRefusedAfterTheRequestTimeoutAndAnIdleConnectionClosed) {
+  ServerOptions o = small();
+  o.request_timeout = 300ms;
+  o.idle_timeout = 300ms;
+  auto server = serve(o);
+  Client slow(server->port());
+  slow.send("POST /sendEdoc HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789");
+  std::string r = slow.response();
+  EXPECT_NE(r.find("\"refused\":\"request-timeout\""), std::string::npos) << r;
+  Client idle(server->port());
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_TRUE(idle.closed_by_peer(3s));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
+}
+
+TEST(HttpServer, ConnectionsOverTheLimitsAreClosedAndTheOthersServed) {
+  ServerOptions o = small();
+  o.max_per_address = 3;
+  auto server = serve(o);
+  std::vector<std::unique_ptr<Client>> held;
+  for (int i = 0; i < 3; ++i) held.push_back(std::make_unique<Client>(server->port()));
+  for (int i = 0; i < 50 && server->connections() < 3; ++i) std::this_thread::sleep_for(20ms);
+  ASSERT_EQ(server->connections(), 3u);
+  Client extra(server->port());
+  EXPECT_TRUE(extra.closed_by_peer());
+  held[0]->send("GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_NE(held[0]->response().find("GET /a 0"), std::string::npos);
+  held.pop_back();  // a slot frees when a connection ends
+  for (int i = 0; i < 50 && server->connections() > 2; ++i) std::this_thread::sleep_for(20ms);
+  Client again(server->port());
+  again.send("GET /b HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_NE(again.response().find("GET /b 0"), std::string::npos);
+}
+
+TEST(HttpServer, RepliesComeFromAnyThreadAndAThrowingHandlerIsAnsweredInternal) {
+  std::vector<std::thread> workers;
+  std::mutex mu;
+  auto server = serve(small(), [&](Request r, Reply reply) {
+    if (r.target == "/throw") throw std::runtime_error("boom");
+    std::lock_guard<std::mutex> lock(mu);
+    workers.emplace_back([reply] {
+      std::this_thread::sleep_for(50ms);
+      reply(Response{200, "text/plain", "later"});
+      reply(Response{200, "text/plain", "twice"});  // ignored
+    });
+  });
+  Client c(server->port());
+  c.send("GET /x HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::string r = c.response();
+  EXPECT_NE(r.find("later"), std::string::npos) << r;
+  c.send("GET /throw HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::string t = c.response();
+  EXPECT_NE(t.find("\"refused\":\"internal\""), std::string::npos) << t;
+  server->stop();
+  for (auto& w : workers) w.join();
+}
+
+TEST(HttpServer, StopClosesEveryConnectionAndALateReplyDoesNothing) {
+  Reply pending;
+  std::atomic<bool> got{false};
+  auto server = serve(small(), [&](Request, Reply reply) {
+    pending = std::move(reply);
+    got = true;
+  });
+  Client idle(server->port());
+  Client waiting(server->port());
+  waiting.send("GET /wait HTTP/1.1\r\nHost: x\r\n\r\n");
+  for (int i = 0; i < 100 && !got; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(got);
+  const auto t0 = std::chrono::steady_clock::now();
+  server->stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
+  EXPECT_TRUE(idle.closed_by_peer());
+  EXPECT_TRUE(waiting.closed_by_peer());
+  server.reset();
+  pending(Response{200, "text/plain", "too late"});  // the server is gone: nothing happens
+  pending = nullptr;
+}
+
+TEST(HttpServer, RefusesToStartWithoutUsableTlsFilesOrAddress) {
+  ServerOptions o = small();
+  o.cert_chain_file = "/nonexistent/chain.pem";
+  o.key_file = "/nonexistent/key.pem";
+  auto s = Server::start(o, echo(), refusal);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), "tls-config");
+  ServerOptions half = small();
+  half.cert_chain_file = "/nonexistent/chain.pem";
+  EXPECT_EQ(Server::start(half, echo(), refusal).status().code(), "tls-config");
+  ServerOptions bad = small();
+  bad.address = "not-an-address";
+  EXPECT_EQ(Server::start(bad, echo(), refusal).status().code(), "listen-failed");
+}
+
+std::string pki() {
+  const char* p = std::getenv("DOCAXIS_PKI");
+  return p != nullptr ? p : DOCAXIS_DEFAULT_PKI;
+}
+
+TEST(HttpServer, ServesHttpsWithTheHubCertificate) {
+  ServerOptions o = small();
+  o.cert_chain_file = pki() + "/hubs/h30.fullchain.pem";
+  o.key_file = pki() + "/hubs/h30.key";
+  auto server = serve(o);
+  ASSERT_NE(server, nullptr);
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  ASSERT_EQ(SSL_CTX_load_verify_locations(ctx, (pki() + "/root-ca.crt").c_str(), nullptr), 1);
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(server->port());
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  SSL* ssl = SSL_new(ctx);
+  SSL_set_fd(ssl, fd);
+  ASSERT_EQ(SSL_connect(ssl), 1);
+  const std::string req = "POST /s HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc";
+  ASSERT_EQ(SSL_write(ssl, req.data(), static_cast<int>(req.size())), static_cast<int>(req.size()));
+  std::string got;
+  char buf[1024];
+  int n;
+  while ((n = SSL_read(ssl, buf, sizeof buf)) > 0) got.append(buf, static_cast<std::size_t>(n));
+  EXPECT_NE(got.find("POST /s 3"), std::string::npos) << got;
+  SSL_free(ssl);
+  ::close(fd);
+  SSL_CTX_free(ctx);
+  // Plain HTTP on the HTTPS port is not served.
+  Client plain(server->port());
+  plain.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(plain.response().find("HTTP/1.1 200"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace docaxis::http
