@@ -17,10 +17,14 @@ struct ConnectionIdentity {
   std::string uid;     // the subject's UID attribute (tls::organ_uid), "" when there is none
   std::string sha256;  // SHA-256 of the DER certificate, 64 lower-case hex digits
   std::string peer;    // set by EndpointRegistry::identify: the peer hub's name, "" otherwise
+  // The axis HTTP API (hub/vxp): the system id whose HMAC authenticated the request; the
+  // certificate fields above are then empty. "" for every certificate identity.
+  std::string system = {};
 
   bool is_peer() const { return !peer.empty(); }
   // "\"<subject>\" (sha256 <first 16 hex>...)" for error messages and logs.
   std::string describe() const {
+    if (!system.empty()) return "HTTP API system \"" + system + "\"";
     return "\"" + subject + "\" (sha256 " + sha256.substr(0, 16) + "...)";
   }
 };

@@ -85,6 +85,7 @@ model::ConnectionIdentity EndpointRegistry::identify(model::ConnectionIdentity i
     identity.subject.clear();
     identity.uid.clear();
     identity.sha256.clear();
+    identity.system.clear();
     return identity;
   }
   for (const Peer& p : peers_) {

@@ -1,0 +1,137 @@
+#include "vxp/api.hpp"
+
+#include <array>
+#include <cctype>
+
+#include "model/wire.hpp"
+#include "tls/crypto.hpp"
+#include "vxp/answer.hpp"
+#include "vxp/auth.hpp"
+#include "vxp/send_body.hpp"
+
+namespace docaxis::vxp {
+namespace {
+
+// Every operation of the SDK (the note's table); any other path is not an operation.
+constexpr std::array<std::string_view, 13> kOperations = {
+    "sendEdoc",        "getReceivedEdocList", "getEdoc",          "downloadEdoc",
+    "updateStatus",    "getSentEdocList",     "countReceiveEdoc", "countReceiveStatus",
+    "getAgenciesList", "getAgenciesListQD20", "getSynchronizeUnit", "registerAgency",
+    "deleteAgency"};
+
+// The HTTP status of a FAIL answer, by its ErrorCode (the SDK reads only the JSON; the status
+// is for people, proxies and logs).
+unsigned http_status(std::string_view error_code) {
+  if (error_code == "100" || error_code == "109") return error_code == "100" ? 400 : 501;
+  if (error_code == "107" || error_code == "108") return 403;
+  if (error_code.size() == 3 && error_code[0] == '1') return 401;
+  if (error_code == "201" || error_code == "203") return 413;
+  if (error_code == "202") return 408;
+  if (error_code == "404") return 404;
+  if (error_code == "500") return 503;
+  return error_code.size() == 3 && error_code[0] == '2' ? 400 : 422;
+}
+
+http::Response fail(std::string_view code, std::string_view detail,
+                    const nlohmann::ordered_json& fields = nlohmann::ordered_json::object()) {
+  return http::Response{http_status(error_code_for(code)), "application/json",
+                        fail_answer(code, detail, fields)};
+}
+
+bool ascii_equal_icase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+Api::Api(ApiOptions options, std::vector<System> systems, engine::IngestPort& ingest)
+    : options_(std::move(options)), systems_(std::move(systems)), ingest_(ingest) {
+  while (!options_.path_prefix.empty() && options_.path_prefix.back() == '/') {
+    options_.path_prefix.pop_back();
+  }
+}
+
+http::Response Api::refusal(std::string_view code, std::string_view detail) {
+  return fail(code, detail, {{"DocId", ""}});
+}
+
+std::string Api::doc_id(std::string_view package) {
+  return tls::sha256_hex(package).substr(0, 24);
+}
+
+const System* Api::find_system(std::string_view id) const {
+  for (const System& s : systems_) {
+    if (s.id == id) return &s;
+  }
+  return nullptr;
+}
+
+void Api::handle(http::Request request, http::Reply reply) {
+  std::string_view path = request.target;
+  path = path.substr(0, path.find('?'));  // the SDK sends no query; any is ignored
+  std::string_view op;
+  if (path.size() > options_.path_prefix.size() + 1 &&
+      path.substr(0, options_.path_prefix.size()) == options_.path_prefix &&
+      path[options_.path_prefix.size()] == '/') {
+    op = path.substr(options_.path_prefix.size() + 1);
+  }
+  bool known = false;
+  for (std::string_view o : kOperations) known = known || o == op;
+  if (!known) {
+    return reply(fail("bad-request", "no such operation (the API is served under \"" +
+                                         options_.path_prefix + "/\")",
+                      {{"DocId", ""}}));
+  }
+
+  std::vector<Header> headers;
+  headers.reserve(request.headers.size());
+  for (auto& h : request.headers) headers.push_back({std::move(h.name), std::move(h.value)});
+  auto params = authenticate(headers, [this](std::string_view id) -> const std::string* {
+    const System* s = find_system(id);
+    return s != nullptr ? &s->secret : nullptr;
+  });
+  if (!params.ok()) {
+    return reply(fail(params.status().code(), params.status().message(), {{"DocId", ""}}));
+  }
+  const System& system = *find_system(params->system_id());
+  if (op == "sendEdoc") return send_edoc(request, *params, system, std::move(reply));
+  reply(fail("not-served", "this hub does not serve " + std::string(op) + " yet"));
+}
+
+void Api::send_edoc(const http::Request& request, const SignedParams& params,
+                    const System& system, http::Reply reply) {
+  const nlohmann::ordered_json no_id = {{"DocId", ""}};
+  if (request.method != "POST") {
+    return reply(fail("bad-request", "sendEdoc is a POST", no_id));
+  }
+  const std::string* type = params.find("messagetype");
+  std::string_view address;
+  if (type != nullptr && ascii_equal_icase(*type, model::wire::kTypeEdoc)) address = model::wire::kEdocAddress;
+  if (type != nullptr && ascii_equal_icase(*type, model::wire::kTypeStatus)) address = model::wire::kStatusAddress;
+  if (address.empty()) {
+    return reply(fail("bad-request", "the signed messagetype must be edoc or status", no_id));
+  }
+  const std::string* hash = params.find("hash-file");
+  if (hash == nullptr) return reply(fail("bad-request", "the signed hash-file is missing", no_id));
+  auto package = package_of_send_body(request.body, *hash);
+  if (!package.ok()) return reply(fail(package.status().code(), package.status().message(), no_id));
+
+  engine::IncomingPackage in;
+  in.address = std::string(address);
+  in.bytes = std::string(*package);
+  in.from.authenticated = true;
+  in.from.system = system.id;
+  std::string id = doc_id(in.bytes);
+  ingest_.submit(std::move(in), [reply = std::move(reply), id = std::move(id)](const Status& s) {
+    if (s.ok()) return reply(http::Response{200, "application/json", ok_answer({{"DocId", id}})});
+    reply(fail(s.code(), s.message(), {{"DocId", ""}}));
+  });
+}
+
+}  // namespace docaxis::vxp

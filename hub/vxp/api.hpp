@@ -1,0 +1,54 @@
+// The axis HTTP API's operations over the hub (README.md "Operations"): the handler an
+// http::Server calls. Implemented so far: `sendEdoc` (into the engine's IngestPort, the same
+// ingest as AMQP). Every other operation of the SDK is answered FAIL `not-served` until it is.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/ports.hpp"
+#include "http/server.hpp"
+#include "vxp/auth.hpp"
+
+namespace docaxis::vxp {
+
+// A system of the API as configured: its id, its shared secret (the bytes of its secret file),
+// the organs it acts for.
+struct System {
+  std::string id;
+  std::string secret;
+  std::vector<std::string> organs;
+};
+
+struct ApiOptions {
+  std::string path_prefix;  // e.g. "/XrdAdapter/adapter"; "" = operations at the root
+};
+
+class Api {
+ public:
+  // `systems` and `ingest` must outlive the Api.
+  Api(ApiOptions options, std::vector<System> systems, engine::IngestPort& ingest);
+
+  // The http::Handler: answers every request, on any path, with JSON (never an HTML page).
+  void handle(http::Request request, http::Reply reply);
+
+  // The answer to a refusal of the HTTP layer (http::ErrorResponder).
+  static http::Response refusal(std::string_view code, std::string_view detail);
+
+  // The DocId of a package: the first 24 hex digits of the SHA-256 of its exact bytes, so an
+  // identical re-send has the same id, and so has the package at every hub it crosses.
+  static std::string doc_id(std::string_view package);
+
+ private:
+  const System* find_system(std::string_view id) const;
+  void send_edoc(const http::Request& request, const SignedParams& params,
+                 const System& system, http::Reply reply);
+
+  ApiOptions options_;
+  std::vector<System> systems_;
+  engine::IngestPort& ingest_;
+};
+
+}  // namespace docaxis::vxp
