@@ -46,6 +46,7 @@ void resolve_relative_paths(HubConfig& c, const std::string& base_dir) {
   fix(c.store.path);
   fix(c.audit.dir);
   fix(c.admin.socket);
+  for (VxpSystem& sys : c.vxp.systems) fix(sys.secret_file);
 }
 
 ConfigErrors check_config_file(const std::string& path, const ValidateOptions& options) {

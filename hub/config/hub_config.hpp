@@ -151,6 +151,9 @@ struct EndpointConfig {
   bool allow_sha1 = false;   // accept legacy rsa-sha1 / sha1 digests from this organ
   bool allow_unsigned = false;    // accept unsigned packages from this organ
   std::string relaxation_reason;  // required when a relaxation is on; recorded in audit
+  // The axis HTTP API system ([[vxp.systems]] id) that may act for this organ, in addition to
+  // (or instead of) its certificate; "" = none.
+  std::string vxp_system = {};
   friend bool operator==(const EndpointConfig&, const EndpointConfig&) = default;
 };
 
@@ -197,6 +200,32 @@ struct LogConfig {
   friend bool operator==(const LogConfig&, const LogConfig&) = default;
 };
 
+// A system of the axis HTTP API: the id and shared secret the SDK is configured with. The
+// organs it acts for are the [[endpoints]] naming it (vxp_system), with their policies.
+struct VxpSystem {
+  std::string id;           // XroadVnpt-systemid
+  std::string secret_file;  // the shared secret, alone in a file only its owner may read (0600)
+  friend bool operator==(const VxpSystem&, const VxpSystem&) = default;
+};
+
+// The axis HTTP API (hub/vxp/README.md), for existing agency software. Off unless enabled.
+struct Vxp {
+  bool enabled = false;
+  std::string host = "127.0.0.1";
+  std::int64_t port = 8443;  // 0 = any free port (tests)
+  std::string path_prefix;   // e.g. "/XrdAdapter/adapter"; "" = operations at the root
+  // HTTPS with the listener's certificate ([listener.tls] cert_file, key_file, chain_file)
+  // unless plain_http: plain HTTP only when set explicitly.
+  bool plain_http = false;
+  std::int64_t max_connections = 1024;
+  std::int64_t max_connections_per_address = 256;
+  std::int64_t max_header_bytes = 16 * 1024;
+  Seconds idle_timeout{30};     // a connection with no request within it is closed
+  Seconds request_timeout{60};  // a body not received within it is refused
+  std::vector<VxpSystem> systems;
+  friend bool operator==(const Vxp&, const Vxp&) = default;
+};
+
 struct HubConfig {
   HubSection hub;
   Listeners listener;
@@ -214,6 +243,7 @@ struct HubConfig {
   Routing routing;
   Admin admin;
   LogConfig log;
+  Vxp vxp;
 
   std::string resolved_store_path() const;
   std::string resolved_audit_dir() const;

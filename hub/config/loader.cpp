@@ -266,6 +266,7 @@ void read_sections(const toml::table& root, LoadedConfig& out) {
     r.read("allow_sha1", e.allow_sha1);
     r.read("allow_unsigned", e.allow_unsigned);
     r.read("relaxation_reason", e.relaxation_reason);
+    r.read("vxp_system", e.vxp_system);
     r.finish();
     c.endpoints.push_back(std::move(e));
   }
@@ -296,6 +297,31 @@ void read_sections(const toml::table& root, LoadedConfig& out) {
     r.read("default_route", c.routing.default_route);
     r.read("authoritative_for", c.routing.authoritative_for);
     r.read("max_hops", c.routing.max_hops);
+    r.finish();
+  }
+  if (const toml::table* t = top.table("vxp")) {
+    TableReader r(*t, "vxp", out);
+    Vxp& v = c.vxp;
+    r.read("enabled", v.enabled);
+    r.read("host", v.host);
+    r.read("port", v.port);
+    r.read("path_prefix", v.path_prefix);
+    r.read("plain_http", v.plain_http);
+    r.read("max_connections", v.max_connections);
+    r.read("max_connections_per_address", v.max_connections_per_address);
+    r.read("max_header_bytes", v.max_header_bytes);
+    r.read("idle_timeout_seconds", v.idle_timeout);
+    r.read("request_timeout_seconds", v.request_timeout);
+    const std::vector<const toml::table*> systems = r.tables("systems");
+    for (std::size_t i = 0; i < systems.size(); ++i) {
+      TableReader sr(*systems[i], indexed("vxp.systems", i), out);
+      VxpSystem sys;
+      sr.read("id", sys.id);
+      sr.read("secret_file", sys.secret_file);
+      sr.finish({{"secret", "the secret is never written in the configuration: put it alone in a "
+                            "file only the hub's user may read (0600) and name it in secret_file"}});
+      v.systems.push_back(std::move(sys));
+    }
     r.finish();
   }
   if (const toml::table* t = top.table("admin")) {

@@ -219,6 +219,58 @@ void check_endpoints(const HubConfig& c, Checker& ck, std::map<std::string, std:
   }
 }
 
+// A system id: printable ASCII without spaces or quotes (it travels in an HTTP header and a
+// signed JSON string), 1..64 characters.
+bool is_valid_system_id(const std::string& id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (unsigned char ch : id) {
+    if (ch <= 0x20 || ch >= 0x7f || ch == '"' || ch == '\\') return false;
+  }
+  return true;
+}
+
+void check_vxp(const HubConfig& c, Checker& ck) {
+  const Vxp& v = c.vxp;
+  std::map<std::string, std::string> systems;  // id -> key
+  for (std::size_t i = 0; i < v.systems.size(); ++i) {
+    const std::string key = indexed("vxp.systems", i);
+    const VxpSystem& sys = v.systems[i];
+    if (auto [it, fresh] = systems.emplace(sys.id, key); !fresh) {
+      ck.add(key + ".id", "duplicate system " + in_quotes(sys.id) + " (first at " + it->second + ")");
+    } else if (!is_valid_system_id(sys.id)) {
+      ck.add(key + ".id", in_quotes(sys.id) + " is not a system id (printable ASCII, no spaces or quotes, 1..64)");
+    }
+    ck.file(key + ".secret_file", sys.secret_file, true);
+  }
+  std::set<std::string> used;
+  for (std::size_t i = 0; i < c.endpoints.size(); ++i) {
+    const std::string& id = c.endpoints[i].vxp_system;
+    if (id.empty()) continue;
+    if (systems.count(id) == 0) {
+      ck.add(indexed("endpoints", i) + ".vxp_system", "no [[vxp.systems]] has id " + in_quotes(id));
+    }
+    used.insert(id);
+  }
+  for (const auto& [id, key] : systems) {
+    if (used.count(id) == 0) {
+      ck.add(key + ".id", "system " + in_quotes(id) + " acts for no organ: name it in the vxp_system of an [[endpoints]] entry");
+    }
+  }
+  if (!v.enabled) return;
+  if (v.host.empty()) ck.add("vxp.host", "is required");
+  ck.range("vxp.port", v.port, 0, 65535);
+  if (!v.path_prefix.empty() &&
+      (v.path_prefix.front() != '/' || v.path_prefix.find_first_of("?# \"%") != std::string::npos)) {
+    ck.add("vxp.path_prefix", in_quotes(v.path_prefix) + " must start with / and hold no ?, #, %, quote or space");
+  }
+  ck.range("vxp.max_connections", v.max_connections, 1, 100000);
+  ck.range("vxp.max_connections_per_address", v.max_connections_per_address, 1, 100000);
+  ck.range("vxp.max_header_bytes", v.max_header_bytes, 1024, 1024 * 1024, " bytes");
+  ck.range("vxp.idle_timeout_seconds", v.idle_timeout.count(), 1, 3600);
+  ck.range("vxp.request_timeout_seconds", v.request_timeout.count(), 1, 3600);
+  if (v.systems.empty()) ck.add("vxp.systems", "the API is enabled but no system may use it");
+}
+
 void check_peers(const HubConfig& c, Checker& ck, const std::map<std::string, std::string>& ids) {
   std::map<std::string, std::string> seen;
   for (std::size_t i = 0; i < c.peers.size(); ++i) {
@@ -343,6 +395,7 @@ ConfigErrors validate(const HubConfig& c, const ValidateOptions& options) {
   ck.file("signing.chain_file", c.signing.chain_file, false);
   std::map<std::string, std::string> endpoint_ids;
   check_endpoints(c, ck, endpoint_ids);
+  check_vxp(c, ck);
   check_peers(c, ck, endpoint_ids);
   check_routes(c, ck);
   check_log(c.log, ck);

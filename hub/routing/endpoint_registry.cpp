@@ -10,6 +10,15 @@ namespace {
 Status unauthorized(std::string message) { return {"unauthorized", std::move(message)}; }
 
 std::string binding_text(const Endpoint& e) {
+  if (!e.system.empty()) {
+    std::string cert;
+    switch (e.binding) {
+      case Binding::uid: cert = "certificate UID " + e.organ.str(); break;
+      case Binding::sha256: cert = "certificate SHA-256 " + e.expected.substr(0, 16) + "..."; break;
+      case Binding::subject: cert = "certificate subject \"" + e.expected + "\""; break;
+    }
+    return cert + " or HTTP API system \"" + e.system + "\"";
+  }
   switch (e.binding) {
     case Binding::uid: return "certificate UID " + e.organ.str();
     case Binding::sha256: return "certificate SHA-256 " + e.expected.substr(0, 16) + "...";
@@ -26,7 +35,7 @@ Result<EndpointRegistry> EndpointRegistry::build(const config::HubConfig& config
     Result<edxml::OrganId> organ = edxml::OrganId::parse(ec.organ);
     if (!organ.ok()) return Status("invalid-argument", "endpoint: " + organ.status().message());
     Endpoint e{organ.value(), ec.name, Binding::uid, ec.organ,
-               Relaxations{ec.allow_sha1, ec.allow_unsigned, ec.relaxation_reason}};
+               Relaxations{ec.allow_sha1, ec.allow_unsigned, ec.relaxation_reason}, ec.vxp_system};
     if (!ec.cert_sha256.empty()) {
       Result<std::string> fp = config::normalize_sha256(ec.cert_sha256);
       if (!fp.ok()) return Status("invalid-argument", ec.organ + ": " + fp.status().message());
@@ -66,6 +75,7 @@ Result<EndpointRegistry> EndpointRegistry::build(const config::HubConfig& config
 }
 
 bool EndpointRegistry::matches(const Endpoint& e, const model::ConnectionIdentity& id) const {
+  if (!id.system.empty()) return !e.system.empty() && id.system == e.system;
   switch (e.binding) {
     case Binding::uid: return !id.uid.empty() && id.uid == e.organ.str();
     case Binding::sha256: return !id.sha256.empty() && id.sha256 == e.expected;

@@ -7,6 +7,8 @@
 //   sha256              the certificate's SHA-256 fingerprint equals the configured one
 //   subject             the certificate's RFC 2253 subject equals the configured one, exactly
 // A peer is recognised by its configured fingerprint or subject (hub certificates carry no UID).
+// An axis HTTP API request (hub/vxp) is identified by its authenticated system id instead: it
+// matches the endpoints whose vxp_system names that system, and nothing else.
 //
 // Error codes (stable, part of the hub's rejection contract as `docaxis:<code>`):
 //   unauthorized      the connection may not act for that organ: it is not the organ's
@@ -43,6 +45,10 @@ struct Endpoint {
   Binding binding = Binding::uid;
   std::string expected;  // fingerprint or subject for the explicit bindings, else the organ id
   Relaxations relaxations;
+  // The axis HTTP API system that may also act for the organ (config vxp_system); "" = none.
+  // An HTTP API identity (ConnectionIdentity::system) matches only this, never a certificate
+  // binding; a certificate identity never matches this.
+  std::string system = {};
 };
 
 struct Peer {

@@ -20,6 +20,7 @@
 #include "edxml/organ_id.hpp"
 #include "engine/ingest.hpp"
 #include "engine/receipts.hpp"
+#include "http/server.hpp"
 #include "routing/endpoint_registry.hpp"
 #include "routing/route_table.hpp"
 #include "server/data_dir.hpp"
@@ -27,6 +28,8 @@
 #include "server/trust_refresher.hpp"
 #include "store/disk_floor.hpp"
 #include "store/sqlite_store.hpp"
+#include "vxp/api.hpp"
+#include "vxp/secret.hpp"
 
 namespace docaxis::server {
 namespace {
@@ -101,6 +104,9 @@ struct Application::Modules {
   std::unique_ptr<delivery::Dispatcher> dispatcher;
   std::unique_ptr<amqp::AmqpServer> server;    // built after `ingest`, destroyed after it
   std::unique_ptr<engine::Ingest> ingest;
+  // The axis HTTP API ([vxp]): declared after `ingest`, so destroyed before it.
+  std::unique_ptr<vxp::Api> vxp_api;
+  std::unique_ptr<http::Server> vxp_server;
   std::unique_ptr<admin::AdminEndpoint> admin;
   std::unique_ptr<TrustRefresher> refresher;
   int port = 0;
@@ -218,6 +224,20 @@ std::unique_ptr<Application> Application::build(const config::HubConfig& cfg, St
     };
   }
   w.server = std::make_unique<amqp::AmqpServer>(server_options, *w.ingest, *w.dispatcher);
+  if (cfg.vxp.enabled) {
+    std::vector<vxp::System> systems;
+    for (const config::VxpSystem& sys : cfg.vxp.systems) {
+      auto secret = vxp::read_secret_file(sys.secret_file);
+      if (!secret) return fail("axis HTTP API secret of system " + sys.id, secret.status(), 2);
+      vxp::System s{sys.id, std::move(*secret), {}};
+      for (const config::EndpointConfig& e : cfg.endpoints) {
+        if (e.vxp_system == sys.id) s.organs.push_back(e.organ);
+      }
+      systems.push_back(std::move(s));
+    }
+    w.vxp_api = std::make_unique<vxp::Api>(vxp::ApiOptions{cfg.vxp.path_prefix},
+                                           std::move(systems), *w.ingest);
+  }
   w.admin = std::make_unique<admin::AdminEndpoint>(
       cfg, *w.store, *w.store, w.audit.get(),
       admin::hub_ports(*w.dispatcher, *w.ingest, *w.receipts, w.audit.get(), *w.store, now_ms));
@@ -249,6 +269,26 @@ bool Application::start(StartError& error) {
   w.port = *port;
   // Only now may the dispatcher send through the server (start() has set up its links).
   w.outbound.bind(w.server.get());
+  if (w.vxp_api) {
+    vxp::Api& api = *w.vxp_api;
+    auto http = http::Server::start(
+        vxp_server_options(w.config, w.paths),
+        [&api](http::Request r, http::Reply reply) { api.handle(std::move(r), std::move(reply)); },
+        &vxp::Api::refusal);
+    if (!http) {
+      w.server->stop();
+      w.outbound.bind(nullptr);
+      w.dispatcher->stop();
+      w.admin->stop();
+      error = {"axis HTTP API", http.status(), 1};
+      return false;
+    }
+    w.vxp_server = std::move(*http);
+    std::cout << "docaxis-hub " << w.config.hub.name << " serving the axis HTTP API on "
+              << (w.config.vxp.plain_http ? "http://" : "https://") << w.config.vxp.host << ":"
+              << w.vxp_server->port() << w.config.vxp.path_prefix << std::endl;
+    { std::ofstream(w.paths.vxp_port_file) << w.vxp_server->port() << "\n"; }
+  }
   std::cout << "docaxis-hub " << w.config.hub.name << " listening on amqps://"
             << w.config.listener.tls.host << ":" << w.port << std::endl;
   { std::ofstream(w.paths.port_file) << w.port << "\n"; }
@@ -267,6 +307,7 @@ void Application::stop() {
   w.started = false;
   w.refresher->stop();
   w.admin->stop();
+  if (w.vxp_server) w.vxp_server->stop();  // no new packages over HTTP; the SDK re-sends
   w.server->stop();  // no new packages; unanswered ones are released by the sender's retry
   w.outbound.bind(nullptr);
   w.dispatcher->stop();  // in-flight deliveries stay in the store and are recovered at start

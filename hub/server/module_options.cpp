@@ -17,6 +17,7 @@ DataPaths data_paths(const config::HubConfig& c) {
   p.tls_chain = (p.data_dir / "tls-chain.pem").string();
   p.client_cas = (p.data_dir / "tls-client-cas.pem").string();
   p.port_file = (p.data_dir / "hub.port").string();
+  p.vxp_port_file = (p.data_dir / "vxp.port").string();
   return p;
 }
 
@@ -120,6 +121,25 @@ amqp::ServerOptions amqp_options(const config::HubConfig& c, const DataPaths& pa
     spec.trust_anchors = paths.client_cas;
     o.peers.push_back(std::move(spec));
   }
+  return o;
+}
+
+http::ServerOptions vxp_server_options(const config::HubConfig& c, const DataPaths& paths) {
+  const config::Vxp& v = c.vxp;
+  http::ServerOptions o;
+  o.address = v.host;
+  o.port = static_cast<uint16_t>(v.port);
+  if (!v.plain_http) {
+    o.cert_chain_file = paths.tls_chain;
+    o.key_file = c.listener.tls.key_file;
+  }
+  o.header_limit = static_cast<std::size_t>(v.max_header_bytes);
+  o.body_limit = static_cast<std::size_t>(c.limits.max_package_bytes) + 2;  // + the SDK's CRLF
+  o.max_connections = static_cast<std::size_t>(v.max_connections);
+  o.max_per_address = static_cast<std::size_t>(v.max_connections_per_address);
+  o.idle_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(v.idle_timeout);
+  o.request_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(v.request_timeout);
+  o.thread_name = "dx-vxp";
   return o;
 }
 

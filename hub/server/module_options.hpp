@@ -11,6 +11,7 @@
 #include "delivery/dispatcher.hpp"
 #include "dsig/trust_store.hpp"
 #include "engine/ingest.hpp"
+#include "http/server.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace docaxis::server {
@@ -23,6 +24,7 @@ struct DataPaths {
   std::string tls_chain;   // listener certificate + chain, concatenated at start
   std::string client_cas;  // listener.tls.client_ca_files, concatenated at start
   std::string port_file;   // hub.port: the listening port, written once listening
+  std::string vxp_port_file;  // vxp.port: the axis HTTP API's port, written once listening
 };
 DataPaths data_paths(const config::HubConfig& c);
 
@@ -36,5 +38,8 @@ delivery::DispatcherOptions dispatcher_options(const config::HubConfig& c);
 engine::IngestOptions ingest_options(const config::HubConfig& c);
 // Listener, limits and peer links; without the callbacks (peer verification, log).
 amqp::ServerOptions amqp_options(const config::HubConfig& c, const DataPaths& paths);
+// The axis HTTP API's server ([vxp]): HTTPS with the listener's certificate (paths.tls_chain)
+// unless plain_http; bodies up to the package limit plus the SDK's CRLF.
+http::ServerOptions vxp_server_options(const config::HubConfig& c, const DataPaths& paths);
 
 }  // namespace docaxis::server

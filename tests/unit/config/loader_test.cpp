@@ -112,9 +112,46 @@ INSTANTIATE_TEST_SUITE_P(
                       "expected a string, got an integer", 2},
         LoadErrorCase{"LoggerLevelNotAString", "[log.levels]\namqp = \"debug\"\nstore = 1\n",
                       "log.levels.store", "expected a string (a level), got an integer", 3},
+        LoadErrorCase{"SecretInTheConfiguration",
+                      "[vxp]\n[[vxp.systems]]\nid = \"a\"\nsecret = \"s3cret\"\n",
+                      "vxp.systems[0].secret",
+                      "unknown key \"secret\" in vxp.systems[0]: the secret is never written in "
+                      "the configuration: put it alone in a file only the hub's user may read "
+                      "(0600) and name it in secret_file",
+                      4},
         LoadErrorCase{"LogLevelsNotATable", "[log]\nlevels = \"debug\"\n", "log.levels",
                       "expected a table ([log.levels]), got a string", 2}),
     [](const testing::TestParamInfo<LoadErrorCase>& p) { return std::string(p.param.name); });
+
+TEST(ConfigLoader, ReadsTheAxisHttpApiSection) {
+  const LoadedConfig loaded = parse_config(R"(
+[vxp]
+enabled = true
+host = "0.0.0.0"
+port = 8080
+path_prefix = "/XrdAdapter/adapter"
+plain_http = true
+idle_timeout_seconds = 5
+[[vxp.systems]]
+id = "000.00.13.H30"
+secret_file = "vxp/h30.secret"
+[[endpoints]]
+organ = "000.00.13.H30"
+vxp_system = "000.00.13.H30"
+)");
+  ASSERT_TRUE(loaded.errors.empty()) << errors_text(loaded.errors);
+  const Vxp& v = loaded.config.vxp;
+  EXPECT_TRUE(v.enabled);
+  EXPECT_EQ(v.host, "0.0.0.0");
+  EXPECT_EQ(v.port, 8080);
+  EXPECT_EQ(v.path_prefix, "/XrdAdapter/adapter");
+  EXPECT_TRUE(v.plain_http);
+  EXPECT_EQ(v.idle_timeout, Seconds(5));
+  EXPECT_EQ(v.request_timeout, Seconds(60));  // default
+  ASSERT_EQ(v.systems.size(), 1u);
+  EXPECT_EQ(v.systems[0].secret_file, "vxp/h30.secret");
+  EXPECT_EQ(loaded.config.endpoints[0].vxp_system, "000.00.13.H30");
+}
 
 TEST(ConfigLoader, ReadsTheLogSection) {
   const LoadedConfig loaded = parse_config(R"(

@@ -30,6 +30,9 @@ HubConfig base() {
   c.routes = {{".G12", "national"}, {"01.G12", "g12"}};
   c.routing.default_route = "national";
   c.routing.authoritative_for = {"H30"};
+  c.vxp.enabled = true;
+  c.vxp.systems = {{"000.00.13.H30", "/etc/docaxis-hub/vxp/000.00.13.H30.secret"}};
+  c.endpoints[0].vxp_system = "000.00.13.H30";
   return c;
 }
 
@@ -138,6 +141,27 @@ const std::vector<Rule>& rules() {
        "log.levels.amqp", "\"loud\" is not a log level"},
       {"UnknownLogger", [](HubConfig& c) { c.log.levels = {{"amqpp", "debug"}}; },
        "log.levels.amqpp", "unknown logger \"amqpp\"; loggers: \"server\", \"amqp\""},
+      {"VxpSystemId", [](HubConfig& c) { c.vxp.systems[0].id = c.endpoints[0].vxp_system = "a b"; },
+       "vxp.systems[0].id", "is not a system id"},
+      {"VxpDuplicateSystem", [](HubConfig& c) { c.vxp.systems.push_back(c.vxp.systems[0]); },
+       "vxp.systems[1].id", "duplicate system \"000.00.13.H30\""},
+      {"VxpSecretFile", [](HubConfig& c) { c.vxp.systems[0].secret_file = ""; },
+       "vxp.systems[0].secret_file", "is required"},
+      {"VxpUnknownSystem", [](HubConfig& c) { c.endpoints[1].vxp_system = "nobody"; },
+       "endpoints[1].vxp_system", "no [[vxp.systems]] has id \"nobody\""},
+      {"VxpSystemForNoOrgan", [](HubConfig& c) { c.vxp.systems.push_back({"idle", "/s"}); },
+       "vxp.systems[1].id", "acts for no organ"},
+      {"VxpPort", [](HubConfig& c) { c.vxp.port = 70000; }, "vxp.port", "out of range 0..65535"},
+      {"VxpPrefix", [](HubConfig& c) { c.vxp.path_prefix = "XrdAdapter"; }, "vxp.path_prefix",
+       "must start with /"},
+      {"VxpHeaderBytes", [](HubConfig& c) { c.vxp.max_header_bytes = 10; }, "vxp.max_header_bytes",
+       "out of range"},
+      {"VxpNoSystems",
+       [](HubConfig& c) {
+         c.vxp.systems.clear();
+         c.endpoints[0].vxp_system.clear();
+       },
+       "vxp.systems", "no system may use it"},
       {"UnknownLoggerSuggestion", [](HubConfig& c) { c.log.levels = {{"delivry", "debug"}}; },
        "log.levels.delivry", "(did you mean \"delivery\"?)"},
   };
@@ -223,6 +247,7 @@ TEST(ConfigValidate, FilesMustExistAndBeRegularFiles) {
   c.signing.key_file = present;
   c.signing.cert_file = (dir / "missing.crt").string();
   c.trust.crl_files = {dir.string()};  // a folder, not a file
+  c.vxp.systems[0].secret_file = present;
   const ConfigErrors errors = validate(c);
   ASSERT_EQ(errors.size(), 2u) << errors_text(errors);
   EXPECT_EQ(errors[0].key, "trust.crl_files[0]");

@@ -155,3 +155,50 @@ TEST(EndpointRegistry, BuildRefusesAnUnvalidatedConfiguration) {
 
 }  // namespace
 }  // namespace docaxis::routing
+
+namespace docaxis::routing {
+namespace {
+
+// The axis HTTP API: a system id authenticated by its HMAC acts for the organs that name it,
+// and never matches a certificate binding (nor a certificate a system binding).
+TEST(EndpointRegistrySystems, AnHttpApiSystemActsExactlyForTheOrgansNamingIt) {
+  HubConfig c = province();
+  c.endpoints[0].vxp_system = "000.00.13.H30";  // UID-bound organ, also served over HTTP
+  c.endpoints[2].vxp_system = "commune-dms";    // subject-bound organ
+  EndpointRegistry reg = EndpointRegistry::build(c).value();
+  model::ConnectionIdentity sys;
+  sys.authenticated = true;
+  sys.system = "000.00.13.H30";
+  sys = reg.identify(sys);
+  EXPECT_EQ(sys.peer, "");
+  EXPECT_TRUE(reg.authorize_sender(sys, id("000.00.13.H30")).ok());
+  auto other = reg.authorize_sender(sys, id("000.00.31.H30"));
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.status().code(), "unauthorized");
+  EXPECT_NE(other.status().message().find("HTTP API system \"000.00.13.H30\""), std::string::npos)
+      << other.status().message();
+  // Not served here: the system is no peer.
+  EXPECT_EQ(reg.authorize_sender(sys, id("000.00.00.G22")).status().code(), "unknown-endpoint");
+  // The relaxations are the endpoint's, whoever speaks for it.
+  model::ConnectionIdentity commune;
+  commune.authenticated = true;
+  commune.system = "commune-dms";
+  auto relaxed = reg.authorize_sender(commune, id("000.21.31.H30"));
+  ASSERT_TRUE(relaxed.ok());
+  EXPECT_TRUE(relaxed->relaxations.allow_unsigned);
+  EXPECT_TRUE(reg.may_attach_inbox(commune, id("000.21.31.H30")).ok());
+  EXPECT_FALSE(reg.may_attach_inbox(commune, id("000.00.13.H30")).ok());
+  // A system identity carrying certificate fields still matches only by system; an
+  // unauthenticated one is nobody.
+  model::ConnectionIdentity mixed = commune;
+  mixed.uid = "000.00.13.H30";
+  EXPECT_FALSE(reg.authorize_sender(mixed, id("000.00.13.H30")).ok());
+  model::ConnectionIdentity anonymous = reg.identify({false, "", "", "", "", "000.00.13.H30"});
+  EXPECT_TRUE(anonymous.system.empty());
+  EXPECT_FALSE(reg.authorize_sender(anonymous, id("000.00.13.H30")).ok());
+  // The organ's certificate still works beside the system.
+  EXPECT_TRUE(reg.authorize_sender(organ_cert("000.00.13.H30"), id("000.00.13.H30")).ok());
+}
+
+}  // namespace
+}  // namespace docaxis::routing

@@ -1,0 +1,64 @@
+// hub/vxp/secret.hpp: a system's secret only from a private regular file of the hub's user.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "vxp/secret.hpp"
+
+namespace docaxis::vxp {
+namespace {
+
+namespace fs = std::filesystem;
+
+class VxpSecret : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("docaxis-secret-" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string write(const std::string& name, const std::string& bytes, mode_t mode = 0600) {
+    const fs::path p = dir_ / name;
+    { std::ofstream(p, std::ios::binary) << bytes; }
+    ::chmod(p.c_str(), mode);
+    return p.string();
+  }
+  fs::path dir_;
+};
+
+TEST_F(VxpSecret, ReadsThePrivateFileWithoutItsFinalNewline) {
+  auto s = read_secret_file(write("a", "FAKE-secret+0123456789/AB=\n"));
+  ASSERT_TRUE(s.ok()) << s.status().to_string();
+  EXPECT_EQ(*s, "FAKE-secret+0123456789/AB=");
+  EXPECT_EQ(*read_secret_file(write("b", "s3cret\r\n", 0400)), "s3cret");
+  EXPECT_EQ(*read_secret_file(write("c", " spaced \n\n")), " spaced \n");  // one newline only
+}
+
+TEST_F(VxpSecret, RefusesAFileOthersMayRead) {
+  for (mode_t mode : {0640, 0604, 0660, 0644}) {
+    auto s = read_secret_file(write("open", "s3cret\n", mode));
+    ASSERT_FALSE(s.ok()) << std::oct << mode;
+    EXPECT_EQ(s.status().code(), "secret-not-private");
+    EXPECT_EQ(s.status().message().find("s3cret"), std::string::npos);  // never the secret
+  }
+}
+
+TEST_F(VxpSecret, RefusesLinksFoldersMissingEmptyAndOversizeFiles) {
+  const std::string target = write("target", "s3cret\n");
+  fs::create_symlink(target, dir_ / "link");
+  EXPECT_EQ(read_secret_file((dir_ / "link").string()).status().code(), "secret-unreadable");
+  EXPECT_EQ(read_secret_file(dir_.string()).status().code(), "secret-unreadable");
+  EXPECT_EQ(read_secret_file((dir_ / "missing").string()).status().code(), "secret-unreadable");
+  EXPECT_EQ(read_secret_file(write("empty", "\n")).status().code(), "secret-invalid");
+  EXPECT_EQ(read_secret_file(write("big", std::string(5000, 'a'))).status().code(), "secret-invalid");
+  EXPECT_EQ(read_secret_file(write("nul", std::string("a\0b", 3))).status().code(), "secret-invalid");
+  EXPECT_TRUE(read_secret_file(write("max", std::string(4096, 'a') + "\n")).ok());
+}
+
+}  // namespace
+}  // namespace docaxis::vxp
