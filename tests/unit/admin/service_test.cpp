@@ -58,7 +58,9 @@ class ServiceTest : public ::testing::Test {
     p.sha256_hex = std::string(64, 'a');
     p.sha256_hex[0] = static_cast<char>('0' + (++packages_ % 10));
     p.received_ms = now_;
-    p.verdict = "signed by CN=x; alg";
+    p.verdict.is_signed = true;
+    p.verdict.signer_subject = "CN=x";
+    p.verdict.signature_method = "alg";
     std::vector<store::DeliverySpec> specs;
     for (const auto& r : recipients) specs.push_back({r, "local", 0});
     auto r = store_->ingest(p, specs);
