@@ -41,22 +41,22 @@ Result<uint32_t> limit_of(const json& a, uint32_t fallback, uint32_t max) {
   return static_cast<uint32_t>(*limit);
 }
 
-// "signed by <subject>; <method>[; relaxed: ...][; relayed by ...]" or "unsigned[: note]", as
-// the ingest pipeline writes StoredPackage::verdict.
-json signature_of(const std::string& verdict) {
-  json s = {{"verdict", verdict}, {"signed", false}, {"signer", ""}, {"method", ""}};
-  const std::string prefix = "signed by ";
-  if (verdict.rfind(prefix, 0) != 0) return s;
-  s["signed"] = true;
-  const std::size_t end = verdict.find("; ", prefix.size());
-  s["signer"] = verdict.substr(prefix.size(), end == std::string::npos ? std::string::npos
-                                                                        : end - prefix.size());
-  if (end != std::string::npos) {
-    const std::size_t next = verdict.find("; ", end + 2);
-    s["method"] = verdict.substr(end + 2, next == std::string::npos ? std::string::npos
-                                                                     : next - end - 2);
+// The verdict the hub recorded at ingest (store::PackageVerdict), field by field; `verdict`
+// is the sentence derived from them (for a package stored before schema version 4, the
+// sentence it was stored with, its fields read from it once by the store's migration).
+json signature_of(const store::StoredPackage& p) {
+  const store::PackageVerdict& v = p.verdict;
+  json left = json::array();
+  for (const auto& l : v.left_to_earlier_hubs) {
+    left.push_back({{"recipient", l.recipient}, {"via", l.via}});
   }
-  return s;
+  return {{"verdict", store::describe_verdict(p)},
+          {"signed", v.is_signed},
+          {"signer", v.signer_subject},
+          {"method", v.signature_method},
+          {"relaxation_reason", v.relaxation_reason},
+          {"relayed_by", v.relayed_by},
+          {"left_to_earlier_hubs", left}};
 }
 
 // What the package says about itself (edXML header, or the receipt it is).
@@ -189,7 +189,7 @@ Result<json> AdminService::doc_show(const json& a) {
               {"sha256", p.sha256_hex},
               {"received_ms", p.received_ms},
               {"relaxations", p.relaxations},
-              {"signature", signature_of(p.verdict)},
+              {"signature", signature_of(p)},
               {"content", content_of(p)}};
     json hops = json::array();
     for (const auto& h : p.hops) hops.push_back({{"hub", h.hub}, {"arrived_ms", h.arrived_ms}});
@@ -226,18 +226,15 @@ Result<json> AdminService::doc_show(const json& a) {
                     {"no_outcome", x.no_outcome}});
     }
     j["attempts"] = aj;
-    // Receipts this hub issued for the package: engine/receipts.cpp names them
-    // "<hub>-<seq>-<delivery id>" and stores them as packages of type receipt from the hub.
+    // Receipts this hub issued for the package: stored (engine/receipts.cpp) with the seq and
+    // delivery they are about, kept on the duplicate key when the receipt is purged.
     json receipts = json::array();
     if (p.message_type != "receipt") {
-      const std::string prefix = config_.hub.name + "-" + std::to_string(seq) + "-";
-      DOCAXIS_TRY_ASSIGN(keys, admin_.keys_with_prefix(config_.hub.name, "receipt", prefix));
+      DOCAXIS_TRY_ASSIGN(keys, admin_.receipts_about(config_.hub.name, seq));
       for (const auto& k : keys) {
         json rj2 = {{"receipt_id", k.document_id}, {"seq", k.seq ? json(*k.seq) : json(nullptr)},
                     {"issued_ms", k.created_ms}, {"sha256", k.sha256_hex}};
-        const std::string tail = k.document_id.substr(prefix.size());
-        rj2["delivery"] = tail.find_first_not_of("0123456789") == std::string::npos && !tail.empty()
-                              ? json(std::stoull(tail)) : json(nullptr);
+        rj2["delivery"] = k.about_delivery ? json(*k.about_delivery) : json(nullptr);
         if (k.seq) {
           auto rp = store_.load_package(*k.seq);
           if (rp) {

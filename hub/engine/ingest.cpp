@@ -24,6 +24,14 @@ std::int64_t system_ms() {
       .count();
 }
 
+// "r (via p),..." for the routing-loop refusal.
+std::string describe(const std::vector<store::LeftRecipient>& left) {
+  std::vector<std::string> parts;
+  parts.reserve(left.size());
+  for (const auto& l : left) parts.push_back(l.recipient + " (via " + l.via + ")");
+  return join(parts, ",");
+}
+
 }  // namespace
 
 struct Ingest::Job {
@@ -204,7 +212,7 @@ Status Ingest::check(const IncomingPackage& in, std::int64_t now_ms, Accepted& o
   // A relayed package names every recipient, including those an earlier hub of the trail
   // routed elsewhere: a recipient whose route leads back into the trail is that hub's, not
   // ours. (From a local endpoint the trail is empty, so nothing is skipped.)
-  std::vector<std::string> left_to_trail;
+  std::vector<store::LeftRecipient> left_to_trail;
   for (const auto& r : recipients) {
     const bool seen = std::any_of(out.deliveries.begin(), out.deliveries.end(),
                                   [&](const store::DeliverySpec& d) { return d.recipient == r; });
@@ -214,7 +222,7 @@ Status Ingest::check(const IncomingPackage& in, std::int64_t now_ms, Accepted& o
     if (!hop->is_local()) {
       if (Status s = routing::check_forward(trail, hop->peer); !s.ok()) {
         if (trail.empty()) return Status(s.code(), "recipient " + r + ": " + s.message());
-        left_to_trail.push_back(r + " (via " + hop->peer + ")");
+        left_to_trail.push_back({r, hop->peer});
         continue;
       }
     }
@@ -225,7 +233,7 @@ Status Ingest::check(const IncomingPackage& in, std::int64_t now_ms, Accepted& o
     return Status("routing-loop",
                   "every recipient of this relayed package routes back along "
                   "its trail (" +
-                      model::format_trail(trail) + "): " + join(left_to_trail, ","));
+                      model::format_trail(trail) + "): " + describe(left_to_trail));
   }
 
   // 6. Duplicate key and digest. Status packages have no DocumentId of their own: one status
@@ -242,15 +250,18 @@ Status Ingest::check(const IncomingPackage& in, std::int64_t now_ms, Accepted& o
   out.pkg.hops = std::move(trail);
   out.pkg.hops.push_back(model::Hop{opt_.hub_name, now_ms});
   const auto& v = verified->verdict;
-  out.pkg.verdict = v.is_signed ? "signed by " + v.signer_subject + "; " + v.signature_method
-                                : "unsigned" + (v.note.empty() ? "" : ": " + v.note);
-  if (!v.relaxations.empty()) {
-    out.pkg.verdict += "; relaxed: " + join(v.relaxations, ",") + " (" + out.relaxation_reason + ")";
+  store::PackageVerdict& pv = out.pkg.verdict;
+  pv.form = store::PackageVerdict::Form::kPackage;
+  pv.is_signed = v.is_signed;
+  if (v.is_signed) {
+    pv.signer_subject = v.signer_subject;
+    pv.signature_method = v.signature_method;
+  } else {
+    pv.unsigned_note = v.note;
   }
-  if (auth->via_peer) out.pkg.verdict += "; relayed by " + auth->peer;
-  if (!left_to_trail.empty()) {
-    out.pkg.verdict += "; left to earlier hubs: " + join(left_to_trail, ",");
-  }
+  if (!v.relaxations.empty()) pv.relaxation_reason = out.relaxation_reason;
+  if (auth->via_peer) pv.relayed_by = auth->peer;
+  pv.left_to_earlier_hubs = std::move(left_to_trail);
   return Status();
 }
 
@@ -327,9 +338,15 @@ Status Ingest::check_receipt(const IncomingPackage& in, std::int64_t now_ms, Acc
   out.pkg.from_endpoint = "peer " + id.peer + " " + id.subject;
   out.pkg.hops = std::move(trail);
   out.pkg.hops.push_back(model::Hop{opt_.hub_name, now_ms});
-  out.pkg.verdict = "receipt for " + r->document_id + " (" + r->outcome + ") issued by " +
-                    r->issuer_hub + ", signed by " + verdict->signer_subject + "; relayed by " +
-                    id.peer;
+  store::PackageVerdict& pv = out.pkg.verdict;
+  pv.form = store::PackageVerdict::Form::kRelayedReceipt;
+  pv.is_signed = verdict->is_signed;
+  pv.signer_subject = verdict->signer_subject;
+  pv.signature_method = verdict->signature_method;
+  pv.relayed_by = id.peer;
+  pv.receipt_issuer = r->issuer_hub;
+  pv.receipt_outcome = r->outcome;
+  pv.about_document = r->document_id;
   return Status();
 }
 
@@ -382,7 +399,7 @@ void Ingest::finish_stored(std::shared_ptr<Job> job, std::shared_ptr<Accepted> a
   if (audit_ != nullptr) {
     audit::events::PackageFacts facts{p.from_endpoint, p.document_id, p.sender, seq,
                                       p.message_type, {}, p.relaxations, p.sha256_hex,
-                                      p.bytes.size(), p.verdict};
+                                      p.bytes.size(), store::describe_verdict(p)};
     for (const auto& d : acc->deliveries) facts.recipients.push_back(d.recipient + "@" + d.next_hop);
     std::vector<audit::Event> events;
     events.push_back(audit::events::package_stored(stored, facts));

@@ -85,9 +85,14 @@ Result<std::optional<store::FollowUp>> ReceiptIssuer::make_receipt(
   f.package.received_ms = now;
   f.package.from_endpoint = hub_;
   f.package.hops = {{hub_, now}};
-  f.package.verdict = "issued by " + hub_ + " for delivery " + std::to_string(d.id) + " (" +
-                      r.outcome + ", document " + r.document_id + ", sha256 " +
-                      r.delivered_sha256_hex + ")";
+  store::PackageVerdict& v = f.package.verdict;
+  v.form = store::PackageVerdict::Form::kIssuedReceipt;
+  v.receipt_issuer = hub_;
+  v.receipt_outcome = r.outcome;
+  v.about_document = r.document_id;
+  v.about_sha256 = r.delivered_sha256_hex;
+  v.about_seq = d.seq;  // the receipt id above is made of these two; the admin reads them here
+  v.about_delivery = d.id;
   store::DeliverySpec to;
   to.recipient = r.sender;
   to.next_hop =

@@ -121,6 +121,9 @@ struct StoredKey {
   std::string sha256_hex;
   std::optional<uint64_t> seq;
   int64_t created_ms = 0;
+  // A receipt this hub issued: the package and delivery it is about (kept on the tombstone).
+  std::optional<uint64_t> about_seq;
+  std::optional<uint64_t> about_delivery;
 };
 
 struct OrganActivity {
@@ -144,11 +147,11 @@ class AdminStore {
   // Ordered by ended_ms, then insertion.
   virtual Result<std::vector<AttemptRecord>> attempts_of(uint64_t seq) = 0;
   virtual Result<std::vector<RetiredDelivery>> history_of(uint64_t seq) = 0;
-  // Duplicate keys of `sender` and `message_type` whose document_id starts with `prefix`
-  // (e.g. the receipts a hub issued for one package), by document_id.
-  virtual Result<std::vector<StoredKey>> keys_with_prefix(const std::string& sender,
-                                                         const std::string& message_type,
-                                                         const std::string& prefix) = 0;
+  // The receipts `issuer` (this hub) issued about package `about_seq`: their duplicate keys,
+  // tombstones included (a purged receipt keeps its key and its about_* fields), ordered by
+  // about_delivery.
+  virtual Result<std::vector<StoredKey>> receipts_about(const std::string& issuer,
+                                                        uint64_t about_seq) = 0;
   virtual Result<OrganActivity> organ_activity(const std::string& organ) = 0;
 
   // --- operator repairs (one commit each) ---------------------------------------------------

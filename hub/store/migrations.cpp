@@ -2,6 +2,9 @@
 
 #include <iterator>
 #include <string>
+#include <string_view>
+
+#include "store/legacy_verdict.hpp"
 
 namespace docaxis::store {
 namespace {
@@ -64,6 +67,10 @@ Status migrate(sqlite::Db& db, int64_t now_ms) {
     if (Status s = db.exec("BEGIN IMMEDIATE"); !s.ok()) return s;
     Status s = db.exec(kVersionTable);
     if (s.ok()) s = db.exec(m.sql);
+    // A step SQL cannot do well: the verdict sentences of older rows, read into the columns.
+    if (s.ok() && std::string_view(m.name) == "0004_structured_verdict.sql") {
+      s = backfill_legacy_verdicts(db);
+    }
     if (s.ok()) s = db.exec("PRAGMA application_id = " + std::to_string(kApplicationId));
     if (s.ok()) {
       auto stmt = db.prepare(

@@ -32,6 +32,9 @@ Status validate(const StoredPackage& pkg, const std::vector<DeliverySpec>& recip
   if (!is_sha256_hex(pkg.sha256_hex)) {
     return bad("sha256_hex must be 64 lowercase hex digits, got '" + pkg.sha256_hex + "'");
   }
+  if (pkg.verdict.form == PackageVerdict::Form::kLegacy) {
+    return bad("a new package cannot have a legacy verdict (only migrated rows have one)");
+  }
   if (recipients.empty()) return bad("the package has no recipient");
   std::set<std::string_view> seen;
   for (const DeliverySpec& r : recipients) {
@@ -65,6 +68,28 @@ Result<model::Trail> decode_hops(const std::string& text, uint64_t seq) {
   }
   if (!ok) return Status("data-loss", "package " + std::to_string(seq) + ": unreadable hops");
   return hops;
+}
+
+std::string encode_left(const std::vector<LeftRecipient>& left) {
+  json a = json::array();
+  for (const LeftRecipient& l : left) a.push_back({{"recipient", l.recipient}, {"via", l.via}});
+  return a.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+Result<std::vector<LeftRecipient>> decode_left(const std::string& text, uint64_t seq) {
+  json a = json::parse(text, nullptr, false);
+  std::vector<LeftRecipient> out;
+  bool ok = a.is_array();
+  for (size_t i = 0; ok && i < a.size(); ++i) {
+    const json& l = a[i];
+    ok = l.is_object() && l.contains("recipient") && l["recipient"].is_string() &&
+         l.contains("via") && l["via"].is_string();
+    if (ok) out.push_back({l["recipient"].get<std::string>(), l["via"].get<std::string>()});
+  }
+  if (!ok) {
+    return Status("data-loss", "package " + std::to_string(seq) + ": unreadable left_to_earlier_hubs");
+  }
+  return out;
 }
 
 Result<std::vector<std::string>> decode_strings(const std::string& text, uint64_t seq) {

@@ -14,6 +14,51 @@
 
 namespace docaxis::store {
 
+// A recipient of a relayed package that this hub left to an earlier hub of its trail (its
+// route leads back along the trail).
+struct LeftRecipient {
+  std::string recipient;  // organ id
+  std::string via;        // the peer hub its route leads to
+
+  bool operator==(const LeftRecipient&) const = default;
+};
+
+// What the hub decided about a package when it accepted it, as fields (columns of
+// `packages` since schema version 4). `describe_verdict` turns it into the sentence shown to
+// operators; nothing parses that sentence back.
+struct PackageVerdict {
+  // kPackage: an edoc or status verified at ingest. kRelayedReceipt: a receipt another hub
+  // issued, relayed to us by a peer. kIssuedReceipt: a receipt this hub issued (receipts.cpp).
+  // kLegacy: stored before schema version 4: `legacy_text` is the sentence as written then and
+  // the other fields were filled from it, best effort, by the migration.
+  enum class Form { kPackage, kRelayedReceipt, kIssuedReceipt, kLegacy };
+  Form form = Form::kPackage;
+  bool is_signed = false;
+  std::string signer_subject;    // RFC 2253 subject of the signing certificate
+  std::string signature_method;  // algorithm URI
+  std::string unsigned_note;     // why an accepted package counts as unsigned (verifier's note)
+  std::string relaxation_reason;  // the endpoint's reason, when relaxations were applied
+                                  // (the relaxations themselves: StoredPackage::relaxations)
+  std::string relayed_by;         // the peer hub that handed it to us; empty from an endpoint
+  std::vector<LeftRecipient> left_to_earlier_hubs;
+  // Receipts (both forms).
+  std::string receipt_issuer;   // IssuerHub
+  std::string receipt_outcome;  // delivered | rejected | expired
+  std::string about_document;   // the DocumentId the receipt is about
+  std::string about_sha256;     // kIssuedReceipt: sha256 of the delivered package
+  // kIssuedReceipt: the package (seq) and the delivery (id) the receipt is about, here. The
+  // receipt id "<hub>-<seq>-<delivery>" is built from them; nothing parses it back.
+  std::optional<uint64_t> about_seq;
+  std::optional<uint64_t> about_delivery;
+  std::string legacy_text;  // kLegacy only
+
+  bool operator==(const PackageVerdict&) const = default;
+};
+
+// "package", "relayed-receipt", "issued-receipt", "legacy" (the names stored in the database).
+std::string_view to_string(PackageVerdict::Form form);
+std::optional<PackageVerdict::Form> parse_verdict_form(std::string_view name);
+
 // A package as accepted at ingest. `bytes` are the exact bytes received and are never
 // modified; `sha256_hex` is their SHA-256, computed by the caller (the engine already needs
 // it for receipts) as 64 lowercase hex digits; the store checks the format only.
@@ -28,10 +73,17 @@ struct StoredPackage {
   std::string from_endpoint;          // connection identity (certificate subject or peer)
   std::vector<std::string> relaxations;  // verification policy relaxations applied
   model::Trail hops;                     // trail so far, this hub last (model/trail.hpp)
-  std::string verdict;                // policy/verdict summary, free text for operators
+  PackageVerdict verdict;             // what the hub decided (describe_verdict: as a sentence)
 
   bool operator==(const StoredPackage&) const = default;
 };
+
+// The verdict as one sentence for operators (doc show, the audit record), derived from the
+// fields: "signed by <subject>; <method>[; relaxed: a,b (reason)][; relayed by X][; left to
+// earlier hubs: r (via p),...]", "unsigned[: note]...", "receipt for <doc> (<outcome>) issued
+// by <hub>, signed by <subject>; relayed by <peer>", "issued by <hub> for delivery <id>
+// (<outcome>, document <doc>, sha256 <hex>)"; a legacy row: its stored sentence.
+std::string describe_verdict(const StoredPackage& pkg);
 
 // Package metadata without the bytes, for listings.
 struct PackageSummary {

@@ -211,18 +211,16 @@ Result<std::vector<RetiredDelivery>> SqliteStore::history_of(uint64_t seq) {
   return out;
 }
 
-Result<std::vector<StoredKey>> SqliteStore::keys_with_prefix(const std::string& sender,
-                                                            const std::string& message_type,
-                                                            const std::string& prefix) {
+Result<std::vector<StoredKey>> SqliteStore::receipts_about(const std::string& issuer,
+                                                          uint64_t about_seq) {
   std::lock_guard lock(read_mu_);
-  // A range on the primary key (sender, document_id, message_type): substr() keeps it exact
-  // for any prefix, the range makes it an index seek.
+  // dedup_keys_about: an index seek on (sender, about_seq); tombstones keep their about_*.
   auto stmt = reader_->prepare(
-      "SELECT sender, document_id, message_type, sha256_hex, seq, created_ms FROM dedup_keys "
-      "WHERE sender = ?1 AND document_id >= ?2 AND substr(document_id, 1, length(?2)) = ?2 "
-      "AND message_type = ?3 ORDER BY document_id");
+      "SELECT sender, document_id, message_type, sha256_hex, seq, created_ms, about_seq, "
+      "about_delivery FROM dedup_keys WHERE sender = ?1 AND about_seq = ?2 "
+      "AND message_type = 'receipt' ORDER BY about_delivery, document_id");
   if (!stmt) return stmt.status();
-  stmt->bind(1, sender).bind(2, prefix).bind(3, message_type);
+  stmt->bind(1, issuer).bind(2, static_cast<int64_t>(about_seq));
   std::vector<StoredKey> out;
   Status s = each_row(*stmt, [&] {
     StoredKey k;
@@ -232,6 +230,8 @@ Result<std::vector<StoredKey>> SqliteStore::keys_with_prefix(const std::string& 
     k.sha256_hex = stmt->text_at(3);
     if (auto v = opt_int(*stmt, 4)) k.seq = static_cast<uint64_t>(*v);
     k.created_ms = stmt->int_at(5);
+    if (auto v = opt_int(*stmt, 6)) k.about_seq = static_cast<uint64_t>(*v);
+    if (auto v = opt_int(*stmt, 7)) k.about_delivery = static_cast<uint64_t>(*v);
     out.push_back(std::move(k));
     return Status();
   });

@@ -203,26 +203,45 @@ Status SqliteStore::ingest_in_transaction(sqlite::Db& db, const StoredPackage& p
                       pkg.sha256_hex + ")");
   }
 
+  const PackageVerdict& v = pkg.verdict;
   auto insert = db.prepare(
       "INSERT INTO packages (message_type, sender, document_id, sha256_hex, received_ms, "
-      "from_endpoint, relaxations, hops, verdict, size, bytes) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+      "from_endpoint, relaxations, hops, verdict, size, bytes, verdict_form, signed, signer, "
+      "signature_method, unsigned_note, relaxation_reason, relayed_by, left_to_earlier_hubs, "
+      "receipt_issuer, receipt_outcome, about_document, about_sha256, about_seq, about_delivery) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
+      "?19, ?20, ?21, ?22, ?23, ?24, ?25)");
   if (!insert) return insert.status();
   const std::string relaxations = encode_strings(pkg.relaxations);
   const std::string hops = encode_hops(pkg.hops);
+  // `verdict`: the sentence, derived, for people reading the file; the hub reads the columns.
+  const std::string sentence = describe_verdict(pkg);
+  const std::string left = encode_left(v.left_to_earlier_hubs);
+  auto opt = [&](int i, const std::optional<uint64_t>& n) {
+    n ? insert->bind(i, static_cast<int64_t>(*n)) : insert->bind_null(i);
+  };
   insert->bind(1, pkg.message_type).bind(2, pkg.sender).bind(3, pkg.document_id);
   insert->bind(4, pkg.sha256_hex).bind(5, pkg.received_ms).bind(6, pkg.from_endpoint);
-  insert->bind(7, relaxations).bind(8, hops).bind(9, pkg.verdict);
+  insert->bind(7, relaxations).bind(8, hops).bind(9, sentence);
   insert->bind(10, static_cast<int64_t>(pkg.bytes.size())).bind_blob(11, pkg.bytes);
+  insert->bind(12, to_string(v.form)).bind(13, int64_t{v.is_signed ? 1 : 0});
+  insert->bind(14, v.signer_subject).bind(15, v.signature_method).bind(16, v.unsigned_note);
+  insert->bind(17, v.relaxation_reason).bind(18, v.relayed_by).bind(19, left);
+  insert->bind(20, v.receipt_issuer).bind(21, v.receipt_outcome).bind(22, v.about_document);
+  insert->bind(23, v.about_sha256);
+  opt(24, v.about_seq);
+  opt(25, v.about_delivery);
   if (Status s = insert->run(); !s.ok()) return s;
   const int64_t seq = db.last_insert_rowid();
 
   auto key = db.prepare(
       "INSERT INTO dedup_keys (sender, document_id, message_type, sha256_hex, seq, "
-      "created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+      "created_ms, about_seq, about_delivery) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
   if (!key) return key.status();
   key->bind(1, pkg.sender).bind(2, pkg.document_id).bind(3, pkg.message_type);
   key->bind(4, pkg.sha256_hex).bind(5, seq).bind(6, pkg.received_ms);
+  v.about_seq ? key->bind(7, static_cast<int64_t>(*v.about_seq)) : key->bind_null(7);
+  v.about_delivery ? key->bind(8, static_cast<int64_t>(*v.about_delivery)) : key->bind_null(8);
   if (Status s = key->run(); !s.ok()) return s;
 
   auto delivery = db.prepare(
@@ -243,7 +262,10 @@ Result<StoredPackage> SqliteStore::load_package(uint64_t seq) {
   std::lock_guard lock(read_mu_);
   auto stmt = reader_->prepare(
       "SELECT message_type, sender, document_id, sha256_hex, received_ms, from_endpoint, "
-      "relaxations, hops, verdict, bytes FROM packages WHERE seq = ?1");
+      "relaxations, hops, verdict, bytes, verdict_form, signed, signer, signature_method, "
+      "unsigned_note, relaxation_reason, relayed_by, left_to_earlier_hubs, receipt_issuer, "
+      "receipt_outcome, about_document, about_sha256, about_seq, about_delivery "
+      "FROM packages WHERE seq = ?1");
   if (!stmt) return stmt.status();
   stmt->bind(1, static_cast<int64_t>(seq));
   auto row = stmt->step();
@@ -263,8 +285,31 @@ Result<StoredPackage> SqliteStore::load_package(uint64_t seq) {
   auto hops = decode_hops(stmt->text_at(7), seq);
   if (!hops) return hops.status();
   p.hops = std::move(*hops);
-  p.verdict = stmt->text_at(8);
   p.bytes = stmt->blob_at(9);
+  PackageVerdict& v = p.verdict;
+  const std::string form = stmt->text_at(10);
+  auto parsed = parse_verdict_form(form);
+  if (!parsed) {
+    return Status("data-loss", "package " + std::to_string(seq) + " has unknown verdict_form '" +
+                                   form + "'");
+  }
+  v.form = *parsed;
+  if (v.form == PackageVerdict::Form::kLegacy) v.legacy_text = stmt->text_at(8);
+  v.is_signed = stmt->int_at(11) != 0;
+  v.signer_subject = stmt->text_at(12);
+  v.signature_method = stmt->text_at(13);
+  v.unsigned_note = stmt->text_at(14);
+  v.relaxation_reason = stmt->text_at(15);
+  v.relayed_by = stmt->text_at(16);
+  auto left = decode_left(stmt->text_at(17), seq);
+  if (!left) return left.status();
+  v.left_to_earlier_hubs = std::move(*left);
+  v.receipt_issuer = stmt->text_at(18);
+  v.receipt_outcome = stmt->text_at(19);
+  v.about_document = stmt->text_at(20);
+  v.about_sha256 = stmt->text_at(21);
+  if (!stmt->null_at(22)) v.about_seq = static_cast<uint64_t>(stmt->int_at(22));
+  if (!stmt->null_at(23)) v.about_delivery = static_cast<uint64_t>(stmt->int_at(23));
   return p;
 }
 

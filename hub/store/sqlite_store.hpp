@@ -98,9 +98,8 @@ class SqliteStore final : public Store, public AdminStore {
   Result<std::vector<uint64_t>> packages_with_document_id(const std::string& document_id) override;
   Result<std::vector<AttemptRecord>> attempts_of(uint64_t seq) override;
   Result<std::vector<RetiredDelivery>> history_of(uint64_t seq) override;
-  Result<std::vector<StoredKey>> keys_with_prefix(const std::string& sender,
-                                                 const std::string& message_type,
-                                                 const std::string& prefix) override;
+  Result<std::vector<StoredKey>> receipts_about(const std::string& issuer,
+                                                uint64_t about_seq) override;
   Result<OrganActivity> organ_activity(const std::string& organ) override;
   Result<std::vector<RetryResult>> retry_now(const RetryRequest& request, int64_t now_ms) override;
   Result<PurgeDeadResult> purge_dead(int64_t before_ms, uint32_t limit) override;

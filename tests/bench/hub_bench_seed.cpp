@@ -212,8 +212,9 @@ class Seeder {
     p.received_ms = received_ms;
     p.from_endpoint = subjects_.at(sender);
     p.hops = {{spec_.hub_name, received_ms}};
-    p.verdict = "signed by " + subjects_.at(sender) +
-                "; http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
+    p.verdict.is_signed = true;
+    p.verdict.signer_subject = subjects_.at(sender);
+    p.verdict.signature_method = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
     return p;
   }
 

@@ -201,9 +201,19 @@ TEST_F(AdminTest, ARefusedDeliveryIsFoundInOneLineAndShownWithItsErrorAttemptsAn
   EXPECT_EQ(p["attempts"][0]["attempt"], 1);
   EXPECT_TRUE(p["attempts"][0]["started_ms"].is_number());
   EXPECT_NE(p["attempts"][0]["error"].get<std::string>().find("not ours"), std::string::npos);
+  EXPECT_NE(p["signature"]["method"].get<std::string>().find("rsa-sha256"), std::string::npos)
+      << p["signature"];
+  EXPECT_EQ(p["signature"]["verdict"].get<std::string>().rfind("signed by ", 0), 0u)
+      << p["signature"];
+  EXPECT_EQ(p["signature"]["relayed_by"], "");
   ASSERT_EQ(p["receipts"].size(), 1u);
   EXPECT_EQ(p["receipts"][0]["outcome"], "rejected");
   EXPECT_EQ(p["receipts"][0]["recipient"], kRecipient);
+  // The delivery the receipt answers, stored with it (and the id built from it, unchanged).
+  const uint64_t delivery_id = p["deliveries"][0]["id"];
+  EXPECT_EQ(p["receipts"][0]["delivery"], delivery_id);
+  EXPECT_EQ(p["receipts"][0]["receipt_id"],
+            "h30-" + std::to_string(seq) + "-" + std::to_string(delivery_id));
 
   // The same by document id, for humans.
   auto human = admin({"doc", "show", p["document_id"].get<std::string>()});
@@ -297,6 +307,8 @@ TEST_F(AdminTest, ADeadLetterIsRetriedByAnOperatorDeliveredAndAudited) {
   EXPECT_EQ(receipts[0]["outcome"], "expired");
   EXPECT_EQ(receipts[1]["outcome"], "delivered");
   EXPECT_NE(receipts[0]["receipt_id"], receipts[1]["receipt_id"]);
+  EXPECT_EQ(receipts[0]["delivery"], dead_id);
+  EXPECT_EQ(receipts[1]["delivery"], after["deliveries"][0]["id"]);
   EXPECT_EQ(dead_to(kRecipient), 0u);
 
   // The audit trail of the document names the operator.

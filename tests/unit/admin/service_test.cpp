@@ -58,7 +58,9 @@ class ServiceTest : public ::testing::Test {
     p.sha256_hex = std::string(64, 'a');
     p.sha256_hex[0] = static_cast<char>('0' + (++packages_ % 10));
     p.received_ms = now_;
-    p.verdict = "signed by CN=x; alg";
+    p.verdict.is_signed = true;
+    p.verdict.signer_subject = "CN=x";
+    p.verdict.signature_method = "alg";
     std::vector<store::DeliverySpec> specs;
     for (const auto& r : recipients) specs.push_back({r, "local", 0});
     auto r = store_->ingest(p, specs);
@@ -159,6 +161,76 @@ TEST_F(ServiceTest, ReferencesResolveSeqsAndDocumentIdsAndMutationsRefuseAmbigui
   EXPECT_EQ(call("doc.show", json::object()).status().code(), "invalid-argument");
   EXPECT_EQ(call("doc.list", {{"state", "lost"}}).status().code(), "invalid-argument");
   EXPECT_EQ(call("doc.list", {{"limit", "ten"}}).status().code(), "invalid-argument");
+}
+
+// doc show's signature and receipts come from the stored fields (no sentence parsed back, no
+// receipt id parsed back): the JSON fields stay what the CLI reads.
+TEST_F(ServiceTest, DocShowReadsTheVerdictAndTheReceiptsDeliveryFromTheStoredFields) {
+  store::StoredPackage p;
+  p.message_type = "edoc";
+  p.sender = "000.00.04.G14";
+  p.document_id = "doc-v";
+  p.bytes = "<not-edxml/>";
+  p.sha256_hex = std::string(64, 'd');
+  p.received_ms = now_;
+  p.relaxations = {"legacy-sha1"};
+  // A subject with "; " in it: the old sentence parser would have cut it there.
+  p.verdict.is_signed = true;
+  p.verdict.signer_subject = "CN=G14; O=Gov";
+  p.verdict.signature_method = "http://alg#rsa-sha1";
+  p.verdict.relaxation_reason = "old client";
+  p.verdict.relayed_by = "national";
+  p.verdict.left_to_earlier_hubs = {{"000.00.01.G01", "south"}};
+  auto stored = store_->ingest(p, {{"000.00.13.H30", "local", 0}});
+  ASSERT_TRUE(stored.ok()) << stored.status().to_string();
+  const uint64_t seq = stored->seq;
+  const uint64_t delivery = store_->deliveries_of(seq)->front().id;
+  // Two receipts about it; the second one's id is not in the "<hub>-<seq>-<id>" form, so only
+  // its fields can tie it to the package and give its delivery. Another hub's is not shown.
+  auto receipt = [&](const std::string& sender, const std::string& id, uint64_t d) {
+    store::StoredPackage r;
+    r.message_type = "receipt";
+    r.sender = sender;
+    r.document_id = id;
+    r.bytes = "<r>" + id + "</r>";
+    r.sha256_hex = std::string(64, static_cast<char>('0' + d % 10));
+    r.received_ms = now_;
+    r.verdict.form = store::PackageVerdict::Form::kIssuedReceipt;
+    r.verdict.receipt_issuer = sender;
+    r.verdict.receipt_outcome = "delivered";
+    r.verdict.about_document = "doc-v";
+    r.verdict.about_sha256 = p.sha256_hex;
+    r.verdict.about_seq = seq;
+    r.verdict.about_delivery = d;
+    auto done = store_->ingest(r, {{"000.00.04.G14", "national", 0}});
+    ASSERT_TRUE(done.ok()) << done.status().to_string();
+  };
+  receipt("h30", "h30-" + std::to_string(seq) + "-" + std::to_string(delivery), delivery);
+  receipt("h30", "h30-renamed", delivery + 100);
+  receipt("h31", "h31-" + std::to_string(seq) + "-1", 1);
+
+  auto shown = call("doc.show", {{"ref", "seq:" + std::to_string(seq)}});
+  ASSERT_TRUE(shown.ok()) << shown.status().to_string();
+  const json& pkg = (*shown)["packages"][0];
+  const json& sig = pkg["signature"];
+  EXPECT_EQ(sig["signed"], true);
+  EXPECT_EQ(sig["signer"], "CN=G14; O=Gov");
+  EXPECT_EQ(sig["method"], "http://alg#rsa-sha1");
+  EXPECT_EQ(sig["relayed_by"], "national");
+  EXPECT_EQ(sig["relaxation_reason"], "old client");
+  EXPECT_EQ(sig["left_to_earlier_hubs"],
+            json::array({{{"recipient", "000.00.01.G01"}, {"via", "south"}}}));
+  EXPECT_EQ(sig["verdict"],
+            "signed by CN=G14; O=Gov; http://alg#rsa-sha1; relaxed: legacy-sha1 (old client); "
+            "relayed by national; left to earlier hubs: 000.00.01.G01 (via south)");
+  const json& receipts = pkg["receipts"];
+  ASSERT_EQ(receipts.size(), 2u) << receipts.dump();
+  EXPECT_EQ(receipts[0]["receipt_id"], "h30-" + std::to_string(seq) + "-" + std::to_string(delivery));
+  EXPECT_EQ(receipts[0]["delivery"], delivery);
+  EXPECT_EQ(receipts[0]["to"], "000.00.04.G14");
+  EXPECT_EQ(receipts[0]["state"], "waiting");
+  EXPECT_EQ(receipts[1]["receipt_id"], "h30-renamed");
+  EXPECT_EQ(receipts[1]["delivery"], delivery + 100);
 }
 
 TEST_F(ServiceTest, QueueListShowsEveryConfiguredInboxWithTheDispatchersView) {

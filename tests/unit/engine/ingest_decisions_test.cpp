@@ -49,7 +49,11 @@ TEST_F(IngestDecisionsTest, StoresARoutedDocumentAndCallsOnStoredOnce) {
   EXPECT_EQ(p.sha256_hex, edxml::sha256_hex("bytes-1"));
   EXPECT_EQ(p.received_ms, now_ms_.load());
   EXPECT_THAT(p.hops, ElementsAre(model::Hop{kHub, now_ms_.load()}));
-  EXPECT_THAT(p.verdict, HasSubstr(std::string("signed by ") + kSigner));
+  EXPECT_EQ(p.verdict.form, store::PackageVerdict::Form::kPackage);
+  EXPECT_TRUE(p.verdict.is_signed);
+  EXPECT_EQ(p.verdict.signer_subject, kSigner);
+  EXPECT_TRUE(p.verdict.relayed_by.empty());
+  EXPECT_THAT(store::describe_verdict(p), HasSubstr(std::string("signed by ") + kSigner));
   auto ds = store_.deliveries_of(p.seq);
   ASSERT_TRUE(ds.ok());
   ASSERT_EQ(ds->size(), 2u);
@@ -154,7 +158,8 @@ TEST_F(IngestDecisionsTest, TooLongPeerTrailIsHopLimit) {
   ASSERT_EQ(store_.packages().size(), 1u);
   EXPECT_THAT(store_.packages()[0].hops,
               ElementsAre(model::Hop{"a", 42}, model::Hop{kHub, now_ms_.load()}));
-  EXPECT_THAT(store_.packages()[0].verdict, HasSubstr("relayed by national"));
+  EXPECT_EQ(store_.packages()[0].verdict.relayed_by, "national");
+  EXPECT_THAT(store::describe_verdict(store_.packages()[0]), HasSubstr("; relayed by national"));
 }
 
 TEST_F(IngestDecisionsTest, OneUnroutableRecipientRefusesTheWholePackage) {
@@ -269,7 +274,11 @@ TEST_F(IngestDecisionsTest, PolicyIsTheConnectionsEndpointRelaxationsAndPeersAre
   EXPECT_FALSE(policies[0].allow_sha1);
   ASSERT_EQ(store_.packages().size(), 1u);
   EXPECT_THAT(store_.packages()[0].relaxations, ElementsAre("unsigned"));
-  EXPECT_THAT(store_.packages()[0].verdict, HasSubstr("legacy client"));
+  const store::PackageVerdict& v = store_.packages()[0].verdict;
+  EXPECT_FALSE(v.is_signed);
+  EXPECT_EQ(v.relaxation_reason, "legacy client");
+  EXPECT_TRUE(v.relayed_by.empty());
+  EXPECT_EQ(store::describe_verdict(store_.packages()[0]), "unsigned; relaxed: unsigned (legacy client)");
 
   verifier_.answer(verified(document(kG14, {kH30}, "doc-2"), signed_by("UID=000.00.04.G14")));
   ASSERT_TRUE(submit_as(kNational, "peer-bytes").ok());

@@ -50,6 +50,17 @@ TEST_F(ReceiptIssuerTest, DeliveredLocallyMakesASignedReceiptRoutedToTheSender) 
   EXPECT_EQ(pkg.sender, kHub);
   EXPECT_EQ(pkg.document_id, std::string(kHub) + "-" + std::to_string(d.seq) + "-" +
                                  std::to_string(d.id));
+  // The receipt's subject as fields, from which its id above was made.
+  EXPECT_EQ(pkg.verdict.form, store::PackageVerdict::Form::kIssuedReceipt);
+  EXPECT_EQ(pkg.verdict.about_seq, d.seq);
+  EXPECT_EQ(pkg.verdict.about_delivery, d.id);
+  EXPECT_EQ(pkg.verdict.receipt_issuer, kHub);
+  EXPECT_EQ(pkg.verdict.receipt_outcome, "delivered");
+  EXPECT_EQ(pkg.verdict.about_document, "doc-1");
+  EXPECT_EQ(pkg.verdict.about_sha256, edxml::sha256_hex("document bytes"));
+  EXPECT_EQ(store::describe_verdict(pkg),
+            "issued by " + std::string(kHub) + " for delivery " + std::to_string(d.id) +
+                " (delivered, document doc-1, sha256 " + edxml::sha256_hex("document bytes") + ")");
   EXPECT_THAT(pkg.bytes, EndsWith(docaxis::test::FakeSigner::kMark));
   EXPECT_THAT(pkg.bytes, HasSubstr("doc-1"));
   EXPECT_EQ(pkg.sha256_hex, edxml::sha256_hex(pkg.bytes));

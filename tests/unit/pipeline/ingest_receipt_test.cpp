@@ -51,6 +51,21 @@ TEST_F(IngestTest, AReceiptSignedByTheHubItNamesGoesToTheOriginalSender) {
   EXPECT_EQ(list[0].message_type, "receipt");
   EXPECT_EQ(list[0].sender, "national");  // duplicate key: (IssuerHub, ReceiptId, receipt)
   EXPECT_EQ(list[0].document_id, "national-7-3");
+  auto stored = store_->load_package(list[0].seq);
+  ASSERT_TRUE(stored.ok()) << stored.status().to_string();
+  const store::PackageVerdict& v = stored->verdict;
+  EXPECT_EQ(v.form, store::PackageVerdict::Form::kRelayedReceipt);
+  EXPECT_EQ(v.receipt_issuer, "national");
+  EXPECT_EQ(v.receipt_outcome, "delivered");
+  EXPECT_EQ(v.about_document, "000.00.13.H30,2026/12/06,1/QD");
+  EXPECT_EQ(v.relayed_by, "national");
+  EXPECT_TRUE(v.is_signed);
+  EXPECT_THAT(v.signer_subject, HasSubstr("national"));
+  // Another hub's receipt: its seq and delivery are that hub's, not fields here.
+  EXPECT_FALSE(v.about_seq.has_value());
+  EXPECT_FALSE(v.about_delivery.has_value());
+  EXPECT_THAT(store::describe_verdict(*stored),
+              HasSubstr("receipt for 000.00.13.H30,2026/12/06,1/QD (delivered) issued by national"));
   const auto d = deliveries(list[0].seq);
   ASSERT_EQ(d.size(), 1u);
   EXPECT_EQ(d[0].recipient, kH30);

@@ -20,7 +20,13 @@ TEST_F(IngestTest, PeerRelaysAPackageOfAnOrganNotServedHere) {
   EXPECT_THAT(list[0].from_endpoint, HasSubstr("peer national"));
   auto stored = store_->load_package(list[0].seq);
   ASSERT_TRUE(stored.ok());
-  EXPECT_THAT(stored->verdict, HasSubstr("relayed by national"));
+  // Read back from the store's columns (the pipeline's store is a real SqliteStore).
+  EXPECT_EQ(stored->verdict.form, store::PackageVerdict::Form::kPackage);
+  EXPECT_EQ(stored->verdict.relayed_by, "national");
+  EXPECT_TRUE(stored->verdict.is_signed);
+  EXPECT_FALSE(stored->verdict.signer_subject.empty());
+  EXPECT_FALSE(stored->verdict.signature_method.empty());
+  EXPECT_THAT(store::describe_verdict(*stored), HasSubstr("; relayed by national"));
   EXPECT_THAT(stored->hops,
               ElementsAre(model::Hop{"national", 7}, model::Hop{kHub, now_ms_.load()}));
   const auto d = deliveries(list[0].seq);

@@ -30,7 +30,12 @@ TEST_F(IngestTest, GoodPackageIsAcceptedOnlyAfterCommitAndRoutedToItsRecipient) 
   EXPECT_EQ(stored->bytes, fixture("good-rsa.edxml"));
   EXPECT_EQ(stored->sha256_hex.size(), 64u);
   EXPECT_TRUE(stored->relaxations.empty());
-  EXPECT_THAT(stored->verdict, HasSubstr("signed by UID=000.00.13.H30"));
+  EXPECT_EQ(stored->verdict.form, store::PackageVerdict::Form::kPackage);
+  EXPECT_TRUE(stored->verdict.is_signed);
+  EXPECT_THAT(stored->verdict.signer_subject, HasSubstr("UID=000.00.13.H30"));
+  EXPECT_THAT(stored->verdict.signature_method, HasSubstr("rsa-sha256"));
+  EXPECT_TRUE(stored->verdict.relayed_by.empty());
+  EXPECT_THAT(store::describe_verdict(*stored), HasSubstr("signed by UID=000.00.13.H30"));
   ASSERT_EQ(stored->hops.size(), 1u);
   EXPECT_EQ(stored->hops[0], (model::Hop{kHub, now_ms_.load()}));
 
@@ -108,7 +113,12 @@ TEST_F(IngestTest, EndpointRelaxationIsAppliedAndRecorded) {
   auto stored = store_->load_package(list[0].seq);
   ASSERT_TRUE(stored.ok());
   EXPECT_THAT(stored->relaxations, ElementsAre("unsigned"));
-  EXPECT_THAT(stored->verdict, HasSubstr("legacy office software until 2027"));
+  // The relaxed endpoint's verdict, read back from the store's columns.
+  EXPECT_EQ(stored->verdict.form, store::PackageVerdict::Form::kPackage);
+  EXPECT_FALSE(stored->verdict.is_signed);
+  EXPECT_EQ(stored->verdict.relaxation_reason, "legacy office software until 2027");
+  EXPECT_THAT(store::describe_verdict(*stored),
+              HasSubstr("; relaxed: unsigned (legacy office software until 2027)"));
   // The relaxation is the endpoint's own: another connection gets no relaxed policy.
   EXPECT_EQ(submit(fixture("unsigned.edxml"), "edoc", kG12).code(), "unsigned");
 }

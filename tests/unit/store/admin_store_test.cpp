@@ -254,18 +254,41 @@ TEST_F(AdminStoreTest, PurgeDeadDeletesOldDeadLettersAndPackagesLeftWithoutDeliv
   EXPECT_EQ(again->kind, IngestOutcome::Kind::kDuplicate);
 }
 
-TEST_F(AdminStoreTest, KeysWithPrefixFindTheReceiptsOfOnePackageOnly) {
-  for (const char* id : {"h30-4-7", "h30-4-9", "h30-41-2", "h30-5-1"}) {
-    auto p = make_package("h30", id, std::string("<r>") + id + "</r>", now_);
+TEST_F(AdminStoreTest, ReceiptsAboutFindTheReceiptsOfOnePackageByTheirFieldsEvenPurged) {
+  // {sender, receipt id, about seq, about delivery}: the ids do not follow the numbers on
+  // purpose, so the query can only have used the fields.
+  struct R { const char* sender; const char* id; uint64_t seq; uint64_t delivery; };
+  for (const R& r : {R{"h30", "h30-x-9", 4, 9}, R{"h30", "h30-x-7", 4, 7},
+                     R{"h30", "h30-4-2", 41, 2}, R{"h31", "h31-4-1", 4, 1}}) {
+    auto p = make_package(r.sender, r.id, std::string("<r>") + r.id + "</r>", now_);
     p.message_type = "receipt";
+    p.verdict = {};
+    p.verdict.form = PackageVerdict::Form::kIssuedReceipt;
+    p.verdict.receipt_issuer = r.sender;
+    p.verdict.about_seq = r.seq;
+    p.verdict.about_delivery = r.delivery;
     ASSERT_TRUE(store_->ingest(p, testing::to_local({"s"})).ok());
   }
-  auto keys = store_->keys_with_prefix("h30", "receipt", "h30-4-");
+  auto keys = store_->receipts_about("h30", 4);
   ASSERT_TRUE(keys.ok()) << keys.status().to_string();
   ASSERT_EQ(keys->size(), 2u);
-  EXPECT_EQ((*keys)[0].document_id, "h30-4-7");
-  EXPECT_EQ((*keys)[1].document_id, "h30-4-9");
-  EXPECT_TRUE((*keys)[0].seq.has_value());
+  EXPECT_EQ((*keys)[0].document_id, "h30-x-7");  // by delivery
+  EXPECT_EQ((*keys)[0].about_delivery, 7u);
+  EXPECT_EQ((*keys)[0].about_seq, 4u);
+  EXPECT_EQ((*keys)[1].document_id, "h30-x-9");
+  ASSERT_TRUE((*keys)[0].seq.has_value());
+  EXPECT_EQ(store_->load_package(*(*keys)[0].seq)->verdict.about_delivery, 7u);
+  // Purged: the tombstone keeps the receipt's subject.
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(store_->mark_delivered(claim_one().id).ok());
+  auto purged = store_->purge(now_ + 1, 100);
+  ASSERT_TRUE(purged.ok()) << purged.status().to_string();
+  ASSERT_EQ(*purged, 4u);
+  keys = store_->receipts_about("h30", 4);
+  ASSERT_TRUE(keys.ok());
+  ASSERT_EQ(keys->size(), 2u);
+  EXPECT_FALSE((*keys)[0].seq.has_value());
+  EXPECT_EQ((*keys)[0].about_delivery, 7u);
+  EXPECT_EQ((*keys)[1].about_delivery, 9u);
 }
 
 TEST_F(AdminStoreTest, OrganActivityIsTheLastPackageSentAndTheLastAnswerGiven) {

@@ -55,7 +55,9 @@ StoredPackage make_package(const std::string& sender, const std::string& documen
   p.bytes = std::move(bytes);
   p.received_ms = received_ms;
   p.from_endpoint = "UID=" + sender;
-  p.verdict = "signed rsa-sha256";
+  p.verdict.is_signed = true;
+  p.verdict.signer_subject = "UID=" + sender;
+  p.verdict.signature_method = "rsa-sha256";
   p.hops = {{"hub-a", received_ms}};
   return p;
 }
