@@ -69,7 +69,9 @@ void OutboundLink::lose(const std::string& why) {
   std::map<Tag, delivery::DeliveryDone> unsettled;
   unsettled.swap(unsettled_);
   for (auto& q : queued) q.done({DeliveryResult::kDisconnected, {}, why + " before sending"});
-  for (auto& [tag, done] : unsettled) done({DeliveryResult::kDisconnected, {}, why + " before an outcome"});
+  for (auto& [tag, done] : unsettled) {
+    done({DeliveryResult::kDisconnected, {}, why + " before an outcome"});
+  }
 }
 
 std::string tag_bytes(OutboundLink::Tag tag) {

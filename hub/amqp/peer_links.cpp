@@ -254,7 +254,9 @@ void PeerLinks::on_sender_error(proton::sender& s) {
 std::chrono::milliseconds PeerLinks::next_delay(const Peer& p) {
   std::uniform_real_distribution<double> random01(0.0, 1.0);
   auto delay = p.reconnects.delay(random01(rng_));
-  if (p.reconnects.failures() >= policy_.failures_to_open) delay = std::max(delay, policy_.open_delay);
+  if (p.reconnects.failures() >= policy_.failures_to_open) {
+    delay = std::max(delay, policy_.open_delay);
+  }
   return delay;
 }
 
@@ -281,7 +283,9 @@ void PeerLinks::lost(Peer& p, const std::string& why) {
                          {"was_up", was_up},
                          {"failures", p.reconnects.failures()},
                          {"next_attempt_ms", static_cast<std::int64_t>(delay.count())},
-                         {"circuit", p.reconnects.failures() >= policy_.failures_to_open ? "open" : "closed"}});
+                         {"circuit", p.reconnects.failures() >= policy_.failures_to_open
+                                         ? "open"
+                                         : "closed"}});
   container_->schedule(proton::duration(delay.count()), [this, name = p.spec.name] {
     auto it = peers_.find(name);
     if (it != peers_.end() && !stopped_) connect(it->second);

@@ -36,7 +36,8 @@ struct Backoff {
     if (first <= 0.0) return std::chrono::milliseconds(0);
     const double growth = std::max(multiplier, 1.0);
     // multiplier^(n-1) may overflow to inf: the cap takes over (first > 0, so no NaN).
-    const double raw = first * std::pow(growth, static_cast<double>(std::max<std::int64_t>(n, 1) - 1));
+    const double exponent = static_cast<double>(std::max<std::int64_t>(n, 1) - 1);
+    const double raw = first * std::pow(growth, exponent);
     return std::chrono::milliseconds(static_cast<std::int64_t>(std::min(raw, cap)));
   }
 
