@@ -163,7 +163,7 @@ class Client::Impl : public proton::messaging_handler {
   std::optional<proton::receiver> receiver_;
   std::unordered_map<std::uint64_t, proton::delivery> live_;  // unsettled received deliveries
   std::uint32_t seq_ = 0;
-  int reconnect_attempt_ = 0;
+  BackoffCounter reconnects_{options_.reconnect};
   std::mt19937_64 rng_{std::random_device{}()};
 
   proton::container container_;  // last: destroyed first, after its thread has ended

@@ -196,7 +196,7 @@ void Client::Impl::complete(std::uint64_t id, SendResult result) {
 
 void Client::Impl::on_connection_open(proton::connection& c) {
   open_ = true;
-  reconnect_attempt_ = 0;
+  reconnects_.reset();
   proton::sender_options so;
   so.delivery_mode(proton::delivery_mode::AT_LEAST_ONCE);
   edoc_sender_ = c.open_sender("edoc", so);
@@ -255,8 +255,8 @@ void Client::Impl::connection_lost() {
     cv_.notify_all();
   }
   if (stopping_) return;
-  ++reconnect_attempt_;
-  const auto delay = options_.reconnect.delay(reconnect_attempt_, random01());
+  reconnects_.failed();
+  const auto delay = reconnects_.delay(random01());
   container_.schedule(proton::duration(delay.count()), proton::work([this] { connect(); }));
 }
 

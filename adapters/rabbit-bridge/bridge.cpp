@@ -33,14 +33,16 @@ void sleep_unless_stopped(milliseconds d, const std::atomic<bool>& stop) {
 class Reconnects {
  public:
   explicit Reconnects(const BridgeConfig& c)
-      : backoff_{milliseconds(200), std::chrono::seconds(c.rabbit.reconnect_max_seconds), 2.0,
-                 0.2} {}
-  milliseconds next() { return backoff_.delay(++attempt_, dist_(rng_)); }
-  void reset() { attempt_ = 0; }
+      : counter_(client::Backoff{milliseconds(200),
+                                 std::chrono::seconds(c.rabbit.reconnect_max_seconds), 2.0, 0.2}) {}
+  milliseconds next() {
+    counter_.failed();
+    return counter_.delay(dist_(rng_));
+  }
+  void reset() { counter_.reset(); }
 
  private:
-  client::Backoff backoff_;
-  int attempt_ = 0;
+  BackoffCounter counter_;
   std::mt19937_64 rng_{std::random_device{}()};
   std::uniform_real_distribution<double> dist_{0.0, 1.0};
 };

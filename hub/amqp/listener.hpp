@@ -40,6 +40,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "amqp/outbound_link.hpp"
 #include "common/status.hpp"
 #include "delivery/ports.hpp"
 #include "engine/ports.hpp"
@@ -84,7 +85,6 @@ struct ListenerOptions {
   std::shared_ptr<const tls::TlsTrust> trust;  // client certificates: exactly this
   std::string container_id = "docaxis-hub";
   ListenerLimits limits;
-  std::function<void(const std::string&)> log;  // unused: the listener logs through hub/log
 };
 
 class Listener {
@@ -110,14 +110,6 @@ class Listener {
     pn_delivery_t* delivery = nullptr;  // null once its connection or link is gone
     pn_link_t* link = nullptr;
     std::size_t bytes = 0;
-  };
-  struct Sent {
-    pn_link_t* link = nullptr;
-    delivery::DeliveryDone done;
-  };
-  struct Queued {
-    delivery::OutgoingMessage message;
-    delivery::DeliveryDone done;
   };
 
   void run();
@@ -181,10 +173,9 @@ class Listener {
   };
   std::map<std::string, Verified> verified_;  // by certificate fingerprint
   std::multimap<std::string, pn_link_t*> inboxes_;                        // organ -> link
-  std::map<pn_link_t*, std::deque<Queued>> backlog_;
-  std::map<pn_delivery_t*, Sent> sent_;
+  std::map<pn_link_t*, OutboundLink> senders_;  // the inbox links' deliveries
   std::map<std::uint64_t, Waiting> waiting_;  // submitted to the engine, by token
-  std::uint64_t next_id_ = 1, next_token_ = 1, next_tag_ = 1;
+  std::uint64_t next_id_ = 1, next_token_ = 1;
   std::size_t total_held_ = 0;
   std::size_t total_engine_ = 0;  // of total_held_, complete packages the engine has
   std::set<std::uint64_t> starved_;  // connections waiting for byte budget

@@ -14,7 +14,9 @@
 #include "amqp/listener.hpp"
 #include "amqp/listener_conn.hpp"
 #include "amqp/message_codec.hpp"
+#include "amqp/outbound_link.hpp"
 #include "amqp/outcome.hpp"
+#include "amqp/raw.hpp"
 #include "log/log.hpp"
 #include "model/trail.hpp"
 #include "model/wire.hpp"
@@ -401,7 +403,7 @@ void Listener::send_now(const std::string& organ, delivery::OutgoingMessage m,
   }
   // Queued on the loop thread now (drop_sender answers it if the link goes first); the
   // connection's own batch sends it.
-  backlog_[chosen].push_back(Queued{std::move(m), std::move(done)});
+  senders_[chosen].enqueue(std::move(m), std::move(done));
   on_conn(it->second->id, [this, chosen](Conn&) {
     if (inboxes_end_has(chosen)) drain(chosen);
   });
@@ -415,60 +417,27 @@ bool Listener::inboxes_end_has(pn_link_t* l) const {
 }
 
 void Listener::drain(pn_link_t* l) {
-  auto it = backlog_.find(l);
-  if (it == backlog_.end()) return;
-  while (!it->second.empty() && (pn_link_state(l) & PN_LOCAL_ACTIVE) && pn_link_credit(l) > 0) {
-    Queued q = std::move(it->second.front());
-    it->second.pop_front();
-    const std::string bytes = encode_outgoing(q.message);
-    if (bytes.empty()) {
-      q.done({delivery::DeliveryResult::kReleased, {}, "the message could not be encoded"});
-      continue;
-    }
-    const std::uint64_t tag = next_tag_++;
-    pn_delivery_t* d = pn_delivery(l, pn_dtag(reinterpret_cast<const char*>(&tag), sizeof tag));
-    pn_link_send(l, bytes.data(), bytes.size());
-    pn_link_advance(l);
-    sent_[d] = Sent{l, std::move(q.done)};
-  }
-  if (it->second.empty()) backlog_.erase(it);
+  auto it = senders_.find(l);
+  if (it == senders_.end()) return;
+  it->second.drain(
+      [l] { return (pn_link_state(l) & PN_LOCAL_ACTIVE) && pn_link_credit(l) > 0; },
+      [l](OutboundLink::Tag tag, const delivery::OutgoingMessage& m) {
+        const std::string bytes = encode_outgoing(m);
+        if (bytes.empty()) return false;
+        const std::string t = tag_bytes(tag);
+        pn_delivery(l, pn_dtag(t.data(), t.size()));
+        pn_link_send(l, bytes.data(), bytes.size());
+        pn_link_advance(l);
+        return true;
+      });
 }
 
 void Listener::outcome(pn_delivery_t* d) {
   if (!pn_delivery_updated(d)) return;
-  auto it = sent_.find(d);
-  if (it == sent_.end()) return;
-  delivery::DeliveryOutcome o;
-  switch (pn_delivery_remote_state(d)) {
-    case PN_ACCEPTED:
-      o.result = delivery::DeliveryResult::kAccepted;
-      break;
-    case PN_REJECTED: {
-      o.result = delivery::DeliveryResult::kRejected;
-      pn_condition_t* c = pn_disposition_condition(pn_delivery_remote(d));
-      if (c != nullptr && pn_condition_is_set(c)) {
-        if (const char* n = pn_condition_get_name(c)) o.condition = n;
-        if (const char* s = pn_condition_get_description(c)) o.description = s;
-      }
-      break;
-    }
-    case PN_RELEASED:
-      o.result = delivery::DeliveryResult::kReleased;
-      break;
-    case PN_MODIFIED:
-      o.result = delivery::DeliveryResult::kModified;
-      break;
-    default:
-      // Not terminal (e.g. received): wait, unless the recipient settled it without an outcome,
-      // which leaves it to be sent again.
-      if (!pn_delivery_settled(d)) return;
-      o.result = delivery::DeliveryResult::kReleased;
-      break;
-  }
-  delivery::DeliveryDone done = std::move(it->second.done);
-  sent_.erase(it);
-  pn_delivery_settle(d);
-  done(o);
+  auto it = senders_.find(pn_delivery_link(d));
+  const auto tag = delivery_tag(d);
+  if (it == senders_.end() || !tag) return;
+  if (it->second.disposition(*tag, remote_disposition(d))) pn_delivery_settle(d);
 }
 
 void Listener::drop_sender(pn_link_t* l, const std::string& why) {
@@ -481,20 +450,10 @@ void Listener::drop_sender(pn_link_t* l, const std::string& why) {
       ++it;
     }
   }
-  if (auto b = backlog_.find(l); b != backlog_.end()) {
-    auto queued = std::move(b->second);
-    backlog_.erase(b);
-    for (auto& q : queued)
-      q.done({delivery::DeliveryResult::kDisconnected, {}, why + " before sending"});
-  }
-  for (auto it = sent_.begin(); it != sent_.end();) {
-    if (it->second.link == l) {
-      delivery::DeliveryDone done = std::move(it->second.done);
-      it = sent_.erase(it);
-      done({delivery::DeliveryResult::kDisconnected, {}, why + " before an outcome"});
-    } else {
-      ++it;
-    }
+  if (auto o = senders_.find(l); o != senders_.end()) {
+    OutboundLink out = std::move(o->second);
+    senders_.erase(o);
+    out.lose(why);
   }
 }
 

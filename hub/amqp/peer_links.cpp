@@ -1,5 +1,6 @@
 #include "amqp/peer_links.hpp"
 
+#include <proton/binary.hpp>
 #include <proton/connection_options.hpp>
 #include <proton/delivery.hpp>
 #include <proton/duration.hpp>
@@ -33,12 +34,12 @@ log::Logger& L() {
 
 }  // namespace
 
-PeerLinks::PeerLinks(std::vector<PeerSpec> peers, PeerReconnect policy, delivery::LinkEvents& port,
-                     Log log)
-    : policy_(policy), port_(port), log_(std::move(log)) {
+PeerLinks::PeerLinks(std::vector<PeerSpec> peers, PeerReconnect policy, delivery::LinkEvents& port)
+    : policy_(policy), port_(port) {
   for (auto& spec : peers) {
     Peer p;
     p.spec = std::move(spec);
+    p.reconnects = BackoffCounter(policy_.backoff);
     const std::string name = p.spec.name;
     peers_.emplace(name, std::move(p));
   }
@@ -156,7 +157,7 @@ void PeerLinks::on_connection_open(proton::connection& c) {
     return;  // on_transport_close follows
   }
   p->connected = true;
-  p->failures = 0;
+  p->reconnects.reset();
   L().info("peer-connected", {{"peer", p->spec.name},
                               {"url", p->spec.url},
                               {"subject", id.subject},
@@ -192,7 +193,7 @@ void PeerLinks::send(const std::string& peer, const delivery::OutgoingMessage& m
     done({delivery::DeliveryResult::kNoLink, {}, "no \"" + address + "\" link to peer " + peer});
     return;
   }
-  p.backlog[address].push_back({m, std::move(done)});
+  p.out[address].enqueue(m, std::move(done));
   proton::sender s = p.links[address];
   // Sending must happen in the connection's own context for Proton to flush it.
   s.connection().work_queue().add([this, name = p.spec.name, address] {
@@ -203,40 +204,30 @@ void PeerLinks::send(const std::string& peer, const delivery::OutgoingMessage& m
 
 void PeerLinks::drain(Peer& p, const std::string& address) {
   auto link = p.links.find(address);
-  auto queue = p.backlog.find(address);
-  if (link == p.links.end() || queue == p.backlog.end()) return;
+  auto out = p.out.find(address);
+  if (link == p.links.end() || out == p.out.end()) return;
   proton::sender& s = link->second;
-  while (!queue->second.empty() && s.active() && s.credit() > 0) {
-    Queued q = std::move(queue->second.front());
-    queue->second.pop_front();
-    pending_.emplace(s.send(to_proton(q.message)), std::move(q.done));
-  }
+  out->second.drain([&s] { return s.active() && s.credit() > 0; },
+                    [&s](OutboundLink::Tag tag, const delivery::OutgoingMessage& m) {
+                      s.send(to_proton(m), proton::binary(tag_bytes(tag)));
+                      return true;
+                    });
 }
 
-void PeerLinks::finish(const proton::tracker& t, const delivery::DeliveryOutcome& o) {
-  auto it = pending_.find(t);
-  if (it == pending_.end()) return;
-  delivery::DeliveryDone done = std::move(it->second);
-  pending_.erase(it);
-  done(o);
+// Accepted, rejected, released or modified (the C++ binding's on_tracker_* callbacks; it
+// settles the delivery itself afterwards).
+void PeerLinks::finish(const proton::tracker& t) {
+  Peer* p = by_connection(t.connection());
+  if (p == nullptr) return;
+  auto out = p->out.find(t.sender().target().address());
+  const auto tag = delivery_tag(t);
+  if (out == p->out.end() || !tag) return;
+  out->second.disposition(*tag, remote_disposition(t));
 }
 
-void PeerLinks::on_tracker_accept(proton::tracker& t) {
-  finish(t, {delivery::DeliveryResult::kAccepted, {}, {}});
-}
-
-void PeerLinks::on_tracker_reject(proton::tracker& t) {
-  delivery::DeliveryOutcome o{delivery::DeliveryResult::kRejected, {}, {}};
-  remote_condition(t, &o.condition, &o.description);
-  finish(t, o);
-}
-
-void PeerLinks::on_tracker_release(proton::tracker& t) {
-  finish(t, {t.state() == proton::transfer::MODIFIED ? delivery::DeliveryResult::kModified
-                                                     : delivery::DeliveryResult::kReleased,
-             {},
-             {}});
-}
+void PeerLinks::on_tracker_accept(proton::tracker& t) { finish(t); }
+void PeerLinks::on_tracker_reject(proton::tracker& t) { finish(t); }
+void PeerLinks::on_tracker_release(proton::tracker& t) { finish(t); }
 
 void PeerLinks::on_transport_error(proton::transport& t) {
   if (Peer* p = by_connection(t.connection())) lost(*p, t.error().what());
@@ -261,13 +252,11 @@ void PeerLinks::on_sender_error(proton::sender& s) {
 }
 
 std::chrono::milliseconds PeerLinks::next_delay(const Peer& p) {
-  const std::uint32_t n = std::max<std::uint32_t>(p.failures, 1);
-  const double base = std::min<double>(
-      static_cast<double>(policy_.first_delay.count()) * static_cast<double>(1ull << std::min(n - 1, 20u)),
-      static_cast<double>(policy_.max_delay.count()));
-  std::uniform_real_distribution<double> jitter(0.8, 1.2);
-  auto delay = std::chrono::milliseconds(static_cast<std::int64_t>(base * jitter(rng_)));
-  if (p.failures >= policy_.failures_to_open) delay = std::max(delay, policy_.open_delay);
+  std::uniform_real_distribution<double> random01(0.0, 1.0);
+  auto delay = p.reconnects.delay(random01(rng_));
+  if (p.reconnects.failures() >= policy_.failures_to_open) {
+    delay = std::max(delay, policy_.open_delay);
+  }
   return delay;
 }
 
@@ -282,32 +271,21 @@ void PeerLinks::lost(Peer& p, const std::string& why) {
     port_.peer_down(p.spec.name);
   }
   // Everything queued or unanswered on that connection goes back to the dispatcher.
-  for (auto& [address, queue] : p.backlog) {
-    for (auto& q : queue)
-      q.done({delivery::DeliveryResult::kDisconnected, {}, "peer " + p.spec.name + " link lost"});
-  }
-  p.backlog.clear();
-  for (auto it = pending_.begin(); it != pending_.end();) {
-    if (it->first.connection() == p.connection) {
-      delivery::DeliveryDone done = std::move(it->second);
-      it = pending_.erase(it);
-      done({delivery::DeliveryResult::kDisconnected,
-            {},
-            "peer " + p.spec.name + " link lost before an outcome"});
-    } else {
-      ++it;
-    }
-  }
-  ++p.failures;
+  std::map<std::string, OutboundLink> out;
+  out.swap(p.out);
+  for (auto& [address, link] : out) link.lose("peer " + p.spec.name + " link lost");
+  p.reconnects.failed();
   if (stopped_ || container_ == nullptr) return;
   const auto delay = next_delay(p);
   L().warn("peer-down", {{"peer", p.spec.name},
                          {"url", p.spec.url},
                          {"reason", why},
                          {"was_up", was_up},
-                         {"failures", p.failures},
+                         {"failures", p.reconnects.failures()},
                          {"next_attempt_ms", static_cast<std::int64_t>(delay.count())},
-                         {"circuit", p.failures >= policy_.failures_to_open ? "open" : "closed"}});
+                         {"circuit", p.reconnects.failures() >= policy_.failures_to_open
+                                         ? "open"
+                                         : "closed"}});
   container_->schedule(proton::duration(delay.count()), [this, name = p.spec.name] {
     auto it = peers_.find(name);
     if (it != peers_.end() && !stopped_) connect(it->second);

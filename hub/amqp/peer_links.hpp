@@ -10,19 +10,22 @@
 // pinned by SHA-256 or subject), so a hub never hands a package to an impostor.
 //
 // Reconnects: after a failed attempt or a lost connection the next attempt waits
-// min(first_delay * 2^(n-1), max_delay) spread by +/-20 % jitter, n = consecutive failures;
+// backoff.delay(n) (common/backoff.hpp: min(1 s * 2^(n-1), 30 s) spread by +/-20 % jitter),
+// n = consecutive failures;
 // after `failures_to_open` consecutive failures the circuit opens and the wait is at least
 // `open_delay`. Every attempt is logged (logger "peers", event=peer-connecting with attempt=N;
 // then peer-connected, peer-up, peer-down with the reason and the next delay, peer-refused;
 // hub/log/README.md), so an operator (and the tests) can see that an outage causes no retry
-// storm. The `log` callback of the constructor is no longer called (kept for the callers).
+// storm.
+//
+// Each sender link's deliveries (queue, credit, tags, outcomes, loss) are an OutboundLink
+// (outbound_link.hpp), as the listener's inbox links are.
 //
 // Threads: every member runs on the AMQP container thread (AmqpServer schedules them there).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -37,6 +40,8 @@
 #include <string>
 #include <vector>
 
+#include "amqp/outbound_link.hpp"
+#include "common/backoff.hpp"
 #include "common/status.hpp"
 #include "delivery/ports.hpp"
 #include "model/identity.hpp"
@@ -46,8 +51,7 @@
 namespace docaxis::amqp {
 
 struct PeerReconnect {
-  std::chrono::milliseconds first_delay{1000};
-  std::chrono::milliseconds max_delay{30'000};
+  Backoff backoff{std::chrono::seconds(1), std::chrono::seconds(30), 2.0, 0.2};
   std::uint32_t failures_to_open = 5;
   std::chrono::milliseconds open_delay{60'000};
 };
@@ -65,8 +69,7 @@ struct PeerSpec {
 
 class PeerLinks : public proton::messaging_handler {
  public:
-  using Log = std::function<void(const std::string&)>;
-  PeerLinks(std::vector<PeerSpec> peers, PeerReconnect policy, delivery::LinkEvents& port, Log log);
+  PeerLinks(std::vector<PeerSpec> peers, PeerReconnect policy, delivery::LinkEvents& port);
 
   void start(proton::container& c);  // connects to every peer
   void stop();                       // no more reconnects
@@ -89,10 +92,6 @@ class PeerLinks : public proton::messaging_handler {
   void on_error(const proton::error_condition&) override {}
 
  private:
-  struct Queued {
-    delivery::OutgoingMessage message;
-    delivery::DeliveryDone done;
-  };
   struct Peer {
     PeerSpec spec;
     std::optional<proton::ssl_client_options> tls;    // built once, hardened (tls/context.hpp)
@@ -100,11 +99,11 @@ class PeerLinks : public proton::messaging_handler {
     std::string tls_error;                           // why tls could not be built
     proton::connection connection;
     std::map<std::string, proton::sender> links;  // by target address
-    std::map<std::string, std::deque<Queued>> backlog;
+    std::map<std::string, OutboundLink> out;      // their deliveries, by target address
     bool connected = false;  // open and verified
     bool up = false;         // reported to the port
     bool lost = false;       // failure handled for the current connection
-    std::uint32_t failures = 0;
+    BackoffCounter reconnects;  // consecutive failures
     std::uint64_t attempts = 0;
   };
 
@@ -112,17 +111,15 @@ class PeerLinks : public proton::messaging_handler {
   void build_tls(Peer& p);
   void lost(Peer& p, const std::string& why);
   void drain(Peer& p, const std::string& address);
-  void finish(const proton::tracker& t, const delivery::DeliveryOutcome& o);
+  void finish(const proton::tracker& t);
   Peer* by_connection(const proton::connection& c);
   std::chrono::milliseconds next_delay(const Peer& p);
 
   PeerReconnect policy_;
   delivery::LinkEvents& port_;
-  Log log_;
   proton::container* container_ = nullptr;
   bool stopped_ = false;
   std::map<std::string, Peer> peers_;
-  std::map<proton::tracker, delivery::DeliveryDone> pending_;
   std::mt19937 rng_{std::random_device{}()};
 };
 

@@ -62,4 +62,48 @@ void remote_condition(const proton::tracker& t, std::string* name, std::string* 
   if (const char* d = pn_condition_get_description(c)) *description = d;
 }
 
+Disposition remote_disposition(pn_delivery_t* d) {
+  Disposition out;
+  if (d == nullptr) return out;
+  out.settled = pn_delivery_settled(d);
+  switch (pn_delivery_remote_state(d)) {
+    case PN_ACCEPTED:
+      out.state = Disposition::State::kAccepted;
+      break;
+    case PN_REJECTED: {
+      out.state = Disposition::State::kRejected;
+      pn_condition_t* c = pn_disposition_condition(pn_delivery_remote(d));
+      if (c != nullptr && pn_condition_is_set(c)) {
+        if (const char* n = pn_condition_get_name(c)) out.condition = n;
+        if (const char* s = pn_condition_get_description(c)) out.description = s;
+      }
+      break;
+    }
+    case PN_RELEASED:
+      out.state = Disposition::State::kReleased;
+      break;
+    case PN_MODIFIED:
+      out.state = Disposition::State::kModified;
+      break;
+    default:
+      out.state = Disposition::State::kNone;
+      break;
+  }
+  return out;
+}
+
+Disposition remote_disposition(const proton::tracker& t) {
+  return remote_disposition(RawTransfer::of(t));
+}
+
+std::optional<OutboundLink::Tag> delivery_tag(pn_delivery_t* d) {
+  if (d == nullptr) return std::nullopt;
+  const pn_delivery_tag_t tag = pn_delivery_tag(d);
+  return tag_from(tag.start, tag.size);
+}
+
+std::optional<OutboundLink::Tag> delivery_tag(const proton::tracker& t) {
+  return delivery_tag(RawTransfer::of(t));
+}
+
 }  // namespace docaxis::amqp

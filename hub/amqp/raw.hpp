@@ -1,15 +1,20 @@
 // Access to the Proton C objects behind C++ handles, for what the C++ binding does not expose:
 // the error condition of a rejected delivery, sent and received, and the peer's certificate
-// fingerprint.
+// fingerprint; and the one reading of a sent delivery's disposition and tag (outbound_link.hpp),
+// for the listener's C deliveries and the peer links' trackers alike.
 // Container-thread only, like every Proton call.
 #pragma once
 
+#include <proton/delivery.h>
 #include <proton/ssl.h>
 #include <proton/transport.hpp>
 
 #include <proton/delivery.hpp>
 #include <proton/tracker.hpp>
+#include <optional>
 #include <string>
+
+#include "amqp/outbound_link.hpp"
 
 namespace docaxis::amqp {
 
@@ -22,5 +27,13 @@ void remote_condition(const proton::tracker& t, std::string* name, std::string* 
 std::string remote_certificate_sha256(const proton::transport& t);
 // The same from the C layer (the listener).
 std::string remote_certificate_sha256(pn_ssl_t* ssl);
+
+// What the recipient answered for a delivery this hub sent: its remote state, whether it
+// settled it, and a rejection's condition.
+Disposition remote_disposition(pn_delivery_t* d);
+Disposition remote_disposition(const proton::tracker& t);
+// The OutboundLink tag a sent delivery carries (nothing when it is not one of ours).
+std::optional<OutboundLink::Tag> delivery_tag(pn_delivery_t* d);
+std::optional<OutboundLink::Tag> delivery_tag(const proton::tracker& t);
 
 }  // namespace docaxis::amqp

@@ -27,10 +27,8 @@ Result<std::shared_ptr<const tls::TlsTrust>> load_trust(const TlsFiles& f) {
 class AmqpServer::Peers : public proton::messaging_handler {
  public:
   Peers(std::vector<PeerSpec> specs, PeerReconnect policy, delivery::LinkEvents& inbox,
-        std::function<void(const std::string&)> log, std::string id)
-      : links_(
-            std::move(specs), policy, inbox, log ? log : [](const std::string&) {}),
-        container_(*this, id + "-peers") {}
+        std::string id)
+      : links_(std::move(specs), policy, inbox), container_(*this, id + "-peers") {}
 
   void start() {
     thread_ = std::thread([this] {
@@ -92,14 +90,13 @@ Result<int> AmqpServer::start() {
   lo.container_id = options_.container_id;
   lo.limits = options_.limits;
   lo.limits.max_message_bytes = options_.max_message_bytes;
-  lo.log = options_.log;
   listener_ = std::make_unique<Listener>(std::move(lo), ingest_, inbox_);
   auto port = listener_->start();
   if (!port) return port;
   if (!options_.peers.empty()) {
     for (auto& p : options_.peers) p.trust = *trust;
     peers_ = std::make_unique<Peers>(options_.peers, options_.peer_reconnect, inbox_,
-                                     options_.log, options_.container_id);
+                                     options_.container_id);
     peers_->start();
   }
   return port;

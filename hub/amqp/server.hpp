@@ -45,7 +45,6 @@ struct ServerOptions {
   std::string container_id = "docaxis-hub";
   std::vector<PeerSpec> peers;  // outgoing links to peer hubs (peer_links.hpp)
   PeerReconnect peer_reconnect;
-  std::function<void(const std::string&)> log;  // one line per event; may be empty
 };
 
 class AmqpServer {

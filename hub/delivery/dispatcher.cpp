@@ -277,11 +277,11 @@ void Dispatcher::send_claimed(std::vector<store::Delivery> claimed, int64_t now_
       forget_in_flight(d.id);
       decide(d, store::TransitionKind::kRetry,
              std::string("internal: unexpected exception in the attempt: ") + e.what(), false,
-             now_ms + options_.retry.first_ms);
+             now_ms + options_.retry.backoff.initial.count());
     } catch (...) {
       forget_in_flight(d.id);
       decide(d, store::TransitionKind::kRetry, "internal: unexpected exception in the attempt",
-             false, now_ms + options_.retry.first_ms);
+             false, now_ms + options_.retry.backoff.initial.count());
     }
   }
 }
@@ -294,7 +294,7 @@ void Dispatcher::attempt(const store::Delivery& d, int64_t now_ms) {
              "package " + std::to_string(d.seq) + " missing from the store");
     } else {
       decide(d, store::TransitionKind::kRetry, "store read failed: " + pkg.status().to_string(),
-             false, now_ms + options_.retry.first_ms);
+             false, now_ms + options_.retry.backoff.initial.count());
     }
     return;
   }

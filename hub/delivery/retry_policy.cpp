@@ -7,12 +7,7 @@
 namespace docaxis::delivery {
 
 int64_t RetryPolicy::nominal_delay_ms(uint32_t attempts) const {
-  const uint32_t n = std::max<uint32_t>(attempts, 1);
-  // Computed in double and clamped before converting back: multiplier^n overflows int64
-  // long before n reaches the attempts a 7-day deadline allows.
-  const double raw = static_cast<double>(first_ms) * std::pow(multiplier, static_cast<double>(n - 1));
-  const double capped = std::min(raw, static_cast<double>(cap_ms));
-  return static_cast<int64_t>(std::max(capped, 0.0));
+  return backoff.nominal(attempts).count();
 }
 
 int64_t RetryPolicy::deadline_at(int64_t accepted_ms) const {
@@ -38,10 +33,8 @@ RetryPolicy::Decision RetryPolicy::next(uint32_t attempts, int64_t accepted_ms, 
                " attempts ended without any outcome (limit " + std::to_string(poison_limit) + ")";
     return d;
   }
-  const double r = std::clamp(random01, 0.0, 1.0);
-  const double spread = 1.0 + jitter * (2.0 * r - 1.0);
-  const auto delay = static_cast<int64_t>(std::llround(static_cast<double>(nominal_delay_ms(attempts)) * spread));
-  d.retry_at_ms = std::min(now_ms + std::max<int64_t>(delay, 0), deadline);
+  const int64_t delay = backoff.delay(attempts, random01).count();
+  d.retry_at_ms = std::min(now_ms + delay, deadline);
   return d;
 }
 

@@ -4,8 +4,8 @@
 // number), so every schedule is a table test. Mirrors config::Retry (hub/server/module_options.cpp
 // maps it).
 //
-// Schedule: after the n-th attempt (n >= 1) failed, the next one is due
-//   now + min(first_ms * multiplier^(n-1), cap_ms) * (1 + jitter * (2 * random01 - 1))
+// Schedule: after the n-th attempt (n >= 1) failed, the next one is due now + backoff.delay(n)
+//   (common/backoff.hpp: min(first * multiplier^(n-1), cap) * (1 + jitter * (2 * random01 - 1)))
 // i.e. spread uniformly over +/- jitter around the nominal delay, and never later than the
 // deadline (accepted_ms + deadline_ms): the last attempt happens at the deadline itself.
 // Dead when the deadline has passed (reason "expired: ...") or when the delivery had
@@ -17,14 +17,14 @@
 #include <cstdint>
 #include <string>
 
+#include "common/backoff.hpp"
+
 namespace docaxis::delivery {
 
 struct RetryPolicy {
-  int64_t first_ms = 5'000;
-  double multiplier = 2.0;
-  int64_t cap_ms = 30LL * 60 * 1000;
+  // First retry after 5 s, doubling, capped at 30 min, +/- 20 %.
+  Backoff backoff{std::chrono::seconds(5), std::chrono::minutes(30), 2.0, 0.2};
   int64_t deadline_ms = 7LL * 24 * 3600 * 1000;
-  double jitter = 0.2;        // fraction in [0, 1)
   uint32_t poison_limit = 10; // unanswered attempts before dead-lettering; 0 = no limit
 
   struct Decision {

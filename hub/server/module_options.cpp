@@ -50,11 +50,11 @@ audit::AuditOptions audit_options(const config::HubConfig& c, const DataPaths& p
 
 delivery::RetryPolicy retry_policy(const config::Retry& r) {
   delivery::RetryPolicy p;
-  p.first_ms = ms(std::chrono::duration_cast<std::chrono::milliseconds>(r.first_retry));
-  p.multiplier = r.multiplier;
-  p.cap_ms = ms(std::chrono::duration_cast<std::chrono::milliseconds>(r.max_interval));
+  p.backoff.initial = std::chrono::duration_cast<std::chrono::milliseconds>(r.first_retry);
+  p.backoff.multiplier = r.multiplier;
+  p.backoff.max = std::chrono::duration_cast<std::chrono::milliseconds>(r.max_interval);
   p.deadline_ms = ms(std::chrono::duration_cast<std::chrono::milliseconds>(r.deadline));
-  p.jitter = r.jitter;
+  p.backoff.jitter = r.jitter;
   p.poison_limit = static_cast<uint32_t>(r.poison_limit);
   return p;
 }

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <future>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -237,6 +238,54 @@ TEST_F(AmqpServerTest, ADeliverySettledWithoutAnOutcomeIsReportedReleasedNotLeft
   ASSERT_EQ(o.wait_for(std::chrono::seconds(10)), std::future_status::ready)
       << "no outcome for a delivery the recipient settled without one";
   EXPECT_EQ(o.get().result, delivery::DeliveryResult::kReleased);
+}
+
+// The inbox connection goes while 4 deliveries are out unanswered and 3 wait for credit: every
+// one of them is reported kDisconnected, once (the dispatcher sends them again): none is lost.
+TEST_F(AmqpServerTest, AnInboxConnectionThatGoesReportsItsUnansweredAndQueuedDeliveriesOnce) {
+  constexpr int kCredit = 4, kMessages = 7;
+  auto c = std::make_unique<InboxClient>(port_, pki_dir(), organ("000.00.01.G12"),
+                                         "inbox/000.00.01.G12", false, false, kCredit);
+  ASSERT_TRUE(c->wait_open()) << c->error();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  std::mutex mu;
+  std::map<std::string, std::vector<delivery::DeliveryOutcome>> told;  // by document id
+  for (int i = 0; i < kMessages; ++i) {
+    const std::string id = "DOC-" + std::to_string(i);
+    server_->deliver("000.00.01.G12", {"<x/>", "edoc", id, "000.00.13.H30", {}},
+                     [&, id](const delivery::DeliveryOutcome& o) {
+                       std::lock_guard lock(mu);
+                       told[id].push_back(o);
+                     });
+  }
+  ASSERT_TRUE(c->wait_for(kCredit));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_EQ(c->received().size(), static_cast<std::size_t>(kCredit));  // the rest wait for credit
+  {
+    std::lock_guard lock(mu);
+    EXPECT_TRUE(told.empty());  // nothing answered yet
+  }
+  c.reset();  // the recipient's connection goes
+  for (int i = 0; i < 500; ++i) {
+    {
+      std::lock_guard lock(mu);
+      if (told.size() == static_cast<std::size_t>(kMessages)) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // a second report would show
+  std::lock_guard lock(mu);
+  ASSERT_EQ(told.size(), static_cast<std::size_t>(kMessages));
+  int unanswered = 0, queued = 0;
+  for (const auto& [id, outcomes] : told) {
+    ASSERT_EQ(outcomes.size(), 1u) << id;
+    EXPECT_EQ(outcomes[0].result, delivery::DeliveryResult::kDisconnected) << id;
+    const std::string& why = outcomes[0].description;
+    if (why.find("before an outcome") != std::string::npos) ++unanswered;
+    if (why.find("before sending") != std::string::npos) ++queued;
+  }
+  EXPECT_EQ(unanswered, kCredit);
+  EXPECT_EQ(queued, kMessages - kCredit);
 }
 
 TEST_F(AmqpServerTest, DeliveryWithNoAttachedInboxReportsNoLink) {

@@ -105,13 +105,14 @@ SendResult send_message(int port, const std::string& pki, const std::string& cer
 }
 
 InboxClient::InboxClient(int port, std::string pki, std::string cert_base, std::string address,
-                         bool reject_all, bool settle_only)
+                         bool reject_all, bool settle_only, int hold_credit)
     : port_(port),
       pki_(std::move(pki)),
       cert_base_(std::move(cert_base)),
       address_(std::move(address)),
       reject_all_(reject_all),
       settle_only_(settle_only),
+      hold_credit_(hold_credit),
       container_(*this) {
   thread_ = std::thread([this] {
     try {
@@ -129,10 +130,14 @@ InboxClient::~InboxClient() {
 void InboxClient::on_container_start(proton::container& c) {
   proton::connection_options opts = client_options(pki_, cert_base_);
   c.open_receiver("amqps://127.0.0.1:" + std::to_string(port_) + "/" + address_,
-                  proton::receiver_options().auto_accept(false), opts);
+                  hold_credit_ > 0
+                      ? proton::receiver_options().auto_accept(false).credit_window(0)
+                      : proton::receiver_options().auto_accept(false),
+                  opts);
 }
 
-void InboxClient::on_receiver_open(proton::receiver&) {
+void InboxClient::on_receiver_open(proton::receiver& r) {
+  if (hold_credit_ > 0) r.add_credit(hold_credit_);
   std::lock_guard lock(mu_);
   state_ = 1;
   cv_.notify_all();
@@ -168,7 +173,9 @@ void InboxClient::on_message(proton::delivery& d, proton::message& m) {
     if (m.properties().exists(key))
       r.properties[key] = proton::get<std::string>(m.properties().get(key));
   }
-  if (settle_only_) {
+  if (hold_credit_ > 0) {
+    // unanswered
+  } else if (settle_only_) {
     d.settle();
   } else if (reject_all_) {
     set_local_condition(d, "recipient:refused", "not ours");

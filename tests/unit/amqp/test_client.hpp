@@ -53,9 +53,10 @@ class InboxClient : public proton::messaging_handler {
     std::map<std::string, std::string> properties;
   };
   // reject_all: answer every message with rejected (condition "recipient:refused");
-  // settle_only: settle every message without an outcome.
+  // settle_only: settle every message without an outcome; hold_credit > 0: grant only that
+  // much credit, once, and answer nothing (the messages stay unsettled).
   InboxClient(int port, std::string pki, std::string cert_base, std::string address,
-              bool reject_all = false, bool settle_only = false);
+              bool reject_all = false, bool settle_only = false, int hold_credit = 0);
   ~InboxClient() override;
   // Waits until the link is open (true) or refused (false, with the condition in error()).
   bool wait_open();
@@ -78,6 +79,7 @@ class InboxClient : public proton::messaging_handler {
   std::string pki_, cert_base_, address_;
   bool reject_all_;
   bool settle_only_;
+  int hold_credit_;
   proton::container container_;
   std::thread thread_;
   std::mutex mu_;

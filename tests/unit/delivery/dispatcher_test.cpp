@@ -269,7 +269,7 @@ TEST_F(DispatcherTest, BreakerBoundsAttemptsDuringAnOutageAndDrainsAfter) {
     now_ += 1000;
   }
   for (auto s : seqs) EXPECT_EQ(delivery(s).state, DeliveryState::kDelivered);
-  EXPECT_LE(now_ - back_at, opts_.retry.cap_ms * 12 / 10 + opts_.breaker.open_ms);
+  EXPECT_LE(now_ - back_at, opts_.retry.backoff.max.count() * 12 / 10 + opts_.breaker.open_ms);
 }
 
 TEST_F(DispatcherTest, OnlyDeliveriesOfAttachedInboxesAreClaimed) {

@@ -17,7 +17,7 @@ TEST(RetryPolicy, DelaysFollowTheExponentialScheduleUpToTheCap) {
     ASSERT_FALSE(d.dead);
     EXPECT_EQ(d.retry_at_ms - (kT0 + 1000), expected_s[n - 1] * 1000) << "attempt " << n;
   }
-  EXPECT_EQ(p.nominal_delay_ms(100000), p.cap_ms);  // no overflow
+  EXPECT_EQ(p.nominal_delay_ms(100000), p.backoff.max.count());  // no overflow
 }
 
 TEST(RetryPolicy, JitterStaysWithinBounds) {
