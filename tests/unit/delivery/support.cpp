@@ -52,6 +52,7 @@ void RecordingOutbound::deliver(const store::Delivery& delivery, OutgoingMessage
       o.result = DeliveryResult::kDisconnected;
       break;
     case Mode::kSilent: unanswered.push_back(std::move(done)); return;
+    case Mode::kThrow: return;  // thrown above
   }
   done(o);
 }
