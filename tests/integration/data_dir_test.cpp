@@ -11,7 +11,7 @@
 #include <fstream>
 #include <string>
 
-#include "hub_process.hpp"
+#include "hub_fixture.hpp"
 #include "server/data_dir.hpp"
 #include "test_client.hpp"
 
@@ -36,7 +36,7 @@ int run_hub_expecting_exit(const fs::path& dir) {
 }
 
 TEST(DataDir, MissingDirectoryIsCreatedOwnerOnlyWithItsParents) {
-  const fs::path root = temp_dir("datadir-create");
+  const TempDir root = temp_dir("datadir-create");
   const fs::path dir = root / "a" / "b";
   ASSERT_TRUE(server::prepare_data_dir(dir).ok());
   EXPECT_TRUE(fs::is_directory(dir));
@@ -45,7 +45,7 @@ TEST(DataDir, MissingDirectoryIsCreatedOwnerOnlyWithItsParents) {
 }
 
 TEST(DataDir, ReadableByOthersIsTightenedWritableByOthersIsRefused) {
-  const fs::path dir = temp_dir("datadir-modes");
+  const TempDir dir = temp_dir("datadir-modes");
   fs::create_directories(dir);
   ASSERT_EQ(::chmod(dir.c_str(), 0755), 0);
   ASSERT_TRUE(server::prepare_data_dir(dir).ok());
@@ -62,7 +62,7 @@ TEST(DataDir, ReadableByOthersIsTightenedWritableByOthersIsRefused) {
 }
 
 TEST(DataDir, SymlinkAndNonDirectoryAreRefused) {
-  const fs::path root = temp_dir("datadir-link");
+  const TempDir root = temp_dir("datadir-link");
   fs::create_directories(root / "real");
   ::chmod((root / "real").c_str(), 0700);
   fs::create_directory_symlink(root / "real", root / "link");
@@ -79,7 +79,7 @@ TEST(DataDir, SymlinkAndNonDirectoryAreRefused) {
 
 TEST(DataDir, SomeoneElsesDirectoryIsRefused) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root to chown the directory to another user";
-  const fs::path dir = temp_dir("datadir-owner");
+  const TempDir dir = temp_dir("datadir-owner");
   fs::create_directories(dir);
   ASSERT_EQ(::chmod(dir.c_str(), 0700), 0);
   ASSERT_EQ(::chown(dir.c_str(), 65534, 65534), 0);
@@ -90,8 +90,8 @@ TEST(DataDir, SomeoneElsesDirectoryIsRefused) {
 }
 
 TEST(Hub, DataDirectoryIsOwnerOnlyAndEveryFileInItIs0600) {
-  const fs::path root = temp_dir("owner-only");
-  HubProcess hub(root, "[audit]\ndir = \"" + (root / "audit-elsewhere").string() + "\"\n");
+  const TempDir root = temp_dir("owner-only");
+  TestHub hub(root, "[audit]\ndir = \"" + (root / "audit-elsewhere").string() + "\"\n");
   const int port = hub.start();
   ASSERT_GT(port, 0) << hub.log();
   // One package through, so the WAL, the audit segment and the receipt exist too.
@@ -123,8 +123,8 @@ TEST(Hub, DataDirectoryIsOwnerOnlyAndEveryFileInItIs0600) {
 }
 
 TEST(Hub, RefusesToStartOnADataDirectoryOthersCanWrite) {
-  const fs::path root = temp_dir("world-writable");
-  HubProcess hub(root);
+  const TempDir root = temp_dir("world-writable");
+  TestHub hub(root);
   fs::create_directories(hub.data_dir());
   ASSERT_EQ(::chmod(hub.data_dir().c_str(), 0777), 0);
   EXPECT_EQ(run_hub_expecting_exit(root), 2);
@@ -138,8 +138,8 @@ TEST(Hub, RefusesToStartOnADataDirectoryOthersCanWrite) {
 }
 
 TEST(Hub, RefusesToStartOnASymlinkedAuditDirectory) {
-  const fs::path root = temp_dir("audit-link");
-  HubProcess hub(root, "[audit]\ndir = \"" + (root / "audit-link").string() + "\"\n");
+  const TempDir root = temp_dir("audit-link");
+  TestHub hub(root, "[audit]\ndir = \"" + (root / "audit-link").string() + "\"\n");
   fs::create_directories(root / "audit-real");
   fs::create_directory_symlink(root / "audit-real", root / "audit-link");
   EXPECT_EQ(run_hub_expecting_exit(root), 2);

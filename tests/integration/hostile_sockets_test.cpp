@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "hostile_support.hpp"
-#include "hub_process.hpp"
+#include "hub_fixture.hpp"
 
 namespace docaxis::test {
 namespace {
@@ -97,9 +97,9 @@ void raise_own_file_limit() {
 
 TEST(HostileSockets, IdleSocketsBeyondTheFileLimitNeitherStopTheHubNorStayOpen) {
   raise_own_file_limit();
-  const fs::path dir = temp_dir("hostile-idle");
-  HubProcess hub(
-      dir, HubProcess::FullConfig{hub_config(dir, {.limits = "max_connections = 150\n"
+  const TempDir dir = temp_dir("hostile-idle");
+  TestHub hub(
+      dir, TestHub::FullConfig{hub_config(dir, {.limits = "max_connections = 150\n"
                                                              "max_connections_per_address = 1000\n"
                                                              "handshake_timeout_seconds = 2\n"})});
   hub.set_max_open_files(256);
@@ -149,9 +149,9 @@ TEST(HostileSockets, IdleSocketsBeyondTheFileLimitNeitherStopTheHubNorStayOpen) 
 }
 
 TEST(HostileSockets, OneAddressCannotHoldMoreThanItsShareOfConnections) {
-  const fs::path dir = temp_dir("hostile-per-address");
-  HubProcess hub(
-      dir, HubProcess::FullConfig{hub_config(dir, {.limits = "max_connections_per_address = 5\n"
+  const TempDir dir = temp_dir("hostile-per-address");
+  TestHub hub(
+      dir, TestHub::FullConfig{hub_config(dir, {.limits = "max_connections_per_address = 5\n"
                                                              "handshake_timeout_seconds = 10\n"})});
   const int port = hub.start();
   ASSERT_GT(port, 0);
@@ -178,8 +178,8 @@ TEST(HostileSockets, OneAddressCannotHoldMoreThanItsShareOfConnections) {
 }
 
 TEST(HostileSockets, TheTotalConnectionLimitClosesTheNextConnectionAtOnce) {
-  const fs::path dir = temp_dir("hostile-total");
-  HubProcess hub(dir, HubProcess::FullConfig{hub_config(
+  const TempDir dir = temp_dir("hostile-total");
+  TestHub hub(dir, TestHub::FullConfig{hub_config(
                           dir, {.limits = "max_connections = 6\n"
                                           "handshake_timeout_seconds = 10\n"})});
   const int port = hub.start();
@@ -207,9 +207,9 @@ TEST(HostileSockets, TheTotalConnectionLimitClosesTheNextConnectionAtOnce) {
 }
 
 TEST(HostileSockets, AClientThatStallsInTheMiddleOfItsClientHelloIsCutOff) {
-  const fs::path dir = temp_dir("hostile-half-hello");
-  HubProcess hub(
-      dir, HubProcess::FullConfig{hub_config(dir, {.limits = "handshake_timeout_seconds = 2\n"})});
+  const TempDir dir = temp_dir("hostile-half-hello");
+  TestHub hub(
+      dir, TestHub::FullConfig{hub_config(dir, {.limits = "handshake_timeout_seconds = 2\n"})});
   const int port = hub.start();
   ASSERT_GT(port, 0);
   Sockets c;

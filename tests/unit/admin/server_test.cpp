@@ -14,6 +14,7 @@
 
 #include "admin/client.hpp"
 #include "admin/server.hpp"
+#include "temp_dir.hpp"
 
 namespace docaxis::admin {
 namespace {
@@ -23,16 +24,8 @@ using nlohmann::json;
 
 class ServerTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    // Short: a socket path must fit in sun_path (108 bytes).
-    static int counter = 0;
-    dir_ = fs::temp_directory_path() /
-           ("dax-admin-" + std::to_string(getpid()) + "-" + std::to_string(++counter));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    path_ = (dir_ / "admin.sock").string();
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  // The socket path must fit in sun_path (108 bytes): $TMPDIR/docaxis-admin-XXXXXX/admin.sock.
+  void SetUp() override { path_ = (dir_ / "admin.sock").string(); }
 
   // Echoes the command and the caller back; counts requests.
   AdminServer::Handler echo() {
@@ -45,7 +38,7 @@ class ServerTest : public ::testing::Test {
     };
   }
 
-  fs::path dir_;
+  docaxis::test::TempDir dir_{"admin"};
   std::string path_;
   std::atomic<int> handled_{0};
 };

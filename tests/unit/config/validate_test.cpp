@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "config/validate.hpp"
+#include "temp_dir.hpp"
 
 namespace docaxis::config {
 namespace {
@@ -211,8 +212,7 @@ TEST(ConfigValidate, ReportsAllProblemsAtOnce) {
 
 TEST(ConfigValidate, FilesMustExistAndBeRegularFiles) {
   namespace fs = std::filesystem;
-  const fs::path dir = fs::temp_directory_path() / "docaxis-config-files";
-  fs::create_directories(dir);
+  const docaxis::test::TempDir dir("config");
   std::ofstream(dir / "present.pem") << "x";
   HubConfig c = base();
   const std::string present = (dir / "present.pem").string();
@@ -229,7 +229,6 @@ TEST(ConfigValidate, FilesMustExistAndBeRegularFiles) {
   EXPECT_NE(errors[0].message.find("is not a regular file"), std::string::npos);
   EXPECT_EQ(errors[1].key, "signing.cert_file");
   EXPECT_NE(errors[1].message.find("does not exist"), std::string::npos);
-  fs::remove_all(dir);
 }
 
 TEST(ConfigValidate, ErrorTextCarriesKeyAndLine) {
