@@ -96,7 +96,8 @@ inline std::string unsigned_package(const std::string& id) {
 // poison limit or circuit breaker to speak of (agents are killed on purpose here).
 class Hub {
  public:
-  explicit Hub(fs::path dir, int port = 0) : port_(port), process_(kHubBinary, dir, config(dir, port)) {}
+  explicit Hub(fs::path dir, int port = 0)
+      : port_(port), process_(kHubBinary, dir, config(dir, port)) {}
   ~Hub() { stop(SIGKILL); }
 
   static std::string config(const fs::path& dir, int port) {

@@ -75,10 +75,12 @@ Result<std::unique_ptr<HubSet>> HubSet::start(Topology t, const HubSpec& base,
   // recipient_port()): the topology must serve them there.
   for (const auto& organ : senders)
     if (!served_by(organ, plan.front()))
-      return Status("unavailable", "sender " + organ + " is not served by hub " + plan.front().name);
+      return Status("unavailable",
+                    "sender " + organ + " is not served by hub " + plan.front().name);
   for (const auto& organ : recipients)
     if (!served_by(organ, plan.back()))
-      return Status("unavailable", "recipient " + organ + " is not served by hub " + plan.back().name);
+      return Status("unavailable",
+                    "recipient " + organ + " is not served by hub " + plan.back().name);
   std::map<std::string, int> ports;
   for (const auto& h : plan) {
     ports[h.name] = test::free_loopback_port();

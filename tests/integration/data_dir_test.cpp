@@ -1,6 +1,8 @@
 // Issue 12, item 11: the hub's data directory is 0700 and every file in it 0600; a data
 // directory others can write (or a symlink, or someone else's) is refused at start (exit 2).
 // prepare_data_dir directly, then the real docaxis-hub binary.
+#include "server/data_dir.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -12,7 +14,6 @@
 #include <string>
 
 #include "hub_fixture.hpp"
-#include "server/data_dir.hpp"
 #include "test_client.hpp"
 
 namespace docaxis::test {

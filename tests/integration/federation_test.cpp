@@ -4,11 +4,13 @@
 // receipt back, a status package back, a peer outage with nothing lost and a bounded number
 // of reconnects, loop and unknown-route rejection at the first hub, and a relay that tries to
 // inject a package for an organ it may not relay for.
+#include "federation.hpp"
+
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
 #include <thread>
@@ -19,7 +21,6 @@
 #include "edxml/receipt.hpp"
 #include "edxml/writer.hpp"
 #include "edxml/xml_doc.hpp"
-#include "federation.hpp"
 #include "hub_fixture.hpp"
 #include "packages.hpp"
 #include "test_client.hpp"

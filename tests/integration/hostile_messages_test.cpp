@@ -4,9 +4,8 @@
 // package accepted on a fresh connection).
 #include <gtest/gtest.h>
 
-#include <cstdio>
-
 #include <algorithm>
+#include <cstdio>
 #include <regex>
 #include <string>
 #include <vector>
@@ -133,9 +132,9 @@ TEST(HostileMessages, AnEndpointThatIsNotAPeerHubMayNotSendAHopTrail) {
 TEST(HostileMessages, AnOversizeMessageIsRefusedAsItArrivesWithoutBeingBuffered) {
   const TempDir dir = temp_dir("hostile-oversize");
   TestHub hub(dir, TestHub::FullConfig{hub_config(
-                          dir, {.limits = "max_package_bytes = 1048576\n"
-                                          "max_bytes_in_flight = 4194304\n"
-                                          "max_bytes_in_flight_per_connection = 2097152\n"})});
+                       dir, {.limits = "max_package_bytes = 1048576\n"
+                                       "max_bytes_in_flight = 4194304\n"
+                                       "max_bytes_in_flight_per_connection = 2097152\n"})});
   const int port = hub.start();
   ASSERT_GT(port, 0);
   ASSERT_TRUE(hub_is_alive(hub, port));  // the baseline includes one served package

@@ -98,8 +98,8 @@ void raise_own_file_limit() {
 TEST(HostileSockets, IdleSocketsBeyondTheFileLimitNeitherStopTheHubNorStayOpen) {
   raise_own_file_limit();
   const TempDir dir = temp_dir("hostile-idle");
-  TestHub hub(
-      dir, TestHub::FullConfig{hub_config(dir, {.limits = "max_connections = 150\n"
+  TestHub hub(dir,
+              TestHub::FullConfig{hub_config(dir, {.limits = "max_connections = 150\n"
                                                              "max_connections_per_address = 1000\n"
                                                              "handshake_timeout_seconds = 2\n"})});
   hub.set_max_open_files(256);
@@ -150,8 +150,8 @@ TEST(HostileSockets, IdleSocketsBeyondTheFileLimitNeitherStopTheHubNorStayOpen) 
 
 TEST(HostileSockets, OneAddressCannotHoldMoreThanItsShareOfConnections) {
   const TempDir dir = temp_dir("hostile-per-address");
-  TestHub hub(
-      dir, TestHub::FullConfig{hub_config(dir, {.limits = "max_connections_per_address = 5\n"
+  TestHub hub(dir,
+              TestHub::FullConfig{hub_config(dir, {.limits = "max_connections_per_address = 5\n"
                                                              "handshake_timeout_seconds = 10\n"})});
   const int port = hub.start();
   ASSERT_GT(port, 0);
@@ -179,9 +179,9 @@ TEST(HostileSockets, OneAddressCannotHoldMoreThanItsShareOfConnections) {
 
 TEST(HostileSockets, TheTotalConnectionLimitClosesTheNextConnectionAtOnce) {
   const TempDir dir = temp_dir("hostile-total");
-  TestHub hub(dir, TestHub::FullConfig{hub_config(
-                          dir, {.limits = "max_connections = 6\n"
-                                          "handshake_timeout_seconds = 10\n"})});
+  TestHub hub(dir,
+              TestHub::FullConfig{hub_config(dir, {.limits = "max_connections = 6\n"
+                                                             "handshake_timeout_seconds = 10\n"})});
   const int port = hub.start();
   ASSERT_GT(port, 0);
   // Three addresses share the limit: the total counts, not the address.
@@ -208,8 +208,8 @@ TEST(HostileSockets, TheTotalConnectionLimitClosesTheNextConnectionAtOnce) {
 
 TEST(HostileSockets, AClientThatStallsInTheMiddleOfItsClientHelloIsCutOff) {
   const TempDir dir = temp_dir("hostile-half-hello");
-  TestHub hub(
-      dir, TestHub::FullConfig{hub_config(dir, {.limits = "handshake_timeout_seconds = 2\n"})});
+  TestHub hub(dir,
+              TestHub::FullConfig{hub_config(dir, {.limits = "handshake_timeout_seconds = 2\n"})});
   const int port = hub.start();
   ASSERT_GT(port, 0);
   Sockets c;

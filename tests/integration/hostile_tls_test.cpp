@@ -88,8 +88,8 @@ TEST(HostileTls, TheOsCertificateStoreIsNeverATrustAnchorForClients) {
 TEST(HostileTls, TheListenerRefusesACertificateOnItsCrl) {
   const TempDir dir = temp_dir("hostile-crl");
   TestHub hub(dir, TestHub::FullConfig{hub_config(
-                          dir, {.listener_tls = "crl_files = [\"" + kPki + "/crl/all.pem\"]\n",
-                                .extra = "[[endpoints]]\norgan = \"" + kRevokedOrgan + "\"\n"})});
+                       dir, {.listener_tls = "crl_files = [\"" + kPki + "/crl/all.pem\"]\n",
+                             .extra = "[[endpoints]]\norgan = \"" + kRevokedOrgan + "\"\n"})});
   const int port = hub.start();
   ASSERT_GT(port, 0);
   LinkWatcher revoked(port, tls_options(kRevoked), "inbox/" + kRevokedOrgan);

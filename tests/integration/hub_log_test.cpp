@@ -42,9 +42,9 @@ std::string wait_for_line(TestHub& hub, const std::vector<std::string>& needles)
 TEST(HubLogs, ConnectionsLinksAndRefusedHandshakesAreLoggedWithTheirIdentity) {
   const TempDir dir = temp_dir("hub-logs");
   TestHub hub(dir, TestHub::FullConfig{hub_config(
-                          dir, {.listener_tls = "crl_files = [\"" + kPki + "/crl/all.pem\"]\n",
-                                .extra = "[[endpoints]]\norgan = \"" + kRevokedOrgan +
-                                         "\"\n[log]\nlevel = \"info\"\n"})});
+                       dir, {.listener_tls = "crl_files = [\"" + kPki + "/crl/all.pem\"]\n",
+                             .extra = "[[endpoints]]\norgan = \"" + kRevokedOrgan +
+                                      "\"\n[log]\nlevel = \"info\"\n"})});
   const int port = hub.start();
   ASSERT_GT(port, 0) << hub.log();
 

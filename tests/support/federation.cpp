@@ -59,7 +59,8 @@ Result<Federation> Federation::load(const std::string& path) {
     for (const auto& p : h.peers)
       if (f.hub(p.name) == nullptr) return bad(path, "hub " + h.name + ": unknown peer " + p.name);
     for (const auto& r : h.routes)
-      if (f.hub(r.to) == nullptr) return bad(path, "hub " + h.name + ": route to unknown hub " + r.to);
+      if (f.hub(r.to) == nullptr)
+        return bad(path, "hub " + h.name + ": route to unknown hub " + r.to);
   }
   for (const auto& o : f.organs) {
     if (!edxml::OrganId::parse(o.id).ok()) return bad(path, "organ " + o.id + ": not an OrganId");

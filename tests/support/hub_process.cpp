@@ -74,7 +74,8 @@ void HubProcess::set_env(const std::string& name, const std::string& value) {
 }
 
 Result<int> HubProcess::launch(std::chrono::milliseconds timeout) {
-  if (pid_ > 0) return Status("unavailable", "the hub is already running (pid " + std::to_string(pid_) + ")");
+  if (pid_ > 0)
+    return Status("unavailable", "the hub is already running (pid " + std::to_string(pid_) + ")");
   std::error_code ec;
   fs::remove(data_dir() / "hub.port", ec);
   // Everything the child needs is prepared before fork(): the caller may have threads.

@@ -19,8 +19,12 @@ inline config::HubConfig ingest_hub_config(const std::string& name = "h30-hub") 
   config::EndpointConfig g12;
   g12.organ = "000.00.01.G12";
   c.endpoints = {h30, g12};
-  c.peers = {{"national", "amqps://national.test:5671", "",
-              "CN=docaxis hub national,O=docaxis test PKI,C=VN", {"*"}, ""}};
+  c.peers = {{"national",
+              "amqps://national.test:5671",
+              "",
+              "CN=docaxis hub national,O=docaxis test PKI,C=VN",
+              {"*"},
+              ""}};
   c.routes = {{".G22", "national"}};
   return c;
 }

@@ -19,8 +19,7 @@ TempDir::TempDir(std::string_view label) {
   path_ = pattern;
 }
 
-TempDir::TempDir(TempDir&& other) noexcept
-    : path_(std::move(other.path_)), keep_(other.keep_) {
+TempDir::TempDir(TempDir&& other) noexcept : path_(std::move(other.path_)), keep_(other.keep_) {
   other.path_.clear();
 }
 

@@ -1,5 +1,7 @@
 // AdminServer on a real Unix socket in a temp directory, talked to by the real AdminClient
 // (and by a raw socket where the test needs to misbehave).
+#include "admin/server.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -13,7 +15,6 @@
 #include <stdexcept>
 
 #include "admin/client.hpp"
-#include "admin/server.hpp"
 #include "temp_dir.hpp"
 
 namespace docaxis::admin {

@@ -1,11 +1,12 @@
 // The loader is strict: unknown keys, wrong types and unknown enumeration values are errors,
 // all of them reported in one pass, each with its key path and line.
+#include "config/loader.hpp"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
-#include "config/loader.hpp"
 #include "temp_dir.hpp"
 
 namespace docaxis::config {

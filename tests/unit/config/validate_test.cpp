@@ -1,4 +1,6 @@
 // validate(): every rule, each reported with its key path, and all reported at once.
+#include "config/validate.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -6,7 +8,6 @@
 #include <fstream>
 #include <functional>
 
-#include "config/validate.hpp"
 #include "temp_dir.hpp"
 
 namespace docaxis::config {

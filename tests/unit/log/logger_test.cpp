@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "line_parser.hpp"
-#include "temp_dir.hpp"
 #include "log/log.hpp"
+#include "temp_dir.hpp"
 
 // Counts allocations of this test binary, to show a disabled level allocates nothing. (GCC
 // cannot tell that these replace the global operators, and warns about malloc/free pairing.)

@@ -24,11 +24,11 @@
 #include "engine/ports.hpp"
 #include "engine_fakes.hpp"
 #include "ingest_hub_config.hpp"
-#include "temp_dir.hpp"
 #include "model/identity.hpp"
 #include "routing/endpoint_registry.hpp"
 #include "routing/route_table.hpp"
 #include "store/sqlite_store.hpp"
+#include "temp_dir.hpp"
 
 namespace docaxis::engine::test {
 

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "store/records.hpp"
-#include "temp_dir.hpp"
 #include "store/sqlite_store.hpp"
+#include "temp_dir.hpp"
 
 namespace docaxis::store::testing {
 
