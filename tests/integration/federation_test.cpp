@@ -177,6 +177,41 @@ class FederationTest : public ::testing::Test {
   std::unique_ptr<dsig::Verifier> verifier_;
 };
 
+// The topology file's reader (tests/support/federation.hpp) refuses a federation that names a
+// hub it does not define, and places an organ it does not list by authoritative suffix.
+TEST(FederationTopology, UnknownHubsAreRefusedAndUnlistedOrgansPlacedBySuffix) {
+  const TempDir dir = temp_dir("topology");
+  const auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir / name) << text;
+    return (dir / name).string();
+  };
+  const std::string hub_a =
+      R"({"name": "a", "authoritative_for": [".H30"], "peers": [{"name": "b", "relay_for": ["*"]}],
+          "routes": [{"suffix": ".G12", "to": "b"}]})";
+  const std::string hub_b =
+      R"({"name": "b", "authoritative_for": [".G12"], "peers": [], "routes": []})";
+  auto ok = Federation::load(write("ok.json", R"({"hubs": [)" + hub_a + "," + hub_b +
+                                                  R"(], "organs": [{"id": "000.00.01.G12", "hub": "a"}]})"));
+  ASSERT_TRUE(ok.ok()) << ok.status().to_string();
+  EXPECT_EQ(ok->hub_serving("000.00.01.G12")->name, "a");  // listed: where the file says
+  EXPECT_EQ(ok->hub_serving("000.00.04.G12")->name, "b");  // unlisted: by suffix
+  EXPECT_EQ(ok->hub_serving("000.00.04.G14"), nullptr);
+
+  auto peer = Federation::load(write("peer.json", R"({"hubs": [)" + hub_a + R"(], "organs": []})"));
+  ASSERT_FALSE(peer.ok());
+  EXPECT_EQ(peer.status().code(), "bad-topology");
+  EXPECT_NE(peer.status().message().find("hub a: unknown peer b"), std::string::npos)
+      << peer.status().message();
+  auto organ = Federation::load(write("organ.json", R"({"hubs": [)" + hub_b +
+                                                        R"(], "organs": [{"id": "000.00.01.G12", "hub": "z"}]})"));
+  ASSERT_FALSE(organ.ok());
+  EXPECT_NE(organ.status().message().find("organ 000.00.01.G12: unknown hub z"), std::string::npos)
+      << organ.status().message();
+  auto field = Federation::load(write("field.json", R"({"hubs": [{"name": "a"}], "organs": []})"));
+  ASSERT_FALSE(field.ok());
+  EXPECT_EQ(field.status().code(), "bad-topology");
+}
+
 TEST_F(FederationTest, CommuneToMinistryAcrossThreeHubsWithTheReceiptAndStatusBack) {
   wait_connected();
   const std::string doc = document(kCommune, kMinistry, "1");
