@@ -42,7 +42,6 @@ TEST(DataDir, MissingDirectoryIsCreatedOwnerOnlyWithItsParents) {
   ASSERT_TRUE(server::prepare_data_dir(dir).ok());
   EXPECT_TRUE(fs::is_directory(dir));
   EXPECT_EQ(mode_of(dir), 0700);
-  fs::remove_all(root);
 }
 
 TEST(DataDir, ReadableByOthersIsTightenedWritableByOthersIsRefused) {
@@ -59,7 +58,6 @@ TEST(DataDir, ReadableByOthersIsTightenedWritableByOthersIsRefused) {
     EXPECT_NE(s.message().find("lets other users write"), std::string::npos) << s.message();
     EXPECT_EQ(mode_of(dir), bad);  // refused, not silently "fixed"
   }
-  fs::remove_all(dir);
 }
 
 TEST(DataDir, SymlinkAndNonDirectoryAreRefused) {
@@ -75,7 +73,6 @@ TEST(DataDir, SymlinkAndNonDirectoryAreRefused) {
   s = server::prepare_data_dir(root / "file");
   EXPECT_EQ(s.code(), "data-dir-unsafe");
   EXPECT_NE(s.message().find("not a directory"), std::string::npos) << s.message();
-  fs::remove_all(root);
 }
 
 TEST(DataDir, SomeoneElsesDirectoryIsRefused) {
@@ -87,7 +84,6 @@ TEST(DataDir, SomeoneElsesDirectoryIsRefused) {
   const Status s = server::prepare_data_dir(dir);
   EXPECT_EQ(s.code(), "data-dir-unsafe");
   EXPECT_NE(s.message().find("owned by uid 65534"), std::string::npos) << s.message();
-  fs::remove_all(dir);
 }
 
 TEST(Hub, DataDirectoryIsOwnerOnlyAndEveryFileInItIs0600) {
@@ -120,7 +116,6 @@ TEST(Hub, DataDirectoryIsOwnerOnlyAndEveryFileInItIs0600) {
   EXPECT_TRUE(fs::exists(hub.data_dir() / "tls-chain.pem"));
   EXPECT_GE(files, 5);
   EXPECT_EQ(hub.stop(SIGTERM), 0) << hub.log();
-  fs::remove_all(root);
 }
 
 TEST(Hub, RefusesToStartOnADataDirectoryOthersCanWrite) {
@@ -135,7 +130,6 @@ TEST(Hub, RefusesToStartOnADataDirectoryOthersCanWrite) {
             std::string::npos)
       << log;
   EXPECT_FALSE(fs::exists(hub.data_dir() / "spool.sqlite"));  // refused before anything
-  fs::remove_all(root);
 }
 
 TEST(Hub, RefusesToStartOnASymlinkedAuditDirectory) {
@@ -149,7 +143,6 @@ TEST(Hub, RefusesToStartOnASymlinkedAuditDirectory) {
                      ": is a symbolic link"),
             std::string::npos)
       << log;
-  fs::remove_all(root);
 }
 
 }  // namespace

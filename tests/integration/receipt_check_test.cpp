@@ -87,7 +87,6 @@ TEST(ReceiptCheck, AcceptsOnlyTheHubTheReceiptNames) {
   EXPECT_NE(other.out.find("the hub name(s) urn:docaxis:hub:national, not urn:docaxis:hub:h30"),
             std::string::npos)
       << other.out;
-  fs::remove_all(dir);
 }
 
 }  // namespace
