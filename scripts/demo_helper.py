@@ -6,17 +6,23 @@
     receipt FILE PEM              print a receipt's fields (key=value) and write its signer
                                   certificate to PEM
     federation OUT --hub ... --organ ...   write demo/federation.json
+    topology shell FILE           the federation of FILE (tests/support/federation-topology.json)
+                                  as bash declarations: HUBS, ORGANS, HUB_OF, NAME_OF, LABEL
+    topology toml FILE HUB PKI NAME=PORT...
+                                  HUB's [[endpoints]], [[peers]], [[routes]] and [routing]
 
 The documents and status packages themselves are written by docaxis-fixtures
 (tests/support/, the project's edXML writer); the signature is added afterwards by
 `docaxis sign` or `docaxis-agent`.
 """
 import argparse
+import base64
 import glob
 import hashlib
 import json
 import os
 import re
+import shlex
 import socket
 import sys
 import xml.etree.ElementTree as ET
@@ -130,6 +136,75 @@ def cmd_federation(a):
     os.replace(tmp, a.out)
 
 
+def load_topology(path):
+    """The demo federation (tests/support/federation-topology.json; format: tests/support/README.md)."""
+    with open(path, encoding="utf-8") as f:
+        t = json.load(f)
+    names = [h["name"] for h in t["hubs"]]
+    for h in t["hubs"]:
+        for p in h["peers"]:
+            if p["name"] not in names:
+                sys.exit("demo_helper: %s: hub %s: unknown peer %s" % (path, h["name"], p["name"]))
+        for r in h["routes"]:
+            if r["to"] not in names:
+                sys.exit("demo_helper: %s: hub %s: route to unknown hub %s" % (path, h["name"], r["to"]))
+    for o in t["organs"]:
+        if o["hub"] not in names:
+            sys.exit("demo_helper: %s: organ %s: unknown hub %s" % (path, o["id"], o["hub"]))
+    return t
+
+
+def cmd_topology_shell(a):
+    t = load_topology(a.file)
+    q = shlex.quote
+    print("HUBS=(%s)" % " ".join(q(h["name"]) for h in t["hubs"]))
+    print("ORGANS=(%s)" % " ".join(q(o["id"]) for o in t["organs"]))
+    for var, key in (("HUB_OF", "hub"), ("NAME_OF", "name"), ("LABEL", "label")):
+        print("declare -A %s=(%s)" % (var, " ".join(
+            "[%s]=%s" % (q(o["id"]), q(o.get(key, ""))) for o in t["organs"])))
+
+
+def cert_sha256(pem_path):
+    """SHA-256 of a PEM certificate's DER bytes, lower-case hex (openssl x509 -fingerprint)."""
+    with open(pem_path) as f:
+        pem = f.read()
+    m = re.search(r"-----BEGIN CERTIFICATE-----(.*?)-----END CERTIFICATE-----", pem, re.S)
+    if not m:
+        sys.exit("demo_helper: %s: no certificate" % pem_path)
+    return hashlib.sha256(base64.b64decode(re.sub(r"\s+", "", m.group(1)))).hexdigest()
+
+
+def toml_list(values):
+    return "[%s]" % ", ".join(json.dumps(v, ensure_ascii=False) for v in values)
+
+
+def cmd_topology_toml(a):
+    t = load_topology(a.file)
+    hub = next((h for h in t["hubs"] if h["name"] == a.hub), None)
+    if hub is None:
+        sys.exit("demo_helper: %s: no hub %s" % (a.file, a.hub))
+    ports = dict(p.split("=", 1) for p in a.ports)
+    out = []
+    for o in t["organs"]:
+        if o["hub"] == a.hub:
+            out.append('\n[[endpoints]]\norgan = %s\nname = %s' % (
+                json.dumps(o["id"]), json.dumps(o.get("name", ""), ensure_ascii=False)))
+    for p in hub["peers"]:
+        # Pinned by the SHA-256 of its certificate (a subject alone could be issued again by any
+        # CA of the anchors); the TLS name checked on the link is the URL's host, 127.0.0.1,
+        # which the hub certificates carry as an IP subjectAltName.
+        if p["name"] not in ports:
+            sys.exit("demo_helper: no port for peer %s" % p["name"])
+        out.append('\n[[peers]]\nname = %s\nurl = "amqps://127.0.0.1:%s"\ncert_sha256 = "%s"\n'
+                   'relay_for = %s' % (json.dumps(p["name"]), ports[p["name"]],
+                                       cert_sha256(os.path.join(a.pki, "hubs", p["name"] + ".crt")),
+                                       toml_list(p["relay_for"])))
+    for r in hub["routes"]:
+        out.append('\n[[routes]]\nsuffix = %s\nto = %s' % (json.dumps(r["suffix"]), json.dumps(r["to"])))
+    out.append('\n[routing]\nauthoritative_for = %s' % toml_list(hub["authoritative_for"]))
+    print("\n".join(out))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -161,6 +236,18 @@ def main():
     s.add_argument("--intermediates", required=True)
     s.add_argument("--crl", required=True)
     s.set_defaults(fn=cmd_federation)
+
+    s = sub.add_parser("topology")
+    tsub = s.add_subparsers(dest="what", required=True)
+    ts = tsub.add_parser("shell")
+    ts.add_argument("file")
+    ts.set_defaults(fn=cmd_topology_shell)
+    ts = tsub.add_parser("toml")
+    ts.add_argument("file")
+    ts.add_argument("hub")
+    ts.add_argument("pki")
+    ts.add_argument("ports", nargs="*", metavar="NAME=PORT")
+    ts.set_defaults(fn=cmd_topology_toml)
 
     a = p.parse_args()
     a.fn(a)

@@ -1,20 +1,15 @@
 # shellcheck shell=bash
-# Sourced by scripts/demo.sh: the topology (which hubs, which organs each serves, peers, routes,
-# ports) and the hub and agent configurations written from it.
+# Sourced by scripts/demo.sh: the topology (which hubs, which organs each serves, peers, routes:
+# tests/support/federation-topology.json; the ports) and the hub and agent configurations
+# written from it.
 
-# The federation: who serves whom.
-HUBS=(h30 national g12)
-ORGANS=(000.00.13.H30 000.00.31.H30 000.21.31.H30 000.00.00.G22 000.00.01.G12)
-declare -A HUB_OF=([000.00.13.H30]=h30 [000.00.31.H30]=h30 [000.21.31.H30]=h30
-                   [000.00.00.G22]=national [000.00.01.G12]=g12)
-declare -A NAME_OF=([000.00.13.H30]="Sở Thông tin và Truyền thông Hòa Bình"
-                    [000.00.31.H30]="UBND huyện (district)"
-                    [000.21.31.H30]="UBND xã (commune)"
-                    [000.00.00.G22]="Văn phòng Chính phủ"
-                    [000.00.01.G12]="Bộ Tài chính")
-declare -A LABEL=([000.00.13.H30]="province DIC" [000.00.31.H30]="district"
-                  [000.21.31.H30]="commune" [000.00.00.G22]="Government Office"
-                  [000.00.01.G12]="Ministry of Finance")
+# The federation: who serves whom, peers, routes (tests/support/federation-topology.json, the
+# one description shared with tests/integration/federation_test.cpp and hub_bench --topology
+# two-hop): HUBS, ORGANS, HUB_OF, NAME_OF and LABEL.
+TOPOLOGY=$ROOT/tests/support/federation-topology.json
+TOPOLOGY_DECLARATIONS=$("${HELPER[@]}" topology shell "$TOPOLOGY") ||
+  { echo "demo: cannot read $TOPOLOGY" >&2; exit 2; }
+eval "$TOPOLOGY_DECLARATIONS"
 declare -A PORT HUB_PID AGENT_PID
 
 hub_dir() { echo "$DEMO/hubs/$1"; }                            # the hub's data_dir
@@ -58,38 +53,11 @@ max_interval_seconds = 10
 failures_to_open = 5
 open_seconds = 10
 EOF
-    local organ
-    for organ in "${ORGANS[@]}"; do
-      [ "${HUB_OF[$organ]}" = "$name" ] || continue
-      printf '\n[[endpoints]]\norgan = "%s"\nname = "%s"\n' "$organ" "${NAME_OF[$organ]}"
-    done
-    peer() {  # NAME RELAY_FOR...
-      local p=$1; shift
-      local relay; relay=$(printf '"%s", ' "$@"); relay=${relay%, }
-      printf '\n[[peers]]\nname = "%s"\nurl = "amqps://127.0.0.1:%s"\n' "$p" "${PORT[$p]}"
-      # Pinned by the SHA-256 of its certificate (a subject alone could be issued again by any
-      # CA of the anchors); the TLS name checked on the link is the URL's host, 127.0.0.1,
-      # which the hub certificates carry as an IP subjectAltName.
-      local fp
-      fp=$(openssl x509 -in "$PKI/hubs/$p.crt" -noout -fingerprint -sha256 | cut -d= -f2 | tr -d : |
-        tr 'A-F' 'a-f')
-      printf 'cert_sha256 = "%s"\nrelay_for = [%s]\n' "$fp" "$relay"
-    }
-    route() { printf '\n[[routes]]\nsuffix = "%s"\nto = "%s"\n' "$1" "$2"; }
-    case $name in
-      h30)
-        peer national "*"
-        route .G12 national; route .G22 national; route .G14 national
-        printf '\n[routing]\nauthoritative_for = [".H30"]\n' ;;
-      national)
-        peer h30 .H30; peer g12 .G12
-        route .H30 h30; route .G12 g12
-        printf '\n[routing]\nauthoritative_for = [".G22"]\n' ;;
-      g12)
-        peer national "*"
-        route .H30 national; route .G22 national
-        printf '\n[routing]\nauthoritative_for = [".G12"]\n' ;;
-    esac
+    # Endpoints, peers (pinned by the SHA-256 of their certificates), routes and
+    # authoritative suffixes, from the topology file.
+    local ports=() p
+    for p in "${HUBS[@]}"; do ports+=("$p=${PORT[$p]}"); done
+    "${HELPER[@]}" topology toml "$TOPOLOGY" "$name" "$PKI" "${ports[@]}"
   } >"$f"
 }
 

@@ -5,22 +5,19 @@
 
 #include <fstream>
 
+#include "temp_dir.hpp"
+
 namespace docaxis::agent {
 namespace {
 
-// A scratch folder, removed when the test ends without failure.
+// A scratch folder (tests/support/temp_dir.hpp), kept when the test fails.
 struct Fresh {
-  explicit Fresh(const std::string& name)
-      : dir(fs::temp_directory_path() /
-            ("docaxis-durable-" + name + "-" + std::to_string(getpid()))) {
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-  }
+  explicit Fresh(const std::string& name) : tmp("durable-" + name), dir(tmp.path()) {}
   ~Fresh() {
-    std::error_code ec;
-    if (!::testing::Test::HasFailure()) fs::remove_all(dir, ec);
+    if (::testing::Test::HasFailure()) tmp.keep();
   }
   operator const fs::path&() const { return dir; }  // NOLINT: used as the folder itself
+  docaxis::test::TempDir tmp;
   fs::path dir;
 };
 

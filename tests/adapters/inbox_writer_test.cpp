@@ -6,24 +6,24 @@
 #include <fstream>
 
 #include "agent/durable_files.hpp"
+#include "temp_dir.hpp"
 
 namespace docaxis::agent {
 namespace {
 
 namespace fs = std::filesystem;
 
-// The writer's folders under a scratch root, removed when the test ends without failure.
+// The writer's folders under a scratch root (tests/support/temp_dir.hpp), kept when the test
+// fails.
 struct Dirs {
   explicit Dirs(const std::string& name)
-      : root(fs::temp_directory_path() /
-             ("docaxis-inbox-" + name + "-" + std::to_string(getpid()))),
-        folders{root / "inbox", root / "receipts", root / ".agent"} {
-    fs::remove_all(root);
-  }
+      : tmp("inbox-" + name),
+        root(tmp.path()),
+        folders{root / "inbox", root / "receipts", root / ".agent"} {}
   ~Dirs() {
-    std::error_code ec;
-    if (!::testing::Test::HasFailure()) fs::remove_all(root, ec);
+    if (::testing::Test::HasFailure()) tmp.keep();
   }
+  docaxis::test::TempDir tmp;
   fs::path root;
   InboxWriter::Folders folders;
 };

@@ -24,6 +24,9 @@
 #include <thread>
 #include <vector>
 
+#include "hub_process.hpp"
+#include "temp_dir.hpp"
+
 namespace docaxis::adapters_test {
 
 namespace fs = std::filesystem;
@@ -58,41 +61,21 @@ inline void drop(const fs::path& dir, const std::string& name, const std::string
 
 inline std::string organ(const std::string& id) { return kPki + "/organs/" + id; }
 
-inline fs::path temp_dir(const std::string& name) {
-  fs::path d = fs::temp_directory_path() /
-               ("docaxis-adapters-" + name + "-" + std::to_string(getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
-
-// A test's scratch folder, removed at the end of the test unless it failed (then it is kept
-// for inspection: hub.log, agent.log, the folders). Declare it before the processes using it.
+// A test's scratch folder (tests/support/temp_dir.hpp), removed at the end of the test unless
+// it failed or DOCAXIS_KEEP_TMP is set (then it is kept for inspection: hub.log, agent.log, the
+// folders). Declare it before the processes using it.
 struct Scratch {
-  explicit Scratch(const std::string& name) : dir(temp_dir(name)) {}
+  explicit Scratch(const std::string& name) : tmp("adapters-" + name), dir(tmp.path()) {}
   ~Scratch() {
-    if (!::testing::Test::HasFailure()) {
-      std::error_code ec;
-      fs::remove_all(dir, ec);
-    }
+    if (::testing::Test::HasFailure()) tmp.keep();
   }
+  test::TempDir tmp;
   fs::path dir;
 };
 
 // A free TCP port on 127.0.0.1 (bound, read, released), for a hub that must come back on the
 // same port after a restart.
-inline int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
+inline int free_port() { return test::free_loopback_port(); }
 
 // The unsigned fixture (From 000.00.13.H30, To 000.00.01.G12) with DocumentId `id`.
 inline std::string unsigned_package(const std::string& id) {
@@ -108,80 +91,47 @@ inline std::string unsigned_package(const std::string& id) {
   return doc;
 }
 
-// One docaxis-hub process serving 000.00.13.H30 and 000.00.01.G12, with retries fast enough
-// for tests (first after 1 s, at most 3 s apart) and no poison limit or circuit breaker to
-// speak of (agents are killed on purpose here).
+// One docaxis-hub process (tests/support/hub_process.hpp) serving 000.00.13.H30 and
+// 000.00.01.G12, with retries fast enough for tests (first after 1 s, at most 3 s apart) and no
+// poison limit or circuit breaker to speak of (agents are killed on purpose here).
 class Hub {
  public:
-  explicit Hub(fs::path dir, int port = 0) : dir_(std::move(dir)), port_(port) {
-    fs::create_directories(dir_);
-    std::ofstream(dir_ / "hub.toml") << config();
-  }
+  explicit Hub(fs::path dir, int port = 0)
+      : port_(port), process_(kHubBinary, dir, config(dir, port)) {}
   ~Hub() { stop(SIGKILL); }
 
-  std::string config() const {
-    const std::string p = kPki;
-    std::ostringstream c;
-    c << "[hub]\nname = \"h30\"\ndata_dir = \"" << (dir_ / "data").string() << "\"\n"
-      << "[listener.tls]\nhost = \"127.0.0.1\"\nport = " << port_ << "\n"
-      << "cert_file = \"" << p << "/hubs/h30.crt\"\nkey_file = \"" << p << "/hubs/h30.key\"\n"
-      << "chain_file = \"" << p << "/intermediate-ca.crt\"\n"
-      << "client_ca_files = [\"" << p << "/trust-anchors.pem\"]\n"
-      << "[limits]\ndelivery_timeout_seconds = 5\n"
-      << "[retry]\nfirst_retry_seconds = 1\nmultiplier = 1.5\nmax_interval_seconds = 3\n"
-      << "poison_limit = 1000\nsweeper_interval_seconds = 5\nin_flight_timeout_seconds = 20\n"
-      << "[circuit_breaker]\nfailures_to_open = 1000\nopen_seconds = 1\n"
-      << "[trust]\nanchor_files = [\"" << p << "/trust-anchors.pem\"]\n"
-      << "intermediate_files = [\"" << p << "/intermediates.pem\"]\n"
-      << "crl_files = [\"" << p << "/crl/all.pem\"]\n"
-      << "[signing]\nkey_file = \"" << p << "/hubs/h30.key\"\ncert_file = \"" << p
-      << "/hubs/h30.crt\"\n"
-      << "[[endpoints]]\norgan = \"000.00.13.H30\"\n"
-      << "[[endpoints]]\norgan = \"000.00.01.G12\"\n";
-    return c.str();
+  static std::string config(const fs::path& dir, int port) {
+    return test::hub_toml(
+        {.pki = kPki,
+         .data_dir = dir / "data",
+         .port = port,
+         .organs = {"000.00.13.H30", "000.00.01.G12"},
+         .extra_toml =
+             "[limits]\ndelivery_timeout_seconds = 5\n"
+             "[retry]\nfirst_retry_seconds = 1\nmultiplier = 1.5\nmax_interval_seconds = 3\n"
+             "poison_limit = 1000\nsweeper_interval_seconds = 5\nin_flight_timeout_seconds = 20\n"
+             "[circuit_breaker]\nfailures_to_open = 1000\nopen_seconds = 1\n"});
   }
 
   // Starts the hub and returns its port (0 on failure, with a test failure recorded).
   int start() {
-    fs::remove(dir_ / "data" / "hub.port");
-    pid_ = fork();
-    if (pid_ == 0) {
-      const std::string log = (dir_ / "hub.log").string();
-      std::freopen(log.c_str(), "a", stdout);
-      std::freopen(log.c_str(), "a", stderr);
-      const std::string cfg = (dir_ / "hub.toml").string();
-      execl(kHubBinary.c_str(), kHubBinary.c_str(), "--config", cfg.c_str(),
-            static_cast<char*>(nullptr));
-      _exit(127);
+    auto port = process_.launch(std::chrono::seconds(30));
+    if (!port.ok()) {
+      ADD_FAILURE() << "the hub did not start: " << port.status().message();
+      return 0;
     }
-    for (int i = 0; i < 1500; ++i) {
-      const std::string port = read(dir_ / "data" / "hub.port");
-      if (!port.empty()) {
-        port_ = std::atoi(port.c_str());
-        return port_;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    ADD_FAILURE() << "the hub did not start:\n" << log();
-    return 0;
+    port_ = *port;
+    return port_;
   }
   // Exit status, or -signal.
-  int stop(int sig) {
-    if (pid_ <= 0) return 0;
-    kill(pid_, sig);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = 0;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-  }
+  int stop(int sig) { return process_.stop(sig); }
   int port() const { return port_; }
   std::string url() const { return "amqps://127.0.0.1:" + std::to_string(port_); }
-  std::string log() const { return read(dir_ / "hub.log"); }
+  std::string log() const { return process_.log(); }
 
  private:
-  fs::path dir_;
   int port_;
-  pid_t pid_ = 0;
+  test::HubProcess process_;
 };
 
 // The connection flags of docaxis-agent for `organ_id`.

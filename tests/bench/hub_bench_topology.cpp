@@ -1,10 +1,7 @@
 #include "hub_bench_topology.hpp"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <sstream>
@@ -17,67 +14,26 @@ namespace docaxis::bench {
 namespace fs = std::filesystem;
 namespace {
 
-// The federation of the two-hop topology (see the header).
-struct Peer {
-  std::string name;
-  std::vector<std::string> relay_for;  // organ suffixes it may inject, or "*"
-};
-struct HubPlan {
-  std::string name;
-  std::vector<std::string> organs;
-  std::vector<Peer> peers;
-  std::vector<std::pair<std::string, std::string>> routes;  // suffix -> peer
-  std::vector<std::string> authoritative_for;
-};
-
-const std::vector<std::string> kMinistryOrgans = {"000.00.01.G12", "000.00.04.G14"};
-
-bool contains(const std::vector<std::string>& v, std::string_view x) {
-  for (const auto& s : v)
-    if (s == x) return true;
-  return false;
-}
-
-std::string toml_list(const std::vector<std::string>& v) {
-  std::string s = "[";
-  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", \"" : "\"") + v[i] + "\"";
-  return s + "]";
-}
-
-std::string federation_toml(const HubPlan& h, const std::map<std::string, int>& ports) {
-  std::ostringstream c;
-  c << "[routing]\nauthoritative_for = " << toml_list(h.authoritative_for) << "\n";
-  for (const auto& p : h.peers) {
-    c << "[[peers]]\nname = \"" << p.name << "\"\nurl = \"amqps://127.0.0.1:" << ports.at(p.name)
-      << "\"\ncert_subject = \"" << hub_subject(p.name)
-      << "\"\nrelay_for = " << toml_list(p.relay_for) << "\n";
+// The two-hop federation (tests/support/federation-topology.json), read once.
+const test::Federation* federation() {
+  static const Result<test::Federation> f = test::Federation::standard();
+  if (!f.ok()) {
+    std::fprintf(stderr, "hub_bench: %s\n", f.status().to_string().c_str());
+    return nullptr;
   }
-  for (const auto& [suffix, peer] : h.routes)
-    c << "[[routes]]\nsuffix = \"" << suffix << "\"\nto = \"" << peer << "\"\n";
-  return c.str();
-}
-
-std::vector<HubPlan> two_hop_plan(const std::vector<std::string>& senders,
-                                  const std::vector<std::string>& recipients) {
-  return {
-      {"h30",
-       senders,
-       {{"national", {"*"}}},
-       {{".G12", "national"}, {".G14", "national"}},
-       {".H30"}},
-      {"national",
-       {},
-       {{"h30", {".H30"}}, {"g12", {".G12", ".G14"}}},
-       {{".H30", "h30"}, {".G12", "g12"}, {".G14", "g12"}},
-       {".G22"}},
-      {"g12", recipients, {{"national", {"*"}}}, {{".H30", "national"}}, {".G12", ".G14"}},
-  };
+  return &*f;
 }
 
 std::size_t count(const std::string& text, const std::string& what) {
   std::size_t n = 0;
   for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
   return n;
+}
+
+bool served_by(std::string_view organ, const test::FederationHub& hub) {
+  const test::Federation* f = federation();
+  const test::FederationHub* h = f != nullptr ? f->hub_serving(organ) : nullptr;
+  return h != nullptr && h->name == hub.name;
 }
 
 }  // namespace
@@ -91,11 +47,9 @@ std::optional<Topology> parse_topology(std::string_view name) {
 const char* topology_name(Topology t) { return t == Topology::kTwoHop ? "two-hop" : "one-hub"; }
 
 bool receives_in(Topology t, std::string_view organ) {
-  return t == Topology::kOneHub || contains(kMinistryOrgans, organ);
-}
-
-std::string hub_subject(const std::string& hub) {
-  return "CN=docaxis hub " + hub + ",O=docaxis test PKI,C=VN";
+  if (t == Topology::kOneHub) return true;
+  const test::Federation* f = federation();
+  return f != nullptr && !f->hubs.empty() && served_by(organ, f->hubs.back());
 }
 
 Result<std::unique_ptr<HubSet>> HubSet::start(Topology t, const HubSpec& base,
@@ -106,17 +60,30 @@ Result<std::unique_ptr<HubSet>> HubSet::start(Topology t, const HubSpec& base,
     HubSpec spec = base;
     spec.organs = senders;
     spec.organs.insert(spec.organs.end(), recipients.begin(), recipients.end());
-    auto hub = HubProcess::start(spec);
+    auto hub = start_hub(spec);
     if (!hub) return hub.status();
     set->path_ = {spec.name};
     set->hubs_.push_back(std::move(hub).value());
     return set;
   }
 
-  const std::vector<HubPlan> plan = two_hop_plan(senders, recipients);
+  const test::Federation* f = federation();
+  if (f == nullptr || f->hubs.size() < 2)
+    return Status("unavailable", "no two-hop federation (tests/support/federation-topology.json)");
+  const std::vector<test::FederationHub>& plan = f->hubs;
+  // The senders connect to the first hub, the recipients to the last (sender_port() and
+  // recipient_port()): the topology must serve them there.
+  for (const auto& organ : senders)
+    if (!served_by(organ, plan.front()))
+      return Status("unavailable",
+                    "sender " + organ + " is not served by hub " + plan.front().name);
+  for (const auto& organ : recipients)
+    if (!served_by(organ, plan.back()))
+      return Status("unavailable",
+                    "recipient " + organ + " is not served by hub " + plan.back().name);
   std::map<std::string, int> ports;
   for (const auto& h : plan) {
-    ports[h.name] = free_loopback_port();
+    ports[h.name] = test::free_loopback_port();
     if (ports[h.name] == 0) return Status("unavailable", "no free port on 127.0.0.1");
   }
   for (const auto& h : plan) {
@@ -124,9 +91,13 @@ Result<std::unique_ptr<HubSet>> HubSet::start(Topology t, const HubSpec& base,
     spec.name = h.name;
     spec.port = ports[h.name];
     spec.dir = base.dir / h.name;
-    spec.organs = h.organs;
-    spec.extra_toml = federation_toml(h, ports) + base.extra_toml;
-    auto hub = HubProcess::start(spec);
+    spec.organs.clear();
+    for (const auto& organ : senders)
+      if (served_by(organ, h)) spec.organs.push_back(organ);
+    for (const auto& organ : recipients)
+      if (served_by(organ, h)) spec.organs.push_back(organ);
+    spec.extra_toml = test::federation_toml(h, ports) + base.extra_toml;
+    auto hub = start_hub(spec);
     if (!hub)
       return Status("unavailable",
                     "hub " + h.name + ": " + hub.status().to_string() + "\n" + set->log_tail());
@@ -138,14 +109,14 @@ Result<std::unique_ptr<HubSet>> HubSet::start(Topology t, const HubSpec& base,
     set->hubs_.push_back(std::move(hub).value());
   }
   // Ready when each hub's log says every one of its peer links connected
-  // (hub/amqp/README.md: "docaxis-hub NAME: peer P: connected (SUBJECT)").
+  // (hub/log/README.md: event=peer-connected peer=P).
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   for (;;) {
     bool all = true;
     for (std::size_t i = 0; i < plan.size(); ++i) {
       const std::string log = set->hubs_[i]->log_tail(1 << 20);
       for (const auto& p : plan[i].peers)
-        all = all && count(log, "peer " + p.name + ": connected (") > 0;
+        all = all && count(log, " event=peer-connected peer=" + p.name + " ") > 0;
     }
     if (all) return set;
     if (std::chrono::steady_clock::now() > deadline)
@@ -172,7 +143,7 @@ std::vector<long> HubSet::peak_rss_kb() const {
 int HubSet::stop() {
   int first = 0;
   for (auto it = hubs_.rbegin(); it != hubs_.rend(); ++it) {
-    const int code = (*it)->stop();
+    const int code = (*it)->terminate();
     if (first == 0) first = code;
   }
   return first;

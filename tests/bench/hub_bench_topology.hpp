@@ -1,17 +1,17 @@
 // hub_bench: the hubs a run goes through, started and stopped as one set.
 //
 //   one-hub   h30 alone: it serves the senders and the recipients, and signs the receipts.
-//   two-hop   province -> national -> ministry, the federation of
-//             tests/integration/federation_test.cpp: h30 serves the senders (province organs,
-//             *.H30), g12 serves the recipients (000.00.01.G12, 000.00.04.G14), national
-//             serves nobody and relays. Each hub has one [[peers]] entry per neighbour (so
-//             each neighbouring pair has one connection each way, checked by certificate
-//             subject) and routes by suffix: h30 .G12/.G14 -> national; national .H30 -> h30,
-//             .G12/.G14 -> g12; g12 .H30 -> national. A package goes h30 -> national -> g12 ->
-//             recipient; g12 signs its receipt, which goes back g12 -> national -> h30 ->
+//   two-hop   province -> national -> ministry: the demo federation of
+//             tests/support/federation-topology.json (docaxis::test_federation: the same hubs,
+//             peers, routes and authoritative suffixes as scripts/demo.sh and
+//             tests/integration/federation_test.cpp), with peers checked by certificate subject.
+//             Each organ of the run is an endpoint of the hub serving it there: the senders
+//             (province organs, *.H30) on h30, the recipients (000.00.01.G12, 000.00.04.G14) on
+//             g12; national serves none of them and relays. A package goes h30 -> national ->
+//             g12 -> recipient; g12 signs its receipt, which goes back g12 -> national -> h30 ->
 //             sender. Listener ports are picked free on 127.0.0.1 just before the hubs start
-//             (the peers' URLs need them); the set is ready when every peer link is connected,
-//             so no package of the run waits for a link to come up.
+//             (the peers' URLs need them); the set is ready when every peer link is connected
+//             (each hub's event=peer-connected), so no package of the run waits for a link.
 //
 // Each hub is a HubProcess (hub_bench_process.hpp) with its own folder <dir>/<hub name> in
 // two-hop (<dir> itself in one-hub, as before); the caller's --hub-toml goes to every hub.
@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "common/status.hpp"
+#include "federation.hpp"
 #include "hub_bench_process.hpp"
 
 namespace docaxis::bench {
@@ -34,11 +35,11 @@ enum class Topology { kOneHub, kTwoHop };
 // "one-hub" | "two-hop"; nullopt for anything else.
 std::optional<Topology> parse_topology(std::string_view name);
 const char* topology_name(Topology t);
-// May `organ` receive in this topology? (Senders: the first three RSA organs, all *.H30.)
+// May `organ` receive in this topology? (Senders: the first three RSA organs, all *.H30.) In
+// two-hop: when the federation's last hub (g12) serves it.
 bool receives_in(Topology t, std::string_view organ);
 
-// The test PKI's subject of a hub certificate (<pki>/hubs/<name>.crt).
-std::string hub_subject(const std::string& hub);
+using test::hub_subject;  // the test PKI's subject of a hub certificate
 
 class HubSet {
  public:

@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "hub_process.hpp"
+#include "hub_fixture.hpp"
 #include "test_client.hpp"
 
 namespace docaxis::test {
@@ -84,7 +84,7 @@ bool eventually(const std::function<bool()>& probe) {
 class AdminTest : public ::testing::Test {
  protected:
   void start(const std::string& name, const std::string& extra_toml = "") {
-    hub_ = std::make_unique<HubProcess>(temp_dir("admin-" + name), extra_toml);
+    hub_ = std::make_unique<TestHub>(temp_dir("admin-" + name), extra_toml);
     port_ = hub_->start();
     ASSERT_GT(port_, 0);
     socket_ = (hub_->data_dir() / "admin.sock").string();
@@ -120,7 +120,7 @@ class AdminTest : public ::testing::Test {
     return r.exit_code == 0 ? r.parsed()["total"].get<uint64_t>() : 0;
   }
 
-  std::unique_ptr<HubProcess> hub_;
+  std::unique_ptr<TestHub> hub_;
   int port_ = 0;
   std::string socket_, config_;
 };

@@ -11,7 +11,7 @@
 
 #include "config/loader.hpp"
 #include "config/validate.hpp"
-#include "hub_process.hpp"
+#include "hub_fixture.hpp"
 #include "test_client.hpp"
 
 namespace docaxis::test {
@@ -26,8 +26,8 @@ config::HubConfig load(const fs::path& toml) {
 }
 
 TEST(Application, RunsAHubInProcessAndStopsItInReverse) {
-  const fs::path dir = temp_dir("application");
-  HubProcess files(dir);  // writes hub.toml; never started as a process here
+  const TempDir dir = temp_dir("application");
+  TestHub files(dir);  // writes hub.toml; never started as a process here
   const config::HubConfig cfg = load(dir / "hub.toml");
   const std::string good = read(kFixtures + "/good-rsa.edxml");
   for (int round = 0; round < 2; ++round) {
@@ -58,8 +58,8 @@ TEST(Application, RunsAHubInProcessAndStopsItInReverse) {
 }
 
 TEST(Application, AStartUpFailureNamesItsStepAndExitCode) {
-  const fs::path dir = temp_dir("application-fail");
-  HubProcess files(dir);
+  const TempDir dir = temp_dir("application-fail");
+  TestHub files(dir);
   config::HubConfig cfg = load(dir / "hub.toml");
   cfg.trust.anchor_files = {(dir / "no-such-anchors.pem").string()};
   server::StartError error;

@@ -1,6 +1,8 @@
 // Issue 12, item 11: the hub's data directory is 0700 and every file in it 0600; a data
 // directory others can write (or a symlink, or someone else's) is refused at start (exit 2).
 // prepare_data_dir directly, then the real docaxis-hub binary.
+#include "server/data_dir.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -11,8 +13,7 @@
 #include <fstream>
 #include <string>
 
-#include "hub_process.hpp"
-#include "server/data_dir.hpp"
+#include "hub_fixture.hpp"
 #include "test_client.hpp"
 
 namespace docaxis::test {
@@ -36,16 +37,15 @@ int run_hub_expecting_exit(const fs::path& dir) {
 }
 
 TEST(DataDir, MissingDirectoryIsCreatedOwnerOnlyWithItsParents) {
-  const fs::path root = temp_dir("datadir-create");
+  const TempDir root = temp_dir("datadir-create");
   const fs::path dir = root / "a" / "b";
   ASSERT_TRUE(server::prepare_data_dir(dir).ok());
   EXPECT_TRUE(fs::is_directory(dir));
   EXPECT_EQ(mode_of(dir), 0700);
-  fs::remove_all(root);
 }
 
 TEST(DataDir, ReadableByOthersIsTightenedWritableByOthersIsRefused) {
-  const fs::path dir = temp_dir("datadir-modes");
+  const TempDir dir = temp_dir("datadir-modes");
   fs::create_directories(dir);
   ASSERT_EQ(::chmod(dir.c_str(), 0755), 0);
   ASSERT_TRUE(server::prepare_data_dir(dir).ok());
@@ -58,11 +58,10 @@ TEST(DataDir, ReadableByOthersIsTightenedWritableByOthersIsRefused) {
     EXPECT_NE(s.message().find("lets other users write"), std::string::npos) << s.message();
     EXPECT_EQ(mode_of(dir), bad);  // refused, not silently "fixed"
   }
-  fs::remove_all(dir);
 }
 
 TEST(DataDir, SymlinkAndNonDirectoryAreRefused) {
-  const fs::path root = temp_dir("datadir-link");
+  const TempDir root = temp_dir("datadir-link");
   fs::create_directories(root / "real");
   ::chmod((root / "real").c_str(), 0700);
   fs::create_directory_symlink(root / "real", root / "link");
@@ -74,24 +73,22 @@ TEST(DataDir, SymlinkAndNonDirectoryAreRefused) {
   s = server::prepare_data_dir(root / "file");
   EXPECT_EQ(s.code(), "data-dir-unsafe");
   EXPECT_NE(s.message().find("not a directory"), std::string::npos) << s.message();
-  fs::remove_all(root);
 }
 
 TEST(DataDir, SomeoneElsesDirectoryIsRefused) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root to chown the directory to another user";
-  const fs::path dir = temp_dir("datadir-owner");
+  const TempDir dir = temp_dir("datadir-owner");
   fs::create_directories(dir);
   ASSERT_EQ(::chmod(dir.c_str(), 0700), 0);
   ASSERT_EQ(::chown(dir.c_str(), 65534, 65534), 0);
   const Status s = server::prepare_data_dir(dir);
   EXPECT_EQ(s.code(), "data-dir-unsafe");
   EXPECT_NE(s.message().find("owned by uid 65534"), std::string::npos) << s.message();
-  fs::remove_all(dir);
 }
 
 TEST(Hub, DataDirectoryIsOwnerOnlyAndEveryFileInItIs0600) {
-  const fs::path root = temp_dir("owner-only");
-  HubProcess hub(root, "[audit]\ndir = \"" + (root / "audit-elsewhere").string() + "\"\n");
+  const TempDir root = temp_dir("owner-only");
+  TestHub hub(root, "[audit]\ndir = \"" + (root / "audit-elsewhere").string() + "\"\n");
   const int port = hub.start();
   ASSERT_GT(port, 0) << hub.log();
   // One package through, so the WAL, the audit segment and the receipt exist too.
@@ -119,12 +116,11 @@ TEST(Hub, DataDirectoryIsOwnerOnlyAndEveryFileInItIs0600) {
   EXPECT_TRUE(fs::exists(hub.data_dir() / "tls-chain.pem"));
   EXPECT_GE(files, 5);
   EXPECT_EQ(hub.stop(SIGTERM), 0) << hub.log();
-  fs::remove_all(root);
 }
 
 TEST(Hub, RefusesToStartOnADataDirectoryOthersCanWrite) {
-  const fs::path root = temp_dir("world-writable");
-  HubProcess hub(root);
+  const TempDir root = temp_dir("world-writable");
+  TestHub hub(root);
   fs::create_directories(hub.data_dir());
   ASSERT_EQ(::chmod(hub.data_dir().c_str(), 0777), 0);
   EXPECT_EQ(run_hub_expecting_exit(root), 2);
@@ -134,12 +130,11 @@ TEST(Hub, RefusesToStartOnADataDirectoryOthersCanWrite) {
             std::string::npos)
       << log;
   EXPECT_FALSE(fs::exists(hub.data_dir() / "spool.sqlite"));  // refused before anything
-  fs::remove_all(root);
 }
 
 TEST(Hub, RefusesToStartOnASymlinkedAuditDirectory) {
-  const fs::path root = temp_dir("audit-link");
-  HubProcess hub(root, "[audit]\ndir = \"" + (root / "audit-link").string() + "\"\n");
+  const TempDir root = temp_dir("audit-link");
+  TestHub hub(root, "[audit]\ndir = \"" + (root / "audit-link").string() + "\"\n");
   fs::create_directories(root / "audit-real");
   fs::create_directory_symlink(root / "audit-real", root / "audit-link");
   EXPECT_EQ(run_hub_expecting_exit(root), 2);
@@ -148,7 +143,6 @@ TEST(Hub, RefusesToStartOnASymlinkedAuditDirectory) {
                      ": is a symbolic link"),
             std::string::npos)
       << log;
-  fs::remove_all(root);
 }
 
 }  // namespace

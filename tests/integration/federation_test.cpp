@@ -4,13 +4,13 @@
 // receipt back, a status package back, a peer outage with nothing lost and a bounded number
 // of reconnects, loop and unknown-route rejection at the first hub, and a relay that tries to
 // inject a package for an organ it may not relay for.
+#include "federation.hpp"
+
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 #include <chrono>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
 #include <thread>
@@ -21,7 +21,7 @@
 #include "edxml/receipt.hpp"
 #include "edxml/writer.hpp"
 #include "edxml/xml_doc.hpp"
-#include "hub_process.hpp"
+#include "hub_fixture.hpp"
 #include "packages.hpp"
 #include "test_client.hpp"
 
@@ -56,88 +56,43 @@ std::map<std::string, std::string> peer_links(const fs::path& hub_dir) {
   return links;
 }
 
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  const int port = ntohs(a.sin_port);
-  ::close(fd);
-  return port;
-}
-
-std::string hub_subject(const std::string& hub) {
-  return "CN=docaxis hub " + hub + ",O=docaxis test PKI,C=VN";
-}
-
-struct HubSpec {
-  std::string name;
-  int port = 0;
-  std::vector<std::string> organs;
-  std::vector<std::pair<std::string, std::string>> peers;  // name, relay_for (TOML array body)
-  std::vector<std::pair<std::string, std::string>> routes;  // suffix, peer
-  std::vector<std::string> authoritative;
-};
-
-std::string config_for(const HubSpec& h, const fs::path& dir, const std::map<std::string, int>& ports) {
-  const std::string p = kPki;
-  std::ostringstream c;
-  c << "[hub]\nname = \"" << h.name << "\"\ndata_dir = \"" << (dir / "data").string() << "\"\n"
-    << "[listener.tls]\nhost = \"127.0.0.1\"\nport = " << h.port << "\n"
-    << "cert_file = \"" << p << "/hubs/" << h.name << ".crt\"\nkey_file = \"" << p << "/hubs/"
-    << h.name << ".key\"\n"
-    << "chain_file = \"" << p << "/intermediate-ca.crt\"\n"
-    << "client_ca_files = [\"" << p << "/trust-anchors.pem\"]\n"
-    << "[trust]\nanchor_files = [\"" << p << "/trust-anchors.pem\"]\n"
-    << "intermediate_files = [\"" << p << "/intermediates.pem\"]\n"
-    << "crl_files = [\"" << p << "/crl/all.pem\"]\n"
-    << "[signing]\nkey_file = \"" << p << "/hubs/" << h.name << ".key\"\ncert_file = \"" << p
-    << "/hubs/" << h.name << ".crt\"\n"
-    // Short retry and breaker settings so that the outage test runs in seconds.
-    << "[retry]\nfirst_retry_seconds = 1\nmax_interval_seconds = 2\n"
-    << "[circuit_breaker]\nfailures_to_open = 5\nopen_seconds = 5\n"
-    << "[routing]\nauthoritative_for = [";
-  for (std::size_t i = 0; i < h.authoritative.size(); ++i)
-    c << (i ? ", " : "") << "\"" << h.authoritative[i] << "\"";
-  c << "]\n";
-  for (const auto& o : h.organs) c << "[[endpoints]]\norgan = \"" << o << "\"\n";
-  for (const auto& [peer, relay] : h.peers) {
-    c << "[[peers]]\nname = \"" << peer << "\"\nurl = \"amqps://127.0.0.1:" << ports.at(peer)
-      << "\"\ncert_subject = \"" << hub_subject(peer) << "\"\nrelay_for = [" << relay << "]\n";
-  }
-  for (const auto& [suffix, peer] : h.routes) {
-    c << "[[routes]]\nsuffix = \"" << suffix << "\"\nto = \"" << peer << "\"\n";
-  }
-  return c.str();
+// A hub of the demo federation (tests/support/federation-topology.json) in <dir>: its organs,
+// peers (by certificate subject), routes and authoritative suffixes, with short retry and
+// breaker settings so that the outage test runs in seconds.
+std::string config_for(const Federation& federation, const FederationHub& h, const fs::path& dir,
+                       const std::map<std::string, int>& ports) {
+  return hub_toml({.pki = kPki,
+                   .data_dir = dir / "data",
+                   .name = h.name,
+                   .port = ports.at(h.name),
+                   .organs = federation.organs_of(h.name),
+                   .extra_toml = "[retry]\nfirst_retry_seconds = 1\nmax_interval_seconds = 2\n"
+                                 "[circuit_breaker]\nfailures_to_open = 5\nopen_seconds = 5\n" +
+                                 federation_toml(h, ports)});
 }
 
 class FederationTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::map<std::string, int> ports = {
-        {"h30", free_port()}, {"national", free_port()}, {"g12", free_port()}};
-    specs_ = {
-        {"h30", ports["h30"], {kDepartment, "000.00.31.H30", kCommune},
-         {{"national", "\"*\""}}, {{".G12", "national"}, {".G22", "national"}}, {"H30"}},
-        {"national", ports["national"], {kGovOffice},
-         {{"h30", "\"H30\""}, {"g12", "\"G12\""}}, {{".H30", "h30"}, {".G12", "g12"}},
-         {"G22"}},
-        {"g12", ports["g12"], {kMinistry},
-         {{"national", "\"*\""}}, {{".H30", "national"}, {".G22", "national"}}, {"G12"}},
-    };
-    root_ = temp_dir("federation");
-    for (const auto& s : specs_) {
-      hubs_[s.name] = std::make_unique<HubProcess>(
-          root_ / s.name, HubProcess::FullConfig{config_for(s, root_ / s.name, ports)});
+    auto federation = Federation::standard();
+    ASSERT_TRUE(federation.ok()) << federation.status().to_string();
+    federation_ = std::move(*federation);
+    // The organs these tests use are where the topology says.
+    ASSERT_EQ(hub_of(kCommune), "h30");
+    ASSERT_EQ(hub_of(kDepartment), "h30");
+    ASSERT_EQ(hub_of("000.00.31.H30"), "h30");
+    ASSERT_EQ(hub_of(kGovOffice), "national");
+    ASSERT_EQ(hub_of(kMinistry), "g12");
+    std::map<std::string, int> ports;
+    for (const auto& h : federation_.hubs) ports[h.name] = free_loopback_port();
+    for (const auto& h : federation_.hubs) {
+      hubs_[h.name] = std::make_unique<TestHub>(
+          root_ / h.name, TestHub::FullConfig{config_for(federation_, h, root_ / h.name, ports)});
     }
-    for (const auto& s : specs_) {
-      const int port = hubs_[s.name]->start();
-      ASSERT_EQ(port, s.port) << hubs_[s.name]->log();
-      port_[s.name] = port;
+    for (const auto& h : federation_.hubs) {
+      const int port = hubs_[h.name]->start();
+      ASSERT_EQ(port, ports[h.name]) << hubs_[h.name]->log();
+      port_[h.name] = port;
     }
     auto trust = dsig::TrustStore::load(
         {{kPki + "/trust-anchors.pem"}, {kPki + "/intermediates.pem"}, {kPki + "/crl/all.pem"}});
@@ -190,8 +145,14 @@ class FederationTest : public ::testing::Test {
                               const std::string& address = "edoc") {
     return send_package(port_[hub], kPki, organ(from), address, bytes);
   }
-  // Waits until `n` hubs' peer links are all connected (log lines), up to 30 s.
+  std::string hub_of(const std::string& organ_id) const {
+    const FederationHub* h = federation_.hub_serving(organ_id);
+    return h != nullptr ? h->name : "(none)";
+  }
+  // Waits until every hub's peer links are all connected (log lines), up to 30 s.
   void wait_connected() {
+    std::size_t links = 0;
+    for (const auto& h : federation_.hubs) links += h.peers.size();
     for (int i = 0; i < 300; ++i) {
       int connected = 0;
       for (auto& [name, hub] : hubs_) {
@@ -202,18 +163,54 @@ class FederationTest : public ::testing::Test {
           ++pos;
         }
       }
-      if (connected >= 4) return;  // h30->national, national->h30, national->g12, g12->national
+      // h30->national, national->h30, national->g12, g12->national
+      if (connected >= static_cast<int>(links)) return;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     ADD_FAILURE() << "peer links did not come up";
   }
 
-  std::vector<HubSpec> specs_;
-  fs::path root_;
-  std::map<std::string, std::unique_ptr<HubProcess>> hubs_;
+  Federation federation_;
+  TempDir root_ = temp_dir("federation");
+  std::map<std::string, std::unique_ptr<TestHub>> hubs_;
   std::map<std::string, int> port_;
   std::unique_ptr<dsig::Verifier> verifier_;
 };
+
+// The topology file's reader (tests/support/federation.hpp) refuses a federation that names a
+// hub it does not define, and places an organ it does not list by authoritative suffix.
+TEST(FederationTopology, UnknownHubsAreRefusedAndUnlistedOrgansPlacedBySuffix) {
+  const TempDir dir = temp_dir("topology");
+  const auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir / name) << text;
+    return (dir / name).string();
+  };
+  const std::string hub_a =
+      R"({"name": "a", "authoritative_for": [".H30"], "peers": [{"name": "b", "relay_for": ["*"]}],
+          "routes": [{"suffix": ".G12", "to": "b"}]})";
+  const std::string hub_b =
+      R"({"name": "b", "authoritative_for": [".G12"], "peers": [], "routes": []})";
+  auto ok = Federation::load(write("ok.json", R"({"hubs": [)" + hub_a + "," + hub_b +
+                                                  R"(], "organs": [{"id": "000.00.01.G12", "hub": "a"}]})"));
+  ASSERT_TRUE(ok.ok()) << ok.status().to_string();
+  EXPECT_EQ(ok->hub_serving("000.00.01.G12")->name, "a");  // listed: where the file says
+  EXPECT_EQ(ok->hub_serving("000.00.04.G12")->name, "b");  // unlisted: by suffix
+  EXPECT_EQ(ok->hub_serving("000.00.04.G14"), nullptr);
+
+  auto peer = Federation::load(write("peer.json", R"({"hubs": [)" + hub_a + R"(], "organs": []})"));
+  ASSERT_FALSE(peer.ok());
+  EXPECT_EQ(peer.status().code(), "bad-topology");
+  EXPECT_NE(peer.status().message().find("hub a: unknown peer b"), std::string::npos)
+      << peer.status().message();
+  auto organ = Federation::load(write("organ.json", R"({"hubs": [)" + hub_b +
+                                                        R"(], "organs": [{"id": "000.00.01.G12", "hub": "z"}]})"));
+  ASSERT_FALSE(organ.ok());
+  EXPECT_NE(organ.status().message().find("organ 000.00.01.G12: unknown hub z"), std::string::npos)
+      << organ.status().message();
+  auto field = Federation::load(write("field.json", R"({"hubs": [{"name": "a"}], "organs": []})"));
+  ASSERT_FALSE(field.ok());
+  EXPECT_EQ(field.status().code(), "bad-topology");
+}
 
 TEST_F(FederationTest, CommuneToMinistryAcrossThreeHubsWithTheReceiptAndStatusBack) {
   wait_connected();
@@ -346,7 +343,7 @@ TEST_F(FederationTest, MinistryHubOutageQueuesAtNationalWithoutARetryStormAndDra
   auto links = peer_links(root_ / "national");
   EXPECT_EQ(links["g12"], "up");
   EXPECT_EQ(links["h30"], "up");
-  HubProcess& g12 = *hubs_["g12"];
+  TestHub& g12 = *hubs_["g12"];
   ASSERT_EQ(g12.stop(SIGTERM), 0);
   const auto outage_start = std::chrono::steady_clock::now();
   constexpr int kDocs = 20;

@@ -4,16 +4,15 @@
 // package accepted on a fresh connection).
 #include <gtest/gtest.h>
 
-#include <cstdio>
-
 #include <algorithm>
+#include <cstdio>
 #include <regex>
 #include <string>
 #include <vector>
 
 #include "dsig/signer.hpp"
 #include "hostile_support.hpp"
-#include "hub_process.hpp"
+#include "hub_fixture.hpp"
 
 namespace docaxis::test {
 namespace {
@@ -59,8 +58,8 @@ void expect_refused(int port, const proton::connection_options& from,
 }
 
 TEST(HostileMessages, HopsThatAreNotAStringAndANonStringPropertyKeyAreRefused) {
-  const fs::path dir = temp_dir("hostile-hops-types");
-  HubProcess hub(dir, HubProcess::FullConfig{hub_config(dir, {.extra = peer_hub("national")})});
+  const TempDir dir = temp_dir("hostile-hops-types");
+  TestHub hub(dir, TestHub::FullConfig{hub_config(dir, {.extra = peer_hub("national")})});
   const int port = hub.start();
   ASSERT_GT(port, 0);
   const std::string pkg = relayed_package();
@@ -84,8 +83,8 @@ TEST(HostileMessages, HopsThatAreNotAStringAndANonStringPropertyKeyAreRefused) {
 }
 
 TEST(HostileMessages, GarbageAndBodiesOtherThanOneDataSectionAreBadMessages) {
-  const fs::path dir = temp_dir("hostile-bodies");
-  HubProcess hub(dir);
+  const TempDir dir = temp_dir("hostile-bodies");
+  TestHub hub(dir);
   const int port = hub.start();
   ASSERT_GT(port, 0);
   const std::string pkg = good_package();
@@ -106,8 +105,8 @@ TEST(HostileMessages, GarbageAndBodiesOtherThanOneDataSectionAreBadMessages) {
 }
 
 TEST(HostileMessages, InvalidUtf8InTheHopTrailOfAPeerIsRefusedAndTheHubSurvives) {
-  const fs::path dir = temp_dir("hostile-hops-utf8");
-  HubProcess hub(dir, HubProcess::FullConfig{hub_config(dir, {.extra = peer_hub("national")})});
+  const TempDir dir = temp_dir("hostile-hops-utf8");
+  TestHub hub(dir, TestHub::FullConfig{hub_config(dir, {.extra = peer_hub("national")})});
   const int port = hub.start();
   ASSERT_GT(port, 0);
   expect_refused(port, tls_options(hub_cert("national")),
@@ -118,8 +117,8 @@ TEST(HostileMessages, InvalidUtf8InTheHopTrailOfAPeerIsRefusedAndTheHubSurvives)
 }
 
 TEST(HostileMessages, AnEndpointThatIsNotAPeerHubMayNotSendAHopTrail) {
-  const fs::path dir = temp_dir("hostile-hops-endpoint");
-  HubProcess hub(dir);
+  const TempDir dir = temp_dir("hostile-hops-endpoint");
+  TestHub hub(dir);
   const int port = hub.start();
   ASSERT_GT(port, 0);
   // A well-formed trail, from an ordinary organ connection.
@@ -131,11 +130,11 @@ TEST(HostileMessages, AnEndpointThatIsNotAPeerHubMayNotSendAHopTrail) {
 }
 
 TEST(HostileMessages, AnOversizeMessageIsRefusedAsItArrivesWithoutBeingBuffered) {
-  const fs::path dir = temp_dir("hostile-oversize");
-  HubProcess hub(dir, HubProcess::FullConfig{hub_config(
-                          dir, {.limits = "max_package_bytes = 1048576\n"
-                                          "max_bytes_in_flight = 4194304\n"
-                                          "max_bytes_in_flight_per_connection = 2097152\n"})});
+  const TempDir dir = temp_dir("hostile-oversize");
+  TestHub hub(dir, TestHub::FullConfig{hub_config(
+                       dir, {.limits = "max_package_bytes = 1048576\n"
+                                       "max_bytes_in_flight = 4194304\n"
+                                       "max_bytes_in_flight_per_connection = 2097152\n"})});
   const int port = hub.start();
   ASSERT_GT(port, 0);
   ASSERT_TRUE(hub_is_alive(hub, port));  // the baseline includes one served package

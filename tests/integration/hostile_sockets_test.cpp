@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "hostile_support.hpp"
-#include "hub_process.hpp"
+#include "hub_fixture.hpp"
 
 namespace docaxis::test {
 namespace {
@@ -97,15 +97,15 @@ void raise_own_file_limit() {
 
 TEST(HostileSockets, IdleSocketsBeyondTheFileLimitNeitherStopTheHubNorStayOpen) {
   raise_own_file_limit();
-  const fs::path dir = temp_dir("hostile-idle");
-  HubProcess hub(
-      dir, HubProcess::FullConfig{hub_config(dir, {.limits = "max_connections = 150\n"
+  const TempDir dir = temp_dir("hostile-idle");
+  TestHub hub(dir,
+              TestHub::FullConfig{hub_config(dir, {.limits = "max_connections = 150\n"
                                                              "max_connections_per_address = 1000\n"
                                                              "handshake_timeout_seconds = 2\n"})});
   hub.set_max_open_files(256);
   const int port = hub.start();
   ASSERT_GT(port, 0);
-  constexpr int kIdle = 300, kMax = 150;
+  constexpr int kIdle = 300;  // the hub allows 150 connections (max_connections)
   constexpr auto kHandshake = 2s;
 
   // 300 silent sockets: more than the hub's 256 file descriptors.
@@ -149,9 +149,9 @@ TEST(HostileSockets, IdleSocketsBeyondTheFileLimitNeitherStopTheHubNorStayOpen) 
 }
 
 TEST(HostileSockets, OneAddressCannotHoldMoreThanItsShareOfConnections) {
-  const fs::path dir = temp_dir("hostile-per-address");
-  HubProcess hub(
-      dir, HubProcess::FullConfig{hub_config(dir, {.limits = "max_connections_per_address = 5\n"
+  const TempDir dir = temp_dir("hostile-per-address");
+  TestHub hub(dir,
+              TestHub::FullConfig{hub_config(dir, {.limits = "max_connections_per_address = 5\n"
                                                              "handshake_timeout_seconds = 10\n"})});
   const int port = hub.start();
   ASSERT_GT(port, 0);
@@ -178,10 +178,10 @@ TEST(HostileSockets, OneAddressCannotHoldMoreThanItsShareOfConnections) {
 }
 
 TEST(HostileSockets, TheTotalConnectionLimitClosesTheNextConnectionAtOnce) {
-  const fs::path dir = temp_dir("hostile-total");
-  HubProcess hub(dir, HubProcess::FullConfig{hub_config(
-                          dir, {.limits = "max_connections = 6\n"
-                                          "handshake_timeout_seconds = 10\n"})});
+  const TempDir dir = temp_dir("hostile-total");
+  TestHub hub(dir,
+              TestHub::FullConfig{hub_config(dir, {.limits = "max_connections = 6\n"
+                                                             "handshake_timeout_seconds = 10\n"})});
   const int port = hub.start();
   ASSERT_GT(port, 0);
   // Three addresses share the limit: the total counts, not the address.
@@ -207,9 +207,9 @@ TEST(HostileSockets, TheTotalConnectionLimitClosesTheNextConnectionAtOnce) {
 }
 
 TEST(HostileSockets, AClientThatStallsInTheMiddleOfItsClientHelloIsCutOff) {
-  const fs::path dir = temp_dir("hostile-half-hello");
-  HubProcess hub(
-      dir, HubProcess::FullConfig{hub_config(dir, {.limits = "handshake_timeout_seconds = 2\n"})});
+  const TempDir dir = temp_dir("hostile-half-hello");
+  TestHub hub(dir,
+              TestHub::FullConfig{hub_config(dir, {.limits = "handshake_timeout_seconds = 2\n"})});
   const int port = hub.start();
   ASSERT_GT(port, 0);
   Sockets c;

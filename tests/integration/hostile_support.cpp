@@ -350,7 +350,7 @@ int free_port() {
 }
 
 std::string hub_config(const fs::path& dir, const HubConfig& add) {
-  std::string c = HubProcess(dir).config();
+  std::string c = default_config(dir);
   const std::size_t line = c.find("client_ca_files = [");
   c.insert(c.find('\n', line) + 1, add.listener_tls);
   if (!add.limits.empty()) c += "[limits]\n" + add.limits;
@@ -386,7 +386,7 @@ int run_command(const std::string& command, std::string* output) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-::testing::AssertionResult hub_is_alive(HubProcess& hub, int port) {
+::testing::AssertionResult hub_is_alive(TestHub& hub, int port) {
   if (hub.exited()) {
     return ::testing::AssertionFailure() << "the hub process is gone\n" << tail(hub.log());
   }

@@ -18,7 +18,7 @@
 #include <utility>
 #include <vector>
 
-#include "hub_process.hpp"
+#include "hub_fixture.hpp"
 
 namespace docaxis::test {
 
@@ -116,7 +116,7 @@ struct HubConfig {
   std::string limits{};        // lines of a [limits] table
   std::string extra{};         // appended as is ([[peers]], [[endpoints]], ...)
 };
-// The configuration HubProcess writes for `dir`, with these additions.
+// The configuration TestHub writes for `dir`, with these additions.
 std::string hub_config(const fs::path& dir, const HubConfig& add);
 // A [[peers]] entry for the test PKI's hub `name` (its certificate subject), relaying for
 // everyone, whose URL is a closed port: the hub knows it as a peer and never reaches it.
@@ -129,6 +129,6 @@ int run_command(const std::string& command, std::string* output);
 
 // The liveness probe: the hub process is running and a fresh connection sends a valid signed
 // package to `edoc` that is accepted.
-::testing::AssertionResult hub_is_alive(HubProcess& hub, int port);
+::testing::AssertionResult hub_is_alive(TestHub& hub, int port);
 
 }  // namespace docaxis::test

@@ -15,7 +15,7 @@
 #include <thread>
 
 #include "hostile_support.hpp"
-#include "hub_process.hpp"
+#include "hub_fixture.hpp"
 
 namespace docaxis::test {
 namespace {
@@ -41,7 +41,7 @@ void replace_all(std::string& s, const std::string& from, const std::string& to)
 }
 
 TEST(HostileTls, TheOsCertificateStoreIsNeverATrustAnchorForClients) {
-  const fs::path dir = temp_dir("hostile-os-store");
+  const TempDir dir = temp_dir("hostile-os-store");
   const fs::path rogue = dir / "rogue";
   fs::create_directories(rogue / "certs");
   // A CA that only the OS store (SSL_CERT_FILE / SSL_CERT_DIR) knows, and a client certificate
@@ -69,7 +69,7 @@ TEST(HostileTls, TheOsCertificateStoreIsNeverATrustAnchorForClients) {
   // The rogue CA really is a complete chain for the rogue client (so only trust can refuse it).
   ASSERT_TRUE(openssl(rogue, "verify -CAfile ca.pem client.crt"));
 
-  HubProcess hub(dir);
+  TestHub hub(dir);
   hub.set_env("SSL_CERT_FILE", (rogue / "ca.pem").string());
   hub.set_env("SSL_CERT_DIR", (rogue / "certs").string());
   const int port = hub.start();
@@ -86,10 +86,10 @@ TEST(HostileTls, TheOsCertificateStoreIsNeverATrustAnchorForClients) {
 }
 
 TEST(HostileTls, TheListenerRefusesACertificateOnItsCrl) {
-  const fs::path dir = temp_dir("hostile-crl");
-  HubProcess hub(dir, HubProcess::FullConfig{hub_config(
-                          dir, {.listener_tls = "crl_files = [\"" + kPki + "/crl/all.pem\"]\n",
-                                .extra = "[[endpoints]]\norgan = \"" + kRevokedOrgan + "\"\n"})});
+  const TempDir dir = temp_dir("hostile-crl");
+  TestHub hub(dir, TestHub::FullConfig{hub_config(
+                       dir, {.listener_tls = "crl_files = [\"" + kPki + "/crl/all.pem\"]\n",
+                             .extra = "[[endpoints]]\norgan = \"" + kRevokedOrgan + "\"\n"})});
   const int port = hub.start();
   ASSERT_GT(port, 0);
   LinkWatcher revoked(port, tls_options(kRevoked), "inbox/" + kRevokedOrgan);
@@ -102,7 +102,7 @@ TEST(HostileTls, TheListenerRefusesACertificateOnItsCrl) {
 }
 
 TEST(HostileTls, ALiveConnectionIsClosedWhenItsCertificateIsRevokedOnSighup) {
-  const fs::path dir = temp_dir("hostile-crl-reload");
+  const TempDir dir = temp_dir("hostile-crl-reload");
   fs::create_directories(dir);
   const fs::path crl = dir / "crl.pem";
   fs::copy_file(kPki + "/crl/all-before-revocation.pem", crl);
@@ -111,7 +111,7 @@ TEST(HostileTls, ALiveConnectionIsClosedWhenItsCertificateIsRevokedOnSighup) {
                        .extra = "[[endpoints]]\norgan = \"" + kRevokedOrgan + "\"\n"});
   // The package trust reads the same CRL file, so nothing but revocation changes on reload.
   replace_all(config, kPki + "/crl/all.pem", crl.string());
-  HubProcess hub(dir, HubProcess::FullConfig{config});
+  TestHub hub(dir, TestHub::FullConfig{config});
   const int port = hub.start();
   ASSERT_GT(port, 0);
 
@@ -128,7 +128,7 @@ TEST(HostileTls, ALiveConnectionIsClosedWhenItsCertificateIsRevokedOnSighup) {
 }
 
 TEST(HostileTls, AClientPresentingOnlyItsLeafIsCompletedFromTrustIntermediates) {
-  const fs::path dir = temp_dir("hostile-leaf-only");
+  const TempDir dir = temp_dir("hostile-leaf-only");
   fs::create_directories(dir);
   const std::string leaf = read(organ(kOrgan) + ".crt");
   std::size_t certs = 0;
@@ -139,7 +139,7 @@ TEST(HostileTls, AClientPresentingOnlyItsLeafIsCompletedFromTrustIntermediates) 
   ASSERT_EQ(certs, 1u);
   std::ofstream(dir / "leaf.fullchain.pem") << leaf;  // what client_options presents
   fs::copy_file(organ(kOrgan) + ".key", dir / "leaf.key");
-  HubProcess hub(dir);  // [trust] intermediate_files holds the issuing CA
+  TestHub hub(dir);  // [trust] intermediate_files holds the issuing CA
   const int port = hub.start();
   ASSERT_GT(port, 0);
   const RawOutcome r =
@@ -209,8 +209,8 @@ bool client_can_speak_tls11() {
 }
 
 TEST(HostileTls, OnlyTls12OrLaterWithForwardSecretAeadSuitesIsNegotiated) {
-  const fs::path dir = temp_dir("hostile-tls-policy");
-  HubProcess hub(dir);
+  const TempDir dir = temp_dir("hostile-tls-policy");
+  TestHub hub(dir);
   const int port = hub.start();
   ASSERT_GT(port, 0);
 

@@ -23,7 +23,7 @@
 #include "dsig/verifier.hpp"
 #include "edxml/receipt.hpp"
 #include "edxml/xml_doc.hpp"
-#include "hub_process.hpp"
+#include "hub_fixture.hpp"
 #include "test_client.hpp"
 
 namespace docaxis::test {
@@ -60,7 +60,7 @@ TEST(HubCrash, EveryAcceptedPackageIsDeliveredDespiteRepeatedSigkill) {
     packages.push_back(std::move(s).value());
   }
 
-  HubProcess hub(temp_dir("crash"));
+  TestHub hub(temp_dir("crash"));
   std::atomic<int> port{hub.start()};
   ASSERT_GT(port.load(), 0);
   // Both inboxes stay attached through the run (a new client after each restart), so the

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "hostile_support.hpp"
-#include "hub_process.hpp"
+#include "hub_fixture.hpp"
 
 namespace docaxis::test {
 namespace {
@@ -27,7 +27,7 @@ std::vector<std::string> lines_of(const std::string& text) {
 }
 
 // The first line holding every one of `needles`, waiting up to 10 s for it.
-std::string wait_for_line(HubProcess& hub, const std::vector<std::string>& needles) {
+std::string wait_for_line(TestHub& hub, const std::vector<std::string>& needles) {
   for (int i = 0; i < 200; ++i) {
     for (const std::string& line : lines_of(hub.log())) {
       bool all = true;
@@ -40,11 +40,11 @@ std::string wait_for_line(HubProcess& hub, const std::vector<std::string>& needl
 }
 
 TEST(HubLogs, ConnectionsLinksAndRefusedHandshakesAreLoggedWithTheirIdentity) {
-  const fs::path dir = temp_dir("hub-logs");
-  HubProcess hub(dir, HubProcess::FullConfig{hub_config(
-                          dir, {.listener_tls = "crl_files = [\"" + kPki + "/crl/all.pem\"]\n",
-                                .extra = "[[endpoints]]\norgan = \"" + kRevokedOrgan +
-                                         "\"\n[log]\nlevel = \"info\"\n"})});
+  const TempDir dir = temp_dir("hub-logs");
+  TestHub hub(dir, TestHub::FullConfig{hub_config(
+                       dir, {.listener_tls = "crl_files = [\"" + kPki + "/crl/all.pem\"]\n",
+                             .extra = "[[endpoints]]\norgan = \"" + kRevokedOrgan +
+                                      "\"\n[log]\nlevel = \"info\"\n"})});
   const int port = hub.start();
   ASSERT_GT(port, 0) << hub.log();
 

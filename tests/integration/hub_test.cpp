@@ -18,7 +18,7 @@
 #include "dsig/verifier.hpp"
 #include "edxml/receipt.hpp"
 #include "edxml/xml_doc.hpp"
-#include "hub_process.hpp"
+#include "hub_fixture.hpp"
 #include "test_client.hpp"
 
 namespace docaxis::test {
@@ -28,7 +28,7 @@ using amqp::test::InboxClient;
 using amqp::test::send_package;
 
 TEST(Hub, SignedPackageIsDeliveredUnchangedAndASignedReceiptReachesTheSender) {
-  HubProcess hub(temp_dir("deliver"));
+  TestHub hub(temp_dir("deliver"));
   const int port = hub.start();
   ASSERT_GT(port, 0);
   const std::string good = read(kFixtures + "/good-rsa.edxml");
@@ -74,7 +74,7 @@ TEST(Hub, SignedPackageIsDeliveredUnchangedAndASignedReceiptReachesTheSender) {
 }
 
 TEST(Hub, RecipientRefusalProducesARejectedReceiptWithItsReason) {
-  HubProcess hub(temp_dir("refuse"));
+  TestHub hub(temp_dir("refuse"));
   const int port = hub.start();
   ASSERT_GT(port, 0);
   ASSERT_EQ(
@@ -97,7 +97,7 @@ TEST(Hub, RecipientRefusalProducesARejectedReceiptWithItsReason) {
 }
 
 TEST(Hub, ForgeriesImpostorsAndUnsignedPackagesAreRejectedWithTheirCodes) {
-  HubProcess hub(temp_dir("reject"));
+  TestHub hub(temp_dir("reject"));
   const int port = hub.start();
   ASSERT_GT(port, 0);
   auto tampered = send_package(port, kPki, organ("000.00.13.H30"), "edoc",
@@ -116,7 +116,7 @@ TEST(Hub, ForgeriesImpostorsAndUnsignedPackagesAreRejectedWithTheirCodes) {
 }
 
 TEST(Hub, AcceptedPackagesSurviveSigkillAndAreDeliveredAfterRestartOnce) {
-  HubProcess hub(temp_dir("restart"));
+  TestHub hub(temp_dir("restart"));
   int port = hub.start();
   ASSERT_GT(port, 0);
   const std::string good = read(kFixtures + "/good-rsa.edxml");
@@ -136,7 +136,7 @@ TEST(Hub, AcceptedPackagesSurviveSigkillAndAreDeliveredAfterRestartOnce) {
 }
 
 TEST(Hub, CheckConfigListsEveryProblemAndExitsTwo) {
-  const fs::path dir = temp_dir("check");
+  const TempDir dir = temp_dir("check");
   fs::create_directories(dir);
   std::ofstream(dir / "bad.toml")
       << "[hub]\nname = \"h30\"\nnmae = 1\n[listener.tls]\nport = 99999\n";

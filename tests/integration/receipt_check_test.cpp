@@ -11,7 +11,7 @@
 
 #include "dsig/signer.hpp"
 #include "edxml/receipt.hpp"
-#include "hub_process.hpp"
+#include "hub_fixture.hpp"
 
 namespace docaxis::test {
 namespace {
@@ -59,7 +59,7 @@ CheckRun receipt_check(const fs::path& dir, const fs::path& file) {
 }
 
 TEST(ReceiptCheck, AcceptsOnlyTheHubTheReceiptNames) {
-  const fs::path dir = temp_dir("receipt-check");
+  const TempDir dir = temp_dir("receipt-check");
   fs::create_directories(dir);
 
   const CheckRun right = receipt_check(dir, write_signed(dir, "right.xml", "hubs/h30", receipt_of("h30")));
@@ -87,7 +87,6 @@ TEST(ReceiptCheck, AcceptsOnlyTheHubTheReceiptNames) {
   EXPECT_NE(other.out.find("the hub name(s) urn:docaxis:hub:national, not urn:docaxis:hub:h30"),
             std::string::npos)
       << other.out;
-  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "dsig/signer.hpp"
-#include "hub_process.hpp"
+#include "hub_fixture.hpp"
 #include "test_client.hpp"
 
 namespace docaxis::test {
@@ -33,7 +33,7 @@ std::string signed_by_revoked(const std::string& n) {
   return s.ok() ? *s : std::string();
 }
 
-bool wait_for_log(HubProcess& hub, const std::string& needle, int count = 1) {
+bool wait_for_log(TestHub& hub, const std::string& needle, int count = 1) {
   for (int i = 0; i < 100; ++i) {
     const std::string log = hub.log();
     int seen = 0;
@@ -47,13 +47,13 @@ bool wait_for_log(HubProcess& hub, const std::string& needle, int count = 1) {
 }
 
 TEST(TrustReload, ARevocationPublishedAfterStartIsEnforcedAfterSighupWithoutARestart) {
-  const fs::path dir = temp_dir("trust-reload");
+  const TempDir dir = temp_dir("trust-reload");
   const fs::path crl = dir / "crl.pem";
-  std::string config = HubProcess(dir).config();
+  std::string config = default_config(dir);
   fs::copy_file(kPki + "/crl/all-before-revocation.pem", crl, fs::copy_options::overwrite_existing);
   config = std::regex_replace(config, std::regex(kPki + "/crl/all\\.pem"), crl.string());
   config += "[[endpoints]]\norgan = \"" + kRevokedOrgan + "\"\n";
-  HubProcess hub(dir, HubProcess::FullConfig{config});
+  TestHub hub(dir, TestHub::FullConfig{config});
   const int port = hub.start();
   ASSERT_GT(port, 0) << hub.log();
   const std::string revoked_organ = kPki + "/special/revoked";

@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "hub_process.hpp"
+#include "hub_fixture.hpp"
 #include "test_client.hpp"
 #include "vxp/auth.hpp"
 #include "vxp/send_body.hpp"
@@ -94,7 +94,7 @@ nlohmann::json answer_json(const std::string& raw) {
 }
 
 std::string vxp_config(const fs::path& dir, const std::string& secret_file) {
-  std::string text = HubProcess(dir).config();
+  std::string text = default_config(dir);
   // 000.00.13.H30 speaks the API as system "000.00.13.H30"; "g12-dms" acts for 000.00.01.G12.
   const std::string h30 = "[[endpoints]]\norgan = \"000.00.13.H30\"\n";
   text.replace(text.find(h30), h30.size(), h30 + "vxp_system = \"000.00.13.H30\"\n");
@@ -108,12 +108,12 @@ std::string vxp_config(const fs::path& dir, const std::string& secret_file) {
 }
 
 TEST(VxpHub, APackageSentLikeTheSdkReachesTheRecipientsAmqpInboxOnce) {
-  const fs::path dir = temp_dir("vxp-send");
-  fs::create_directories(dir);
+  const TempDir tmp = temp_dir("vxp-send");
+  const fs::path dir = tmp.path();
   const std::string secret_file = (dir / "system.secret").string();
   { std::ofstream(secret_file) << kSecret << "\n"; }
   ::chmod(secret_file.c_str(), 0600);
-  HubProcess hub(dir, HubProcess::FullConfig{vxp_config(dir, secret_file)});
+  TestHub hub(dir, TestHub::FullConfig{vxp_config(dir, secret_file)});
   const int amqp_port = hub.start();
   ASSERT_GT(amqp_port, 0) << hub.log();
   const int port = std::stoi(read((dir / "data" / "vxp.port").string()));
@@ -155,12 +155,12 @@ TEST(VxpHub, APackageSentLikeTheSdkReachesTheRecipientsAmqpInboxOnce) {
 }
 
 TEST(VxpHub, AHubRefusesToStartWithASecretOthersCanRead) {
-  const fs::path dir = temp_dir("vxp-secret");
-  fs::create_directories(dir);
+  const TempDir tmp = temp_dir("vxp-secret");
+  const fs::path dir = tmp.path();
   const std::string secret_file = (dir / "system.secret").string();
   { std::ofstream(secret_file) << kSecret << "\n"; }
   ::chmod(secret_file.c_str(), 0644);
-  HubProcess hub(dir, HubProcess::FullConfig{vxp_config(dir, secret_file)});  // writes hub.toml
+  TestHub hub(dir, TestHub::FullConfig{vxp_config(dir, secret_file)});  // writes hub.toml
   const std::string cmd = kHub + " --config " + (dir / "hub.toml").string() + " >" +
                           (dir / "out.txt").string() + " 2>&1";
   const int rc = std::system(cmd.c_str());

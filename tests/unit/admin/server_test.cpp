@@ -1,5 +1,7 @@
 // AdminServer on a real Unix socket in a temp directory, talked to by the real AdminClient
 // (and by a raw socket where the test needs to misbehave).
+#include "admin/server.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -13,7 +15,7 @@
 #include <stdexcept>
 
 #include "admin/client.hpp"
-#include "admin/server.hpp"
+#include "temp_dir.hpp"
 
 namespace docaxis::admin {
 namespace {
@@ -23,16 +25,8 @@ using nlohmann::json;
 
 class ServerTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    // Short: a socket path must fit in sun_path (108 bytes).
-    static int counter = 0;
-    dir_ = fs::temp_directory_path() /
-           ("dax-admin-" + std::to_string(getpid()) + "-" + std::to_string(++counter));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    path_ = (dir_ / "admin.sock").string();
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  // The socket path must fit in sun_path (108 bytes): $TMPDIR/docaxis-admin-XXXXXX/admin.sock.
+  void SetUp() override { path_ = (dir_ / "admin.sock").string(); }
 
   // Echoes the command and the caller back; counts requests.
   AdminServer::Handler echo() {
@@ -45,7 +39,7 @@ class ServerTest : public ::testing::Test {
     };
   }
 
-  fs::path dir_;
+  docaxis::test::TempDir dir_{"admin"};
   std::string path_;
   std::atomic<int> handled_{0};
 };

@@ -32,7 +32,7 @@ Event bench_event(int n) {
 
 int main(int argc, char** argv) {
   test::TempDir tmp;
-  std::string base = argc > 1 ? argv[1] : tmp.path();
+  std::string base = argc > 1 ? argv[1] : tmp.string();
   test::HubKey key = test::make_hub_key(tmp.path(), "hub");
   Record sample{1, format_time(std::chrono::system_clock::now()), bench_event(1),
                 std::string(kGenesisPrev), ""};

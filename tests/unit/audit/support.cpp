@@ -14,17 +14,6 @@
 
 namespace docaxis::audit::test {
 
-TempDir::TempDir() {
-  std::string tmpl = (std::filesystem::temp_directory_path() / "audit-test-XXXXXX").string();
-  if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-  path_ = tmpl;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
 HubKey make_hub_key(const std::string& dir, const std::string& name) {
   EVP_PKEY* key = EVP_EC_gen("P-256");
   X509* cert = X509_new();

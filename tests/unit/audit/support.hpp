@@ -7,20 +7,14 @@
 #include <vector>
 
 #include "audit/audit_log.hpp"
+#include "temp_dir.hpp"
 
 namespace docaxis::audit::test {
 
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
+// A fresh directory under $TMPDIR (tests/support/temp_dir.hpp: removed on destruction unless
+// DOCAXIS_KEEP_TMP is set).
+struct TempDir : ::docaxis::test::TempDir {
+  TempDir() : ::docaxis::test::TempDir("audit") {}
 };
 
 struct HubKey {

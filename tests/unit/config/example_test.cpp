@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "config/loader.hpp"
+#include "temp_dir.hpp"
 
 namespace docaxis::config {
 namespace {
@@ -92,9 +93,7 @@ TEST(ExampleConfig, DefaultStructIsValid) {
 TEST(ExampleConfig, IsValidWithFileChecksAgainstTheTestPki) {
   const fs::path pki = DOCAXIS_CONFIG_PKI;
   ASSERT_TRUE(fs::exists(pki / ".complete")) << "run the config_pki fixture first";
-  const fs::path root =
-      fs::temp_directory_path() / ("docaxis-config-test-" + std::to_string(::getpid()));
-  fs::remove_all(root);
+  const docaxis::test::TempDir root("config");
   const std::vector<std::pair<std::string, std::string>> links = {
       {"tls/hub.crt", "hubs/h30.crt"},         {"tls/hub.key", "hubs/h30.key"},
       {"trust/anchors.pem", "trust-anchors.pem"}, {"signing/hub.crt", "hubs/h30.crt"},
@@ -120,7 +119,6 @@ TEST(ExampleConfig, IsValidWithFileChecksAgainstTheTestPki) {
   EXPECT_EQ(errors[0].key, "signing.key_file");
   EXPECT_NE(errors[0].message.find("does not exist"), std::string::npos);
   EXPECT_GT(errors[0].line, 0);
-  fs::remove_all(root);
 }
 
 }  // namespace

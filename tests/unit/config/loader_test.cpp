@@ -1,11 +1,13 @@
 // The loader is strict: unknown keys, wrong types and unknown enumeration values are errors,
 // all of them reported in one pass, each with its key path and line.
+#include "config/loader.hpp"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
-#include "config/loader.hpp"
+#include "temp_dir.hpp"
 
 namespace docaxis::config {
 namespace {
@@ -172,11 +174,11 @@ amqp = "trace"
 
 TEST(ConfigLoader, LogErrorsCarryTheirLine) {
   namespace fs = std::filesystem;
-  const fs::path file = fs::temp_directory_path() / "docaxis-config-log-lines.toml";
+  const docaxis::test::TempDir tmp("config");
+  const fs::path file = tmp / "log-lines.toml";
   std::ofstream(file) << "[log]\nlevel = \"loud\"\n[log.levels]\nengine = \"info\"\namqpp = "
                          "\"debug\"\n";
   const ConfigErrors errors = check_config_file(file.string(), {.check_files = false});
-  fs::remove(file);
   std::vector<std::string> log_errors;
   for (const ConfigError& e : errors) {
     if (e.key.rfind("log.", 0) == 0) log_errors.push_back(e.to_string());
@@ -217,8 +219,7 @@ too = "national"
 
 TEST(ConfigLoader, RelativePathsAreResolvedAgainstTheConfigFolder) {
   namespace fs = std::filesystem;
-  const fs::path dir = fs::temp_directory_path() / "docaxis-config-relative";
-  fs::create_directories(dir);
+  const docaxis::test::TempDir dir("config");
   {
     std::ofstream out(dir / "hub.toml");
     out << "[hub]\ndata_dir = \"data\"\n[signing]\nkey_file = \"keys/hub.key\"\n"
@@ -233,7 +234,6 @@ TEST(ConfigLoader, RelativePathsAreResolvedAgainstTheConfigFolder) {
             (std::vector<std::string>{"/abs/anchors.pem", (base / "anchors.pem").string()}));
   EXPECT_EQ(loaded.config.store.path, "");  // empty stays "inside data_dir"
   EXPECT_EQ(loaded.config.resolved_store_path(), (base / "data/spool.sqlite").string());
-  fs::remove_all(dir);
 }
 
 TEST(ConfigLoader, MissingFileIsOneError) {

@@ -1,4 +1,6 @@
 // validate(): every rule, each reported with its key path, and all reported at once.
+#include "config/validate.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -6,7 +8,7 @@
 #include <fstream>
 #include <functional>
 
-#include "config/validate.hpp"
+#include "temp_dir.hpp"
 
 namespace docaxis::config {
 namespace {
@@ -235,8 +237,7 @@ TEST(ConfigValidate, ReportsAllProblemsAtOnce) {
 
 TEST(ConfigValidate, FilesMustExistAndBeRegularFiles) {
   namespace fs = std::filesystem;
-  const fs::path dir = fs::temp_directory_path() / "docaxis-config-files";
-  fs::create_directories(dir);
+  const docaxis::test::TempDir dir("config");
   std::ofstream(dir / "present.pem") << "x";
   HubConfig c = base();
   const std::string present = (dir / "present.pem").string();
@@ -254,7 +255,6 @@ TEST(ConfigValidate, FilesMustExistAndBeRegularFiles) {
   EXPECT_NE(errors[0].message.find("is not a regular file"), std::string::npos);
   EXPECT_EQ(errors[1].key, "signing.cert_file");
   EXPECT_NE(errors[1].message.find("does not exist"), std::string::npos);
-  fs::remove_all(dir);
 }
 
 TEST(ConfigValidate, ErrorTextCarriesKeyAndLine) {

@@ -7,18 +7,6 @@
 
 namespace docaxis::delivery::testing {
 
-TempDir::TempDir() {
-  const char* base = std::getenv("TMPDIR");
-  std::string pattern = std::string(base != nullptr ? base : "/tmp") + "/docaxis-delivery-XXXXXX";
-  if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
 void RecordingOutbound::set_mode(const std::string& organ, Mode mode, std::string condition,
                                  std::string description) {
   modes_[organ] = Behaviour{mode, std::move(condition), std::move(description)};

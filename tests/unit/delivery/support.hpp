@@ -8,19 +8,14 @@
 #include <vector>
 
 #include "delivery/outbound.hpp"
+#include "temp_dir.hpp"
 
 namespace docaxis::delivery::testing {
 
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
+// A fresh directory under $TMPDIR (tests/support/temp_dir.hpp: removed on destruction unless
+// DOCAXIS_KEEP_TMP is set).
+struct TempDir : ::docaxis::test::TempDir {
+  TempDir() : ::docaxis::test::TempDir("delivery") {}
 };
 
 // Answers each deliver() per the organ's mode (default: accept), synchronously, and records

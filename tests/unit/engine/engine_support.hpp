@@ -16,6 +16,7 @@
 #include "config/hub_config.hpp"
 #include "engine/ingest.hpp"
 #include "engine_fakes.hpp"
+#include "ingest_hub_config.hpp"
 #include "model/identity.hpp"
 #include "routing/endpoint_registry.hpp"
 #include "routing/route_table.hpp"
@@ -39,18 +40,8 @@ class EngineTest : public ::testing::Test {
   void TearDown() override { ingest_.reset(); }
 
   // Serves H30 and G12, routes .G22 to peer "national" (which may relay for any organ).
-  static config::HubConfig hub_config() {
-    config::HubConfig c;
-    c.hub.name = kHub;
-    config::EndpointConfig h30;
-    h30.organ = kH30;
-    config::EndpointConfig g12;
-    g12.organ = kG12;
-    c.endpoints = {h30, g12};
-    c.peers = {{"national", "amqps://national.test:5671", "", kNationalSubject, {"*"}, ""}};
-    c.routes = {{".G22", "national"}};
-    return c;
-  }
+  // (tests/support/ingest_hub_config.hpp, shared with the pipeline tests.)
+  static config::HubConfig hub_config() { return docaxis::test::ingest_hub_config(kHub); }
 
   void start(IngestOptions options = {}, store::Store* store = nullptr,
              const config::HubConfig& config = hub_config()) {

@@ -18,6 +18,7 @@
 
 #include "line_parser.hpp"
 #include "log/log.hpp"
+#include "temp_dir.hpp"
 
 // Counts allocations of this test binary, to show a disabled level allocates nothing. (GCC
 // cannot tell that these replace the global operators, and warns about malloc/free pairing.)
@@ -179,8 +180,8 @@ TEST_F(LoggerTest, RuntimeFieldLists) {
 TEST(LogStderrSink, WholeLinesFromManyThreads) {
   set_sink(nullptr);
   ASSERT_TRUE(configure({}).ok());
-  const std::filesystem::path file =
-      std::filesystem::temp_directory_path() / ("docaxis-log-test-" + std::to_string(getpid()));
+  const docaxis::test::TempDir tmp("log");
+  const std::filesystem::path file = tmp / "stderr.log";
   std::fflush(stderr);
   const int saved = dup(2);
   const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -216,7 +217,6 @@ TEST(LogStderrSink, WholeLinesFromManyThreads) {
     EXPECT_EQ(pairs[5].second, hostile);
     ++count;
   }
-  std::filesystem::remove(file);
   EXPECT_EQ(count, kThreads * kLines);
 }
 

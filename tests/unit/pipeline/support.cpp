@@ -136,9 +136,8 @@ std::size_t GateStore::held() const {
 }
 
 void IngestTest::SetUp() {
-  char tmpl[] = "/tmp/engine-test-XXXXXX";
-  ASSERT_NE(mkdtemp(tmpl), nullptr);
-  dir_ = tmpl;
+  tmp_ = std::make_unique<docaxis::test::TempDir>("pipeline");
+  dir_ = tmp_->string();
   store::SqliteStoreOptions so;
   so.path = dir_ + "/spool.sqlite";
   so.fsync = store::FsyncMode::kNormal;
@@ -172,21 +171,10 @@ void IngestTest::TearDown() {
   ingest_.reset();  // answers everything admitted before the store goes
   store_.reset();
   audit_.reset();
-  if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  tmp_.reset();
 }
 
-config::HubConfig IngestTest::hub_config() {
-  config::HubConfig c;
-  c.hub.name = kHub;
-  config::EndpointConfig h30;
-  h30.organ = kH30;
-  config::EndpointConfig g12;
-  g12.organ = kG12;
-  c.endpoints = {h30, g12};
-  c.peers = {{"national", "amqps://national.test:5671", "", kNationalSubject, {"*"}, ""}};
-  c.routes = {{".G22", "national"}};
-  return c;
-}
+config::HubConfig IngestTest::hub_config() { return docaxis::test::ingest_hub_config(kHub); }
 
 void IngestTest::start(const config::HubConfig& config, IngestOptions options,
                        store::Store* store) {

@@ -23,10 +23,12 @@
 #include "engine/ingest.hpp"
 #include "engine/ports.hpp"
 #include "engine_fakes.hpp"
+#include "ingest_hub_config.hpp"
 #include "model/identity.hpp"
 #include "routing/endpoint_registry.hpp"
 #include "routing/route_table.hpp"
 #include "store/sqlite_store.hpp"
+#include "temp_dir.hpp"
 
 namespace docaxis::engine::test {
 
@@ -95,7 +97,8 @@ class IngestTest : public ::testing::Test {
   std::vector<std::string> audit_events();  // event types in the audit log, in order
   std::string audit_text();                  // every segment's bytes, in order
 
-  std::string dir_;
+  std::unique_ptr<docaxis::test::TempDir> tmp_;  // tests/support/temp_dir.hpp
+  std::string dir_;                              // tmp_'s path
   std::atomic<int64_t> now_ms_{1700000000000};
   std::atomic<int> audit_fault_{0};  // errno injected into every audit write/sync/open; 0: none
   std::unique_ptr<store::SqliteStore> store_;

@@ -8,18 +8,6 @@
 
 namespace docaxis::store::testing {
 
-TempDir::TempDir() {
-  const char* base = std::getenv("TMPDIR");
-  std::string pattern = std::string(base != nullptr ? base : "/tmp") + "/docaxis-store-XXXXXX";
-  if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
 std::string binary_bytes(const std::string& seed, size_t size) {
   uint64_t x = std::hash<std::string>{}(seed) | 1;
   std::string out(size, '\0');

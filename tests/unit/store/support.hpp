@@ -8,21 +8,14 @@
 
 #include "store/records.hpp"
 #include "store/sqlite_store.hpp"
+#include "temp_dir.hpp"
 
 namespace docaxis::store::testing {
 
-// A fresh directory under $TMPDIR, removed with everything in it on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
+// A fresh directory under $TMPDIR (tests/support/temp_dir.hpp: removed on destruction unless
+// DOCAXIS_KEEP_TMP is set).
+struct TempDir : ::docaxis::test::TempDir {
+  TempDir() : ::docaxis::test::TempDir("store") {}
 };
 
 // Deterministic pseudo-random bytes (all 256 values, NULs included) from a seed string.

@@ -3,11 +3,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
+#include "temp_dir.hpp"
 #include "vxp/secret.hpp"
 
 namespace docaxis::vxp {
@@ -17,18 +17,14 @@ namespace fs = std::filesystem;
 
 class VxpSecret : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("docaxis-secret-" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
   std::string write(const std::string& name, const std::string& bytes, mode_t mode = 0600) {
     const fs::path p = dir_ / name;
     { std::ofstream(p, std::ios::binary) << bytes; }
     ::chmod(p.c_str(), mode);
     return p.string();
   }
-  fs::path dir_;
+  test::TempDir tmp_{"vxp-secret"};
+  const fs::path& dir_ = tmp_.path();
 };
 
 TEST_F(VxpSecret, ReadsThePrivateFileWithoutItsFinalNewline) {
