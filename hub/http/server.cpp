@@ -36,6 +36,8 @@ struct Server::Core {
   ServerOptions opt;
   Handler handler;
   ErrorResponder errors;
+  HeaderCheck check;
+  uint16_t port = 0;  // bound, set before the thread starts
 
   // Declared before `io`: sessions destroyed with the io_context's pending handlers still
   // release their slots here.
@@ -43,6 +45,7 @@ struct Server::Core {
   bool stopped = false;
   std::size_t open = 0;
   std::map<std::string, std::size_t> per_address;
+  std::size_t body_bytes = 0;  // reserved by bodies being received (max_body_bytes_in_flight)
   std::uint64_t next_session = 0;
   std::map<std::uint64_t, std::weak_ptr<SessionBase>> sessions;  // for stop()
   std::weak_ptr<Core> self_weak;
@@ -62,6 +65,18 @@ struct Server::Core {
     ++open;
     ++per_address[address];
     return true;
+  }
+  bool reserve_body(std::size_t n) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (n > opt.max_body_bytes_in_flight - std::min(body_bytes, opt.max_body_bytes_in_flight)) {
+      return false;
+    }
+    body_bytes += n;
+    return true;
+  }
+  void release_body(std::size_t n) {
+    std::lock_guard<std::mutex> lock(mu);
+    body_bytes -= std::min(body_bytes, n);
   }
   std::uint64_t enrol(std::weak_ptr<SessionBase> session) {
     std::lock_guard<std::mutex> lock(mu);
@@ -83,12 +98,18 @@ struct Server::Core {
     }
   }
   void accept();
+  void admit(tcp::socket socket);
 };
 
 namespace {
 
 template <class Stream>
 constexpr bool kIsTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+// Room in a connection's read buffer beyond the header limit: Beast checks neither a chunk's
+// size line and extensions nor the trailer against its limits, so the buffer's own maximum is
+// what bounds them (a longer one fails with buffer_overflow: bad-request).
+constexpr std::size_t kReadChunk = 64 * 1024;
 
 // A session keeps the Core alive (its io_context, its slot); pending handlers of the io_context
 // and a Reply not yet called keep the session alive.
@@ -102,8 +123,12 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
         address_(std::move(address)),
         peer_(std::move(peer)),
         stream_(std::move(socket), std::forward<Args>(args)...),
+        buffer_(core_->opt.header_limit + kReadChunk),
         body_deadline_(stream_.get_executor()) {}
-  ~Session() override { core_->release_slot(address_, id_); }
+  ~Session() override {
+    give_back_body();
+    core_->release_slot(address_, id_);
+  }
 
   void start() {
     id_ = core_->enrol(this->weak_from_this());
@@ -138,6 +163,10 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     if (ec == bhttp::error::body_limit) {
       return refuse("too-large", "the body is larger than " + std::to_string(core_->opt.body_limit) + " bytes");
     }
+    if (ec == bhttp::error::buffer_overflow) {
+      return refuse("bad-request", "a chunk header or trailer is longer than " +
+                                       std::to_string(core_->opt.header_limit) + " bytes");
+    }
     if (ec == bhttp::error::header_limit) {
       return refuse("header-too-large", "the request line and headers are larger than " +
                                             std::to_string(core_->opt.header_limit) + " bytes");
@@ -159,7 +188,26 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     if (req.version() != 10 && req.version() != 11) {
       return refuse("bad-request", "HTTP version " + std::to_string(req.version()) + " is not served");
     }
+    if (core_->check) {
+      std::optional<Response> refused;
+      try {
+        refused = core_->check(request_of(req, std::string()));
+      } catch (...) {
+        return refuse("internal", "the request could not be checked");
+      }
+      if (refused) {
+        keep_alive_ = false;
+        return respond(std::move(*refused));
+      }
+    }
     if (parser_->is_done()) return dispatch();
+    // The body's bytes are reserved before any is read (a chunked body: the most it may be).
+    const std::size_t want = parser_->content_length() ? static_cast<std::size_t>(*parser_->content_length())
+                                                       : core_->opt.body_limit;
+    if (!core_->reserve_body(want)) {
+      return refuse("overloaded", "the hub is receiving too many request bodies at once");
+    }
+    reserved_ = want;
     auto expect = req[bhttp::field::expect];
     if (beast::iequals(expect, "100-continue")) {
       continue_ = bhttp::response<bhttp::empty_body>(bhttp::status::continue_, req.version());
@@ -194,16 +242,26 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
                       });
   }
 
-  void dispatch() {
-    auto& req = parser_->get();
-    keep_alive_ = req.keep_alive();
+  Request request_of(const bhttp::request<bhttp::string_body>& req, std::string body) const {
     Request r;
     r.method = std::string(req.method_string());
     r.target = std::string(req.target());
     for (const auto& f : req) r.headers.push_back({std::string(f.name_string()), std::string(f.value())});
-    r.body = std::move(req.body());
+    r.body = std::move(body);
     r.peer = peer_;
     r.tls = kIsTls<Stream>;
+    return r;
+  }
+
+  void give_back_body() {
+    if (reserved_ != 0) core_->release_body(reserved_);
+    reserved_ = 0;
+  }
+
+  void dispatch() {
+    auto& req = parser_->get();
+    keep_alive_ = req.keep_alive();
+    Request r = request_of(req, std::move(req.body()));
     parser_.reset();
     tcp().expires_never();  // the handler may take its time (a durable commit)
     auto once = std::make_shared<std::atomic<bool>>(false);
@@ -230,6 +288,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   }
 
   void respond(Response resp) {
+    give_back_body();
     res_ = {};
     res_.version(11);
     res_.result(resp.status);
@@ -282,6 +341,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   bhttp::response<bhttp::string_body> res_;
   asio::steady_timer body_deadline_;
   bool body_timed_out_ = false;
+  std::size_t reserved_ = 0;  // of max_body_bytes_in_flight, until the answer
   std::array<char, 4096> drain_{};
   bool keep_alive_ = false;
 };
@@ -299,34 +359,52 @@ void Server::Core::accept() {
       });
       return;
     }
-    beast::error_code rec;
-    const tcp::endpoint remote = socket.remote_endpoint(rec);
-    const std::string address = rec ? std::string("?") : remote.address().to_string();
-    if (!take_slot(address)) {
-      socket.close(rec);
-    } else {
-      const std::string peer = address + ":" + std::to_string(rec ? 0 : remote.port());
-      std::shared_ptr<Core> core = self_weak.lock();
-      if (ssl) {
-        std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(core, address, peer,
-                                                                         std::move(socket), *ssl)
-            ->start();
-      } else {
-        std::make_shared<Session<beast::tcp_stream>>(core, address, peer, std::move(socket))
-            ->start();
-      }
+    try {
+      admit(std::move(socket));
+    } catch (...) {
+      // Out of memory or an SSL object refused: this connection is dropped (admit gave its
+      // slot back), the listener goes on.
     }
     accept();
   });
 }
 
+void Server::Core::admit(tcp::socket socket) {
+  beast::error_code rec;
+  const tcp::endpoint remote = socket.remote_endpoint(rec);
+  const std::string address = rec ? std::string("?") : remote.address().to_string();
+  if (!take_slot(address)) {
+    socket.close(rec);
+    return;
+  }
+  const std::string peer = address + ":" + std::to_string(rec ? 0 : remote.port());
+  std::shared_ptr<SessionBase> session;
+  try {
+    std::shared_ptr<Core> core = self_weak.lock();
+    if (ssl) {
+      auto s = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+          core, address, peer, std::move(socket), *ssl);
+      session = s;
+      s->start();
+    } else {
+      auto s = std::make_shared<Session<beast::tcp_stream>>(core, address, peer, std::move(socket));
+      session = s;
+      s->start();
+    }
+  } catch (...) {
+    if (!session) release_slot(address, 0);  // a session built gives its slot back itself
+    throw;
+  }
+}
+
 Result<std::unique_ptr<Server>> Server::start(ServerOptions options, Handler handler,
-                                              ErrorResponder errors) {
+                                              ErrorResponder errors, HeaderCheck check) {
   auto core = std::make_shared<Core>();
   core->self_weak = core;
   core->opt = std::move(options);
   core->handler = std::move(handler);
   core->errors = std::move(errors);
+  core->check = std::move(check);
   const ServerOptions& opt = core->opt;
   if (!opt.cert_chain_file.empty() || !opt.key_file.empty()) {
     if (opt.cert_chain_file.empty() || opt.key_file.empty()) {
@@ -353,6 +431,7 @@ Result<std::unique_ptr<Server>> Server::start(ServerOptions options, Handler han
   if (ec) {
     return Status("listen-failed", opt.address + ":" + std::to_string(opt.port) + ": " + ec.message());
   }
+  core->port = core->acceptor.local_endpoint(ec).port();
   core->accept();
   Core* raw = core.get();
   core->thread = std::thread([raw] {
@@ -371,11 +450,7 @@ Result<std::unique_ptr<Server>> Server::start(ServerOptions options, Handler han
 
 Server::~Server() { stop(); }
 
-uint16_t Server::port() const {
-  beast::error_code ec;
-  const auto ep = core_->acceptor.local_endpoint(ec);
-  return ec ? 0 : ep.port();
-}
+uint16_t Server::port() const { return core_->port; }
 
 std::size_t Server::connections() const {
   std::lock_guard<std::mutex> lock(core_->mu);

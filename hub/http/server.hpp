@@ -3,14 +3,17 @@
 // time, whatever a client sends. Boost.Beast stays inside this module; callers see plain
 // requests and responses.
 //
-// Per connection: at most one request at a time (no pipelining), each read fully (header then
-// body) before the handler sees it; `Expect: 100-continue` answered at once when the declared
-// body fits; keep-alive as the client asks, closed after `idle_timeout` without a request.
+// Per connection: at most one request at a time (no pipelining). Once its header has arrived
+// the HeaderCheck (if any) may refuse it before a byte of its body is read; otherwise the body
+// is read whole before the handler sees it. `Expect: 100-continue` is answered at once when the
+// declared body fits and the header check passed; keep-alive as the client asks; a connection
+// that completes no request header within `idle_timeout` is closed, unanswered.
 // Refusals (answered through the ErrorResponder, then the connection is closed):
 //   too-large         body (declared or received) over body_limit
 //   header-too-large  request line and headers over header_limit
-//   request-timeout   header or body not received within request_timeout of its start
-//   bad-request       not HTTP/1.x
+//   request-timeout   body not received within request_timeout after its header
+//   overloaded        the bodies being received at once would pass max_body_bytes_in_flight
+//   bad-request       not HTTP/1.x, or a chunk header or trailer longer than header_limit
 // Connections over max_connections (total) or max_per_address are closed at once, unanswered.
 #pragma once
 
@@ -18,6 +21,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,6 +58,11 @@ using Reply = std::function<void(Response)>;
 using Handler = std::function<void(Request, Reply)>;
 // The answer to a refusal the server decides itself (codes above, and `internal`).
 using ErrorResponder = std::function<Response(std::string_view code, std::string_view detail)>;
+// Looks at a request whose header has arrived (its body is empty, not yet read), on the server
+// thread: a Response refuses it without reading its body (e.g. authentication that needs only
+// the headers, so an unauthenticated client cannot make the server hold a body). Must not
+// block; an exception is answered `internal`.
+using HeaderCheck = std::function<std::optional<Response>(const Request& head)>;
 
 struct ServerOptions {
   std::string address = "127.0.0.1";
@@ -64,6 +73,9 @@ struct ServerOptions {
   std::string key_file;
   std::size_t header_limit = 16 * 1024;
   std::size_t body_limit = 1024 * 1024;
+  // Bodies being received at once, over all connections: the declared length is reserved when
+  // a header arrives (body_limit for a chunked body) and given back with the answer.
+  std::size_t max_body_bytes_in_flight = 256 * 1024 * 1024;
   std::size_t max_connections = 1024;
   std::size_t max_per_address = 256;
   std::chrono::milliseconds idle_timeout{30'000};
@@ -75,7 +87,7 @@ class Server {
  public:
   // Binds and listens (errors: listen-failed; tls-config for unreadable certificate or key).
   static Result<std::unique_ptr<Server>> start(ServerOptions options, Handler handler,
-                                               ErrorResponder errors);
+                                               ErrorResponder errors, HeaderCheck check = {});
   ~Server();  // stop()
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

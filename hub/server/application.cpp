@@ -274,7 +274,8 @@ bool Application::start(StartError& error) {
     auto http = http::Server::start(
         vxp_server_options(w.config, w.paths),
         [&api](http::Request r, http::Reply reply) { api.handle(std::move(r), std::move(reply)); },
-        &vxp::Api::refusal);
+        &vxp::Api::refusal,
+        [&api](const http::Request& head) { return api.check_header(head); });
     if (!http) {
       w.server->stop();
       w.outbound.bind(nullptr);

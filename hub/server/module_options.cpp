@@ -135,6 +135,8 @@ http::ServerOptions vxp_server_options(const config::HubConfig& c, const DataPat
   }
   o.header_limit = static_cast<std::size_t>(v.max_header_bytes);
   o.body_limit = static_cast<std::size_t>(c.limits.max_package_bytes) + 2;  // + the SDK's CRLF
+  // The same budget as AMQP's, for the bodies of authenticated requests being received.
+  o.max_body_bytes_in_flight = static_cast<std::size_t>(c.limits.max_bytes_in_flight) + 2;
   o.max_connections = static_cast<std::size_t>(v.max_connections);
   o.max_per_address = static_cast<std::size_t>(v.max_connections_per_address);
   o.idle_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(v.idle_timeout);

@@ -21,11 +21,13 @@ constexpr std::array<std::string_view, 13> kOperations = {
 
 // The HTTP status of a FAIL answer, by its ErrorCode (the SDK reads only the JSON; the status
 // is for people, proxies and logs).
+// Authentication failures are 403, not 401: a 401 makes the JDK's HttpURLConnection (the SDK's
+// sendEdoc) in streaming mode throw before the JSON can be read.
 unsigned http_status(std::string_view error_code) {
   if (error_code == "100" || error_code == "109") return error_code == "100" ? 400 : 501;
-  if (error_code == "107" || error_code == "108") return 403;
-  if (error_code.size() == 3 && error_code[0] == '1') return 401;
-  if (error_code == "201" || error_code == "203") return 413;
+  if (error_code.size() == 3 && error_code[0] == '1') return 403;
+  if (error_code == "201") return 413;
+  if (error_code == "203") return 431;
   if (error_code == "202") return 408;
   if (error_code == "404") return 404;
   if (error_code == "500") return 503;
@@ -72,7 +74,7 @@ const System* Api::find_system(std::string_view id) const {
   return nullptr;
 }
 
-void Api::handle(http::Request request, http::Reply reply) {
+std::variant<Api::Prepared, http::Response> Api::prepare(const http::Request& request) const {
   std::string_view path = request.target;
   path = path.substr(0, path.find('?'));  // the SDK sends no query; any is ignored
   std::string_view op;
@@ -84,42 +86,66 @@ void Api::handle(http::Request request, http::Reply reply) {
   bool known = false;
   for (std::string_view o : kOperations) known = known || o == op;
   if (!known) {
-    return reply(fail("bad-request", "no such operation (the API is served under \"" +
-                                         options_.path_prefix + "/\")",
-                      {{"DocId", ""}}));
+    return fail("bad-request", "no such operation (the API is served under \"" +
+                                   options_.path_prefix + "/\")",
+                {{"DocId", ""}});
   }
-
+  // downloadEdoc's answer is saved as the document whatever it is: never a JSON error there.
+  const auto refuse = [op](std::string_view code, std::string_view detail) {
+    http::Response r = fail(code, detail, {{"DocId", ""}});
+    if (op == "downloadEdoc") {
+      r.content_type = "application/octet-stream";
+      r.body.clear();
+    }
+    return r;
+  };
   std::vector<Header> headers;
   headers.reserve(request.headers.size());
-  for (auto& h : request.headers) headers.push_back({std::move(h.name), std::move(h.value)});
+  for (const auto& h : request.headers) headers.push_back({h.name, h.value});
   auto params = authenticate(headers, [this](std::string_view id) -> const std::string* {
     const System* s = find_system(id);
     return s != nullptr ? &s->secret : nullptr;
   });
-  if (!params.ok()) {
-    return reply(fail(params.status().code(), params.status().message(), {{"DocId", ""}}));
+  if (!params.ok()) return refuse(params.status().code(), params.status().message());
+  const System* system = find_system(params->system_id());
+  if (op == "sendEdoc") {
+    if (request.method != "POST") return refuse("bad-request", "sendEdoc is a POST");
+    const std::string* type = params->find("messagetype");
+    if (type == nullptr || (!ascii_equal_icase(*type, model::wire::kTypeEdoc) &&
+                            !ascii_equal_icase(*type, model::wire::kTypeStatus))) {
+      return refuse("bad-request", "the signed messagetype must be edoc or status");
+    }
+    if (params->find("hash-file") == nullptr) {
+      return refuse("bad-request", "the signed hash-file is missing");
+    }
+  } else {
+    return refuse("not-served", "this hub does not serve " + std::string(op) + " yet");
   }
-  const System& system = *find_system(params->system_id());
-  if (op == "sendEdoc") return send_edoc(request, *params, system, std::move(reply));
-  reply(fail("not-served", "this hub does not serve " + std::string(op) + " yet"));
+  return Prepared{op, std::move(*params), system};
+}
+
+std::optional<http::Response> Api::check_header(const http::Request& head) const {
+  auto prepared = prepare(head);
+  if (auto* refused = std::get_if<http::Response>(&prepared)) return std::move(*refused);
+  return std::nullopt;
+}
+
+void Api::handle(http::Request request, http::Reply reply) {
+  auto prepared = prepare(request);
+  if (auto* refused = std::get_if<http::Response>(&prepared)) return reply(std::move(*refused));
+  const Prepared& p = std::get<Prepared>(prepared);
+  send_edoc(request, p.params, *p.system, std::move(reply));
 }
 
 void Api::send_edoc(const http::Request& request, const SignedParams& params,
                     const System& system, http::Reply reply) {
+  // prepare() checked the method and that both signed parameters are there.
   const nlohmann::ordered_json no_id = {{"DocId", ""}};
-  if (request.method != "POST") {
-    return reply(fail("bad-request", "sendEdoc is a POST", no_id));
-  }
-  const std::string* type = params.find("messagetype");
-  std::string_view address;
-  if (type != nullptr && ascii_equal_icase(*type, model::wire::kTypeEdoc)) address = model::wire::kEdocAddress;
-  if (type != nullptr && ascii_equal_icase(*type, model::wire::kTypeStatus)) address = model::wire::kStatusAddress;
-  if (address.empty()) {
-    return reply(fail("bad-request", "the signed messagetype must be edoc or status", no_id));
-  }
-  const std::string* hash = params.find("hash-file");
-  if (hash == nullptr) return reply(fail("bad-request", "the signed hash-file is missing", no_id));
-  auto package = package_of_send_body(request.body, *hash);
+  const std::string_view address =
+      ascii_equal_icase(*params.find("messagetype"), model::wire::kTypeEdoc)
+          ? model::wire::kEdocAddress
+          : model::wire::kStatusAddress;
+  auto package = package_of_send_body(request.body, *params.find("hash-file"));
   if (!package.ok()) return reply(fail(package.status().code(), package.status().message(), no_id));
 
   engine::IncomingPackage in;

@@ -5,7 +5,9 @@
 
 #include <cstddef>
 #include <string>
+#include <optional>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "engine/ports.hpp"
@@ -31,8 +33,14 @@ class Api {
   // `systems` and `ingest` must outlive the Api.
   Api(ApiOptions options, std::vector<System> systems, engine::IngestPort& ingest);
 
-  // The http::Handler: answers every request, on any path, with JSON (never an HTML page).
+  // The http::Handler: answers every request, on any path, with JSON (never an HTML page;
+  // downloadEdoc's failures with an empty body, which the SDK saves as the file).
   void handle(http::Request request, http::Reply reply);
+
+  // The http::HeaderCheck: everything that needs no body (the operation, its method, the
+  // authentication, sendEdoc's signed parameters) is refused before the body is read, so a
+  // client without the secret cannot make the hub hold a body.
+  std::optional<http::Response> check_header(const http::Request& head) const;
 
   // The answer to a refusal of the HTTP layer (http::ErrorResponder).
   static http::Response refusal(std::string_view code, std::string_view detail);
@@ -43,6 +51,13 @@ class Api {
 
  private:
   const System* find_system(std::string_view id) const;
+  // The operation, its signed parameters and its system, or the answer refusing the request.
+  struct Prepared {
+    std::string_view op;
+    SignedParams params;
+    const System* system = nullptr;
+  };
+  std::variant<Prepared, http::Response> prepare(const http::Request& request) const;
   void send_edoc(const http::Request& request, const SignedParams& params,
                  const System& system, http::Reply reply);
 

@@ -12,6 +12,7 @@ namespace docaxis::vxp {
 namespace {
 
 constexpr std::size_t kMaxSecret = 4096;
+constexpr std::size_t kMinSecret = 16;
 
 class Fd {
  public:
@@ -69,7 +70,10 @@ Result<std::string> read_secret_file(const std::string& path) {
   } else if (!secret.empty() && secret.back() == '\n') {
     secret.pop_back();
   }
-  if (secret.empty()) return Status("secret-invalid", path + ": empty");
+  if (secret.size() < kMinSecret) {
+    return Status("secret-invalid", path + ": shorter than " + std::to_string(kMinSecret) +
+                                        " bytes (a guessable secret)");
+  }
   if (secret.size() > kMaxSecret) {
     return Status("secret-invalid", path + ": larger than " + std::to_string(kMaxSecret) + " bytes");
   }

@@ -11,8 +11,8 @@
 namespace docaxis::vxp {
 
 // Codes: secret-unreadable (missing, not a regular file, a link, I/O), secret-not-private
-// (group or other may access it, or another user owns it), secret-invalid (empty, or over
-// 4096 bytes, or holds a NUL).
+// (group or other may access it, or another user owns it), secret-invalid (under 16 bytes, or
+// over 4096 bytes, or holds a NUL).
 Result<std::string> read_secret_file(const std::string& path);
 
 }  // namespace docaxis::vxp

@@ -112,8 +112,8 @@ ServerOptions small() {
   return o;
 }
 
-std::unique_ptr<Server> serve(ServerOptions o = small(), Handler h = echo()) {
-  auto s = Server::start(std::move(o), std::move(h), refusal);
+std::unique_ptr<Server> serve(ServerOptions o = small(), Handler h = echo(), HeaderCheck check = {}) {
+  auto s = Server::start(std::move(o), std::move(h), refusal, std::move(check));
   EXPECT_TRUE(s.ok()) << s.status().to_string();
   return s.ok() ? std::move(*s) : nullptr;
 }
@@ -164,6 +164,65 @@ TEST(HttpServer, AChunkedBodyThatGrowsPastTheLimitIsRefused) {
   std::string r = c.response();
   EXPECT_NE(r.find("\"refused\":\"too-large\""), std::string::npos) << r;
   EXPECT_TRUE(c.closed_by_peer());
+}
+
+TEST(HttpServer, TheHeaderCheckRefusesBeforeAnyBodyIsReadOrContinued) {
+  std::atomic<int> handled{0};
+  auto server = serve(
+      small(), [&](Request, Reply reply) { ++handled; reply(Response{200, "text/plain", "ok"}); },
+      [](const Request& head) -> std::optional<Response> {
+        EXPECT_TRUE(head.body.empty());
+        for (const auto& h : head.headers) {
+          if (h.name == "X-Key" && h.value == "good") return std::nullopt;
+        }
+        return refusal("forbidden", "no key");
+      });
+  Client bad(server->port());
+  bad.send("POST /s HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 900\r\n\r\n");
+  std::string r = bad.response();
+  EXPECT_EQ(r.find("100 Continue"), std::string::npos) << r;
+  EXPECT_NE(r.find("\"refused\":\"forbidden\""), std::string::npos) << r;
+  EXPECT_TRUE(bad.closed_by_peer());
+  Client good(server->port());
+  good.send("POST /s HTTP/1.1\r\nHost: x\r\nX-Key: good\r\nContent-Length: 3\r\n\r\nabc");
+  EXPECT_NE(good.response().find("ok"), std::string::npos);
+  EXPECT_EQ(handled, 1);
+}
+
+TEST(HttpServer, EndlessChunkExtensionsAndTrailersAreRefused) {
+  auto server = serve();
+  {
+    Client c(server->port());
+    c.send("POST /s HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1;ext=");
+    for (int i = 0; i < 40; ++i) c.send(std::string(4096, 'a'));  // 160 KiB, never a CRLF
+    std::string r = c.response();
+    EXPECT_NE(r.find("\"refused\":\"bad-request\""), std::string::npos) << r;
+  }
+  {
+    Client c(server->port());
+    c.send("POST /s HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\nX-T: ");
+    for (int i = 0; i < 40; ++i) c.send(std::string(4096, 'b'));
+    std::string r = c.response();
+    EXPECT_NE(r.find("\"refused\":\"bad-request\""), std::string::npos) << r;
+  }
+}
+
+TEST(HttpServer, BodiesReceivedAtOnceStayWithinTheirBudget) {
+  ServerOptions o = small();
+  o.max_body_bytes_in_flight = 1500;
+  auto server = serve(o);
+  Client first(server->port());
+  first.send("POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n" + std::string(10, 'a'));
+  std::this_thread::sleep_for(100ms);  // its 1000 bytes are reserved, 10 received
+  Client second(server->port());
+  second.send("POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 600\r\n\r\n");
+  std::string r = second.response();
+  EXPECT_NE(r.find("\"refused\":\"overloaded\""), std::string::npos) << r;
+  first.send(std::string(990, 'a'));
+  EXPECT_NE(first.response().find("POST /a 1000"), std::string::npos);
+  Client third(server->port());  // the first body's bytes were given back with its answer
+  third.send("POST /c HTTP/1.1\r\nHost: x\r\nContent-Length: 600\r\n\r\n" + std::string(600, 'c'));
+  EXPECT_NE(third.response().find("POST /c 600"), std::string::npos);
 }
 
 TEST(HttpServer, OversizeHeadersAndGarbageAreRefused) {

@@ -129,7 +129,7 @@ TEST_F(VxpApi, RequestsThatFailAuthenticationOrTheirHashNeverReachTheEngine) {
   }
   Answer a = call(api, forged);
   EXPECT_EQ(a.json["ErrorCode"], "104");
-  EXPECT_EQ(a.status, 401u);
+  EXPECT_EQ(a.status, 403u);  // not 401: the JDK's streaming HttpURLConnection would throw
 
   http::Request tampered = send_edoc();
   tampered.body[1] = 'X';
@@ -163,6 +163,41 @@ TEST_F(VxpApi, PathsMethodsAndOperationsNotServedAreAnsweredInJson) {
   EXPECT_EQ(call(prefixed, send_edoc("edoc", kPackage, "/XrdAdapter/adapter")).json["status"], "OK");
   EXPECT_EQ(call(prefixed, send_edoc()).json["ErrorCode"], "100");
   EXPECT_EQ(prefixed_ingest.received.size(), 1u);
+}
+
+TEST_F(VxpApi, TheHeaderCheckRefusesWhatNeedsNoBodyAndPassesTheRest) {
+  http::Request good = send_edoc();
+  good.body.clear();  // the check sees the header only
+  EXPECT_FALSE(api.check_header(good).has_value());
+  http::Request forged = send_edoc();
+  forged.body.clear();
+  for (auto& h : forged.headers) {
+    if (h.name == "XroadVnpt-hash-header") h.value = std::string(64, '0');
+  }
+  auto refused = api.check_header(forged);
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(nlohmann::json::parse(refused->body)["ErrorCode"], "104");
+  http::Request no_hash = sdk_request("/sendEdoc", {{"messagetype", "edoc"}}, "");
+  EXPECT_EQ(nlohmann::json::parse(api.check_header(no_hash)->body)["ErrorCode"], "100");
+  http::Request bad_type = sdk_request("/sendEdoc", {{"messagetype", "pdf"}, {"hash-file", "ab"}}, "");
+  EXPECT_EQ(nlohmann::json::parse(api.check_header(bad_type)->body)["ErrorCode"], "100");
+  EXPECT_TRUE(api.check_header(sdk_request("/nothing", {}, "")).has_value());
+  EXPECT_TRUE(ingest.received.empty());
+}
+
+TEST_F(VxpApi, DownloadEdocFailuresHaveAnEmptyBodyTheSdkCannotMistakeForADocument) {
+  http::Request r = sdk_request("/downloadEdoc", {{"docId", "68edb8c8c2dcb14db773ce44"}}, "");
+  r.method = "GET";
+  http::Response got;
+  api.handle(r, [&got](http::Response resp) { got = std::move(resp); });
+  EXPECT_EQ(got.body, "");
+  EXPECT_EQ(got.status, 501u);
+  for (auto& h : r.headers) {
+    if (h.name == "XroadVnpt-hash-header") h.value = std::string(64, '0');
+  }
+  api.handle(r, [&got](http::Response resp) { got = std::move(resp); });
+  EXPECT_EQ(got.body, "");
+  EXPECT_EQ(got.status, 403u);
 }
 
 TEST_F(VxpApi, HttpLayerRefusalsCarryAnEmptyDocId) {

@@ -31,8 +31,8 @@ TEST_F(VxpSecret, ReadsThePrivateFileWithoutItsFinalNewline) {
   auto s = read_secret_file(write("a", "FAKE-secret+0123456789/AB=\n"));
   ASSERT_TRUE(s.ok()) << s.status().to_string();
   EXPECT_EQ(*s, "FAKE-secret+0123456789/AB=");
-  EXPECT_EQ(*read_secret_file(write("b", "s3cret\r\n", 0400)), "s3cret");
-  EXPECT_EQ(*read_secret_file(write("c", " spaced \n\n")), " spaced \n");  // one newline only
+  EXPECT_EQ(*read_secret_file(write("b", "s3cret-0123456789\r\n", 0400)), "s3cret-0123456789");
+  EXPECT_EQ(*read_secret_file(write("c", " spaced 0123456789 \n\n")), " spaced 0123456789 \n");  // one newline only
 }
 
 TEST_F(VxpSecret, RefusesAFileOthersMayRead) {
@@ -51,8 +51,10 @@ TEST_F(VxpSecret, RefusesLinksFoldersMissingEmptyAndOversizeFiles) {
   EXPECT_EQ(read_secret_file(dir_.string()).status().code(), "secret-unreadable");
   EXPECT_EQ(read_secret_file((dir_ / "missing").string()).status().code(), "secret-unreadable");
   EXPECT_EQ(read_secret_file(write("empty", "\n")).status().code(), "secret-invalid");
+  EXPECT_EQ(read_secret_file(write("short", "fifteen-bytes15\n")).status().code(), "secret-invalid");
+  EXPECT_TRUE(read_secret_file(write("min", "sixteen-bytes-16\n")).ok());
   EXPECT_EQ(read_secret_file(write("big", std::string(5000, 'a'))).status().code(), "secret-invalid");
-  EXPECT_EQ(read_secret_file(write("nul", std::string("a\0b", 3))).status().code(), "secret-invalid");
+  EXPECT_EQ(read_secret_file(write("nul", std::string("0123456789abcdef\0b", 18))).status().code(), "secret-invalid");
   EXPECT_TRUE(read_secret_file(write("max", std::string(4096, 'a') + "\n")).ok());
 }
 
