@@ -274,7 +274,7 @@ TEST_F(IngestDecisionsTest, PolicyIsTheConnectionsEndpointRelaxationsAndPeersAre
   EXPECT_FALSE(policies[0].allow_sha1);
   ASSERT_EQ(store_.packages().size(), 1u);
   EXPECT_THAT(store_.packages()[0].relaxations, ElementsAre("unsigned"));
-  const store::PackageVerdict& v = store_.packages()[0].verdict;
+  const store::PackageVerdict v = store_.packages()[0].verdict;  // a copy: packages() returns a temporary
   EXPECT_FALSE(v.is_signed);
   EXPECT_EQ(v.relaxation_reason, "legacy client");
   EXPECT_TRUE(v.relayed_by.empty());
