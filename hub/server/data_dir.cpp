@@ -10,6 +10,8 @@
 #include <string>
 #include <system_error>
 
+#include "common/unique_fd.hpp"
+
 namespace docaxis::server {
 namespace {
 
@@ -22,20 +24,6 @@ std::string octal(mode_t mode) {
 Status unsafe(const std::filesystem::path& dir, const std::string& why) {
   return {"data-dir-unsafe", dir.string() + ": " + why};
 }
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 // Creates `dir` (mode 0700) and its missing parents. An EEXIST race is fine: the caller
 // checks whatever is there afterwards.
@@ -69,7 +57,7 @@ Status prepare_data_dir(const std::filesystem::path& dir) {
     if (errno == ELOOP) return unsafe(dir, "is a symbolic link");
     return {"unavailable", dir.string() + ": cannot open: " + std::strerror(errno)};
   }
-  const Fd fd(raw);
+  const UniqueFd fd(raw);
   if (::fstat(fd.get(), &st) != 0)
     return {"unavailable", dir.string() + ": " + std::strerror(errno)};
   if (st.st_uid != ::geteuid()) {

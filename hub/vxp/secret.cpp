@@ -8,30 +8,18 @@
 #include <cstdio>
 #include <cstring>
 
+#include "common/unique_fd.hpp"
+
 namespace docaxis::vxp {
 namespace {
 
 constexpr std::size_t kMaxSecret = 4096;
 constexpr std::size_t kMinSecret = 16;
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 }  // namespace
 
 Result<std::string> read_secret_file(const std::string& path) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
   if (fd.get() < 0) {
     const int e = errno;
     return Status("secret-unreadable", path + ": " + (e == ELOOP ? std::string("is a symbolic link")
