@@ -95,4 +95,21 @@ Event operator_action(const std::string& who, const std::string& doc, const std:
   return e;
 }
 
+Event recipient_status(const std::string& who, const std::string& doc, const std::string& organ,
+                       const std::string& status, const std::string& reason,
+                       std::uint64_t delivery, const std::string& sha256,
+                       const std::string& state) {
+  Event e;
+  e.type = std::string(kRecipientStatus);
+  e.who = who;
+  e.doc = doc;
+  e.organ = organ;
+  e.detail = {{"status", status},
+              {"reason", reason},
+              {"delivery", delivery},
+              {"sha256", sha256},
+              {"state", state}};
+  return e;
+}
+
 }  // namespace docaxis::audit::events

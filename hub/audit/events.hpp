@@ -25,6 +25,7 @@ inline constexpr std::string_view kDeadLettered = "dead-lettered";
 inline constexpr std::string_view kReceiptIssued = "receipt-issued";
 inline constexpr std::string_view kReceiptFailed = "receipt-failed";
 inline constexpr std::string_view kOperator = "operator";            // an admin repair
+inline constexpr std::string_view kRecipientStatus = "recipient-status";  // reported by polling
 // Written by the log itself (reserved: AuditLog refuses them from callers).
 inline constexpr std::string_view kCheckpoint = "checkpoint";
 inline constexpr std::string_view kRecovered = "recovered";
@@ -70,5 +71,13 @@ Event receipt_failed(const std::string& organ, std::uint64_t delivery, std::uint
 Event operator_action(const std::string& who, const std::string& doc, const std::string& organ,
                       const std::string& action, std::uint64_t seq, std::uint64_t delivery,
                       const std::string& state, int pid);
+
+// A status a recipient reported on a delivery through the axis HTTP API (updateStatus):
+// `who` is "vxp:<system>", `status` as reported (done, fail, processing, ...), `state` the
+// delivery's state after it.
+Event recipient_status(const std::string& who, const std::string& doc, const std::string& organ,
+                       const std::string& status, const std::string& reason,
+                       std::uint64_t delivery, const std::string& sha256,
+                       const std::string& state);
 
 }  // namespace docaxis::audit::events

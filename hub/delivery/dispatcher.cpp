@@ -65,6 +65,20 @@ void Dispatcher::peer_down(const std::string& peer) {
   mailbox_->peers_up.erase(peer);
 }
 
+void Dispatcher::settle(uint64_t delivery_id, bool delivered, std::string reason,
+                        SettleDone done) {
+  {
+    std::lock_guard lk(mailbox_->mu);
+    if (!mailbox_->stop) {
+      mailbox_->settles.push_back(Settle{delivery_id, delivered, std::move(reason), std::move(done)});
+      mailbox_->wake = true;
+      done = nullptr;
+    }
+  }
+  if (done) return done(Status("unavailable", "the hub is stopping; ask again"));
+  mailbox_->cv.notify_all();
+}
+
 void Dispatcher::wake() {
   {
     std::lock_guard lk(mailbox_->mu);
@@ -121,9 +135,11 @@ void Dispatcher::run_once(int64_t now_ms) {
   std::vector<Outcome> outcomes;
   std::vector<Batch> batches;
   std::optional<Result<std::vector<store::Delivery>>> claimed;
+  std::vector<Settle> settles;
   bool poked = false;
   {
     std::lock_guard m(mailbox_->mu);
+    settles.swap(mailbox_->settles);
     outcomes.swap(mailbox_->outcomes);
     batches.swap(mailbox_->committed);
     claimed.swap(mailbox_->claimed);
@@ -150,6 +166,7 @@ void Dispatcher::run_once(int64_t now_ms) {
     }
   }
   for (const auto& o : outcomes) apply(o, now_ms);
+  for (auto& st : settles) take_settle(std::move(st));
   expire_timeouts(now_ms);
   sweep(now_ms);
   start_claim(now_ms);
@@ -415,6 +432,7 @@ void Dispatcher::committed(Batch batch) {
   bool follow_ups = false;
   for (std::size_t i = 0; i < r->size(); ++i) {
     store::TransitionResult& tr = (*r)[i];
+    if (!settle_waiters_.empty()) answer_settles(batch.transitions[i], tr);
     // A refused item (e.g. a retry for a delivery a late outcome already finished) is moot.
     if (!tr.status.ok() || !tr.changed) continue;
     const store::Transition& t = batch.transitions[i];
@@ -507,6 +525,18 @@ void Dispatcher::stop() {
   for (auto& b : landed) {
     if (b.result && b.result->ok()) committed(std::move(b));  // reports what finished
   }
+  // Settles that never reached a commit: the caller may ask again (settle is idempotent).
+  std::vector<Settle> unanswered;
+  {
+    std::lock_guard lk(mailbox_->mu);
+    unanswered.swap(mailbox_->settles);
+  }
+  const Status stopping("unavailable", "the hub is stopping; ask again");
+  for (auto& st : unanswered) st.done(stopping);
+  for (auto& [id, waiters] : settle_waiters_) {
+    for (auto& done : waiters) done(stopping);
+  }
+  settle_waiters_.clear();
 }
 
 }  // namespace docaxis::delivery

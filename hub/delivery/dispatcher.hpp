@@ -131,6 +131,17 @@ class Dispatcher final : public LinkEvents {
   void peer_up(const std::string& peer) override;
   void peer_down(const std::string& peer) override;
 
+  // --- inboxes read by polling (any thread) ----------------------------------------------
+  // The recipient itself settles a delivery (the axis HTTP API's updateStatus): `delivered`
+  // true -> delivered, false -> refused with `reason`, decided like an outcome (the receipt
+  // built and committed with the state, on_terminal reported). `done` runs once, on the
+  // dispatcher thread (must not block), with the delivery after the commit; idempotent: a
+  // delivery already in the asked final state answers that state without a change;
+  // failed-precondition when it ended otherwise; the store's errors (not-found, ...) as they
+  // come; unavailable when the dispatcher stops first.
+  using SettleDone = std::function<void(Result<store::Delivery>)>;
+  void settle(uint64_t delivery_id, bool delivered, std::string reason, SettleDone done);
+
   // Start-up: recover_in_flight(INT64_MAX) (after a restart nothing is in flight).
   Status recover();
   // One step (never waits for the store): take committed batches and claim results, send
@@ -166,8 +177,15 @@ class Dispatcher final : public LinkEvents {
     std::optional<Result<std::vector<store::TransitionResult>>> result;
   };
   // Shared with DeliveryDone and store callbacks, which may outlive the dispatcher.
+  struct Settle {
+    uint64_t id = 0;
+    bool delivered = true;
+    std::string reason;
+    SettleDone done;
+  };
   struct Mailbox {
     std::mutex mu;
+    std::vector<Settle> settles;
     std::condition_variable cv;
     std::vector<Outcome> outcomes;
     std::vector<Batch> committed;
@@ -187,6 +205,9 @@ class Dispatcher final : public LinkEvents {
   };
 
   void drain_outcomes(int64_t now_ms);
+  void take_settle(Settle s);
+  // Answers the settle() callers waiting for transition `t` of a committed batch.
+  void answer_settles(const store::Transition& t, const store::TransitionResult& r);
   void apply(const Outcome& o, int64_t now_ms);
   void apply_late(const Outcome& o);
   void expire_timeouts(int64_t now_ms);
@@ -225,6 +246,7 @@ class Dispatcher final : public LinkEvents {
   std::map<std::string, CircuitBreaker> breakers_;
   Batch pending_;              // decided, not yet submitted
   bool claim_outstanding_ = false;
+  std::unordered_map<uint64_t, std::vector<SettleDone>> settle_waiters_;  // by delivery id
   // Claim again only when something may be due: the last claim filled a quota, an outcome
   // freed window, a poke, stored receipts, or idle_poll_ms passed (retries falling due).
   bool claim_again_ = true;

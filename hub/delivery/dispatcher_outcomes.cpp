@@ -102,6 +102,39 @@ void Dispatcher::apply_late(const Outcome& o) {
   }
 }
 
+void Dispatcher::take_settle(Settle s) {
+  auto d = store_.load_delivery(s.id);
+  if (!d.ok()) return s.done(d.status());
+  if (store::is_terminal(d->state)) {
+    const store::DeliveryState asked =
+        s.delivered ? store::DeliveryState::kDelivered : store::DeliveryState::kRefused;
+    if (d->state == asked) return s.done(std::move(*d));  // asked again: same answer
+    return s.done(Status("failed-precondition",
+                         "delivery " + std::to_string(s.id) + " has already ended " +
+                             std::string(store::to_string(d->state))));
+  }
+  // An AMQP attempt of the same delivery may be out: the recipient's word settles it, and
+  // that attempt's outcome will come late (and be moot).
+  forget_in_flight(s.id);
+  if (s.delivered) decide(*d, store::TransitionKind::kDelivered, {});
+  else decide(*d, store::TransitionKind::kRefused, std::move(s.reason));
+  settle_waiters_[s.id].push_back(std::move(s.done));
+}
+
+void Dispatcher::answer_settles(const store::Transition& t, const store::TransitionResult& r) {
+  if (t.kind != store::TransitionKind::kDelivered && t.kind != store::TransitionKind::kRefused) {
+    return;
+  }
+  auto it = settle_waiters_.find(t.id);
+  if (it == settle_waiters_.end()) return;
+  std::vector<SettleDone> waiters = std::move(it->second);
+  settle_waiters_.erase(it);
+  for (auto& done : waiters) {
+    if (r.status.ok()) done(r.delivery);
+    else done(r.status);
+  }
+}
+
 void Dispatcher::fail(const store::Delivery& d, const std::string& why, bool unanswered, int64_t now_ms) {
   breaker(destination(d)).on_failure(now_ms);
   const uint32_t no_outcome = d.unanswered + (unanswered ? 1 : 0);

@@ -328,8 +328,10 @@ Status Ingest::check_receipt(const IncomingPackage& in, std::int64_t now_ms, Acc
                                        : "entered the axis at hub " + r->hops.front().hub) +
                       ", not here (" + opt_.hub_name + "); it is not that organ's receipt");
   }
-  out.deliveries.push_back(store::DeliverySpec{
-      r->sender, hop->is_local() ? std::string(store::kLocalHop) : hop->peer, 0});
+  if (!hop->is_local() || !opt_.keeps_receipts || !opt_.keeps_receipts(r->sender)) {
+    out.deliveries.push_back(store::DeliverySpec{
+        r->sender, hop->is_local() ? std::string(store::kLocalHop) : hop->peer, 0});
+  }
   out.pkg.message_type = "receipt";
   out.pkg.sender = r->issuer_hub;
   out.pkg.document_id = r->receipt_id;

@@ -80,6 +80,9 @@ struct IngestOptions {
   // Called for a `stored` outcome (not for duplicates) once it is committed and its audit
   // append has ended, just before done(), on the thread that answers (see Threads).
   std::function<void(std::uint64_t seq, const std::vector<store::DeliverySpec>&)> on_stored;
+  // Organs served here that read their outcomes by polling (the axis HTTP API): a receipt
+  // relayed back for one is stored with no delivery (ReceiptIssuer::keep_receipts_for).
+  std::function<bool(const std::string& organ)> keeps_receipts;
 };
 
 struct IngestStats {

@@ -93,11 +93,13 @@ Result<std::optional<store::FollowUp>> ReceiptIssuer::make_receipt(
   v.about_sha256 = r.delivered_sha256_hex;
   v.about_seq = d.seq;  // the receipt id above is made of these two; the admin reads them here
   v.about_delivery = d.id;
-  store::DeliverySpec to;
-  to.recipient = r.sender;
-  to.next_hop =
-      hop->kind == routing::NextHop::Kind::local ? std::string(store::kLocalHop) : hop->peer;
-  f.recipients = {to};
+  const bool local = hop->kind == routing::NextHop::Kind::local;
+  if (!local || !keeps_ || !keeps_(r.sender)) {
+    store::DeliverySpec to;
+    to.recipient = r.sender;
+    to.next_hop = local ? std::string(store::kLocalHop) : hop->peer;
+    f.recipients = {to};
+  }
   return std::optional<store::FollowUp>(std::move(f));
 }
 

@@ -46,6 +46,12 @@ class ReceiptIssuer {
   ReceiptIssuer(store::Store& store, const ReceiptSigner& signer, const routing::RouteTable& routes,
                 audit::AuditLog* audit, std::string hub_name, std::function<int64_t()> clock);
 
+  // Organs served here that read their outcomes by polling (the axis HTTP API) instead of
+  // receiving receipts: a receipt for one is stored with no delivery. Set before use.
+  void keep_receipts_for(std::function<bool(const std::string& organ)> keeps) {
+    keeps_ = std::move(keeps);
+  }
+
   // The signed receipt for `final_state` (as it will be committed) and where it goes;
   // nullopt for the delivery of a receipt. Errors: the package cannot be read, the receipt
   // cannot be built, signed or routed (codes from store, edxml, dsig, routing).
@@ -69,6 +75,7 @@ class ReceiptIssuer {
   audit::AuditLog* audit_;
   std::string hub_;
   std::function<int64_t()> clock_;
+  std::function<bool(const std::string&)> keeps_;
   std::atomic<std::uint64_t> issued_{0};
   std::atomic<std::uint64_t> failed_{0};
   std::atomic<std::uint64_t> audit_failures_{0};

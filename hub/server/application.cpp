@@ -5,12 +5,15 @@
 #include <iostream>
 #include <mutex>
 #include <optional>
+#include <set>
 
 #include "admin/endpoint.hpp"
 #include "admin/hub_ports.hpp"
 #include "amqp/server.hpp"
 #include "audit/audit_log.hpp"
+#include "audit/events.hpp"
 #include "delivery/dispatcher.hpp"
+#include "delivery/polled_inboxes.hpp"
 #include "dsig/dsig_init.hpp"
 #include "dsig/engine_adapter.hpp"
 #include "dsig/signer.hpp"
@@ -21,6 +24,7 @@
 #include "engine/ingest.hpp"
 #include "engine/receipts.hpp"
 #include "http/server.hpp"
+#include "log/log.hpp"
 #include "routing/endpoint_registry.hpp"
 #include "routing/route_table.hpp"
 #include "server/data_dir.hpp"
@@ -104,7 +108,9 @@ struct Application::Modules {
   std::unique_ptr<delivery::Dispatcher> dispatcher;
   std::unique_ptr<amqp::AmqpServer> server;    // built after `ingest`, destroyed after it
   std::unique_ptr<engine::Ingest> ingest;
-  // The axis HTTP API ([vxp]): declared after `ingest`, so destroyed before it.
+  // The axis HTTP API ([vxp]): declared after `ingest` and the dispatcher, so destroyed
+  // before them; its inboxes before the Api that calls them.
+  std::unique_ptr<delivery::PolledInboxService> polled;
   std::unique_ptr<vxp::Api> vxp_api;
   std::unique_ptr<http::Server> vxp_server;
   std::unique_ptr<admin::AdminEndpoint> admin;
@@ -172,6 +178,18 @@ std::unique_ptr<Application> Application::build(const config::HubConfig& cfg, St
                                                        w.audit.get(), cfg.hub.name, now_ms);
   const routing::EndpointRegistry& reg = *w.registry;
   engine::ReceiptIssuer& receipts = *w.receipts;
+  // Organs served through the axis HTTP API read their outcomes by polling
+  // (getSentEdocList): their receipts are kept here, never queued to an inbox.
+  std::set<std::string> polling_organs;
+  if (cfg.vxp.enabled) {
+    for (const config::EndpointConfig& e : cfg.endpoints) {
+      if (!e.vxp_system.empty()) polling_organs.insert(e.organ);
+    }
+  }
+  const auto keeps_receipts = [polling_organs](const std::string& organ) {
+    return polling_organs.count(organ) > 0;
+  };
+  receipts.keep_receipts_for(keeps_receipts);
   w.dispatcher = std::make_unique<delivery::Dispatcher>(
       *w.store, w.outbound, dispatcher_options(cfg), now_ms,
       [&reg](const model::ConnectionIdentity& who, const std::string& organ) -> Status {
@@ -203,6 +221,7 @@ std::unique_ptr<Application> Application::build(const config::HubConfig& cfg, St
   ingest.on_stored = [&dispatcher](uint64_t, const std::vector<store::DeliverySpec>&) {
     dispatcher.wake();
   };
+  ingest.keeps_receipts = keeps_receipts;
   w.ingest = std::make_unique<engine::Ingest>(*w.store, *w.package_verifier, reg, *w.routes, w.audit.get(),
                                               std::move(ingest));
 
@@ -235,8 +254,28 @@ std::unique_ptr<Application> Application::build(const config::HubConfig& cfg, St
       }
       systems.push_back(std::move(s));
     }
+    audit::AuditLog* audit_log = w.audit.get();
+    w.polled = std::make_unique<delivery::PolledInboxService>(
+        *w.store, *w.store, *w.dispatcher, now_ms,
+        [audit_log](const delivery::PolledItem& item, const delivery::RecipientStatus& status,
+                    std::function<void()> then) {
+          if (audit_log == nullptr) return then();
+          audit_log->append_async({audit::events::recipient_status(
+                                  status.by, item.document_id, item.recipient, status.status,
+                                  status.reason, item.delivery_id, item.sha256_hex, item.state)},
+                              [then = std::move(then)](Result<std::uint64_t> r) {
+                                // The state is committed either way: answer, and say the
+                                // record is missing.
+                                if (!r.ok()) {
+                                  log::get("audit").error(
+                                      "recipient-status-not-recorded",
+                                      {{"reason", r.status().to_string()}});
+                                }
+                                then();
+                              });
+        });
     w.vxp_api = std::make_unique<vxp::Api>(vxp::ApiOptions{cfg.vxp.path_prefix},
-                                           std::move(systems), *w.ingest);
+                                           std::move(systems), *w.ingest, w.polled.get());
   }
   w.admin = std::make_unique<admin::AdminEndpoint>(
       cfg, *w.store, *w.store, w.audit.get(),

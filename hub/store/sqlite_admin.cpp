@@ -65,16 +65,6 @@ std::optional<int64_t> opt_int(const sqlite::Stmt& s, int col) {
   return s.int_at(col);
 }
 
-// Runs `stmt` to the end, calling `row` for each row; stops at the first error.
-Status each_row(sqlite::Stmt& stmt, const std::function<Status()>& row) {
-  for (;;) {
-    auto more = stmt.step();
-    if (!more) return more.status();
-    if (!*more) return Status();
-    if (Status s = row(); !s.ok()) return s;
-  }
-}
-
 }  // namespace
 
 Result<std::vector<DestinationStats>> SqliteStore::queue_by_destination() {

@@ -1,6 +1,8 @@
 // Internal to store/: reading rows into records, shared by the SqliteStore sources.
 #pragma once
 
+#include <functional>
+
 #include "common/status.hpp"
 #include "store/records.hpp"
 #include "store/sqlite_db.hpp"
@@ -32,6 +34,16 @@ inline Result<Delivery> read_delivery(const sqlite::Stmt& row) {
   d.updated_ms = row.int_at(9);
   d.unanswered = static_cast<uint32_t>(row.int_at(10));
   return d;
+}
+
+// Runs `stmt` to the end, calling `row` for each row; stops at the first error.
+inline Status each_row(sqlite::Stmt& stmt, const std::function<Status()>& row) {
+  for (;;) {
+    auto more = stmt.step();
+    if (!more) return more.status();
+    if (!*more) return Status();
+    if (Status s = row(); !s.ok()) return s;
+  }
 }
 
 }  // namespace docaxis::store

@@ -32,6 +32,7 @@
 #include "common/status.hpp"
 #include "store/admin_store.hpp"
 #include "store/counters.hpp"
+#include "store/inbox_store.hpp"
 #include "store/store.hpp"
 
 namespace docaxis::store {
@@ -65,7 +66,7 @@ struct SqliteStoreOptions {
 // "full" | "normal" (config parsing); nullopt for anything else.
 std::optional<FsyncMode> parse_fsync_mode(std::string_view text);
 
-class SqliteStore final : public Store, public AdminStore {
+class SqliteStore final : public Store, public AdminStore, public InboxStore {
  public:
   // Opens or creates the store: takes the lock, sets WAL and the fsync mode, checks
   // integrity (data-loss), applies migrations (failed-precondition for a newer schema or a
@@ -103,6 +104,15 @@ class SqliteStore final : public Store, public AdminStore {
   Result<OrganActivity> organ_activity(const std::string& organ) override;
   Result<std::vector<RetryResult>> retry_now(const RetryRequest& request, int64_t now_ms) override;
   Result<PurgeDeadResult> purge_dead(int64_t before_ms, uint32_t limit) override;
+
+  // InboxStore (sqlite_inbox.cpp)
+  Result<std::vector<InboxItem>> waiting_for(const InboxQuery& query) override;
+  Result<uint64_t> count_waiting_for(const InboxQuery& query) override;
+  Result<InboxItem> find_for(const std::vector<std::string>& recipients,
+                             std::string_view sha256_prefix) override;
+  void record_event_async(uint64_t delivery_id, std::string result, std::string detail,
+                          std::string status, int64_t now_ms,
+                          std::function<void(Status)> done) override;
 
   StoreCounters counters() const;
   const std::string& path() const { return options_.path; }

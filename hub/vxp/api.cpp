@@ -52,8 +52,10 @@ bool ascii_equal_icase(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-Api::Api(ApiOptions options, std::vector<System> systems, engine::IngestPort& ingest)
-    : options_(std::move(options)), systems_(std::move(systems)), ingest_(ingest) {
+Api::Api(ApiOptions options, std::vector<System> systems, engine::IngestPort& ingest,
+         delivery::PolledInboxes* inboxes)
+    : options_(std::move(options)), systems_(std::move(systems)), ingest_(ingest),
+      inboxes_(inboxes) {
   while (!options_.path_prefix.empty() && options_.path_prefix.back() == '/') {
     options_.path_prefix.pop_back();
   }
@@ -118,6 +120,15 @@ std::variant<Api::Prepared, http::Response> Api::prepare(const http::Request& re
     if (params->find("hash-file") == nullptr) {
       return refuse("bad-request", "the signed hash-file is missing");
     }
+  } else if (inboxes_ != nullptr &&
+             (op == "getReceivedEdocList" || op == "countReceiveEdoc" ||
+              op == "countReceiveStatus" || op == "getEdoc" || op == "downloadEdoc" ||
+              op == "updateStatus")) {
+    const std::string_view method = op == "downloadEdoc" ? "GET" : "POST";
+    if (request.method != method) {
+      return refuse("bad-request", std::string(op) + " is a " + std::string(method));
+    }
+    if (Status s = check_inbox_params(op, *params); !s.ok()) return refuse(s.code(), s.message());
   } else {
     return refuse("not-served", "this hub does not serve " + std::string(op) + " yet");
   }
@@ -134,7 +145,15 @@ void Api::handle(http::Request request, http::Reply reply) {
   auto prepared = prepare(request);
   if (auto* refused = std::get_if<http::Response>(&prepared)) return reply(std::move(*refused));
   const Prepared& p = std::get<Prepared>(prepared);
-  send_edoc(request, p.params, *p.system, std::move(reply));
+  if (p.op == "sendEdoc") return send_edoc(request, p.params, *p.system, std::move(reply));
+  if (p.op == "getReceivedEdocList") return received_list(p.params, *p.system, std::move(reply));
+  if (p.op == "countReceiveEdoc" || p.op == "countReceiveStatus") {
+    return count_received(p.op, *p.system, std::move(reply));
+  }
+  if (p.op == "getEdoc" || p.op == "downloadEdoc") {
+    return get_edoc(p.op == "downloadEdoc", p.params, *p.system, std::move(reply));
+  }
+  update_status(p.params, *p.system, std::move(reply));
 }
 
 void Api::send_edoc(const http::Request& request, const SignedParams& params,

@@ -1,6 +1,8 @@
 // The axis HTTP API's operations over the hub (README.md "Operations"): the handler an
-// http::Server calls. Implemented so far: `sendEdoc` (into the engine's IngestPort, the same
-// ingest as AMQP). Every other operation of the SDK is answered FAIL `not-served` until it is.
+// http::Server calls. `sendEdoc` goes into the engine's IngestPort (the same ingest as AMQP);
+// the receiving operations (getReceivedEdocList, countReceive*, getEdoc, downloadEdoc,
+// updateStatus) go to delivery's PolledInboxes (inbox_ops.cpp). Every other operation of the
+// SDK is answered FAIL `not-served` until it is.
 #pragma once
 
 #include <cstddef>
@@ -10,6 +12,7 @@
 #include <variant>
 #include <vector>
 
+#include "delivery/polling_port.hpp"
 #include "engine/ports.hpp"
 #include "http/server.hpp"
 #include "vxp/auth.hpp"
@@ -30,8 +33,10 @@ struct ApiOptions {
 
 class Api {
  public:
-  // `systems` and `ingest` must outlive the Api.
-  Api(ApiOptions options, std::vector<System> systems, engine::IngestPort& ingest);
+  // `ingest` and `inboxes` must outlive the Api; without `inboxes` the receiving operations
+  // are answered not-served.
+  Api(ApiOptions options, std::vector<System> systems, engine::IngestPort& ingest,
+      delivery::PolledInboxes* inboxes = nullptr);
 
   // The http::Handler: answers every request, on any path, with JSON (never an HTML page;
   // downloadEdoc's failures with an empty body, which the SDK saves as the file).
@@ -60,10 +65,19 @@ class Api {
   std::variant<Prepared, http::Response> prepare(const http::Request& request) const;
   void send_edoc(const http::Request& request, const SignedParams& params,
                  const System& system, http::Reply reply);
+  // inbox_ops.cpp
+  // The signed parameters an inbox operation needs (messagetype, docId, status), checked
+  // with the header.
+  static Status check_inbox_params(std::string_view op, const SignedParams& params);
+  void received_list(const SignedParams& params, const System& system, http::Reply reply);
+  void count_received(std::string_view op, const System& system, http::Reply reply);
+  void get_edoc(bool raw, const SignedParams& params, const System& system, http::Reply reply);
+  void update_status(const SignedParams& params, const System& system, http::Reply reply);
 
   ApiOptions options_;
   std::vector<System> systems_;
   engine::IngestPort& ingest_;
+  delivery::PolledInboxes* inboxes_;
 };
 
 }  // namespace docaxis::vxp

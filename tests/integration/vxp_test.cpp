@@ -16,8 +16,10 @@
 #include <thread>
 #include <vector>
 
+#include "dsig/signer.hpp"
 #include "hub_fixture.hpp"
 #include "test_client.hpp"
+#include "vxp/api.hpp"
 #include "vxp/auth.hpp"
 #include "vxp/send_body.hpp"
 
@@ -25,21 +27,17 @@ namespace docaxis::test {
 namespace {
 
 using amqp::test::InboxClient;
+using amqp::test::send_package;
 
 const std::string kSecret = "FAKE-test-secret-0123456789/AB=";
 
-// One request on a new connection, as the SDK's sendEdoc makes it; returns the raw answer.
-std::string sdk_send_edoc(int port, const std::string& path, const std::string& system,
-                          const std::string& secret, const std::string& package) {
-  const std::vector<std::pair<std::string, std::string>> params = {
-      {"systemid", system},
-      {"servicetype", "eDoc"},
-      {"messagetype", "edoc"},
-      {"hash-file", vxp::sdk_hash_file(package)},
-      {"from", system},
-      {"to", "[\"000.00.01.G12\"]"},
-      {"timestamp", "06122026T101010+0123"},
-      {"Content-Type", "application/octet-stream"}};
+using Params = std::vector<std::pair<std::string, std::string>>;
+
+// One request on a new connection, signed as the SDK signs (every parameter in the signed
+// header and repeated as its own header); returns the raw answer.
+std::string sdk_request(int port, const std::string& method, const std::string& path,
+                        const std::string& secret, const Params& params, const std::string& body,
+                        const std::string& content_type) {
   std::string sign = "{";
   std::string keys;
   for (const auto& [k, v] : params) {
@@ -48,15 +46,15 @@ std::string sdk_send_edoc(int port, const std::string& path, const std::string& 
     keys += (keys.empty() ? "" : ";") + k;
   }
   sign += "}";
-  std::string req = "POST " + path + " HTTP/1.1\r\nContent-Type: application/octet-stream\r\n";
+  std::string req = method + " " + path + " HTTP/1.1\r\nContent-Type: " + content_type + "\r\n";
   for (const auto& [k, v] : params) req += "XroadVnpt-" + k + ": " + v + "\r\n";
   req += "XroadVnpt-sign-header-key: " + keys + "\r\n";
   req += "XroadVnpt-sign-header: " + sign + "\r\n";
   req += "XroadVnpt-hash-header: " + vxp::sign_header_mac(secret, sign) + "\r\n";
   req += "User-Agent: JAVASDKAgent/1.0.0 XRoad/VPCP\r\nXroadVnpt-version: 3.0.201608\r\n";
   req += "Host: 127.0.0.1:" + std::to_string(port) + "\r\nConnection: keep-alive\r\n";
-  const std::string body = package + "\r\n";
-  req += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  if (method != "GET") req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  req += "\r\n" + body;
 
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
@@ -87,23 +85,43 @@ std::string sdk_send_edoc(int port, const std::string& path, const std::string& 
   return got;
 }
 
+// sendEdoc as the SDK makes it: the body's trailing CRLF, the unpadded hash-file.
+std::string sdk_send_edoc(int port, const std::string& path, const std::string& system,
+                          const std::string& secret, const std::string& package) {
+  const Params params = {{"systemid", system},
+                         {"servicetype", "eDoc"},
+                         {"messagetype", "edoc"},
+                         {"hash-file", vxp::sdk_hash_file(package)},
+                         {"from", system},
+                         {"to", "[\"000.00.01.G12\"]"},
+                         {"timestamp", "06122026T101010+0123"},
+                         {"Content-Type", "application/octet-stream"}};
+  return sdk_request(port, "POST", path, secret, params, package + "\r\n",
+                     "application/octet-stream");
+}
+
 nlohmann::json answer_json(const std::string& raw) {
   const auto h = raw.find("\r\n\r\n");
   if (h == std::string::npos) return nullptr;
   return nlohmann::json::parse(raw.substr(h + 4), nullptr, false);
 }
 
-std::string vxp_config(const fs::path& dir, const std::string& secret_file) {
+std::string vxp_config(const fs::path& dir, const std::string& secret_file,
+                       bool h30_uses_the_api = true) {
   std::string text = default_config(dir);
   // 000.00.13.H30 speaks the API as system "000.00.13.H30"; "g12-dms" acts for 000.00.01.G12.
   const std::string h30 = "[[endpoints]]\norgan = \"000.00.13.H30\"\n";
-  text.replace(text.find(h30), h30.size(), h30 + "vxp_system = \"000.00.13.H30\"\n");
+  if (h30_uses_the_api) {
+    text.replace(text.find(h30), h30.size(), h30 + "vxp_system = \"000.00.13.H30\"\n");
+  }
   const std::string g12 = "[[endpoints]]\norgan = \"000.00.01.G12\"\n";
   text.replace(text.find(g12), g12.size(), g12 + "vxp_system = \"g12-dms\"\n");
   text += "[vxp]\nenabled = true\nhost = \"127.0.0.1\"\nport = 0\nplain_http = true\n"
           "path_prefix = \"/XrdAdapter/adapter\"\n"
-          "[[vxp.systems]]\nid = \"000.00.13.H30\"\nsecret_file = \"" + secret_file + "\"\n"
           "[[vxp.systems]]\nid = \"g12-dms\"\nsecret_file = \"" + secret_file + "\"\n";
+  if (h30_uses_the_api) {
+    text += "[[vxp.systems]]\nid = \"000.00.13.H30\"\nsecret_file = \"" + secret_file + "\"\n";
+  }
   return text;
 }
 
@@ -148,10 +166,133 @@ TEST(VxpHub, APackageSentLikeTheSdkReachesTheRecipientsAmqpInboxOnce) {
   const nlohmann::json other = answer_json(sdk_send_edoc(port, path, "g12-dms", kSecret, good));
   EXPECT_EQ(other["ErrorCode"], "320") << other.dump();
   EXPECT_NE(other.value("ErrorDesc", "").find("docaxis:unauthorized"), std::string::npos) << other.dump();
+  // The sender's system cannot fetch it: a system sees only its own organs' inboxes.
+  const Params fetch = {{"systemid", "000.00.13.H30"}, {"docId", doc_id},
+                        {"timestamp", "06122026T101010+0123"}, {"Content-Type", "application/json"}};
+  const nlohmann::json not_yours = answer_json(sdk_request(
+      port, "POST", "/XrdAdapter/adapter/getEdoc", kSecret, fetch, "{}", "application/json"));
+  EXPECT_EQ(not_yours["ErrorCode"], "404") << not_yours.dump();
+  EXPECT_FALSE(not_yours.contains("data"));
+  const std::string raw_not_yours = sdk_request(port, "GET", "/XrdAdapter/adapter/downloadEdoc",
+                                                kSecret, fetch, "", "application/json");
+  EXPECT_EQ(raw_not_yours.substr(0, 12), "HTTP/1.1 404") << raw_not_yours;
+  EXPECT_NE(raw_not_yours.find("Content-Length: 0\r\n"), std::string::npos) << raw_not_yours;
   const nlohmann::json lost = answer_json(sdk_send_edoc(port, "/sendEdoc", "000.00.13.H30", kSecret, good));
   EXPECT_EQ(lost["ErrorCode"], "100") << lost.dump();
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   EXPECT_EQ(inbox.received().size(), 1u);
+}
+
+std::string body_of(const std::string& raw) {
+  const auto h = raw.find("\r\n\r\n");
+  return h == std::string::npos ? std::string() : raw.substr(h + 4);
+}
+
+TEST(VxpHub, AnInboxReadByPollingIsListedFetchedAndAcknowledgedAndTheSenderGetsTheReceipt) {
+  const TempDir tmp = temp_dir("vxp-poll");
+  const fs::path dir = tmp.path();
+  const std::string secret_file = (dir / "system.secret").string();
+  { std::ofstream(secret_file) << kSecret << "\n"; }
+  ::chmod(secret_file.c_str(), 0600);
+  // 000.00.01.G12 reads its inbox through the API only (system g12-dms); 000.00.13.H30 sends
+  // and receives its receipts over AMQP.
+  TestHub hub(dir, TestHub::FullConfig{vxp_config(dir, secret_file, /*h30_uses_the_api=*/false)});
+  const int amqp_port = hub.start();
+  ASSERT_GT(amqp_port, 0) << hub.log();
+  const int port = std::stoi(read((dir / "data" / "vxp.port").string()));
+
+  // Two distinct signed documents of H30 for G12.
+  const std::string base = read(kFixtures + "/unsigned.edxml");
+  const std::string first_id =
+      "<edXML:DocumentId>000.00.13.H30,2019/01/16,74/VPCP-TTĐT</edXML:DocumentId>";
+  ASSERT_NE(base.find(first_id), std::string::npos);
+  auto signer = dsig::Signer::load(organ("000.00.13.H30") + ".key", organ("000.00.13.H30") + ".crt",
+                                   {kPki + "/intermediates.pem"});
+  ASSERT_TRUE(signer.ok()) << signer.status().to_string();
+  std::vector<std::string> docs;
+  for (const char* n : {"1", "2"}) {
+    std::string doc = base;
+    doc.replace(doc.find(first_id), first_id.size(),
+                std::string("<edXML:DocumentId>000.00.13.H30,2026/12/07,") + n +
+                    "/POLL</edXML:DocumentId>");
+    auto signed_doc = (*signer)->sign(doc);
+    ASSERT_TRUE(signed_doc.ok()) << signed_doc.status().to_string();
+    docs.push_back(std::move(signed_doc).value());
+  }
+  InboxClient receipts(amqp_port, kPki, organ("000.00.13.H30"), "inbox/000.00.13.H30");
+  ASSERT_TRUE(receipts.wait_open()) << receipts.error();
+  ASSERT_EQ(send_package(amqp_port, kPki, organ("000.00.13.H30"), "edoc", docs[0]).outcome, "accepted");
+
+  // Every call the way the SDK makes it, with leftover parameters of earlier calls.
+  Params leftovers = {{"systemid", "g12-dms"}, {"servicetype", "eDoc"}, {"from", "000.00.01.G12"},
+                      {"hash-file", "0"}, {"timestamp", "07122026T010203+0456"},
+                      {"Content-Type", "application/json"}};
+  auto call = [&](const std::string& method, const std::string& op, const Params& extra) {
+    Params p = leftovers;
+    for (const auto& e : extra) p.push_back(e);
+    return sdk_request(port, method, "/XrdAdapter/adapter/" + op, kSecret, p,
+                       method == "GET" ? "" : "{}", "application/json");
+  };
+  const nlohmann::json list = answer_json(call("POST", "getReceivedEdocList", {{"messagetype", "edoc"}}));
+  ASSERT_EQ(list["status"], "OK") << list.dump() << hub.log();
+  ASSERT_EQ(list["data"].size(), 1u) << list.dump();
+  const nlohmann::json item = list["data"][0];
+  const std::string doc_id = item.value("docId", "");
+  EXPECT_EQ(doc_id, vxp::Api::doc_id(docs[0]));
+  EXPECT_EQ(item["from"], "000.00.13.H30");
+  EXPECT_EQ(item["to"], "000.00.01.G12");
+  EXPECT_EQ(item["messageType"], "edoc");
+  EXPECT_EQ(item["status"], "waiting");
+  EXPECT_EQ(answer_json(call("POST", "countReceiveEdoc", {}))["count"], 1);
+  EXPECT_EQ(answer_json(call("POST", "countReceiveStatus", {}))["count"], 0);
+  EXPECT_EQ(answer_json(call("POST", "getReceivedEdocList", {{"messagetype", "status"}}))["data"].size(), 0u);
+
+  // getEdoc: base64 of the exact bytes; downloadEdoc: the bytes themselves.
+  const nlohmann::json got = answer_json(call("POST", "getEdoc", {{"docId", doc_id}, {"filePath", "/tmp/x"}}));
+  ASSERT_EQ(got["status"], "OK") << got.dump();
+  const std::string b64 = got.value("data", "");
+  EXPECT_GT(b64.size(), docs[0].size());
+  const std::string raw = call("GET", "downloadEdoc", {{"docId", doc_id}});
+  EXPECT_EQ(raw.substr(0, 12), "HTTP/1.1 200") << raw.substr(0, 300);
+  EXPECT_EQ(body_of(raw), docs[0]);
+
+  // An intermediate status is recorded and shown; the document stays listed.
+  const nlohmann::json processing =
+      answer_json(call("POST", "updateStatus", {{"docId", doc_id}, {"status", "processing"}}));
+  EXPECT_EQ(processing["status"], "OK") << processing.dump();
+  EXPECT_EQ(answer_json(call("POST", "getReceivedEdocList", {{"messagetype", "edoc"}}))["data"][0]["status"],
+            "processing");
+
+  // done: delivered, the signed receipt goes to the sender; asked again, the same answer.
+  const nlohmann::json done = answer_json(call("POST", "updateStatus", {{"docId", doc_id}, {"status", "done"}}));
+  EXPECT_EQ(done["status"], "OK") << done.dump();
+  EXPECT_EQ(done["state"], "delivered");
+  const nlohmann::json again = answer_json(call("POST", "updateStatus", {{"docId", doc_id}, {"status", "done"}}));
+  EXPECT_EQ(again["status"], "OK") << again.dump();
+  EXPECT_EQ(answer_json(call("POST", "countReceiveEdoc", {}))["count"], 0);
+  ASSERT_TRUE(receipts.wait_for(1)) << hub.log();
+  EXPECT_NE(receipts.received()[0].bytes.find(">delivered<"), std::string::npos)
+      << receipts.received()[0].bytes;
+
+  // fail: refused with the recipient's reason in the receipt; done afterwards cannot undo it.
+  ASSERT_EQ(send_package(amqp_port, kPki, organ("000.00.13.H30"), "edoc", docs[1]).outcome, "accepted");
+  const std::string second = vxp::Api::doc_id(docs[1]);
+  const nlohmann::json failed = answer_json(call(
+      "POST", "updateStatus", {{"docId", second}, {"status", "fail"}, {"description", "cannot import"}}));
+  EXPECT_EQ(failed["status"], "OK") << failed.dump();
+  EXPECT_EQ(failed["state"], "refused");
+  const nlohmann::json late = answer_json(call("POST", "updateStatus", {{"docId", second}, {"status", "done"}}));
+  EXPECT_EQ(late["ErrorCode"], "410") << late.dump();
+  ASSERT_TRUE(receipts.wait_for(2)) << hub.log();
+  EXPECT_NE(receipts.received()[1].bytes.find(">rejected<"), std::string::npos);
+  EXPECT_NE(receipts.received()[1].bytes.find("cannot import"), std::string::npos);
+
+  // Unknown ids: 404 in JSON, an empty body for downloadEdoc; a malformed id likewise.
+  const nlohmann::json unknown = answer_json(call("POST", "getEdoc", {{"docId", std::string(24, '0')}}));
+  EXPECT_EQ(unknown["ErrorCode"], "404") << unknown.dump();
+  EXPECT_EQ(body_of(call("GET", "downloadEdoc", {{"docId", std::string(24, '0')}})), "");
+  EXPECT_EQ(answer_json(call("POST", "getEdoc", {{"docId", "' OR 1=1 --"}}))["ErrorCode"], "404");
+  EXPECT_EQ(answer_json(call("POST", "updateStatus", {{"docId", second}}))["ErrorCode"], "100");
 }
 
 TEST(VxpHub, AHubRefusesToStartWithASecretOthersCanRead) {

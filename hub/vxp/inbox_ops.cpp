@@ -1,0 +1,163 @@
+// The receiving operations of the axis HTTP API (README.md "Receiving"): an organ served
+// through the API reads its inbox by polling. Everything goes to delivery::PolledInboxes
+// with the organs the authenticated system acts for, so a system sees and settles only its
+// own organs' deliveries.
+#include <cctype>
+#include <cstdio>
+#include <ctime>
+
+#include "model/wire.hpp"
+#include "tls/crypto.hpp"
+#include "vxp/answer.hpp"
+#include "vxp/api.hpp"
+
+namespace docaxis::vxp {
+namespace {
+
+constexpr std::size_t kDocIdDigits = 24;
+constexpr uint32_t kListLimit = 1000;     // items per getReceivedEdocList answer, oldest first
+constexpr std::size_t kMaxStatusBytes = 64;
+constexpr std::size_t kMaxReasonBytes = 1000;
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// edoc | status from the signed messagetype (any case), or "" when it is neither.
+std::string message_type_of(const SignedParams& params) {
+  const std::string* t = params.find("messagetype");
+  if (t == nullptr) return {};
+  std::string v = lower(*t);
+  return v == model::wire::kTypeEdoc || v == model::wire::kTypeStatus ? v : std::string();
+}
+
+bool is_hex(std::string_view s) {
+  for (char c : s) {
+    if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+bool printable_ascii(std::string_view s) {
+  for (char c : s) {
+    if (c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+std::string iso_utc(int64_t ms) {
+  const std::time_t s = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&s, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(ms % 1000));
+  return buf;
+}
+
+http::Response json_ok(const nlohmann::ordered_json& fields) {
+  return http::Response{200, "application/json", ok_answer(fields)};
+}
+
+http::Response json_fail(const Status& s) {
+  // Store answers become the API's: nothing of this system's under that id, or it ended.
+  std::string code = s.code();
+  if (code == "not-found" || code == "invalid-argument") code = "unknown-document";
+  if (code == "failed-precondition") code = "already-ended";
+  const std::string_view ec = error_code_for(code);
+  const unsigned status = ec == "404" ? 404 : ec == "500" ? 503 : 422;
+  return http::Response{status, "application/json", fail_answer(code, s.message())};
+}
+
+std::string by(const System& system) { return "vxp:" + system.id; }
+
+nlohmann::ordered_json item_json(const delivery::PolledItem& i) {
+  // Fields as the SDK reads them (all strings, never null); `to` is the polling organ.
+  return {{"docId", i.sha256_hex.substr(0, kDocIdDigits)},
+          {"serviceType", "eDoc"},
+          {"messageType", i.message_type},
+          {"created_time", iso_utc(i.created_ms)},
+          {"updated_time", iso_utc(i.updated_ms)},
+          {"from", i.sender},
+          {"to", i.recipient},
+          {"status", i.recipient_status.empty() ? std::string("waiting") : i.recipient_status},
+          {"status_desc", i.recipient_status.empty()
+                              ? "waiting for the recipient since " + iso_utc(i.created_ms)
+                              : "reported by the recipient: " + i.recipient_status}};
+}
+
+}  // namespace
+
+Status Api::check_inbox_params(std::string_view op, const SignedParams& params) {
+  if (op == "getReceivedEdocList" && message_type_of(params).empty()) {
+    return Status("bad-request", "the signed messagetype must be edoc or status");
+  }
+  if (op == "getEdoc" || op == "downloadEdoc" || op == "updateStatus") {
+    const std::string* id = params.find("docId");
+    if (id == nullptr) return Status("bad-request", "the signed docId is missing");
+    if (id->size() != kDocIdDigits || !is_hex(*id)) {
+      return Status("unknown-document", "a docId of this hub is 24 hex digits");
+    }
+  }
+  if (op == "updateStatus") {
+    const std::string* st = params.find("status");
+    if (st == nullptr || st->empty()) return Status("bad-request", "the signed status is missing");
+    if (st->size() > kMaxStatusBytes || !printable_ascii(*st)) {
+      return Status("bad-request", "the status must be printable ASCII of at most 64 bytes");
+    }
+  }
+  return Status();
+}
+
+void Api::received_list(const SignedParams& params, const System& system, http::Reply reply) {
+  auto items = inboxes_->waiting(system.organs, message_type_of(params), kListLimit);
+  if (!items.ok()) return reply(json_fail(items.status()));
+  nlohmann::ordered_json data = nlohmann::ordered_json::array();
+  for (const auto& i : *items) data.push_back(item_json(i));
+  reply(json_ok({{"data", std::move(data)}}));
+}
+
+void Api::count_received(std::string_view op, const System& system, http::Reply reply) {
+  // The operation names the type; a leftover messagetype parameter is ignored.
+  const std::string type(op == "countReceiveStatus" ? model::wire::kTypeStatus
+                                                    : model::wire::kTypeEdoc);
+  auto n = inboxes_->count_waiting(system.organs, type);
+  if (!n.ok()) return reply(json_fail(n.status()));
+  reply(json_ok({{"count", *n}}));
+}
+
+void Api::get_edoc(bool raw, const SignedParams& params, const System& system,
+                   http::Reply reply) {
+  auto pkg = inboxes_->fetch(system.organs, lower(*params.find("docId")), by(system));
+  if (raw) {
+    // downloadEdoc: the SDK saves whatever comes back as the file, so a failure is an empty
+    // body (the status code tells a person why).
+    if (!pkg.ok()) {
+      return reply(http::Response{json_fail(pkg.status()).status, "application/octet-stream", ""});
+    }
+    return reply(http::Response{200, "application/octet-stream", std::move(pkg->bytes)});
+  }
+  if (!pkg.ok()) return reply(json_fail(pkg.status()));
+  reply(json_ok({{"data", tls::encode_base64(pkg->bytes)}}));
+}
+
+void Api::update_status(const SignedParams& params, const System& system, http::Reply reply) {
+  delivery::RecipientStatus st;
+  st.status = lower(*params.find("status"));
+  if (st.status != "done" && st.status != "fail") st.status = *params.find("status");
+  if (const std::string* why = params.find("description"); why != nullptr) {
+    st.reason = why->substr(0, kMaxReasonBytes);
+  }
+  st.by = by(system);
+  inboxes_->report_status(system.organs, lower(*params.find("docId")), std::move(st),
+                          [reply = std::move(reply)](Result<delivery::PolledItem> r) {
+                            if (!r.ok()) return reply(json_fail(r.status()));
+                            reply(json_ok({{"DocId", r->sha256_hex.substr(0, kDocIdDigits)},
+                                           {"state", r->state}}));
+                          });
+}
+
+}  // namespace docaxis::vxp
