@@ -108,7 +108,10 @@ Result<InboxItem> SqliteStore::find_for(const std::vector<std::string>& recipien
   std::lock_guard lock(read_mu_);
   auto stmt = reader_->prepare(sql);
   if (!stmt) return stmt.status();
-  stmt->bind(1, std::string(prefix)).bind(2, std::string(prefix) + "g");
+  // Stmt::bind does not copy (SQLITE_STATIC): the bounds must outlive the step.
+  const std::string low(prefix);
+  const std::string high = low + "g";
+  stmt->bind(1, low).bind(2, high);
   for (int i = 0; i < n; ++i) stmt->bind(3 + i, recipients[static_cast<std::size_t>(i)]);
   auto row = stmt->step();
   if (!row) return row.status();

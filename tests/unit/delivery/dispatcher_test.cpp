@@ -380,5 +380,72 @@ TEST_F(DispatcherTest, BackgroundThreadDeliversWhenAnInboxBecomesReady) {
   EXPECT_EQ(delivery(seq).state, DeliveryState::kDelivered);
 }
 
+// --- settle(): the recipient's own word (an inbox read by polling) ----------------------
+
+TEST_F(DispatcherTest, ARecipientSettlesAWaitingDeliveryOnceAndAskingAgainGivesTheSameAnswer) {
+  const auto seq = ingest("doc-1");
+  const auto seq2 = ingest("doc-2");
+  auto d = make();  // no inbox attached: nothing is claimed, both wait
+  std::vector<Result<store::Delivery>> answers;
+  auto record = [&answers](Result<store::Delivery> r) { answers.push_back(std::move(r)); };
+  d->settle(delivery(seq).id, true, "", record);
+  d->settle(delivery(seq2).id, false, "refused by the recipient (vxp:dms): cannot import", record);
+  d->run_until_quiet(now_);
+  ASSERT_EQ(answers.size(), 2u);
+  ASSERT_TRUE(answers[0].ok()) << answers[0].status().to_string();
+  EXPECT_EQ(answers[0]->state, DeliveryState::kDelivered);
+  ASSERT_TRUE(answers[1].ok()) << answers[1].status().to_string();
+  EXPECT_EQ(answers[1]->state, DeliveryState::kRefused);
+  EXPECT_EQ(delivery(seq2).last_error, "refused by the recipient (vxp:dms): cannot import");
+  EXPECT_TRUE(out_.calls.empty());  // nothing was pushed anywhere
+  ASSERT_EQ(terminal_.size(), 2u);  // reported (receipted, audited) like any outcome
+  EXPECT_EQ(terminal_[0].second, "delivered");
+  EXPECT_EQ(terminal_[1].second, "refused");
+
+  // Again: the same answers, nothing reported twice; the other end is failed-precondition.
+  d->settle(delivery(seq).id, true, "", record);
+  d->settle(delivery(seq2).id, false, "again", record);
+  d->settle(delivery(seq2).id, true, "", record);
+  d->settle(424242, true, "", record);
+  d->run_until_quiet(now_);
+  ASSERT_EQ(answers.size(), 6u);
+  EXPECT_TRUE(answers[2].ok());
+  EXPECT_TRUE(answers[3].ok());
+  EXPECT_EQ(answers[3]->last_error, "refused by the recipient (vxp:dms): cannot import");
+  EXPECT_EQ(answers[4].status().code(), "failed-precondition");
+  EXPECT_EQ(answers[5].status().code(), "not-found");
+  EXPECT_EQ(terminal_.size(), 2u);
+}
+
+TEST_F(DispatcherTest, ASettleWhileAnAmqpAttemptIsOutWinsAndTheLateOutcomeIsMoot) {
+  const auto seq = ingest("doc-1");
+  out_.set_mode(kA, Mode::kSilent);
+  auto d = make();
+  d->ready(kA);
+  d->run_until_quiet(now_);
+  ASSERT_EQ(out_.calls.size(), 1u);
+  std::optional<Result<store::Delivery>> answer;
+  d->settle(delivery(seq).id, true, "", [&answer](Result<store::Delivery> r) { answer = std::move(r); });
+  d->run_until_quiet(now_);
+  ASSERT_TRUE(answer.has_value() && answer->ok());
+  EXPECT_EQ(delivery(seq).state, DeliveryState::kDelivered);
+  EXPECT_EQ(d->counters().in_flight, 0u);
+  out_.unanswered[0](DeliveryOutcome{DeliveryResult::kRejected, "x", "late"});
+  d->run_until_quiet(now_);
+  EXPECT_EQ(delivery(seq).state, DeliveryState::kDelivered);
+  EXPECT_EQ(terminal_.size(), 1u);
+}
+
+TEST_F(DispatcherTest, ASettleAfterStopIsAnsweredUnavailableAtOnce) {
+  const auto seq = ingest("doc-1");
+  auto d = make();
+  d->stop();
+  std::optional<Result<store::Delivery>> answer;
+  d->settle(delivery(seq).id, true, "", [&answer](Result<store::Delivery> r) { answer = std::move(r); });
+  ASSERT_TRUE(answer.has_value());
+  EXPECT_EQ(answer->status().code(), "unavailable");
+  EXPECT_EQ(delivery(seq).state, DeliveryState::kWaiting);
+}
+
 }  // namespace
 }  // namespace docaxis::delivery
