@@ -64,6 +64,39 @@ Result<PolledPackage> PolledInboxService::fetch(const std::vector<std::string>& 
   return out;
 }
 
+Result<std::vector<SentItem>> PolledInboxService::sent(const std::vector<std::string>& organs,
+                                                       const std::string& doc_id,
+                                                       const std::string& message_type,
+                                                       uint32_t limit) {
+  auto rows = inbox_.sent_by(organs, doc_id, message_type, limit);
+  if (!rows.ok()) return rows.status();
+  std::vector<SentItem> out;
+  out.reserve(rows->size());
+  for (const store::SentPackage& p : *rows) {
+    SentItem item{p.sha256_hex, p.message_type, p.sender, p.document_id, p.title, p.notation,
+                  p.received_ms, {}};
+    for (const store::Delivery& d : p.deliveries) {
+      SentRecipient r;
+      r.recipient = d.recipient;
+      r.next_hop = d.next_hop;
+      r.state = std::string(store::to_string(d.state));
+      r.last_error = d.last_error;
+      r.updated_ms = d.updated_ms;
+      for (const store::SentReceipt& rc : p.receipts) {  // the latest one counts
+        if (rc.recipient != d.recipient) continue;
+        r.outcome = rc.outcome;
+        r.issuer = rc.issuer;
+        r.receipt_id = rc.receipt_id;
+        r.reason = rc.reason;
+        r.receipt_ms = rc.received_ms;
+      }
+      item.recipients.push_back(std::move(r));
+    }
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
 void PolledInboxService::report_status(const std::vector<std::string>& organs,
                                        const std::string& doc_id, RecipientStatus status,
                                        StatusDone done) {

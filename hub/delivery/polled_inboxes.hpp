@@ -36,6 +36,9 @@ class PolledInboxService final : public PolledInboxes {
                                  const std::string& message_type) override;
   Result<PolledPackage> fetch(const std::vector<std::string>& organs, const std::string& doc_id,
                               const std::string& by) override;
+  Result<std::vector<SentItem>> sent(const std::vector<std::string>& organs,
+                                     const std::string& doc_id, const std::string& message_type,
+                                     uint32_t limit) override;
   void report_status(const std::vector<std::string>& organs, const std::string& doc_id,
                      RecipientStatus status, StatusDone done) override;
 

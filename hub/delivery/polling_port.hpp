@@ -41,6 +41,33 @@ struct RecipientStatus {
   std::string by;      // who reported it, for the history and the audit log (e.g. "vxp:<system>")
 };
 
+// What became of a sent package for one recipient: the delivery here (to the recipient's
+// inbox, or to the peer hub on its route) and the receipt that came back, if any.
+struct SentRecipient {
+  std::string recipient;
+  std::string next_hop;    // "local" or the peer hub
+  std::string state;       // waiting | in_flight | delivered | refused | dead (here)
+  std::string last_error;
+  int64_t updated_ms = 0;
+  std::string outcome;     // the receipt's: delivered | rejected | expired; "" = none yet
+  std::string issuer;      // the hub that issued it
+  std::string receipt_id;
+  std::string reason;
+  int64_t receipt_ms = 0;  // when the receipt was stored here
+};
+
+// A package sent by one of a system's organs.
+struct SentItem {
+  std::string sha256_hex;
+  std::string message_type;
+  std::string sender;
+  std::string document_id;
+  std::string title;
+  std::string notation;
+  int64_t sent_ms = 0;  // received here
+  std::vector<SentRecipient> recipients;
+};
+
 class PolledInboxes {
  public:
   virtual ~PolledInboxes() = default;
@@ -57,6 +84,11 @@ class PolledInboxes {
   // for one of `organs`, in any state; the fetch is recorded with `by`. not-found otherwise.
   virtual Result<PolledPackage> fetch(const std::vector<std::string>& organs,
                                       const std::string& doc_id, const std::string& by) = 0;
+  // Packages sent by `organs`: the one whose SHA-256 hex starts with `doc_id`, or with an
+  // empty `doc_id` the newest `limit` of `message_type`. Errors: the store's; invalid-argument.
+  virtual Result<std::vector<SentItem>> sent(const std::vector<std::string>& organs,
+                                             const std::string& doc_id,
+                                             const std::string& message_type, uint32_t limit) = 0;
   // Applies `status` to that delivery; `done` runs once, on any thread (must not block),
   // with the delivery after it. Idempotent: done twice, fail twice answer the same.
   // failed-precondition: it ended otherwise (done after fail, done after expiry).

@@ -245,7 +245,15 @@ Status Ingest::check(const IncomingPackage& in, std::int64_t now_ms, Accepted& o
   out.pkg.message_type = kind;
   out.pkg.sha256_hex = edxml::sha256_hex(in.bytes);
   out.pkg.received_ms = now_ms;
-  out.pkg.from_endpoint = id.is_peer() ? "peer " + id.peer + " " + id.subject : id.subject;
+  out.pkg.from_endpoint = id.is_peer()          ? "peer " + id.peer + " " + id.subject
+                          : !id.system.empty() ? "vxp:" + id.system
+                                               : id.subject;
+  if (!is_status) {
+    out.pkg.title = h.subject;
+    out.pkg.notation = h.code.code_notation.empty()
+                           ? h.code.code_number
+                           : h.code.code_number + "/" + h.code.code_notation;
+  }
   out.pkg.relaxations = verified->verdict.relaxations;
   out.pkg.hops = std::move(trail);
   out.pkg.hops.push_back(model::Hop{opt_.hub_name, now_ms});
@@ -349,6 +357,9 @@ Status Ingest::check_receipt(const IncomingPackage& in, std::int64_t now_ms, Acc
   pv.receipt_issuer = r->issuer_hub;
   pv.receipt_outcome = r->outcome;
   pv.about_document = r->document_id;
+  pv.about_sha256 = r->delivered_sha256_hex;
+  pv.about_recipient = r->recipient;
+  pv.about_reason = r->reason;
   return Status();
 }
 

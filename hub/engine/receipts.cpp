@@ -91,6 +91,8 @@ Result<std::optional<store::FollowUp>> ReceiptIssuer::make_receipt(
   v.receipt_outcome = r.outcome;
   v.about_document = r.document_id;
   v.about_sha256 = r.delivered_sha256_hex;
+  v.about_recipient = r.recipient;
+  v.about_reason = r.reason;
   v.about_seq = d.seq;  // the receipt id above is made of these two; the admin reads them here
   v.about_delivery = d.id;
   const bool local = hop->kind == routing::NextHop::Kind::local;

@@ -44,6 +44,30 @@ struct InboxQuery {
   uint32_t limit = 1000;
 };
 
+// A receipt that came back (or was issued here) about a sent package, for one recipient.
+struct SentReceipt {
+  std::string recipient;  // the organ it is about
+  std::string outcome;    // delivered | rejected | expired
+  std::string issuer;     // the hub that issued it
+  std::string receipt_id;
+  std::string reason;     // rejected / expired: why
+  int64_t received_ms = 0;  // stored here
+};
+
+// A package sent by one of a system's organs, with its deliveries here and its receipts.
+struct SentPackage {
+  uint64_t seq = 0;
+  std::string message_type;
+  std::string sender;
+  std::string document_id;
+  std::string sha256_hex;
+  std::string title;
+  std::string notation;
+  int64_t received_ms = 0;
+  std::vector<Delivery> deliveries;  // by id
+  std::vector<SentReceipt> receipts;  // in the order they were stored
+};
+
 class InboxStore {
  public:
   virtual ~InboxStore() = default;
@@ -63,6 +87,13 @@ class InboxStore {
   // `result` ("fetched" or "status"), attempt 0, no start, `detail` as its error text; with
   // `status` non-empty it becomes the delivery's recipient_status. not-found: no such
   // delivery.
+  // Packages sent by any of `senders`: the one whose sha256_hex starts with `sha256_prefix`
+  // (lowercase hex, 1..64 digits; invalid-argument otherwise), or, with an empty prefix, the
+  // newest `limit` of `message_type`, newest first.
+  virtual Result<std::vector<SentPackage>> sent_by(const std::vector<std::string>& senders,
+                                                   std::string_view sha256_prefix,
+                                                   const std::string& message_type,
+                                                   uint32_t limit) = 0;
   virtual void record_event_async(uint64_t delivery_id, std::string result, std::string detail,
                                   std::string status, int64_t now_ms,
                                   std::function<void(Status)> done) = 0;

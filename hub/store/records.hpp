@@ -45,7 +45,10 @@ struct PackageVerdict {
   std::string receipt_issuer;   // IssuerHub
   std::string receipt_outcome;  // delivered | rejected | expired
   std::string about_document;   // the DocumentId the receipt is about
-  std::string about_sha256;     // kIssuedReceipt: sha256 of the delivered package
+  std::string about_sha256;     // sha256 of the package the receipt is about (both forms;
+                                // relayed receipts since schema version 5)
+  std::string about_recipient;  // the recipient the receipt is about (since version 5)
+  std::string about_reason;     // why, when not delivered (since version 5)
   // kIssuedReceipt: the package (seq) and the delivery (id) the receipt is about, here. The
   // receipt id "<hub>-<seq>-<delivery>" is built from them; nothing parses it back.
   std::optional<uint64_t> about_seq;
@@ -74,6 +77,10 @@ struct StoredPackage {
   std::vector<std::string> relaxations;  // verification policy relaxations applied
   model::Trail hops;                     // trail so far, this hub last (model/trail.hpp)
   PackageVerdict verdict;             // what the hub decided (describe_verdict: as a sentence)
+  // What the sender's system shows of it (getSentEdocList): edXML Subject and
+  // "<CodeNumber>/<CodeNotation>" of a document; empty otherwise.
+  std::string title = {};
+  std::string notation = {};
 
   bool operator==(const StoredPackage&) const = default;
 };

@@ -119,6 +119,76 @@ Result<InboxItem> SqliteStore::find_for(const std::vector<std::string>& recipien
   return read_item(*stmt);
 }
 
+Result<std::vector<SentPackage>> SqliteStore::sent_by(const std::vector<std::string>& senders,
+                                                     std::string_view prefix,
+                                                     const std::string& message_type,
+                                                     uint32_t limit) {
+  std::vector<SentPackage> out;
+  if (!prefix.empty() && (prefix.size() > 64 || !is_lower_hex(prefix))) {
+    return Status("invalid-argument", "a document id is 1 to 64 lowercase hex digits");
+  }
+  if (senders.empty() || limit == 0) return out;
+  const std::string low(prefix);
+  const std::string high = low + "g";  // Stmt::bind does not copy: both outlive the steps
+  const int n = static_cast<int>(senders.size());
+  const std::string sql =
+      "SELECT seq, message_type, sender, document_id, sha256_hex, title, notation, received_ms "
+      "FROM packages WHERE sender IN (" + placeholders(senders.size(), 4) + ") AND " +
+      (prefix.empty() ? std::string("message_type = ?1 ORDER BY received_ms DESC, seq DESC")
+                      : std::string("sha256_hex >= ?1 AND sha256_hex < ?2 ORDER BY seq DESC")) +
+      " LIMIT ?3";
+  std::lock_guard lock(read_mu_);
+  auto stmt = reader_->prepare(sql);
+  if (!stmt) return stmt.status();
+  if (prefix.empty()) stmt->bind(1, message_type);  // ?2 unused (left NULL)
+  else stmt->bind(1, low).bind(2, high);
+  stmt->bind(3, static_cast<int64_t>(limit));
+  for (int i = 0; i < n; ++i) stmt->bind(4 + i, senders[static_cast<std::size_t>(i)]);
+  Status s = each_row(*stmt, [&]() -> Status {
+    SentPackage p;
+    p.seq = static_cast<uint64_t>(stmt->int_at(0));
+    p.message_type = stmt->text_at(1);
+    p.sender = stmt->text_at(2);
+    p.document_id = stmt->text_at(3);
+    p.sha256_hex = stmt->text_at(4);
+    p.title = stmt->text_at(5);
+    p.notation = stmt->text_at(6);
+    p.received_ms = stmt->int_at(7);
+    out.push_back(std::move(p));
+    return Status();
+  });
+  if (!s.ok()) return s;
+  auto deliveries = reader_->prepare("SELECT " DOCAXIS_DELIVERY_COLUMNS
+                                     " FROM deliveries WHERE seq = ?1 ORDER BY id");
+  if (!deliveries) return deliveries.status();
+  auto receipts = reader_->prepare(
+      "SELECT about_recipient, receipt_outcome, receipt_issuer, document_id, about_reason, "
+      "received_ms FROM packages WHERE message_type = 'receipt' AND about_sha256 = ?1 "
+      "ORDER BY seq");
+  if (!receipts) return receipts.status();
+  for (SentPackage& p : out) {
+    deliveries->bind(1, static_cast<int64_t>(p.seq));
+    s = each_row(*deliveries, [&]() -> Status {
+      auto d = read_delivery(*deliveries);
+      if (!d) return d.status();
+      p.deliveries.push_back(std::move(*d));
+      return Status();
+    });
+    deliveries->reset();
+    if (!s.ok()) return s;
+    receipts->bind(1, p.sha256_hex);
+    s = each_row(*receipts, [&]() -> Status {
+      p.receipts.push_back(SentReceipt{receipts->text_at(0), receipts->text_at(1),
+                                       receipts->text_at(2), receipts->text_at(3),
+                                       receipts->text_at(4), receipts->int_at(5)});
+      return Status();
+    });
+    receipts->reset();
+    if (!s.ok()) return s;
+  }
+  return out;
+}
+
 void SqliteStore::record_event_async(uint64_t id, std::string result, std::string detail,
                                      std::string status, int64_t now_ms,
                                      std::function<void(Status)> done) {

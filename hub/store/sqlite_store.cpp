@@ -208,9 +208,10 @@ Status SqliteStore::ingest_in_transaction(sqlite::Db& db, const StoredPackage& p
       "INSERT INTO packages (message_type, sender, document_id, sha256_hex, received_ms, "
       "from_endpoint, relaxations, hops, verdict, size, bytes, verdict_form, signed, signer, "
       "signature_method, unsigned_note, relaxation_reason, relayed_by, left_to_earlier_hubs, "
-      "receipt_issuer, receipt_outcome, about_document, about_sha256, about_seq, about_delivery) "
+      "receipt_issuer, receipt_outcome, about_document, about_sha256, about_seq, about_delivery, "
+      "title, notation, about_recipient, about_reason) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-      "?19, ?20, ?21, ?22, ?23, ?24, ?25)");
+      "?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)");
   if (!insert) return insert.status();
   const std::string relaxations = encode_strings(pkg.relaxations);
   const std::string hops = encode_hops(pkg.hops);
@@ -231,6 +232,8 @@ Status SqliteStore::ingest_in_transaction(sqlite::Db& db, const StoredPackage& p
   insert->bind(23, v.about_sha256);
   opt(24, v.about_seq);
   opt(25, v.about_delivery);
+  insert->bind(26, pkg.title).bind(27, pkg.notation).bind(28, v.about_recipient);
+  insert->bind(29, v.about_reason);
   if (Status s = insert->run(); !s.ok()) return s;
   const int64_t seq = db.last_insert_rowid();
 
@@ -264,8 +267,8 @@ Result<StoredPackage> SqliteStore::load_package(uint64_t seq) {
       "SELECT message_type, sender, document_id, sha256_hex, received_ms, from_endpoint, "
       "relaxations, hops, verdict, bytes, verdict_form, signed, signer, signature_method, "
       "unsigned_note, relaxation_reason, relayed_by, left_to_earlier_hubs, receipt_issuer, "
-      "receipt_outcome, about_document, about_sha256, about_seq, about_delivery "
-      "FROM packages WHERE seq = ?1");
+      "receipt_outcome, about_document, about_sha256, about_seq, about_delivery, title, notation, "
+      "about_recipient, about_reason FROM packages WHERE seq = ?1");
   if (!stmt) return stmt.status();
   stmt->bind(1, static_cast<int64_t>(seq));
   auto row = stmt->step();
@@ -310,6 +313,10 @@ Result<StoredPackage> SqliteStore::load_package(uint64_t seq) {
   v.about_sha256 = stmt->text_at(21);
   if (!stmt->null_at(22)) v.about_seq = static_cast<uint64_t>(stmt->int_at(22));
   if (!stmt->null_at(23)) v.about_delivery = static_cast<uint64_t>(stmt->int_at(23));
+  p.title = stmt->text_at(24);
+  p.notation = stmt->text_at(25);
+  v.about_recipient = stmt->text_at(26);
+  v.about_reason = stmt->text_at(27);
   return p;
 }
 

@@ -110,6 +110,10 @@ class SqliteStore final : public Store, public AdminStore, public InboxStore {
   Result<uint64_t> count_waiting_for(const InboxQuery& query) override;
   Result<InboxItem> find_for(const std::vector<std::string>& recipients,
                              std::string_view sha256_prefix) override;
+  Result<std::vector<SentPackage>> sent_by(const std::vector<std::string>& senders,
+                                           std::string_view sha256_prefix,
+                                           const std::string& message_type,
+                                           uint32_t limit) override;
   void record_event_async(uint64_t delivery_id, std::string result, std::string detail,
                           std::string status, int64_t now_ms,
                           std::function<void(Status)> done) override;

@@ -123,7 +123,7 @@ std::variant<Api::Prepared, http::Response> Api::prepare(const http::Request& re
   } else if (inboxes_ != nullptr &&
              (op == "getReceivedEdocList" || op == "countReceiveEdoc" ||
               op == "countReceiveStatus" || op == "getEdoc" || op == "downloadEdoc" ||
-              op == "updateStatus")) {
+              op == "updateStatus" || op == "getSentEdocList")) {
     const std::string_view method = op == "downloadEdoc" ? "GET" : "POST";
     if (request.method != method) {
       return refuse("bad-request", std::string(op) + " is a " + std::string(method));
@@ -153,6 +153,7 @@ void Api::handle(http::Request request, http::Reply reply) {
   if (p.op == "getEdoc" || p.op == "downloadEdoc") {
     return get_edoc(p.op == "downloadEdoc", p.params, *p.system, std::move(reply));
   }
+  if (p.op == "getSentEdocList") return sent_list(p.params, *p.system, std::move(reply));
   update_status(p.params, *p.system, std::move(reply));
 }
 

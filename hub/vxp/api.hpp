@@ -73,6 +73,7 @@ class Api {
   void count_received(std::string_view op, const System& system, http::Reply reply);
   void get_edoc(bool raw, const SignedParams& params, const System& system, http::Reply reply);
   void update_status(const SignedParams& params, const System& system, http::Reply reply);
+  void sent_list(const SignedParams& params, const System& system, http::Reply reply);
 
   ApiOptions options_;
   std::vector<System> systems_;

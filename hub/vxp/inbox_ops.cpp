@@ -16,6 +16,7 @@ namespace {
 
 constexpr std::size_t kDocIdDigits = 24;
 constexpr uint32_t kListLimit = 1000;     // items per getReceivedEdocList answer, oldest first
+constexpr uint32_t kSentLimit = 100;      // getSentEdocList without a docId: the newest sent
 constexpr std::size_t kMaxStatusBytes = 64;
 constexpr std::size_t kMaxReasonBytes = 1000;
 
@@ -95,6 +96,12 @@ Status Api::check_inbox_params(std::string_view op, const SignedParams& params) 
   if (op == "getReceivedEdocList" && message_type_of(params).empty()) {
     return Status("bad-request", "the signed messagetype must be edoc or status");
   }
+  if (op == "getSentEdocList") {
+    const std::string* id = params.find("docId");
+    if (id != nullptr && !id->empty() && (id->size() != kDocIdDigits || !is_hex(*id))) {
+      return Status("unknown-document", "a docId of this hub is 24 hex digits");
+    }
+  }
   if (op == "getEdoc" || op == "downloadEdoc" || op == "updateStatus") {
     const std::string* id = params.find("docId");
     if (id == nullptr) return Status("bad-request", "the signed docId is missing");
@@ -142,6 +149,46 @@ void Api::get_edoc(bool raw, const SignedParams& params, const System& system,
   }
   if (!pkg.ok()) return reply(json_fail(pkg.status()));
   reply(json_ok({{"data", tls::encode_base64(pkg->bytes)}}));
+}
+
+void Api::sent_list(const SignedParams& params, const System& system, http::Reply reply) {
+  const std::string* id = params.find("docId");
+  const std::string doc_id = id == nullptr ? std::string() : lower(*id);
+  std::string type = message_type_of(params);
+  if (type.empty()) type = model::wire::kTypeEdoc;
+  auto sent = inboxes_->sent(system.organs, doc_id, type, kSentLimit);
+  if (!sent.ok()) return reply(json_fail(sent.status()));
+  if (!doc_id.empty() && sent->empty()) {
+    return reply(json_fail(Status("not-found", "no document " + doc_id + " sent by this system")));
+  }
+  nlohmann::ordered_json data = nlohmann::ordered_json::array();
+  for (const delivery::SentItem& s : *sent) {
+    const std::string doc = s.sha256_hex.substr(0, kDocIdDigits);
+    for (const delivery::SentRecipient& r : s.recipients) {
+      std::string send_desc = r.next_hop == "local" ? "to its inbox here" : "to hub " + r.next_hop;
+      if (!r.last_error.empty()) send_desc += ": " + r.last_error;
+      std::string receive_desc;
+      if (!r.outcome.empty()) {
+        receive_desc = "receipt " + r.receipt_id + " issued by hub " + r.issuer;
+        if (!r.reason.empty()) receive_desc += ": " + r.reason;
+      }
+      data.push_back({{"serviceType", "eDoc"},
+                      {"messageType", s.message_type},
+                      {"senderDocId", doc},
+                      {"receiverDocId", doc},  // the same bytes have the same id at every hub
+                      {"fromCode", s.sender},
+                      {"toCode", r.recipient},
+                      {"title", s.title},
+                      {"notation", s.notation},
+                      {"sentTime", iso_utc(s.sent_ms)},
+                      {"receivedTime", r.outcome.empty() ? std::string() : iso_utc(r.receipt_ms)},
+                      {"sendStatus", r.state},
+                      {"sendStatusDesc", send_desc},
+                      {"receiveStatus", r.outcome.empty() ? std::string("pending") : r.outcome},
+                      {"receiveStatusDesc", receive_desc}});
+    }
+  }
+  reply(json_ok({{"data", std::move(data)}}));
 }
 
 void Api::update_status(const SignedParams& params, const System& system, http::Reply reply) {

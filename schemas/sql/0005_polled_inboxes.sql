@@ -32,3 +32,14 @@ END;
 -- started_ms NULL, error = what and by which system). The last one is shown as the
 -- delivery's status in getReceivedEdocList.
 ALTER TABLE deliveries ADD COLUMN recipient_status TEXT NOT NULL DEFAULT '';
+
+-- getSentEdocList: a sent package's title and notation (edXML Subject, CodeNumber/CodeNotation;
+-- empty for statuses and receipts, and for packages stored before this version), and, for a
+-- receipt, the recipient and the reason it is about, so the sender's system can read each
+-- recipient's outcome without parsing receipts. Receipts are found by the digest they are
+-- about (about_sha256, now also kept for receipts relayed from other hubs).
+ALTER TABLE packages ADD COLUMN title TEXT NOT NULL DEFAULT '';
+ALTER TABLE packages ADD COLUMN notation TEXT NOT NULL DEFAULT '';
+ALTER TABLE packages ADD COLUMN about_recipient TEXT NOT NULL DEFAULT '';
+ALTER TABLE packages ADD COLUMN about_reason TEXT NOT NULL DEFAULT '';
+CREATE INDEX packages_receipts_about ON packages (about_sha256) WHERE message_type = 'receipt';

@@ -166,6 +166,41 @@ TEST(VxpHub, APackageSentLikeTheSdkReachesTheRecipientsAmqpInboxOnce) {
   const nlohmann::json other = answer_json(sdk_send_edoc(port, path, "g12-dms", kSecret, good));
   EXPECT_EQ(other["ErrorCode"], "320") << other.dump();
   EXPECT_NE(other.value("ErrorDesc", "").find("docaxis:unauthorized"), std::string::npos) << other.dump();
+  // The sender's system follows it with getSentEdocList: delivered here, and the hub's
+  // receipt (kept for it, since an API system cannot take receipts) says delivered.
+  const Params track = {{"systemid", "000.00.13.H30"}, {"servicetype", "eDoc"},
+                        {"messagetype", "edoc"}, {"docId", doc_id},
+                        {"timestamp", "06122026T101010+0123"}, {"Content-Type", "application/json"}};
+  nlohmann::json sent;
+  std::string sent_raw;
+  for (int i = 0; i < 100; ++i) {
+    sent_raw = sdk_request(port, "POST", "/XrdAdapter/adapter/getSentEdocList", kSecret, track,
+                           "", "application/json");
+    sent = answer_json(sent_raw);
+    if (sent.value("data", nlohmann::json::array()).size() == 1 &&
+        sent["data"][0].value("receiveStatus", "") == "delivered") {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(sent["status"], "OK") << sent.dump();
+  ASSERT_EQ(sent["data"].size(), 1u) << sent.dump();
+  const nlohmann::json row = sent["data"][0];
+  EXPECT_EQ(row["senderDocId"], doc_id);
+  EXPECT_EQ(row["fromCode"], "000.00.13.H30");
+  EXPECT_EQ(row["toCode"], "000.00.01.G12");
+  EXPECT_EQ(row["sendStatus"], "delivered");
+  EXPECT_EQ(row["receiveStatus"], "delivered") << row.dump();
+  EXPECT_NE(row.value("receiveStatusDesc", "").find("issued by hub"), std::string::npos) << row.dump();
+  EXPECT_FALSE(row.value("title", "").empty()) << row.dump();
+  EXPECT_EQ(row["notation"], "74/VPCP-TTĐT") << row.dump();
+  for (char c : sent_raw) ASSERT_EQ(static_cast<unsigned char>(c) & 0x80, 0) << sent_raw;  // ASCII
+  // Another system does not see what H30 sent.
+  Params other_track = track;
+  other_track[0].second = "g12-dms";
+  EXPECT_EQ(answer_json(sdk_request(port, "POST", "/XrdAdapter/adapter/getSentEdocList", kSecret,
+                                    other_track, "", "application/json"))["ErrorCode"], "404");
+
   // The sender's system cannot fetch it: a system sees only its own organs' inboxes.
   const Params fetch = {{"systemid", "000.00.13.H30"}, {"docId", doc_id},
                         {"timestamp", "06122026T101010+0123"}, {"Content-Type", "application/json"}};

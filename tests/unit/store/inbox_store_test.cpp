@@ -130,5 +130,46 @@ TEST_F(InboxStoreTest, OnlyAReceiptMayBeStoredWithoutADelivery) {
   EXPECT_EQ(store_->ingest(package("x"), {}).status().code(), "invalid-argument");
 }
 
+TEST_F(InboxStoreTest, SentPackagesComeWithTheirDeliveriesAndTheReceiptsAboutThem) {
+  StoredPackage doc = package("a");
+  doc.title = "Cong van";
+  doc.notation = "74/VPCP";
+  const uint64_t seq = ingest(doc, {"g12", "g14"});
+  now_ += 5;
+  ingest(package("b"), {"g12"});
+  StoredPackage receipt = make_package("national", "national-1-1", "<r/>", now_);
+  receipt.message_type = "receipt";
+  receipt.verdict.form = PackageVerdict::Form::kRelayedReceipt;
+  receipt.verdict.receipt_outcome = "rejected";
+  receipt.verdict.receipt_issuer = "national";
+  receipt.verdict.about_sha256 = doc.sha256_hex;
+  receipt.verdict.about_recipient = "g14";
+  receipt.verdict.about_reason = "not ours";
+  ASSERT_TRUE(store_->ingest(receipt, {}).ok());
+
+  auto one = store_->sent_by({"000.00.13.H30"}, doc.sha256_hex.substr(0, 24), "edoc", 10);
+  ASSERT_TRUE(one.ok()) << one.status().to_string();
+  ASSERT_EQ(one->size(), 1u);
+  const SentPackage& p = (*one)[0];
+  EXPECT_EQ(p.seq, seq);
+  EXPECT_EQ(p.title, "Cong van");
+  EXPECT_EQ(p.notation, "74/VPCP");
+  ASSERT_EQ(p.deliveries.size(), 2u);
+  ASSERT_EQ(p.receipts.size(), 1u);
+  EXPECT_EQ(p.receipts[0].recipient, "g14");
+  EXPECT_EQ(p.receipts[0].outcome, "rejected");
+  EXPECT_EQ(p.receipts[0].reason, "not ours");
+  EXPECT_EQ(p.receipts[0].receipt_id, "national-1-1");
+
+  // Newest first without an id; only the senders asked for; a bad id refused.
+  auto newest = store_->sent_by({"000.00.13.H30"}, "", "edoc", 10);
+  ASSERT_TRUE(newest.ok());
+  ASSERT_EQ(newest->size(), 2u);
+  EXPECT_EQ((*newest)[0].document_id, "b");
+  EXPECT_TRUE(store_->sent_by({"000.00.04.G14"}, "", "edoc", 10)->empty());
+  EXPECT_TRUE(store_->sent_by({"000.00.04.G14"}, doc.sha256_hex.substr(0, 24), "edoc", 10)->empty());
+  EXPECT_EQ(store_->sent_by({"000.00.13.H30"}, "XYZ", "edoc", 10).status().code(), "invalid-argument");
+}
+
 }  // namespace
 }  // namespace docaxis::store
