@@ -119,7 +119,7 @@ Status Directory::commit(const DirectorySnapshot& current, DirectoryEntry entry)
 }
 
 Status Directory::register_agency(std::string_view body, std::string_view system) {
-  if (options_.admin_systems.count(system) == 0) return not_permitted(system);
+  if (!may_change(system)) return not_permitted(system);
   Result<Organ> organ = organ_of_request(body);
   if (!organ.ok()) return organ.status();
   std::lock_guard change(change_mutex_);
@@ -136,7 +136,7 @@ Status Directory::register_agency(std::string_view body, std::string_view system
 }
 
 Status Directory::delete_agency(std::string_view code, std::string_view system) {
-  if (options_.admin_systems.count(system) == 0) return not_permitted(system);
+  if (!may_change(system)) return not_permitted(system);
   if (Result<edxml::OrganId> id = edxml::OrganId::parse(code); !id.ok()) {
     return Status("bad-request", "AgencyCode: " + id.status().message());
   }

@@ -74,6 +74,10 @@ class Directory {
   // nothing and succeeds (an SDK re-send).
   Status delete_agency(std::string_view code, std::string_view system);
 
+  // True when `system` is an administrator (may call registerAgency, deleteAgency): lets the
+  // Api refuse the others when the header arrives, before the body is read.
+  bool may_change(std::string_view system) const { return options_.admin_systems.count(system) > 0; }
+
   const std::string& overlay_path() const { return overlay_path_; }
 
  private:

@@ -181,6 +181,8 @@ TEST_F(VxpDirectory, OnlyAdministratorSystemsChangeIt) {
   EXPECT_EQ(s.code(), "not-permitted");
   EXPECT_NE(s.message().find("admin = true"), std::string::npos) << s.message();
   EXPECT_EQ(d->delete_agency("000.00.01.G22", "000.21.31.H30").code(), "not-permitted");
+  EXPECT_FALSE(d->may_change("000.21.31.H30"));
+  EXPECT_TRUE(d->may_change("admin.sys"));
   EXPECT_EQ(d->version(), 0);
   EXPECT_FALSE(fs::exists(overlay()));
   const auto a = nlohmann::json::parse(change_answer(s));
