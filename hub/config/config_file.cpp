@@ -46,6 +46,7 @@ void resolve_relative_paths(HubConfig& c, const std::string& base_dir) {
   fix(c.store.path);
   fix(c.audit.dir);
   fix(c.admin.socket);
+  fix(c.vxp.directory_file);
   for (VxpSystem& sys : c.vxp.systems) fix(sys.secret_file);
 }
 

@@ -205,6 +205,7 @@ struct LogConfig {
 struct VxpSystem {
   std::string id;           // XroadVnpt-systemid
   std::string secret_file;  // the shared secret, alone in a file only its owner may read (0600)
+  bool admin = false;       // may change the hub's directory (registerAgency, deleteAgency)
   friend bool operator==(const VxpSystem&, const VxpSystem&) = default;
 };
 
@@ -222,6 +223,10 @@ struct Vxp {
   std::int64_t max_header_bytes = 16 * 1024;
   Seconds idle_timeout{30};     // a connection with no request within it is closed
   Seconds request_timeout{60};  // a body not received within it is refused
+  // The directory of organs the directory operations answer from (hub/vxp/README.md
+  // "Directory"): a JSON file, read-only; changes made through the API are kept in
+  // <data_dir>/vxp-directory.json. "" = none: the directory starts empty.
+  std::string directory_file;
   std::vector<VxpSystem> systems;
   friend bool operator==(const Vxp&, const Vxp&) = default;
 };

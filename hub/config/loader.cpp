@@ -312,12 +312,14 @@ void read_sections(const toml::table& root, LoadedConfig& out) {
     r.read("max_header_bytes", v.max_header_bytes);
     r.read("idle_timeout_seconds", v.idle_timeout);
     r.read("request_timeout_seconds", v.request_timeout);
+    r.read("directory_file", v.directory_file);
     const std::vector<const toml::table*> systems = r.tables("systems");
     for (std::size_t i = 0; i < systems.size(); ++i) {
       TableReader sr(*systems[i], indexed("vxp.systems", i), out);
       VxpSystem sys;
       sr.read("id", sys.id);
       sr.read("secret_file", sys.secret_file);
+      sr.read("admin", sys.admin);
       sr.finish({{"secret", "the secret is never written in the configuration: put it alone in a "
                             "file only the hub's user may read (0600) and name it in secret_file"}});
       v.systems.push_back(std::move(sys));

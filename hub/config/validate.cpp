@@ -242,6 +242,7 @@ void check_vxp(const HubConfig& c, Checker& ck) {
     }
     ck.file(key + ".secret_file", sys.secret_file, true);
   }
+  ck.file("vxp.directory_file", v.directory_file, false);
   std::set<std::string> used;
   for (std::size_t i = 0; i < c.endpoints.size(); ++i) {
     const std::string& id = c.endpoints[i].vxp_system;

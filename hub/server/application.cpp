@@ -111,6 +111,7 @@ struct Application::Modules {
   // The axis HTTP API ([vxp]): declared after `ingest` and the dispatcher, so destroyed
   // before them; its inboxes before the Api that calls them.
   std::unique_ptr<delivery::PolledInboxService> polled;
+  std::unique_ptr<vxp::Directory> directory;
   std::unique_ptr<vxp::Api> vxp_api;
   std::unique_ptr<http::Server> vxp_server;
   std::unique_ptr<admin::AdminEndpoint> admin;
@@ -274,8 +275,30 @@ std::unique_ptr<Application> Application::build(const config::HubConfig& cfg, St
                                 then();
                               });
         });
-    w.vxp_api = std::make_unique<vxp::Api>(vxp::ApiOptions{cfg.vxp.path_prefix},
-                                           std::move(systems), *w.ingest, w.polled.get());
+    vxp::DirectoryOptions dir_options;
+    dir_options.base_file = cfg.vxp.directory_file;
+    dir_options.data_dir = w.paths.data_dir.string();
+    dir_options.center_code = cfg.hub.name;
+    for (const config::VxpSystem& sys : cfg.vxp.systems) {
+      if (sys.admin) dir_options.admin_systems.insert(sys.id);
+    }
+    auto directory = vxp::Directory::load(std::move(dir_options));
+    if (!directory) return fail("axis HTTP API directory", directory.status(), 2);
+    w.directory = std::move(*directory);
+    vxp::ApiOptions api_options{cfg.vxp.path_prefix, {}};
+    api_options.on_directory_change = [audit_log](const std::string& system,
+                                                  const std::string& action,
+                                                  const std::string& organ) {
+      if (audit_log == nullptr) return;
+      auto r = audit_log->append(audit::events::operator_action("vxp:" + system, "", organ,
+                                                                action, 0, 0, "", 0));
+      if (!r.ok()) {
+        log::get("audit").error("directory-change-not-recorded",
+                                {{"reason", r.status().to_string()}});
+      }
+    };
+    w.vxp_api = std::make_unique<vxp::Api>(std::move(api_options), std::move(systems), *w.ingest,
+                                           w.polled.get(), w.directory.get());
   }
   w.admin = std::make_unique<admin::AdminEndpoint>(
       cfg, *w.store, *w.store, w.audit.get(),

@@ -29,6 +29,7 @@ constexpr std::array kErrors = {
     ApiError{"330", "duplicate-conflict", "the same document id was sent before with other bytes"},
     ApiError{"340", "other permanent codes", "refused for another stated reason; do not resend the same bytes"},
     ApiError{"404", "unknown-document", "no document with this docId is waiting for this system"},
+    ApiError{"405", "unknown-organ", "no organ with this code in the hub's directory (deleteAgency)"},
     ApiError{"410", "already-ended", "the document's delivery already ended otherwise (refused, or expired past the deadline): the status cannot change it"},
     ApiError{"500", "transient codes", "nothing was kept (store-busy, overloaded, internal): send again later"},
 };

@@ -29,7 +29,7 @@ unsigned http_status(std::string_view error_code) {
   if (error_code == "201") return 413;
   if (error_code == "203") return 431;
   if (error_code == "202") return 408;
-  if (error_code == "404") return 404;
+  if (error_code == "404" || error_code == "405") return 404;
   if (error_code == "500") return 503;
   return error_code.size() == 3 && error_code[0] == '2' ? 400 : 422;
 }
@@ -53,9 +53,9 @@ bool ascii_equal_icase(std::string_view a, std::string_view b) {
 }  // namespace
 
 Api::Api(ApiOptions options, std::vector<System> systems, engine::IngestPort& ingest,
-         delivery::PolledInboxes* inboxes)
+         delivery::PolledInboxes* inboxes, Directory* directory)
     : options_(std::move(options)), systems_(std::move(systems)), ingest_(ingest),
-      inboxes_(inboxes) {
+      inboxes_(inboxes), directory_(directory) {
   while (!options_.path_prefix.empty() && options_.path_prefix.back() == '/') {
     options_.path_prefix.pop_back();
   }
@@ -129,6 +129,18 @@ std::variant<Api::Prepared, http::Response> Api::prepare(const http::Request& re
       return refuse("bad-request", std::string(op) + " is a " + std::string(method));
     }
     if (Status s = check_inbox_params(op, *params); !s.ok()) return refuse(s.code(), s.message());
+  } else if (directory_ != nullptr &&
+             (op == "getAgenciesList" || op == "getAgenciesListQD20" ||
+              op == "getSynchronizeUnit" || op == "registerAgency" || op == "deleteAgency")) {
+    if (request.method != "POST") return refuse("bad-request", std::string(op) + " is a POST");
+    const bool change = op == "registerAgency" || op == "deleteAgency";
+    if (change && !directory_->may_change(system->id)) {
+      return refuse("not-permitted", "system " + system->id +
+                                         " is not an administrator of this hub's directory");
+    }
+    if (op == "deleteAgency" && params->find("AgencyCode") == nullptr) {
+      return refuse("bad-request", "the signed AgencyCode is missing");
+    }
   } else {
     return refuse("not-served", "this hub does not serve " + std::string(op) + " yet");
   }
@@ -154,7 +166,45 @@ void Api::handle(http::Request request, http::Reply reply) {
     return get_edoc(p.op == "downloadEdoc", p.params, *p.system, std::move(reply));
   }
   if (p.op == "getSentEdocList") return sent_list(p.params, *p.system, std::move(reply));
+  if (p.op != "updateStatus") return directory_op(p.op, request, p.params, *p.system, std::move(reply));
   update_status(p.params, *p.system, std::move(reply));
+}
+
+void Api::directory_op(std::string_view op, const http::Request& request,
+                       const SignedParams& params, const System& system, http::Reply reply) {
+  std::string answer;
+  if (op == "getAgenciesList") {
+    answer = agencies_list_answer(*directory_->snapshot());
+  } else if (op == "getAgenciesListQD20") {
+    const std::string* level = params.find("level");
+    answer = agencies_list_qd20_answer(*directory_->snapshot(), level ? *level : std::string());
+  } else if (op == "getSynchronizeUnit") {
+    answer = synchronize_unit_answer(*directory_->snapshot());
+  } else {
+    const bool add = op == "registerAgency";
+    const Status outcome = add ? directory_->register_agency(request.body, system.id)
+                               : directory_->delete_agency(*params.find("AgencyCode"), system.id);
+    if (outcome.ok() && options_.on_directory_change) {
+      std::string organ;
+      if (add) {
+        const auto body = nlohmann::json::parse(request.body, nullptr, false);
+        if (body.is_object() && body.contains("code") && body["code"].is_string()) {
+          organ = body["code"].get<std::string>();
+        }
+      } else {
+        organ = *params.find("AgencyCode");
+      }
+      options_.on_directory_change(system.id, add ? "register-agency" : "delete-agency", organ);
+    }
+    answer = change_answer(outcome);
+  }
+  // The status follows the answer's ErrorCode, as for every other FAIL.
+  unsigned status = 200;
+  if (answer.rfind(R"({"status":"FAIL")", 0) == 0) {
+    const auto j = nlohmann::json::parse(answer, nullptr, false);
+    status = http_status(j.is_object() ? j.value("ErrorCode", "340") : "340");
+  }
+  reply(http::Response{status, "application/json", std::move(answer)});
 }
 
 void Api::send_edoc(const http::Request& request, const SignedParams& params,

@@ -16,6 +16,7 @@
 #include "engine/ports.hpp"
 #include "http/server.hpp"
 #include "vxp/auth.hpp"
+#include "vxp/directory.hpp"
 
 namespace docaxis::vxp {
 
@@ -29,6 +30,12 @@ struct System {
 
 struct ApiOptions {
   std::string path_prefix;  // e.g. "/XrdAdapter/adapter"; "" = operations at the root
+  // After a change of the directory (registerAgency, deleteAgency) was made durable: who made
+  // it, "register-agency" | "delete-agency", the organ. The server records it in the audit
+  // log; the answer waits for it.
+  std::function<void(const std::string& system, const std::string& action,
+                     const std::string& organ)>
+      on_directory_change;
 };
 
 class Api {
@@ -36,7 +43,7 @@ class Api {
   // `ingest` and `inboxes` must outlive the Api; without `inboxes` the receiving operations
   // are answered not-served.
   Api(ApiOptions options, std::vector<System> systems, engine::IngestPort& ingest,
-      delivery::PolledInboxes* inboxes = nullptr);
+      delivery::PolledInboxes* inboxes = nullptr, Directory* directory = nullptr);
 
   // The http::Handler: answers every request, on any path, with JSON (never an HTML page;
   // downloadEdoc's failures with an empty body, which the SDK saves as the file).
@@ -74,11 +81,14 @@ class Api {
   void get_edoc(bool raw, const SignedParams& params, const System& system, http::Reply reply);
   void update_status(const SignedParams& params, const System& system, http::Reply reply);
   void sent_list(const SignedParams& params, const System& system, http::Reply reply);
+  void directory_op(std::string_view op, const http::Request& request, const SignedParams& params,
+                    const System& system, http::Reply reply);
 
   ApiOptions options_;
   std::vector<System> systems_;
   engine::IngestPort& ingest_;
   delivery::PolledInboxes* inboxes_;
+  Directory* directory_;
 };
 
 }  // namespace docaxis::vxp

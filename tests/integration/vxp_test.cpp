@@ -330,6 +330,68 @@ TEST(VxpHub, AnInboxReadByPollingIsListedFetchedAndAcknowledgedAndTheSenderGetsT
   EXPECT_EQ(answer_json(call("POST", "updateStatus", {{"docId", second}}))["ErrorCode"], "100");
 }
 
+TEST(VxpHub, TheDirectoryIsServedAndOnlyAnAdministratorSystemChangesItWithAnAuditRecord) {
+  const TempDir tmp = temp_dir("vxp-dir");
+  const fs::path dir = tmp.path();
+  const std::string secret_file = (dir / "system.secret").string();
+  { std::ofstream(secret_file) << kSecret << "\n"; }
+  ::chmod(secret_file.c_str(), 0600);
+  {
+    std::ofstream(dir / "directory.json")
+        << R"({"version":1,"organs":[)"
+           R"({"id":"000.00.00.G22","pid":"","name":"Văn phòng Chính phủ","mail":"vpcp@gov.vn"},)"
+           R"({"id":"000.00.13.H30","pid":"","name":"UBND tỉnh Hòa Bình","mail":""}]})";
+  }
+  std::string config = vxp_config(dir, secret_file);
+  // g12-dms administers the directory; 000.00.13.H30 does not.
+  const std::string g12 = "[[vxp.systems]]\nid = \"g12-dms\"\n";
+  config.replace(config.find(g12), g12.size(), g12 + "admin = true\n");
+  config.replace(config.find("[vxp]\n"), 6,
+                 "[vxp]\ndirectory_file = \"" + (dir / "directory.json").string() + "\"\n");
+  TestHub hub(dir, TestHub::FullConfig{config});
+  ASSERT_GT(hub.start(), 0) << hub.log();
+  const int port = std::stoi(read((dir / "data" / "vxp.port").string()));
+  auto call = [&](const std::string& system, const std::string& op, const Params& extra,
+                  const std::string& body) {
+    Params p = {{"systemid", system}, {"timestamp", "07122026T010203+0456"},
+                {"Content-Type", "application/json"}};
+    for (const auto& e : extra) p.push_back(e);
+    const std::string raw = sdk_request(port, "POST", "/XrdAdapter/adapter/" + op, kSecret, p,
+                                        body, "application/json");
+    for (char c : raw) EXPECT_EQ(static_cast<unsigned char>(c) & 0x80, 0);  // ASCII answers
+    return answer_json(raw);
+  };
+  const nlohmann::json list = call("000.00.13.H30", "getAgenciesList", {}, "");
+  ASSERT_EQ(list["status"], "OK") << list.dump() << hub.log();
+  ASSERT_EQ(list["data"].size(), 2u) << list.dump();
+  EXPECT_EQ(list["data"][0]["code"], "000.00.00.G22");
+  EXPECT_EQ(list["data"][0]["name"], "Văn phòng Chính phủ");
+
+  const std::string organ_json =
+      R"({"code":"000.00.31.H30","pid":"000.00.13.H30","name":"UBND huyện Lạc Sơn","mail":""})";
+  const nlohmann::json refused = call("000.00.13.H30", "registerAgency", {}, organ_json);
+  EXPECT_EQ(refused["ErrorCode"], "107") << refused.dump();
+  const nlohmann::json added = call("g12-dms", "registerAgency", {}, organ_json);
+  EXPECT_EQ(added["status"], "OK") << added.dump();
+  EXPECT_EQ(call("000.00.13.H30", "getAgenciesList", {}, "")["data"].size(), 3u);
+  const nlohmann::json removed = call("g12-dms", "deleteAgency", {{"AgencyCode", "000.00.31.H30"}}, "{}");
+  EXPECT_EQ(removed["status"], "OK") << removed.dump();
+  const nlohmann::json sync = call("000.00.13.H30", "getSynchronizeUnit", {}, "");
+  ASSERT_EQ(sync["data"].size(), 3u) << sync.dump();  // the deleted one is reported deleted
+  EXPECT_EQ(call("g12-dms", "deleteAgency", {{"AgencyCode", "000.00.99.H30"}}, "{}")["ErrorCode"], "405");
+
+  // Both changes are operator records of the audit log, by the system.
+  std::string audit;
+  for (const auto& e : fs::recursive_directory_iterator(dir / "data")) {
+    if (e.is_regular_file() && e.path().string().find("audit") != std::string::npos) {
+      audit += read(e.path().string());
+    }
+  }
+  EXPECT_NE(audit.find("register-agency"), std::string::npos);
+  EXPECT_NE(audit.find("delete-agency"), std::string::npos);
+  EXPECT_NE(audit.find("vxp:g12-dms"), std::string::npos);
+}
+
 TEST(VxpHub, AHubRefusesToStartWithASecretOthersCanRead) {
   const TempDir tmp = temp_dir("vxp-secret");
   const fs::path dir = tmp.path();

@@ -61,8 +61,9 @@ TEST(ExampleConfig, KeepsTheStructDefaultsWhereItStatesThem) {
   EXPECT_EQ(c.admin, d.admin);
   EXPECT_EQ(c.log.level, d.log.level);
   EXPECT_EQ(c.routing.max_hops, d.routing.max_hops);
-  Vxp vxp = c.vxp;  // every default but the example's prefix and system
+  Vxp vxp = c.vxp;  // every default but the example's prefix, directory file and system
   vxp.path_prefix.clear();
+  vxp.directory_file.clear();
   vxp.systems.clear();
   EXPECT_EQ(vxp, d.vxp);
   ASSERT_EQ(c.endpoints.size(), 3u);
@@ -98,7 +99,8 @@ TEST(ExampleConfig, IsValidWithFileChecksAgainstTheTestPki) {
       {"tls/hub.crt", "hubs/h30.crt"},         {"tls/hub.key", "hubs/h30.key"},
       {"trust/anchors.pem", "trust-anchors.pem"}, {"signing/hub.crt", "hubs/h30.crt"},
       {"signing/hub.key", "hubs/h30.key"},
-      {"vxp/000.21.31.H30.secret", "trust-anchors.pem"}};  // existence only here
+      {"vxp/000.21.31.H30.secret", "trust-anchors.pem"},    // existence only here
+      {"vxp/directory.json", "trust-anchors.pem"}};
   for (const auto& [link, target] : links) {
     fs::create_directories((root / "etc" / link).parent_path());
     fs::create_symlink(pki / target, root / "etc" / link);

@@ -121,6 +121,11 @@ INSTANTIATE_TEST_SUITE_P(
                       "the configuration: put it alone in a file only the hub's user may read "
                       "(0600) and name it in secret_file",
                       4},
+        LoadErrorCase{"VxpAdminNotABoolean",
+                      "[vxp]\n[[vxp.systems]]\nid = \"a\"\nadmin = \"yes\"\n",
+                      "vxp.systems[0].admin", "expected a boolean, got a string", 4},
+        LoadErrorCase{"VxpDirectoryFileNotAString", "[vxp]\ndirectory_file = 1\n",
+                      "vxp.directory_file", "expected a string, got an integer", 2},
         LoadErrorCase{"LogLevelsNotATable", "[log]\nlevels = \"debug\"\n", "log.levels",
                       "expected a table ([log.levels]), got a string", 2}),
     [](const testing::TestParamInfo<LoadErrorCase>& p) { return std::string(p.param.name); });
@@ -134,9 +139,14 @@ port = 8080
 path_prefix = "/XrdAdapter/adapter"
 plain_http = true
 idle_timeout_seconds = 5
+directory_file = "vxp/directory.json"
 [[vxp.systems]]
 id = "000.00.13.H30"
 secret_file = "vxp/h30.secret"
+admin = true
+[[vxp.systems]]
+id = "000.00.31.H30"
+secret_file = "vxp/h31.secret"
 [[endpoints]]
 organ = "000.00.13.H30"
 vxp_system = "000.00.13.H30"
@@ -150,8 +160,11 @@ vxp_system = "000.00.13.H30"
   EXPECT_TRUE(v.plain_http);
   EXPECT_EQ(v.idle_timeout, Seconds(5));
   EXPECT_EQ(v.request_timeout, Seconds(60));  // default
-  ASSERT_EQ(v.systems.size(), 1u);
+  EXPECT_EQ(v.directory_file, "vxp/directory.json");
+  ASSERT_EQ(v.systems.size(), 2u);
   EXPECT_EQ(v.systems[0].secret_file, "vxp/h30.secret");
+  EXPECT_TRUE(v.systems[0].admin);
+  EXPECT_FALSE(v.systems[1].admin);  // the default
   EXPECT_EQ(loaded.config.endpoints[0].vxp_system, "000.00.13.H30");
 }
 
@@ -223,7 +236,8 @@ TEST(ConfigLoader, RelativePathsAreResolvedAgainstTheConfigFolder) {
   {
     std::ofstream out(dir / "hub.toml");
     out << "[hub]\ndata_dir = \"data\"\n[signing]\nkey_file = \"keys/hub.key\"\n"
-           "[trust]\nanchor_files = [\"/abs/anchors.pem\", \"anchors.pem\"]\n";
+           "[trust]\nanchor_files = [\"/abs/anchors.pem\", \"anchors.pem\"]\n"
+           "[vxp]\ndirectory_file = \"vxp/../vxp/directory.json\"\n";
   }
   const LoadedConfig loaded = load_config_file((dir / "hub.toml").string());
   ASSERT_TRUE(loaded.errors.empty()) << errors_text(loaded.errors);
@@ -232,6 +246,7 @@ TEST(ConfigLoader, RelativePathsAreResolvedAgainstTheConfigFolder) {
   EXPECT_EQ(loaded.config.signing.key_file, (base / "keys/hub.key").string());
   EXPECT_EQ(loaded.config.trust.anchor_files,
             (std::vector<std::string>{"/abs/anchors.pem", (base / "anchors.pem").string()}));
+  EXPECT_EQ(loaded.config.vxp.directory_file, (base / "vxp/directory.json").string());
   EXPECT_EQ(loaded.config.store.path, "");  // empty stays "inside data_dir"
   EXPECT_EQ(loaded.config.resolved_store_path(), (base / "data/spool.sqlite").string());
 }

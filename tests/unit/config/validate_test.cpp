@@ -257,6 +257,32 @@ TEST(ConfigValidate, FilesMustExistAndBeRegularFiles) {
   EXPECT_NE(errors[1].message.find("does not exist"), std::string::npos);
 }
 
+TEST(ConfigValidate, TheDirectoryFileIsOptionalButMustExistWhenNamed) {
+  const docaxis::test::TempDir dir("config");
+  std::ofstream(dir / "directory.json") << "{}";
+  HubConfig c = base();
+  c.vxp.directory_file = "";
+  auto directory_errors = [&c] {
+    std::vector<std::string> out;
+    for (const ConfigError& e : validate(c)) {
+      if (e.key == "vxp.directory_file") out.push_back(e.message);
+    }
+    return out;
+  };
+  EXPECT_TRUE(directory_errors().empty());
+  c.vxp.directory_file = (dir / "directory.json").string();
+  EXPECT_TRUE(directory_errors().empty());
+  c.vxp.directory_file = (dir / "missing.json").string();
+  ASSERT_EQ(directory_errors().size(), 1u);
+  EXPECT_NE(directory_errors()[0].find("does not exist"), std::string::npos) << directory_errors()[0];
+  c.vxp.directory_file = dir.string();
+  ASSERT_EQ(directory_errors().size(), 1u);
+  EXPECT_NE(directory_errors()[0].find("is not a regular file"), std::string::npos) << directory_errors()[0];
+  // Checked whether or not the API is enabled, like the systems' secret files.
+  c.vxp.enabled = false;
+  EXPECT_EQ(directory_errors().size(), 1u);
+}
+
 TEST(ConfigValidate, ErrorTextCarriesKeyAndLine) {
   EXPECT_EQ((ConfigError{"routes[2].to", "peer \"nationl\" is not defined", 31}).to_string(),
             "routes[2].to: peer \"nationl\" is not defined (line 31)");
