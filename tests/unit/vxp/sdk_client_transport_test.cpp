@@ -4,7 +4,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <openssl/ssl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -12,6 +14,8 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -354,6 +358,68 @@ TEST(SdkClientTransport, RawRequestSendsHandMadeBytesAndSlowBodies) {
             "POST /getEdoc HTTP/1.1\r\nHost: x\r\nXroadVnpt-sign-header: {\"tampered\":1}\r\nContent-Length: 6\r\n\r\n");
   EXPECT_EQ(conns[0].body, "abcdef");
   EXPECT_GE(conns[0].body_after_s, 0.18);  // two pauses
+}
+
+std::string pki() {
+  const char* p = std::getenv("DOCAXIS_PKI");
+  return p != nullptr ? p : DOCAXIS_DEFAULT_PKI;
+}
+
+TEST(SdkClientTransport, TlsVerifiesTheServersChainAndName) {
+  if (!std::filesystem::exists(pki() + "/root-ca.crt")) {
+    GTEST_SKIP() << "no test PKI in " << pki() << " (ctest -R test_pki makes it)";
+  }
+  SSL_CTX* sctx = SSL_CTX_new(TLS_server_method());
+  ASSERT_EQ(SSL_CTX_use_certificate_chain_file(sctx, (pki() + "/hubs/h30.fullchain.pem").c_str()), 1);
+  ASSERT_EQ(SSL_CTX_use_PrivateKey_file(sctx, (pki() + "/hubs/h30.key").c_str(), SSL_FILETYPE_PEM), 1);
+  std::atomic<int> handshakes{0};
+  {
+    TestServer server([&](int fd, TestServer::Conn& c) {
+      timeval tv{5, 0};
+      ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      SSL* s = SSL_new(sctx);
+      SSL_set_fd(s, fd);
+      if (SSL_accept(s) == 1) {
+        ++handshakes;
+        char buf[4096];
+        while (c.head.find("\r\n\r\n") == std::string::npos) {
+          const int n = SSL_read(s, buf, sizeof buf);
+          if (n <= 0) break;
+          c.head.append(buf, static_cast<std::size_t>(n));
+        }
+        const std::string a = answer(200, kJsonOk);
+        SSL_write(s, a.data(), static_cast<int>(a.size()));
+      }
+      SSL_free(s);
+    });
+    Endpoint ep = server.endpoint();
+    ep.https = true;
+    ep.ca_file = pki() + "/root-ca.crt";
+    SdkClient by_ip(ep, kSystem, kSecret);  // the certificate names IP 127.0.0.1
+    auto r = by_ip.get_agencies_list();
+    ASSERT_TRUE(r.ok()) << r.status().to_string();
+    EXPECT_TRUE(r->ok());
+    Endpoint by_name = ep;
+    by_name.server_name = "localhost";  // and DNS localhost
+    auto n = send_raw(by_name, {"GET", "/x", {{"Host", "localhost"}}, "", false});
+    ASSERT_TRUE(n.ok()) << n.status().to_string();
+
+    Endpoint wrong_name = ep;
+    wrong_name.server_name = "national.example";
+    auto w = send_raw(wrong_name, {"GET", "/x", {{"Host", "h"}}, "", false});
+    ASSERT_FALSE(w.ok());
+    EXPECT_EQ(w.status().code(), "tls-failed");
+    Endpoint wrong_ca = ep;
+    wrong_ca.ca_file = pki() + "/lookalike/root-ca.crt";  // a root of the same name, other key
+    auto x = send_raw(wrong_ca, {"GET", "/x", {{"Host", "h"}}, "", false});
+    ASSERT_FALSE(x.ok());
+    EXPECT_EQ(x.status().code(), "tls-failed") << x.status().to_string();
+    const auto conns = server.conns(4);
+    ASSERT_EQ(conns.size(), 4u);
+    EXPECT_EQ(conns[0].head.rfind("POST /getAgenciesList HTTP/1.1\r\n", 0), 0u);
+  }
+  EXPECT_EQ(handshakes.load(), 2);
+  SSL_CTX_free(sctx);
 }
 
 }  // namespace
