@@ -2,6 +2,7 @@
 // The transport is vxp_transport.cpp.
 #include "vxp_client.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 
@@ -190,6 +191,20 @@ std::string low_byte_of_utf16(std::string_view utf8) {
   std::string out;
   for (std::uint16_t u : utf16_units(utf8)) out.push_back(static_cast<char>(u & 0xFF));
   return out;
+}
+
+void RawRequest::set_header(const std::string& name, const std::string& value) {
+  for (auto& [n, v] : headers) {
+    if (n == name) {
+      v = value;
+      return;
+    }
+  }
+  headers.emplace_back(name, value);
+}
+
+void RawRequest::remove_header(const std::string& name) {
+  std::erase_if(headers, [&](const auto& h) { return h.first == name; });
 }
 
 // --- SdkClient -------------------------------------------------------------------------------

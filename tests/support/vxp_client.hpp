@@ -115,6 +115,11 @@ struct RawRequest {
   std::chrono::milliseconds body_pause{0};
   // Stop after this many body bytes and close (a client that drops mid-body); npos = all.
   std::size_t body_cut = std::string::npos;
+
+  // Edits for refusal tests on a built request (SdkClient::build): the value of the first
+  // header named exactly `name` (appended when there is none); removes every header so named.
+  void set_header(const std::string& name, const std::string& value);
+  void remove_header(const std::string& name);
 };
 
 struct Response {

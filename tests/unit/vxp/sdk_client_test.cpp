@@ -243,6 +243,22 @@ TEST(SdkClientRequest, ApacheFormPostWithExpectAndLeftoverParameters) {
   EXPECT_EQ(header(c.last(), "XroadVnpt-sign-header-key"), "systemid;docId;timestamp;Content-Type;status");
 }
 
+TEST(SdkClientRequest, EditedRequestsAreRefusedByTheHub) {
+  Captured c;
+  (void)c.client.get_edoc("d1");
+  RawRequest wrong_mac = c.last();
+  wrong_mac.set_header("XroadVnpt-hash-header", std::string(64, '0'));
+  EXPECT_EQ(hub_authenticates(wrong_mac).status().code(), "bad-hmac");
+  RawRequest differs = c.last();
+  differs.set_header("XroadVnpt-docId", "d2");  // unsigned value beside the signed one
+  EXPECT_EQ(hub_authenticates(differs).status().code(), "param-mismatch");
+  RawRequest missing = c.last();
+  missing.remove_header("XroadVnpt-hash-header");
+  EXPECT_EQ(hub_authenticates(missing).status().code(), "auth-header-missing");
+  EXPECT_EQ(header(missing, "XroadVnpt-hash-header"), "<absent>");
+  EXPECT_TRUE(hub_authenticates(c.last()).ok());
+}
+
 TEST(SdkClientRequest, DownloadEdocIsAGetWithoutBodyOrLength) {
   Captured c;
   (void)c.client.download_edoc("d1", "store-fresh/dl");
