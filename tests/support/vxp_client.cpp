@@ -277,8 +277,15 @@ RawRequest SdkClient::build(const Call& call) {
 
 Result<Response> SdkClient::send(const Call& call) {
   RawRequest r = build(call);
-  if (transport_) return transport_(r);
-  return send_raw(endpoint_, r);
+  const int resends = call.path == Path::kJdk ? std::min(resends_, 1) : resends_;
+  for (int attempt = 0;; ++attempt) {
+    Result<Response> out = transport_ ? transport_(r) : send_raw(endpoint_, r);
+    // Only a connection that ended without an answer is re-sent (the SDK's retry handler).
+    const bool dropped = !out.ok() && (out.status().code() == "io-failed" ||
+                                       (out.status().code() == "bad-response" &&
+                                        out.status().message().find("without an answer") != std::string::npos));
+    if (!dropped || attempt >= resends) return out;
+  }
 }
 
 Result<Response> SdkClient::send_edoc(std::string_view package, const std::string& messagetype,

@@ -183,6 +183,11 @@ class SdkClient {
   // still over the UTF-8 sign-header, so such a request fails authentication.
   void set_apache_low_byte_headers(bool on) { apache_low_byte_ = on; }
 
+  // The SDK's re-sends when a connection ends without an answer (the request arrives again):
+  // the Apache path up to `apache` more times (the SDK's `retry`, 3 in its sample), sendEdoc's
+  // JDK path at most once. 0 here by default: a test sees each failure; set it to be faithful.
+  void set_resends(int apache) { resends_ = apache; }
+
   // Where requests go: send_raw over endpoint() unless replaced (e.g. to capture requests).
   using Transport = std::function<Result<Response>(const RawRequest&)>;
   void set_transport(Transport t) { transport_ = std::move(t); }
@@ -216,6 +221,7 @@ class SdkClient {
   std::string timestamp_;
   JavaHashMap params_;
   bool apache_low_byte_ = true;
+  int resends_ = 0;
   Transport transport_;
 };
 

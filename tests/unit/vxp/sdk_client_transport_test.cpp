@@ -341,6 +341,30 @@ TEST(SdkClientTransport, LimitsAndFailuresAreClearErrorsNotHangs) {
   EXPECT_EQ(n.status().code(), "connect-failed");
 }
 
+TEST(SdkClientTransport, ResendsLikeTheSdkWhenTheConnectionDropsWithoutAnAnswer) {
+  std::atomic<int> seen{0};
+  TestServer server([&](int fd, TestServer::Conn& c) {
+    c.head = read_head(fd);
+    if (++seen <= 2) {
+      ::shutdown(fd, SHUT_RDWR);  // drop: no answer
+      return;
+    }
+    write_all(fd, answer(200, kJsonOk));
+  });
+  SdkClient once(server.endpoint(), kSystem, kSecret);
+  auto dropped = once.get_agencies_list();  // no re-send by default: the drop is the result
+  ASSERT_FALSE(dropped.ok());
+  EXPECT_EQ(dropped.status().code(), "bad-response");
+  SdkClient sdk(server.endpoint(), kSystem, kSecret);
+  sdk.set_resends(3);
+  auto r = sdk.get_agencies_list();  // the 2nd drop, then the answer
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_TRUE(r->ok());
+  const auto conns = server.conns(3);
+  ASSERT_EQ(conns.size(), 3u);
+  EXPECT_EQ(conns[1].head, conns[2].head);  // the same request again
+}
+
 TEST(SdkClientTransport, RawRequestSendsHandMadeBytesAndSlowBodies) {
   TestServer server(serve(answer(200, kJsonOk)));
   RawRequest req;
