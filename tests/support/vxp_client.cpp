@@ -26,7 +26,10 @@ std::vector<std::uint16_t> utf16_units(std::string_view s) {
     if (b < 0x80) {
       cp = b;
     } else {
-      const std::size_t need = b >= 0xF0 && b < 0xF5 ? 4 : b >= 0xE0 ? 3 : b >= 0xC2 && b < 0xE0 ? 2 : 0;
+      const std::size_t need = b >= 0xF0 && b < 0xF5   ? 4
+                               : b >= 0xE0             ? 3
+                               : b >= 0xC2 && b < 0xE0 ? 2
+                                                       : 0;
       if (need != 0 && i + need <= s.size()) {
         std::uint32_t v = b & (need == 2 ? 0x1F : need == 3 ? 0x0F : 0x07);
         bool good = true;
@@ -116,19 +119,34 @@ std::string gson_string(std::string_view value) {
   for (std::size_t i = 0; i < value.size(); ++i) {
     const auto c = static_cast<unsigned char>(value[i]);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         if (c < 0x20) {
           char buf[8];
           std::snprintf(buf, sizeof buf, "\\u%04x", c);
           out += buf;
-        } else if (c == 0xE2 && i + 2 < value.size() && static_cast<unsigned char>(value[i + 1]) == 0x80 &&
+        } else if (c == 0xE2 && i + 2 < value.size() &&
+                   static_cast<unsigned char>(value[i + 1]) == 0x80 &&
                    (static_cast<unsigned char>(value[i + 2]) == 0xA8 ||
                     static_cast<unsigned char>(value[i + 2]) == 0xA9)) {
           out += static_cast<unsigned char>(value[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029";
@@ -281,9 +299,10 @@ Result<Response> SdkClient::send(const Call& call) {
   for (int attempt = 0;; ++attempt) {
     Result<Response> out = transport_ ? transport_(r) : send_raw(endpoint_, r);
     // Only a connection that ended without an answer is re-sent (the SDK's retry handler).
-    const bool dropped = !out.ok() && (out.status().code() == "io-failed" ||
-                                       (out.status().code() == "bad-response" &&
-                                        out.status().message().find("without an answer") != std::string::npos));
+    const bool dropped =
+        !out.ok() && (out.status().code() == "io-failed" ||
+                      (out.status().code() == "bad-response" &&
+                       out.status().message().find("without an answer") != std::string::npos));
     if (!dropped || attempt >= resends) return out;
   }
 }
@@ -368,7 +387,9 @@ Result<Response> SdkClient::get_agencies_list_qd20(const std::string& level) {
   return send(form("getAgenciesListQD20", false));
 }
 
-Result<Response> SdkClient::get_synchronize_unit() { return send(form("getSynchronizeUnit", false)); }
+Result<Response> SdkClient::get_synchronize_unit() {
+  return send(form("getSynchronizeUnit", false));
+}
 
 Result<Response> SdkClient::register_agency(const std::string& agency_json) {
   Call c = form("registerAgency", true);

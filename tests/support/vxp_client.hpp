@@ -94,9 +94,9 @@ struct Endpoint {
   std::string ca_file;      // https: PEM CA(s) the server's chain must verify against
   std::string server_name;  // https: expected name (DNS name or IP) and SNI; "" = host
   std::chrono::milliseconds connect_timeout{30000};
-  std::chrono::milliseconds io_timeout{30000};       // each wait for the socket
-  std::chrono::milliseconds request_timeout{300000}; // the whole exchange after connect
-  std::chrono::milliseconds expect_wait{3000};       // Expect: 100-continue (the SDK's 3 s)
+  std::chrono::milliseconds io_timeout{30000};        // each wait for the socket
+  std::chrono::milliseconds request_timeout{300000};  // the whole exchange after connect
+  std::chrono::milliseconds expect_wait{3000};        // Expect: 100-continue (the SDK's 3 s)
   std::size_t max_response_bytes = std::size_t{256} << 20;
 };
 
@@ -125,8 +125,8 @@ struct RawRequest {
 struct Response {
   int status = 0;
   std::string reason;
-  HeaderList headers;  // as received, in order
-  std::string body;    // decoded from chunked framing; Content-Encoding is not undone
+  HeaderList headers;              // as received, in order
+  std::string body;                // decoded from chunked framing; Content-Encoding is not undone
   bool continue_received = false;  // a `100 Continue` came before the final answer
   bool body_sent = false;          // the whole request body was written
   std::string request_head;        // the request line and headers exactly as sent
@@ -202,8 +202,7 @@ class SdkClient {
                              const std::optional<std::string>& to_json = std::nullopt);
   Result<Response> get_received_edoc_list(const std::string& messagetype);
   Result<Response> get_edoc(const std::string& doc_id, const std::string& file_path = "store");
-  Result<Response> download_edoc(const std::string& doc_id,
-                                 const std::string& file_path = "store");
+  Result<Response> download_edoc(const std::string& doc_id, const std::string& file_path = "store");
   Result<Response> update_status(const std::string& doc_id, const std::string& status);
   Result<Response> get_sent_edoc_list(const std::string& messagetype, const std::string& doc_id);
   Result<Response> count_receive_edoc(const std::string& messagetype = "edoc");

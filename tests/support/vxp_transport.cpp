@@ -87,7 +87,8 @@ class Conn {
     std::string why = "no address";
     const auto end = Clock::now() + ep_.connect_timeout;
     for (addrinfo* a = res; a != nullptr; a = a->ai_next) {
-      int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
+      int fd =
+          ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
       if (fd < 0) continue;
       int one = 1;
       ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -129,17 +130,21 @@ class Conn {
       const auto deadline = io_deadline(request_end);
       if (ssl_ != nullptr) {
         ERR_clear_error();
-        const int n = SSL_write(ssl_, data.data(), static_cast<int>(std::min<std::size_t>(data.size(), 1 << 20)));
+        const int n = SSL_write(ssl_, data.data(),
+                                static_cast<int>(std::min<std::size_t>(data.size(), 1 << 20)));
         if (n > 0) {
           data.remove_prefix(static_cast<std::size_t>(n));
           continue;
         }
         const int e = SSL_get_error(ssl_, n);
         if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) {
-          if (Status s = wait(e == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN, deadline, "write"); !s.ok()) return s;
+          if (Status s = wait(e == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN, deadline, "write");
+              !s.ok())
+            return s;
           continue;
         }
-        return Status("io-failed", "TLS write: " + std::string(std::strerror(errno)) + " / " + openssl_errors());
+        return Status("io-failed",
+                      "TLS write: " + std::string(std::strerror(errno)) + " / " + openssl_errors());
       }
       const ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
       if (n > 0) {
@@ -167,7 +172,9 @@ class Conn {
         const int e = SSL_get_error(ssl_, n);
         if (e == SSL_ERROR_ZERO_RETURN) return std::size_t{0};
         if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-          if (Status s = wait(e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline, "read"); !s.ok()) return s;
+          if (Status s = wait(e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline, "read");
+              !s.ok())
+            return s;
           continue;
         }
         if (e == SSL_ERROR_SYSCALL && (errno == 0 || errno == ECONNRESET)) return std::size_t{0};
@@ -192,12 +199,16 @@ class Conn {
  private:
   Status wait(short events, Clock::time_point deadline, const char* what) {
     for (;;) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      if (left.count() <= 0) return Status("timeout", std::string(what) + ": no progress before the deadline");
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      if (left.count() <= 0)
+        return Status("timeout", std::string(what) + ": no progress before the deadline");
       pollfd p{fd_, events, 0};
-      const int rc = ::poll(&p, 1, static_cast<int>(std::min<long long>(left.count() + 1, 1 << 30)));
+      const int rc =
+          ::poll(&p, 1, static_cast<int>(std::min<long long>(left.count() + 1, 1 << 30)));
       if (rc > 0) return Status();
-      if (rc < 0 && errno != EINTR) return Status("io-failed", std::string("poll: ") + std::strerror(errno));
+      if (rc < 0 && errno != EINTR)
+        return Status("io-failed", std::string("poll: ") + std::strerror(errno));
     }
   }
 
@@ -205,7 +216,8 @@ class Conn {
     ctx_ = SSL_CTX_new(TLS_client_method());
     if (ctx_ == nullptr) return Status("tls-failed", "SSL_CTX_new: " + openssl_errors());
     SSL_CTX_set_min_proto_version(ctx_, TLS1_2_VERSION);
-    if (ep_.ca_file.empty() || SSL_CTX_load_verify_locations(ctx_, ep_.ca_file.c_str(), nullptr) != 1) {
+    if (ep_.ca_file.empty() ||
+        SSL_CTX_load_verify_locations(ctx_, ep_.ca_file.c_str(), nullptr) != 1) {
       return Status("tls-failed", "CA file '" + ep_.ca_file + "' not loaded: " + openssl_errors());
     }
     SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
@@ -218,14 +230,17 @@ class Conn {
     const std::string name = ep_.server_name.empty() ? ep_.host : ep_.server_name;
     in6_addr a6{};
     in_addr a4{};
-    const bool is_ip = ::inet_pton(AF_INET, name.c_str(), &a4) == 1 || ::inet_pton(AF_INET6, name.c_str(), &a6) == 1;
+    const bool is_ip = ::inet_pton(AF_INET, name.c_str(), &a4) == 1 ||
+                       ::inet_pton(AF_INET6, name.c_str(), &a6) == 1;
     X509_VERIFY_PARAM* param = SSL_get0_param(ssl_);
     if (is_ip) {
-      if (X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str()) != 1) return Status("tls-failed", "bad IP " + name);
+      if (X509_VERIFY_PARAM_set1_ip_asc(param, name.c_str()) != 1)
+        return Status("tls-failed", "bad IP " + name);
     } else {
       SSL_ctrl(ssl_, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
                const_cast<char*>(name.c_str()));  // SSL_set_tlsext_host_name
-      if (SSL_set1_host(ssl_, name.c_str()) != 1) return Status("tls-failed", "bad host name " + name);
+      if (SSL_set1_host(ssl_, name.c_str()) != 1)
+        return Status("tls-failed", "bad host name " + name);
     }
     SSL_set_fd(ssl_, fd_);
     for (;;) {
@@ -234,13 +249,17 @@ class Conn {
       if (rc == 1) break;
       const int e = SSL_get_error(ssl_, rc);
       if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-        if (Status s = wait(e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, end, "TLS handshake"); !s.ok()) return s;
+        if (Status s = wait(e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, end, "TLS handshake");
+            !s.ok())
+          return s;
         continue;
       }
       const long v = SSL_get_verify_result(ssl_);
-      return Status("tls-failed", "handshake with " + name + ": " +
-                                      (v != X509_V_OK ? std::string(X509_verify_cert_error_string(v)) + "; " : "") +
-                                      openssl_errors());
+      return Status(
+          "tls-failed",
+          "handshake with " + name + ": " +
+              (v != X509_V_OK ? std::string(X509_verify_cert_error_string(v)) + "; " : "") +
+              openssl_errors());
     }
     if (SSL_get_verify_result(ssl_) != X509_V_OK) {
       return Status("tls-failed", X509_verify_cert_error_string(SSL_get_verify_result(ssl_)));
@@ -270,7 +289,8 @@ Result<Head> parse_head(std::string_view head) {
   }
   const std::string_view code = line.substr(9, 3);
   for (char c : code) {
-    if (c < '0' || c > '9') return Status("bad-response", "status line '" + std::string(line) + "'");
+    if (c < '0' || c > '9')
+      return Status("bad-response", "status line '" + std::string(line) + "'");
   }
   h.status = std::stoi(std::string(code));
   h.reason = std::string(line.size() > 13 ? line.substr(13) : "");
@@ -281,7 +301,8 @@ Result<Head> parse_head(std::string_view head) {
     pos = eol + 2;
     if (l.empty()) break;
     const std::size_t colon = l.find(':');
-    if (colon == std::string_view::npos) return Status("bad-response", "header line '" + std::string(l) + "'");
+    if (colon == std::string_view::npos)
+      return Status("bad-response", "header line '" + std::string(l) + "'");
     std::string_view v = l.substr(colon + 1);
     while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
     while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
@@ -312,18 +333,21 @@ class Reader {
         return h;
       }
       if (in_.size() > kMaxHead) return Status("bad-response", "response head over 64 KiB");
-      const auto deadline = in_.empty() && first_byte_deadline ? *first_byte_deadline : c_.io_deadline(end_);
+      const auto deadline =
+          in_.empty() && first_byte_deadline ? *first_byte_deadline : c_.io_deadline(end_);
       auto n = c_.read_some(in_, deadline);
       if (!n.ok()) return n.status();
       if (*n == 0) {
-        return Status("bad-response", in_.empty() ? "the server closed the connection without an answer"
-                                                  : "the connection ended inside the response head");
+        return Status("bad-response", in_.empty()
+                                          ? "the server closed the connection without an answer"
+                                          : "the connection ended inside the response head");
       }
     }
   }
 
   Status body(const std::string& method, const Head& h, std::string& out) {
-    if ((h.status >= 100 && h.status < 200) || h.status == 204 || h.status == 304 || method == "HEAD") {
+    if ((h.status >= 100 && h.status < 200) || h.status == 204 || h.status == 304 ||
+        method == "HEAD") {
       return Status();
     }
     const std::string* te = find_header(h.headers, "Transfer-Encoding");
@@ -354,7 +378,8 @@ class Reader {
 
  private:
   Status too_large() {
-    return Status("response-too-large", "over " + std::to_string(ep_.max_response_bytes) + " bytes");
+    return Status("response-too-large",
+                  "over " + std::to_string(ep_.max_response_bytes) + " bytes");
   }
   Status fill(std::size_t want) {
     while (in_.size() < want) {
@@ -394,7 +419,8 @@ class Reader {
           if (t->empty()) return Status();
         }
       }
-      if (size > ep_.max_response_bytes || out.size() + size > ep_.max_response_bytes) return too_large();
+      if (size > ep_.max_response_bytes || out.size() + size > ep_.max_response_bytes)
+        return too_large();
       if (Status s = fill(size + 2); !s.ok()) return s;
       out.append(in_, 0, size);
       in_.erase(0, size + 2);
@@ -422,7 +448,9 @@ void parse_json(Response& r) {
 
 }  // namespace
 
-const std::string* Response::header(std::string_view name) const { return find_header(headers, name); }
+const std::string* Response::header(std::string_view name) const {
+  return find_header(headers, name);
+}
 
 std::string Response::field(std::string_view name) const {
   if (!json || !json->is_object()) return "";
@@ -472,10 +500,12 @@ Result<Response> send_raw(const Endpoint& ep, const RawRequest& req) {
     const std::size_t total = std::min(req.body.size(), req.body_cut);
     std::size_t sent = 0;
     while (sent < total && write_error.ok()) {
-      const std::size_t piece = req.body_piece == 0 ? total - sent : std::min(req.body_piece, total - sent);
+      const std::size_t piece =
+          req.body_piece == 0 ? total - sent : std::min(req.body_piece, total - sent);
       write_error = conn.write_all(std::string_view(req.body).substr(sent, piece), end);
       sent += piece;
-      if (sent < total && req.body_pause.count() > 0 && write_error.ok()) std::this_thread::sleep_for(req.body_pause);
+      if (sent < total && req.body_pause.count() > 0 && write_error.ok())
+        std::this_thread::sleep_for(req.body_pause);
     }
     if (req.body_cut < req.body.size()) return r;  // dropped mid-body: status 0, nothing read
     r.body_sent = write_error.ok();
@@ -485,7 +515,8 @@ Result<Response> send_raw(const Endpoint& ep, const RawRequest& req) {
     auto h = reader.head();
     if (!h.ok()) {
       // A server may answer and close before the body is written: that answer counts.
-      if (!write_error.ok()) return Status(write_error.code(), write_error.message() + "; then " + h.status().message());
+      if (!write_error.ok())
+        return Status(write_error.code(), write_error.message() + "; then " + h.status().message());
       return h.status();
     }
     if (h->status == 100) r.continue_received = true;

@@ -74,8 +74,10 @@ TEST(SdkClientEncoding, JavaStringHashIsStringHashCodeOverUtf16Units) {
   EXPECT_EQ(java_string_hash("hello"), 99162322);
   EXPECT_EQ(java_string_hash("systemid"), 1976086410);
   EXPECT_EQ(java_string_hash("Content-Type"), 949037134);
-  EXPECT_EQ(java_string_hash("H\xC3\xB2" "a Ti\xE1\xBA\xBFn"), -529720979);  // "Hòa Tiến"
-  EXPECT_EQ(java_string_hash("\xF0\x9F\x98\x80"), 1772899);                  // a surrogate pair
+  EXPECT_EQ(java_string_hash("H\xC3\xB2"
+                             "a Ti\xE1\xBA\xBFn"),
+            -529720979);                                     // "Hòa Tiến"
+  EXPECT_EQ(java_string_hash("\xF0\x9F\x98\x80"), 1772899);  // a surrogate pair
 }
 
 TEST(SdkClientEncoding, HashMapOrderOfTheNotesSendEdoc) {
@@ -103,9 +105,9 @@ TEST(SdkClientEncoding, SameBucketKeepsInsertionOrder) {
 
 TEST(SdkClientEncoding, HashMapResizesPastTwelveEntriesLikeJava) {
   // Orders printed by OpenJDK 17's HashMap<String,String>.keySet() for the same puts.
-  const std::vector<std::string> keys = {"systemid", "timestamp", "Content-Type", "servicetype",
-                                         "messagetype", "hash-file", "from", "to", "docId",
-                                         "filePath", "status", "level", "AgencyCode"};
+  const std::vector<std::string> keys = {
+      "systemid", "timestamp", "Content-Type", "servicetype", "messagetype", "hash-file", "from",
+      "to",       "docId",     "filePath",     "status",      "level",       "AgencyCode"};
   JavaHashMap m;
   std::string order;
   for (std::size_t i = 0; i < 12; ++i) m.put(keys[i], "v");
@@ -142,7 +144,8 @@ TEST(SdkClientEncoding, NineCollidingKeysResizeTheTableLikeTreeifyBin) {
 }
 
 TEST(SdkClientEncoding, WorkedExampleOfTheNote) {
-  const Signature s = sign({{"systemid", kSystem}, {"timestamp", "22112026T014605+0358"},
+  const Signature s = sign({{"systemid", kSystem},
+                            {"timestamp", "22112026T014605+0358"},
                             {"Content-Type", "application/json"}},
                            kSecret);
   EXPECT_EQ(s.sign_header,
@@ -163,7 +166,10 @@ TEST(SdkClientEncoding, GsonEscaping) {
   EXPECT_EQ(gson_string("\t\b\n\r\f"), "\"\\t\\b\\n\\r\\f\"");
   EXPECT_EQ(gson_string(std::string("\x01\x1f\x00", 3)), "\"\\u0001\\u001f\\u0000\"");
   EXPECT_EQ(gson_string("<c>&d='e' /f"), "\"<c>&d='e' /f\"");
-  EXPECT_EQ(gson_string("H\xC3\xB2" "a Ti\xE1\xBA\xBFn"), "\"H\xC3\xB2" "a Ti\xE1\xBA\xBFn\"");
+  EXPECT_EQ(gson_string("H\xC3\xB2"
+                        "a Ti\xE1\xBA\xBFn"),
+            "\"H\xC3\xB2"
+            "a Ti\xE1\xBA\xBFn\"");
   EXPECT_EQ(gson_string("\x7f"), "\"\x7f\"");
   EXPECT_EQ(gson_string("a\xE2\x80\xA8z\xE2\x80\xA9"), "\"a\\u2028z\\u2029\"");
 }
@@ -197,12 +203,25 @@ TEST(SdkClientRequest, SendEdocIsTheJdkRequestWithCrlfAfterTheBody) {
   EXPECT_FALSE(r.expect_continue);
   EXPECT_EQ(header(r, "Content-Length"), std::to_string(pkg.size() + 2));
   EXPECT_EQ(header(r, "XroadVnpt-hash-file"), sdk_hash_file(pkg));
-  const std::vector<std::string> expected = {
-      "Content-Type", "XroadVnpt-systemid", "XroadVnpt-servicetype", "XroadVnpt-messagetype",
-      "XroadVnpt-hash-file", "XroadVnpt-from", "XroadVnpt-timestamp", "XroadVnpt-Content-Type",
-      "XroadVnpt-sign-header-key", "XroadVnpt-sign-header", "XroadVnpt-hash-header", "User-Agent",
-      "XroadVnpt-version", "Cache-Control", "Pragma", "Host", "Accept", "Connection",
-      "Content-Length"};
+  const std::vector<std::string> expected = {"Content-Type",
+                                             "XroadVnpt-systemid",
+                                             "XroadVnpt-servicetype",
+                                             "XroadVnpt-messagetype",
+                                             "XroadVnpt-hash-file",
+                                             "XroadVnpt-from",
+                                             "XroadVnpt-timestamp",
+                                             "XroadVnpt-Content-Type",
+                                             "XroadVnpt-sign-header-key",
+                                             "XroadVnpt-sign-header",
+                                             "XroadVnpt-hash-header",
+                                             "User-Agent",
+                                             "XroadVnpt-version",
+                                             "Cache-Control",
+                                             "Pragma",
+                                             "Host",
+                                             "Accept",
+                                             "Connection",
+                                             "Content-Length"};
   EXPECT_EQ(names(r), expected);
   EXPECT_EQ(header(r, "Connection"), "keep-alive");
   auto auth = hub_authenticates(r);
@@ -224,11 +243,20 @@ TEST(SdkClientRequest, ApacheFormPostWithExpectAndLeftoverParameters) {
   EXPECT_EQ(r.target, "/updateStatus");
   EXPECT_EQ(r.body, "{}");
   EXPECT_TRUE(r.expect_continue);
-  const std::vector<std::string> tail = {"XroadVnpt-timestamp", "Content-Type", "XroadVnpt-Content-Type",
-                                         "XroadVnpt-status", "XroadVnpt-sign-header-key",
-                                         "XroadVnpt-sign-header", "XroadVnpt-hash-header", "User-Agent",
-                                         "XroadVnpt-version", "Content-Length", "Host", "Connection",
-                                         "Expect", "Accept-Encoding"};
+  const std::vector<std::string> tail = {"XroadVnpt-timestamp",
+                                         "Content-Type",
+                                         "XroadVnpt-Content-Type",
+                                         "XroadVnpt-status",
+                                         "XroadVnpt-sign-header-key",
+                                         "XroadVnpt-sign-header",
+                                         "XroadVnpt-hash-header",
+                                         "User-Agent",
+                                         "XroadVnpt-version",
+                                         "Content-Length",
+                                         "Host",
+                                         "Connection",
+                                         "Expect",
+                                         "Accept-Encoding"};
   const auto all = names(r);
   ASSERT_GE(all.size(), tail.size());
   EXPECT_EQ(std::vector<std::string>(all.end() - static_cast<long>(tail.size()), all.end()), tail);
@@ -240,7 +268,8 @@ TEST(SdkClientRequest, ApacheFormPostWithExpectAndLeftoverParameters) {
   // A fresh map: only what the call needs.
   c.client.reset_parameters();
   (void)c.client.update_status("68edb8c8c2dcb14db773ce45", "done");
-  EXPECT_EQ(header(c.last(), "XroadVnpt-sign-header-key"), "systemid;docId;timestamp;Content-Type;status");
+  EXPECT_EQ(header(c.last(), "XroadVnpt-sign-header-key"),
+            "systemid;docId;timestamp;Content-Type;status");
 }
 
 TEST(SdkClientRequest, EditedRequestsAreRefusedByTheHub) {
@@ -278,14 +307,20 @@ TEST(SdkClientRequest, PathPrefixIsKept) {
 
 TEST(SdkClientRequest, NonAsciiParameterOnTheApachePathFailsAuthenticationLikeTheSdk) {
   Captured c;
-  (void)c.client.get_agencies_list({{"note", "H\xC3\xB2" "a"}});
-  EXPECT_EQ(header(c.last(), "XroadVnpt-note"), "H\xF2" "a");  // the low byte of U+00F2
+  (void)c.client.get_agencies_list({{"note",
+                                     "H\xC3\xB2"
+                                     "a"}});
+  EXPECT_EQ(header(c.last(), "XroadVnpt-note"),
+            "H\xF2"
+            "a");  // the low byte of U+00F2
   auto refused = hub_authenticates(c.last());
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), "bad-hmac");
   c.client.set_apache_low_byte_headers(false);
   (void)c.client.get_agencies_list();
-  EXPECT_EQ(header(c.last(), "XroadVnpt-note"), "H\xC3\xB2" "a");
+  EXPECT_EQ(header(c.last(), "XroadVnpt-note"),
+            "H\xC3\xB2"
+            "a");
   EXPECT_TRUE(hub_authenticates(c.last()).ok());
 }
 
@@ -305,7 +340,9 @@ std::string from_hex(const std::string& hex) {
 }
 
 // The probe's value, as the SDK's caller wrote it (the recording's bytes are mangled once).
-const std::string kProbeNote = "a\\\"b <c>&d='e' /f H\xC3\xB2" "a Ti\xE1\xBA\xBFn";
+const std::string kProbeNote =
+    "a\\\"b <c>&d='e' /f H\xC3\xB2"
+    "a Ti\xE1\xBA\xBFn";
 
 // Replays one recorded request on `client`: the SDK operation when the signed keys are the
 // operation's own, else the probe's generic call. Returns the request the client made.
@@ -327,7 +364,8 @@ RawRequest replay(Captured& c, const nlohmann::json& rec, const HeaderList& sign
   auto& cl = c.client;
   if (has("note")) {  // probe.jsonl: a caller-made parameter set
     for (const auto& [k, v] : signed_params) {
-      if (k != "systemid" && k != "timestamp" && k != "Content-Type") cl.put(k, k == "note" ? kProbeNote : v);
+      if (k != "systemid" && k != "timestamp" && k != "Content-Type")
+        cl.put(k, k == "note" ? kProbeNote : v);
     }
     SdkClient::Call call;
     call.operation = op;
@@ -382,7 +420,8 @@ class InteropSdkClient : public ::testing::Test {
 
 TEST_F(InteropSdkClient, EveryRecordedRequestIsReproducedByteForByte) {
   int reproduced = 0;
-  for (const char* file : {"ok.jsonl", "fresh.jsonl", "drop.jsonl", "numeric.jsonl", "probe.jsonl"}) {
+  for (const char* file :
+       {"ok.jsonl", "fresh.jsonl", "drop.jsonl", "numeric.jsonl", "probe.jsonl"}) {
     std::ifstream in(shared_recordings() + "/" + file);
     ASSERT_TRUE(in) << file;
     std::unique_ptr<Captured> c;
@@ -418,7 +457,8 @@ TEST_F(InteropSdkClient, EveryRecordedRequestIsReproducedByteForByte) {
       const std::size_t before = c->sent.size();
       const RawRequest r = replay(*c, rec, params);
       ASSERT_EQ(c->sent.size(), before + 1) << where;
-      EXPECT_EQ(r.method + " " + r.target + " HTTP/1.1", rec["request_line"].get<std::string>()) << where;
+      EXPECT_EQ(r.method + " " + r.target + " HTTP/1.1", rec["request_line"].get<std::string>())
+          << where;
       EXPECT_EQ(r.headers, wire) << where;
       if (rec.contains("body_text") && rec["body_text"].is_string()) {
         EXPECT_EQ(r.body, rec["body_text"].get<std::string>()) << where;

@@ -2,14 +2,13 @@
 // server in the test (a thread with a listening socket on 127.0.0.1): a new connection per
 // request, the exact bytes on the wire, the Expect handshake, response framing and limits.
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <openssl/ssl.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
@@ -59,7 +58,8 @@ bool peer_closes_within(int fd, std::chrono::milliseconds limit) {
 }
 
 std::string read_head(int fd) {
-  return read_until(fd, [](const std::string& s) { return s.find("\r\n\r\n") != std::string::npos; });
+  return read_until(fd,
+                    [](const std::string& s) { return s.find("\r\n\r\n") != std::string::npos; });
 }
 
 std::size_t content_length(const std::string& head) {
@@ -76,7 +76,8 @@ void write_all(int fd, const std::string& s) {
   }
 }
 
-std::string answer(int status, const std::string& body, const std::string& type = "application/json") {
+std::string answer(int status, const std::string& body,
+                   const std::string& type = "application/json") {
   return "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Type: " + type +
          "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
 }
@@ -163,11 +164,13 @@ TestServer::Handler serve(std::string reply) {
     const auto split = c.head.find("\r\n\r\n") + 4;
     c.body = c.head.substr(split);
     c.head.resize(split);
-    if (c.head.find("Expect: 100-continue") != std::string::npos) write_all(fd, "HTTP/1.1 100 Continue\r\n\r\n");
+    if (c.head.find("Expect: 100-continue") != std::string::npos)
+      write_all(fd, "HTTP/1.1 100 Continue\r\n\r\n");
     const auto t0 = Clock::now();
     const std::size_t want = content_length(c.head);
     if (c.body.size() < want) {
-      c.body += read_until(fd, [&](const std::string& s) { return c.body.size() + s.size() >= want; });
+      c.body +=
+          read_until(fd, [&](const std::string& s) { return c.body.size() + s.size() >= want; });
     }
     if (want > 0) c.body_after_s = std::chrono::duration<double>(Clock::now() - t0).count();
     write_all(fd, reply);
@@ -191,7 +194,8 @@ TEST(SdkClientTransport, EveryRequestOnANewConnectionClosedAfterTheAnswer) {
 }
 
 TEST(SdkClientTransport, WireBytesAreTheBuiltHeadersInOrderAndTheSendEdocBodyEndsInCrlf) {
-  TestServer server(serve(answer(200, "{\"status\":\"OK\",\"ErrorCode\":\"0\",\"ErrorDesc\":\"\",\"DocId\":\"ab\"}")));
+  TestServer server(serve(
+      answer(200, "{\"status\":\"OK\",\"ErrorCode\":\"0\",\"ErrorDesc\":\"\",\"DocId\":\"ab\"}")));
   SdkClient client(server.endpoint(), kSystem, kSecret, "22112026T014605+0358");
   SdkClient twin(server.endpoint(), kSystem, kSecret, "22112026T014605+0358");
   const std::string pkg = "<edXML>paket</edXML>";
@@ -203,8 +207,8 @@ TEST(SdkClientTransport, WireBytesAreTheBuiltHeadersInOrderAndTheSendEdocBodyEnd
   twin.put("messagetype", "edoc");
   twin.put("from", kSystem);
   twin.put("hash-file", sdk_hash_file(pkg));
-  const RawRequest built = twin.build({"sendEdoc", "POST", SdkClient::Path::kJdk, "application/octet-stream",
-                                       pkg + "\r\n", false});
+  const RawRequest built = twin.build(
+      {"sendEdoc", "POST", SdkClient::Path::kJdk, "application/octet-stream", pkg + "\r\n", false});
   std::string head = "POST /sendEdoc HTTP/1.1\r\n";
   for (const auto& [n, v] : built.headers) head += n + ": " + v + "\r\n";
   head += "\r\n";
@@ -214,14 +218,16 @@ TEST(SdkClientTransport, WireBytesAreTheBuiltHeadersInOrderAndTheSendEdocBodyEnd
   EXPECT_EQ(r->request_head, head);
   EXPECT_EQ(conns[0].body, pkg + "\r\n");
   // The JDK's order: Content-Type first, ..., Connection: keep-alive, Content-Length last.
-  EXPECT_EQ(conns[0].head.find("Content-Type: application/octet-stream\r\n"), head.find("\r\n") + 2);
-  EXPECT_NE(conns[0].head.find("Connection: keep-alive\r\nContent-Length: " + std::to_string(pkg.size() + 2) +
-                               "\r\n\r\n"),
+  EXPECT_EQ(conns[0].head.find("Content-Type: application/octet-stream\r\n"),
+            head.find("\r\n") + 2);
+  EXPECT_NE(conns[0].head.find("Connection: keep-alive\r\nContent-Length: " +
+                               std::to_string(pkg.size() + 2) + "\r\n\r\n"),
             std::string::npos);
 }
 
 TEST(SdkClientTransport, ExpectContinueSendsTheBodyAtOnceAfter100) {
-  TestServer server(serve(answer(200, "{\"status\":\"OK\",\"ErrorCode\":0,\"ErrorDesc\":\"\",\"count\":3}")));
+  TestServer server(
+      serve(answer(200, "{\"status\":\"OK\",\"ErrorCode\":0,\"ErrorDesc\":\"\",\"count\":3}")));
   SdkClient client(server.endpoint(), kSystem, kSecret);
   const auto t0 = Clock::now();
   auto r = client.count_receive_edoc();
@@ -233,7 +239,8 @@ TEST(SdkClientTransport, ExpectContinueSendsTheBodyAtOnceAfter100) {
   EXPECT_EQ(r->field("ErrorCode"), "0");  // numeric, read as text like lenient Gson
   const auto conns = server.conns(1);
   ASSERT_EQ(conns.size(), 1u);
-  EXPECT_NE(conns[0].head.find("Connection: Keep-Alive\r\nExpect: 100-continue\r\nAccept-Encoding: gzip,deflate\r\n\r\n"),
+  EXPECT_NE(conns[0].head.find("Connection: Keep-Alive\r\nExpect: 100-continue\r\nAccept-Encoding: "
+                               "gzip,deflate\r\n\r\n"),
             std::string::npos);
   EXPECT_EQ(conns[0].body, "{}");
 }
@@ -241,9 +248,14 @@ TEST(SdkClientTransport, ExpectContinueSendsTheBodyAtOnceAfter100) {
 TEST(SdkClientTransport, ExpectContinueFinalAnswerFirstMeansNoBody) {
   TestServer server([](int fd, TestServer::Conn& c) {
     c.head = read_head(fd);
-    write_all(fd, answer(403, "{\"status\":\"FAIL\",\"ErrorCode\":\"104\",\"ErrorDesc\":\"docaxis:bad-hmac: x\"}"));
+    write_all(
+        fd,
+        answer(
+            403,
+            "{\"status\":\"FAIL\",\"ErrorCode\":\"104\",\"ErrorDesc\":\"docaxis:bad-hmac: x\"}"));
     // Anything the client sends now would be the body; it must send nothing and close.
-    c.body = read_until(fd, [](const std::string& s) { return s.size() >= 2; }, 1500ms);
+    c.body = read_until(
+        fd, [](const std::string& s) { return s.size() >= 2; }, 1500ms);
   });
   SdkClient client(server.endpoint(), kSystem, kSecret);
   auto r = client.update_status("d1", "done");
@@ -280,7 +292,9 @@ TEST(SdkClientTransport, ExpectContinueWithoutAnswerSendsTheBodyAfterTheWait) {
 TEST(SdkClientTransport, ChunkedAndCloseDelimitedAnswersAndNonJsonBodies) {
   TestServer chunked([](int fd, TestServer::Conn& c) {
     c.head = read_head(fd);
-    write_all(fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n<html\r\n1;x=y\r\n>\r\n0\r\nT: v\r\n\r\n");
+    write_all(fd,
+              "HTTP/1.1 200 OK\r\nTransfer-Encoding: "
+              "chunked\r\n\r\n5\r\n<html\r\n1;x=y\r\n>\r\n0\r\nT: v\r\n\r\n");
   });
   SdkClient a(chunked.endpoint(), kSystem, kSecret);
   auto r = a.get_synchronize_unit();
@@ -292,7 +306,8 @@ TEST(SdkClientTransport, ChunkedAndCloseDelimitedAnswersAndNonJsonBodies) {
 
   TestServer until_close([](int fd, TestServer::Conn& c) {
     c.head = read_head(fd);
-    write_all(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n\r\nraw package bytes");
+    write_all(fd,
+              "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n\r\nraw package bytes");
     ::shutdown(fd, SHUT_WR);
   });
   SdkClient b(until_close.endpoint(), kSystem, kSecret);
@@ -369,7 +384,8 @@ TEST(SdkClientTransport, RawRequestSendsHandMadeBytesAndSlowBodies) {
   TestServer server(serve(answer(200, kJsonOk)));
   RawRequest req;
   req.target = "/getEdoc";
-  req.headers = {{"Host", "x"}, {"XroadVnpt-sign-header", "{\"tampered\":1}"}, {"Content-Length", "6"}};
+  req.headers = {
+      {"Host", "x"}, {"XroadVnpt-sign-header", "{\"tampered\":1}"}, {"Content-Length", "6"}};
   req.body = "abcdef";
   req.body_piece = 2;
   req.body_pause = 100ms;
@@ -379,7 +395,8 @@ TEST(SdkClientTransport, RawRequestSendsHandMadeBytesAndSlowBodies) {
   const auto conns = server.conns(1);
   ASSERT_EQ(conns.size(), 1u);
   EXPECT_EQ(conns[0].head,
-            "POST /getEdoc HTTP/1.1\r\nHost: x\r\nXroadVnpt-sign-header: {\"tampered\":1}\r\nContent-Length: 6\r\n\r\n");
+            "POST /getEdoc HTTP/1.1\r\nHost: x\r\nXroadVnpt-sign-header: "
+            "{\"tampered\":1}\r\nContent-Length: 6\r\n\r\n");
   EXPECT_EQ(conns[0].body, "abcdef");
   EXPECT_GE(conns[0].body_after_s, 0.18);  // two pauses
 }
@@ -394,8 +411,10 @@ TEST(SdkClientTransport, TlsVerifiesTheServersChainAndName) {
     GTEST_SKIP() << "no test PKI in " << pki() << " (ctest -R test_pki makes it)";
   }
   SSL_CTX* sctx = SSL_CTX_new(TLS_server_method());
-  ASSERT_EQ(SSL_CTX_use_certificate_chain_file(sctx, (pki() + "/hubs/h30.fullchain.pem").c_str()), 1);
-  ASSERT_EQ(SSL_CTX_use_PrivateKey_file(sctx, (pki() + "/hubs/h30.key").c_str(), SSL_FILETYPE_PEM), 1);
+  ASSERT_EQ(SSL_CTX_use_certificate_chain_file(sctx, (pki() + "/hubs/h30.fullchain.pem").c_str()),
+            1);
+  ASSERT_EQ(SSL_CTX_use_PrivateKey_file(sctx, (pki() + "/hubs/h30.key").c_str(), SSL_FILETYPE_PEM),
+            1);
   std::atomic<int> handshakes{0};
   {
     TestServer server([&](int fd, TestServer::Conn& c) {
