@@ -159,7 +159,7 @@ TEST_F(VxpApi, PathsMethodsAndOperationsNotServedAreAnsweredInJson) {
   EXPECT_TRUE(ingest.received.empty());
 
   FakeIngest prefixed_ingest;
-  Api prefixed(ApiOptions{"/XrdAdapter/adapter/"}, {System{kSystem, kSecret, {kSystem}}}, prefixed_ingest);
+  Api prefixed(ApiOptions{"/XrdAdapter/adapter/", {}}, {System{kSystem, kSecret, {kSystem}}}, prefixed_ingest);
   EXPECT_EQ(call(prefixed, send_edoc("edoc", kPackage, "/XrdAdapter/adapter")).json["status"], "OK");
   EXPECT_EQ(call(prefixed, send_edoc()).json["ErrorCode"], "100");
   EXPECT_EQ(prefixed_ingest.received.size(), 1u);
