@@ -43,10 +43,9 @@ struct Server::Core {
   uint16_t port = 0;  // bound, set before the thread starts
 
   // Declared before `io`: sessions destroyed with the io_context's pending handlers still
-  // release their slots here.
-  // Every connection's slot and state (idle or busy) is in `table` and every session in
-  // `sessions`, both under `mu`: sessions change their state from their own handlers, admit()
-  // evicts from the accepting one, Reply runs on any thread.
+  // release their slots here. Every connection's slot and state (idle or busy) is in `table`
+  // and every session in `sessions`, both under `mu`: sessions change their state from their
+  // own handlers, admit() evicts from the accepting one, Reply runs on any thread.
   mutable std::mutex mu;
   bool stopped = false;
   std::optional<ConnectionTable> table;  // set by start(), from the options
