@@ -14,6 +14,7 @@
 #include <optional>
 #include <thread>
 
+#include "http/connection_table.hpp"
 #include "tls/context.hpp"
 
 namespace docaxis::http {
@@ -29,6 +30,8 @@ class SessionBase {
  public:
   virtual ~SessionBase() = default;
   virtual void close_now() = 0;
+  // close_now() on the session's own executor, from any thread.
+  virtual void close_soon() = 0;
 };
 }  // namespace
 
@@ -40,14 +43,14 @@ struct Server::Core {
   uint16_t port = 0;  // bound, set before the thread starts
 
   // Declared before `io`: sessions destroyed with the io_context's pending handlers still
-  // release their slots here.
+  // release their slots here. Every connection's slot and state (idle or busy) is in `table`
+  // and every session in `sessions`, both under `mu`: sessions change their state from their
+  // own handlers, admit() evicts from the accepting one, Reply runs on any thread.
   mutable std::mutex mu;
   bool stopped = false;
-  std::size_t open = 0;
-  std::map<std::string, std::size_t> per_address;
+  std::optional<ConnectionTable> table;  // set by start(), from the options
   std::size_t body_bytes = 0;  // reserved by bodies being received (max_body_bytes_in_flight)
-  std::uint64_t next_session = 0;
-  std::map<std::uint64_t, std::weak_ptr<SessionBase>> sessions;  // for stop()
+  std::map<std::uint64_t, std::weak_ptr<SessionBase>> sessions;  // for eviction and stop()
   std::weak_ptr<Core> self_weak;
 
   asio::io_context io{1};
@@ -56,15 +59,27 @@ struct Server::Core {
   asio::steady_timer accept_backoff{io};
   std::thread thread;
 
-  bool take_slot(const std::string& address) {
+  // A slot for a new connection (its id), or 0: refused. An idle connection it evicts is
+  // returned in `evicted` for the caller to close, outside the lock (its last reference may
+  // go with it, and its destructor takes the lock).
+  std::uint64_t take_slot(const std::string& key, std::shared_ptr<SessionBase>& evicted) {
     std::lock_guard<std::mutex> lock(mu);
-    if (stopped || open >= opt.max_connections || per_address[address] >= opt.max_per_address) {
-      if (per_address[address] == 0) per_address.erase(address);
-      return false;
+    if (stopped) return 0;
+    const auto admitted = table->admit(key);
+    if (!admitted) return 0;
+    if (admitted->evicted) {
+      auto it = sessions.find(*admitted->evicted);
+      if (it != sessions.end()) evicted = it->second.lock();
     }
-    ++open;
-    ++per_address[address];
-    return true;
+    return admitted->id;
+  }
+  void set_idle(std::uint64_t id) {
+    std::lock_guard<std::mutex> lock(mu);
+    table->idle(id);
+  }
+  bool set_busy(std::uint64_t id) {
+    std::lock_guard<std::mutex> lock(mu);
+    return table->busy(id);
   }
   bool reserve_body(std::size_t n) {
     std::lock_guard<std::mutex> lock(mu);
@@ -78,17 +93,14 @@ struct Server::Core {
     std::lock_guard<std::mutex> lock(mu);
     body_bytes -= std::min(body_bytes, n);
   }
-  std::uint64_t enrol(std::weak_ptr<SessionBase> session) {
+  void enrol(std::uint64_t id, std::weak_ptr<SessionBase> session) {
     std::lock_guard<std::mutex> lock(mu);
-    sessions.emplace(++next_session, std::move(session));
-    return next_session;
+    sessions.emplace(id, std::move(session));
   }
-  void release_slot(const std::string& address, std::uint64_t id) {
+  void release_slot(std::uint64_t id) {
     std::lock_guard<std::mutex> lock(mu);
     sessions.erase(id);
-    --open;
-    auto it = per_address.find(address);
-    if (it != per_address.end() && --it->second == 0) per_address.erase(it);
+    table->release(id);
   }
   Response error_response(std::string_view code, std::string_view detail) const {
     try {
@@ -117,21 +129,21 @@ template <class Stream>
 class Session final : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
  public:
   template <class... Args>
-  Session(std::shared_ptr<Server::Core> core, std::string address, std::string peer,
+  Session(std::shared_ptr<Server::Core> core, std::uint64_t id, std::string peer,
           tcp::socket socket, Args&&... args)
       : core_(std::move(core)),
-        address_(std::move(address)),
+        id_(id),
         peer_(std::move(peer)),
         stream_(std::move(socket), std::forward<Args>(args)...),
         buffer_(core_->opt.header_limit + kReadChunk),
         body_deadline_(stream_.get_executor()) {}
   ~Session() override {
     give_back_body();
-    core_->release_slot(address_, id_);
+    core_->release_slot(id_);
   }
 
   void start() {
-    id_ = core_->enrol(this->weak_from_this());
+    core_->enrol(id_, this->weak_from_this());
     if constexpr (kIsTls<Stream>) {
       tcp().expires_after(core_->opt.request_timeout);
       stream_.async_handshake(asio::ssl::stream_base::server,
@@ -147,11 +159,28 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
  private:
   beast::tcp_stream& tcp() { return beast::get_lowest_layer(stream_); }
 
+  // Waits for the next request. Until its first byte the connection is idle, and a new
+  // connection over a limit may evict it (Core::take_slot); from then on it is busy until its
+  // answer is written. idle_timeout bounds the wait and the whole header.
   void read_header() {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(core_->opt.header_limit));
     parser_->body_limit(core_->opt.body_limit);
     tcp().expires_after(core_->opt.idle_timeout);
+    if (buffer_.size() != 0) {  // bytes of the next request came with the last one
+      if (!core_->set_busy(id_)) return close_now();
+      return read_rest_of_header();
+    }
+    core_->set_idle(id_);
+    stream_.async_read_some(buffer_.prepare(kReadChunk),
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->buffer_.commit(n);
+                              if (!self->core_->set_busy(self->id_)) return self->close_now();  // evicted
+                              if (ec) return self->on_read_error(ec, false);
+                              self->read_rest_of_header();
+                            });
+  }
+  void read_rest_of_header() {
     bhttp::async_read_header(stream_, buffer_, *parser_,
                              [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                                self->on_header(ec);
@@ -329,10 +358,12 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     beast::error_code ec;
     tcp().socket().close(ec);
   }
+  void close_soon() override {
+    asio::post(stream_.get_executor(), [self = this->shared_from_this()] { self->close_now(); });
+  }
 
   std::shared_ptr<Server::Core> core_;
-  std::uint64_t id_ = 0;
-  std::string address_;
+  std::uint64_t id_;  // in the Core's ConnectionTable
   std::string peer_;
   Stream stream_;
   beast::flat_buffer buffer_;
@@ -373,7 +404,10 @@ void Server::Core::admit(tcp::socket socket) {
   beast::error_code rec;
   const tcp::endpoint remote = socket.remote_endpoint(rec);
   const std::string address = rec ? std::string("?") : remote.address().to_string();
-  if (!take_slot(address)) {
+  std::shared_ptr<SessionBase> evicted;
+  const std::uint64_t id = take_slot(address_key(address), evicted);
+  if (evicted) evicted->close_soon();
+  if (id == 0) {
     socket.close(rec);
     return;
   }
@@ -383,16 +417,16 @@ void Server::Core::admit(tcp::socket socket) {
     std::shared_ptr<Core> core = self_weak.lock();
     if (ssl) {
       auto s = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
-          core, address, peer, std::move(socket), *ssl);
+          core, id, peer, std::move(socket), *ssl);
       session = s;
       s->start();
     } else {
-      auto s = std::make_shared<Session<beast::tcp_stream>>(core, address, peer, std::move(socket));
+      auto s = std::make_shared<Session<beast::tcp_stream>>(core, id, peer, std::move(socket));
       session = s;
       s->start();
     }
   } catch (...) {
-    if (!session) release_slot(address, 0);  // a session built gives its slot back itself
+    if (!session) release_slot(id);  // a session built gives its slot back itself
     throw;
   }
 }
@@ -405,6 +439,7 @@ Result<std::unique_ptr<Server>> Server::start(ServerOptions options, Handler han
   core->handler = std::move(handler);
   core->errors = std::move(errors);
   core->check = std::move(check);
+  core->table.emplace(core->opt.max_connections, core->opt.max_per_address);
   const ServerOptions& opt = core->opt;
   if (!opt.cert_chain_file.empty() || !opt.key_file.empty()) {
     if (opt.cert_chain_file.empty() || opt.key_file.empty()) {
@@ -454,7 +489,7 @@ uint16_t Server::port() const { return core_->port; }
 
 std::size_t Server::connections() const {
   std::lock_guard<std::mutex> lock(core_->mu);
-  return core_->open;
+  return core_->table->open();
 }
 
 void Server::stop() {

@@ -14,7 +14,10 @@
 //   request-timeout   body not received within request_timeout after its header
 //   overloaded        the bodies being received at once would pass max_body_bytes_in_flight
 //   bad-request       not HTTP/1.x, or a chunk header or trailer longer than header_limit
-// Connections over max_connections (total) or max_per_address are closed at once, unanswered.
+// A connection over max_connections (total) or max_per_address (IPv6: per /64, address_key in
+// connection_table.hpp) evicts the least recently active idle connection (waiting for its next
+// request) of its address, resp. of any address; when every one that could make room is busy
+// it is closed at once, unanswered (README.md, "Connection limits and idle connections").
 #pragma once
 
 #include <chrono>
@@ -76,6 +79,7 @@ struct ServerOptions {
   // Bodies being received at once, over all connections: the declared length is reserved when
   // a header arrives (body_limit for a chunked body) and given back with the answer.
   std::size_t max_body_bytes_in_flight = 256 * 1024 * 1024;
+  // Over either, a new connection evicts an idle one or is closed (see the top of this file).
   std::size_t max_connections = 1024;
   std::size_t max_per_address = 256;
   std::chrono::milliseconds idle_timeout{30'000};

@@ -8,7 +8,6 @@
 // 1 a runtime failure at start (store, audit log, listener), 2 a configuration error (every
 // problem is printed, one per line, before exiting) or an unsafe data directory.
 #include <signal.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
@@ -18,6 +17,7 @@
 #include "config/validate.hpp"
 #include "log/log.hpp"
 #include "server/application.hpp"
+#include "server/descriptor_limit.hpp"
 #include "server/startup_log.hpp"
 
 using namespace docaxis;
@@ -27,22 +27,6 @@ namespace {
 int fail(const server::StartError& e) {
   std::cerr << "docaxis-hub: " << e.step << ": " << e.status.to_string() << "\n";
   return e.exit_code;
-}
-
-// Every connection is a file descriptor: take the hard limit, and say so when it is below
-// what [limits] max_connections asks (accept then waits for descriptors; nothing fails).
-void raise_descriptor_limit(std::int64_t max_connections) {
-  struct rlimit rl {};
-  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
-  if (rl.rlim_cur < rl.rlim_max) {
-    rl.rlim_cur = rl.rlim_max;
-    (void)setrlimit(RLIMIT_NOFILE, &rl);
-  }
-  const auto wanted = static_cast<rlim_t>(max_connections) + 64;
-  if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < wanted) {
-    log::get("server").warn("fd-limit-low", {{"limit", static_cast<std::uint64_t>(rl.rlim_cur)},
-                                             {"wanted", static_cast<std::uint64_t>(wanted)}});
-  }
 }
 
 }  // namespace
@@ -83,7 +67,8 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  raise_descriptor_limit(cfg.limits.max_connections);
+  // Every connection (AMQP and axis HTTP API) is a descriptor: take the hard limit, warn below.
+  server::raise_descriptor_limit(server::descriptors_wanted(cfg));
 
   server::StartError error;
   auto hub = server::Application::build(cfg, error);

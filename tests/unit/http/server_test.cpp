@@ -22,11 +22,18 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// A blocking client socket with a read deadline.
+// A blocking client socket with a read deadline; `from` another loopback address (127.0.0.2)
+// to be counted under another address by the server.
 class Client {
  public:
-  explicit Client(uint16_t port) {
+  explicit Client(uint16_t port, const char* from = nullptr) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (from != nullptr) {
+      sockaddr_in f{};
+      f.sin_family = AF_INET;
+      ::inet_pton(AF_INET, from, &f.sin_addr);
+      if (::bind(fd_, reinterpret_cast<sockaddr*>(&f), sizeof f) != 0) return;
+    }
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_port = htons(port);
@@ -256,23 +263,96 @@ TEST(HttpServer, ASlowBodyIsRefusedAfterTheRequestTimeoutAndAnIdleConnectionClos
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
 }
 
-TEST(HttpServer, ConnectionsOverTheLimitsAreClosedAndTheOthersServed) {
+void wait_for_connections(Server& server, std::size_t n) {
+  for (int i = 0; i < 100 && server.connections() != n; ++i) std::this_thread::sleep_for(20ms);
+}
+
+// One request answered on `c`, which stays open (keep-alive): then it is idle.
+bool served(Client& c, const std::string& target) {
+  c.send("GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n");
+  return c.response().find("GET " + target + " 0") != std::string::npos;
+}
+
+// Every connection busy (its header received, its body not): a new one over the cap is
+// closed, unanswered; a connection whose answer is written is idle again and may be evicted.
+TEST(HttpServer, ConnectionsOverTheLimitsAreClosedWhenEveryOneIsBusy) {
   ServerOptions o = small();
   o.max_per_address = 3;
   auto server = serve(o);
   std::vector<std::unique_ptr<Client>> held;
-  for (int i = 0; i < 3; ++i) held.push_back(std::make_unique<Client>(server->port()));
-  for (int i = 0; i < 50 && server->connections() < 3; ++i) std::this_thread::sleep_for(20ms);
+  for (int i = 0; i < 3; ++i) {
+    held.push_back(std::make_unique<Client>(server->port()));
+    held.back()->send("POST /" + std::to_string(i) + " HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n01234");
+  }
+  wait_for_connections(*server, 3);
   ASSERT_EQ(server->connections(), 3u);
-  Client extra(server->port());
-  EXPECT_TRUE(extra.closed_by_peer());
-  held[0]->send("GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
-  EXPECT_NE(held[0]->response().find("GET /a 0"), std::string::npos);
-  held.pop_back();  // a slot frees when a connection ends
-  for (int i = 0; i < 50 && server->connections() > 2; ++i) std::this_thread::sleep_for(20ms);
+  std::this_thread::sleep_for(100ms);  // the headers are read: all three mid-request
+  {
+    Client extra(server->port());
+    extra.send("GET /extra HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_EQ(extra.read("", 1s).find("HTTP/1.1"), std::string::npos);
+    EXPECT_TRUE(extra.closed_by_peer());
+  }
+  for (int i = 0; i < 3; ++i) {  // none of them was evicted for it
+    held[i]->send("56789");
+    EXPECT_NE(held[i]->response().find("POST /" + std::to_string(i) + " 10"), std::string::npos) << i;
+  }
+  held[1]->send("POST /again HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n01234");
+  held[2]->send("POST /again HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n01234");
+  std::this_thread::sleep_for(100ms);  // 1 and 2 busy again, 0 idle
   Client again(server->port());
-  again.send("GET /b HTTP/1.1\r\nHost: x\r\n\r\n");
-  EXPECT_NE(again.response().find("GET /b 0"), std::string::npos);
+  EXPECT_TRUE(served(again, "/b"));
+  EXPECT_TRUE(held[0]->closed_by_peer());
+  held.pop_back();  // a slot frees when a connection ends
+  wait_for_connections(*server, 2);
+  EXPECT_EQ(server->connections(), 2u);
+}
+
+// The SDK opens a connection per request and leaves it open: a full per-address cap of such
+// idle kept-alive connections must not refuse the next request.
+TEST(HttpServer, ANewConnectionEvictsTheLeastRecentlyActiveIdleOneOfItsAddress) {
+  ServerOptions o = small();
+  o.max_per_address = 3;
+  auto server = serve(o);
+  Client other(server->port(), "127.0.0.2");  // another address's idle connection, the oldest
+  ASSERT_TRUE(other.connected());
+  ASSERT_TRUE(served(other, "/other"));
+  Client a(server->port()), b(server->port()), c(server->port());
+  ASSERT_TRUE(served(b, "/b1"));
+  ASSERT_TRUE(served(a, "/a1"));
+  ASSERT_TRUE(served(c, "/c1"));  // idle since: b, a, c
+  ASSERT_EQ(server->connections(), 4u);
+  Client d(server->port());
+  EXPECT_TRUE(served(d, "/d1"));
+  EXPECT_TRUE(b.closed_by_peer());
+  EXPECT_EQ(server->connections(), 4u);
+  EXPECT_TRUE(served(a, "/a2"));  // idle since: c, d, a
+  Client e(server->port());
+  EXPECT_TRUE(served(e, "/e1"));
+  EXPECT_TRUE(c.closed_by_peer());
+  EXPECT_TRUE(served(d, "/d2"));
+  EXPECT_TRUE(served(a, "/a3"));
+  EXPECT_TRUE(served(other, "/other2"));  // never evicted for another address
+  EXPECT_EQ(server->connections(), 4u);
+}
+
+TEST(HttpServer, ANewConnectionOverTheTotalCapEvictsTheLeastRecentlyActiveIdleOneOfAnyAddress) {
+  ServerOptions o = small();
+  o.max_connections = 3;
+  auto server = serve(o);
+  Client a(server->port()), x(server->port(), "127.0.0.2"), b(server->port());
+  ASSERT_TRUE(x.connected());
+  ASSERT_TRUE(served(a, "/a1"));
+  ASSERT_TRUE(served(x, "/x1"));
+  ASSERT_TRUE(served(b, "/b1"));
+  ASSERT_TRUE(served(a, "/a2"));  // idle since: x, b, a
+  Client y(server->port(), "127.0.0.3");
+  ASSERT_TRUE(y.connected());
+  EXPECT_TRUE(served(y, "/y1"));
+  EXPECT_TRUE(x.closed_by_peer());
+  EXPECT_TRUE(served(a, "/a3"));
+  EXPECT_TRUE(served(b, "/b2"));
+  EXPECT_EQ(server->connections(), 3u);
 }
 
 TEST(HttpServer, RepliesComeFromAnyThreadAndAThrowingHandlerIsAnsweredInternal) {
