@@ -167,6 +167,11 @@ struct PeerConfig {
   std::string cert_subject;
   std::vector<std::string> relay_for;
   std::string server_name;  // the name its TLS certificate must carry; "" = the URL's host
+  // Organ suffixes whose UNSIGNED packages this hub accepts when this peer relays them (the
+  // peer accepted them under its own endpoint's relaxation); never "*". Needs
+  // relaxation_reason, recorded with every such package and stated in its receipts.
+  std::vector<std::string> allow_unsigned_from = {};
+  std::string relaxation_reason = {};
   friend bool operator==(const PeerConfig&, const PeerConfig&) = default;
 };
 

@@ -280,6 +280,8 @@ void read_sections(const toml::table& root, LoadedConfig& out) {
     r.read("cert_sha256", p.cert_sha256);
     r.read("cert_subject", p.cert_subject);
     r.read("relay_for", p.relay_for);
+    r.read("allow_unsigned_from", p.allow_unsigned_from);
+    r.read("relaxation_reason", p.relaxation_reason);
     r.finish();
     c.peers.push_back(std::move(p));
   }

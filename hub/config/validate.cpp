@@ -300,6 +300,19 @@ void check_peers(const HubConfig& c, Checker& ck, const std::map<std::string, st
         ck.add(indexed(key + ".relay_for", j), s.status().message() + ", or \"*\"");
       }
     }
+    for (std::size_t j = 0; j < p.allow_unsigned_from.size(); ++j) {
+      const std::string k = indexed(key + ".allow_unsigned_from", j);
+      if (p.allow_unsigned_from[j] == "*") {
+        ck.add(k, "\"*\" is not allowed: name the organ suffixes whose unsigned packages this "
+                  "peer may relay (no hub accepts unsigned packages from everyone)");
+      } else if (Result<std::string> s = normalize_suffix(p.allow_unsigned_from[j]); !s.ok()) {
+        ck.add(k, s.status().message());
+      }
+    }
+    if (!p.allow_unsigned_from.empty() && p.relaxation_reason.empty()) {
+      ck.add(key + ".relaxation_reason",
+             "is required with allow_unsigned_from: it is recorded with every unsigned package");
+    }
   }
 }
 

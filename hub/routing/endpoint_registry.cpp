@@ -69,6 +69,14 @@ Result<EndpointRegistry> EndpointRegistry::build(const config::HubConfig& config
       if (!n.ok()) return Status("invalid-argument", pc.name + ": " + n.status().message());
       p.relay_for.push_back(n.value());
     }
+    for (const std::string& s : pc.allow_unsigned_from) {
+      Result<std::string> n = config::normalize_suffix(s);
+      if (!n.ok() || s == "*") {
+        return Status("invalid-argument", pc.name + ": allow_unsigned_from " + s + " is not a suffix");
+      }
+      p.allow_unsigned_from.push_back(n.value());
+    }
+    p.relaxation_reason = pc.relaxation_reason;
     reg.peers_.push_back(std::move(p));
   }
   return reg;
@@ -133,7 +141,17 @@ Result<SenderAuthorization> EndpointRegistry::authorize_sender(
                           identity.peer + " but does not present its certificate");
     }
     for (const std::string& s : p->relay_for) {
-      if (s == "*" || from.matches_suffix(s)) return SenderAuthorization{true, p->name, {}};
+      if (s != "*" && !from.matches_suffix(s)) continue;
+      // Relayed packages are verified strictly, except the unsigned ones of the organs this
+      // peer is trusted to have accepted unsigned under its own endpoint's relaxation.
+      Relaxations relaxed;
+      for (const std::string& u : p->allow_unsigned_from) {
+        if (from.matches_suffix(u)) {
+          relaxed.allow_unsigned = true;
+          relaxed.reason = "relayed by peer " + p->name + ": " + p->relaxation_reason;
+        }
+      }
+      return SenderAuthorization{true, p->name, relaxed};
     }
     return unauthorized("peer " + p->name + " may not relay for " + from.str() +
                         " (relay_for: " + (p->relay_for.empty() ? std::string("nothing") : join(p->relay_for, ", ")) + ")");

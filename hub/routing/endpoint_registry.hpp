@@ -56,6 +56,9 @@ struct Peer {
   std::string sha256;   // normalized; "" when identified by subject
   std::string subject;  // "" when identified by fingerprint
   std::vector<std::string> relay_for;  // normalized suffixes, or "*"
+  // Normalized suffixes whose unsigned packages it may relay to us, and why (config).
+  std::vector<std::string> allow_unsigned_from = {};
+  std::string relaxation_reason = {};
 };
 
 // The outcome of a successful authorize_sender().
@@ -93,12 +96,14 @@ class EndpointRegistry {
   bool serves(const edxml::OrganId& organ) const { return endpoints_.count(organ) != 0; }
   const Endpoint* find(const edxml::OrganId& organ) const;
   const Peer* find_peer(const std::string& name) const;
+  // The peer an identified connection is (identify() set `peer`), checked against its
+  // configured certificate; null for anyone else.
+  const Peer* verified_peer(const model::ConnectionIdentity& id) const;
   const std::map<edxml::OrganId, Endpoint>& endpoints() const { return endpoints_; }
 
  private:
   bool matches(const Endpoint& e, const model::ConnectionIdentity& id) const;
   static bool matches(const Peer& p, const model::ConnectionIdentity& id);
-  const Peer* verified_peer(const model::ConnectionIdentity& id) const;
 
   std::map<edxml::OrganId, Endpoint> endpoints_;
   std::vector<Peer> peers_;

@@ -119,6 +119,18 @@ const std::vector<Rule>& rules() {
        "peers[1]", "same certificate identity as endpoints[1]"},
       {"RelayFor", [](HubConfig& c) { c.peers[1].relay_for = {"G12", "g12"}; },
        "peers[1].relay_for[1]", "suffix \"g12\" ends with \"g12\", not a level-1 group"},
+      {"UnsignedFromEveryone", [](HubConfig& c) {
+         c.peers[1].allow_unsigned_from = {"*"};
+         c.peers[1].relaxation_reason = "x";
+       },
+       "peers[1].allow_unsigned_from[0]", "no hub accepts unsigned packages from everyone"},
+      {"UnsignedFromBadSuffix", [](HubConfig& c) {
+         c.peers[1].allow_unsigned_from = {"g12"};
+         c.peers[1].relaxation_reason = "x";
+       },
+       "peers[1].allow_unsigned_from[0]", "not a level-1 group"},
+      {"UnsignedFromWithoutReason", [](HubConfig& c) { c.peers[1].allow_unsigned_from = {".G14"}; },
+       "peers[1].relaxation_reason", "is required with allow_unsigned_from"},
       {"RouteSuffix", [](HubConfig& c) { c.routes[1].suffix = "1.G12"; }, "routes[1].suffix",
        "group \"1\" where 2 digits are expected"},
       {"RouteToUnknownPeer", [](HubConfig& c) { c.routes[0].to = "nationl"; }, "routes[0].to",

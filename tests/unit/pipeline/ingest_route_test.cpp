@@ -52,6 +52,35 @@ TEST_F(IngestTest, PeerGetsTheStrictPolicyEvenWhereAnEndpointIsRelaxed) {
   EXPECT_EQ(submit_as(kNational, unsigned_g14, "edoc", {"national"}).code(), "unsigned");
 }
 
+TEST_F(IngestTest, APeerTrustedForSomeOrgansUnsignedPackagesRelaysThoseAndNoOthers) {
+  auto config = hub_config();
+  config.peers[0].allow_unsigned_from = {".G14"};
+  config.peers[0].relaxation_reason = "G14 speaks the axis HTTP API without signatures";
+  start(config);
+  // Its own DocumentId, so that the signed fixture below is no duplicate of it.
+  const std::string unsigned_g14 = replace_all(
+      replace_all(fixture("unsigned.edxml"), "000.00.13.H30", kG14), ",74/VPCP", ",75/VPCP");
+  const Status s = submit_as(kNational, unsigned_g14, "edoc", {"national"});
+  ASSERT_TRUE(s.ok()) << s.to_string();
+  const auto list = packages();
+  ASSERT_EQ(list.size(), 1u);
+  auto stored = store_->load_package(list[0].seq);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_FALSE(stored->verdict.is_signed);
+  EXPECT_THAT(stored->relaxations, ElementsAre("unsigned"));
+  EXPECT_EQ(stored->verdict.relaxation_reason,
+            "relayed by peer national: G14 speaks the axis HTTP API without signatures");
+  // Another organ behind the same peer: strict as before.
+  const std::string unsigned_g15 = replace_all(fixture("unsigned.edxml"), "000.00.13.H30", "000.00.05.G15");
+  EXPECT_EQ(submit_as(kNational, unsigned_g15, "edoc", {"national"}).code(), "unsigned");
+  // A signed package of the trusted organ is still verified as signed.
+  EXPECT_TRUE(submit_as(kNational, fixture("good-ecdsa.edxml"), "edoc", {"national"}).ok());
+  auto signed_one = store_->load_package(packages().back().seq);
+  ASSERT_TRUE(signed_one.ok());
+  EXPECT_TRUE(signed_one->verdict.is_signed);
+  EXPECT_TRUE(signed_one->relaxations.empty());
+}
+
 TEST_F(IngestTest, RevokeUpdateAndReplaceAreRoutedLikeDocuments) {
   start(hub_config());
   for (const char* type : {"1", "2", "3"}) {
