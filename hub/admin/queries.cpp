@@ -138,7 +138,12 @@ Result<json> AdminService::endpoint_list() {
                    {"breaker", breaker(std::string(store::kLocalHop), e.organ)},
                    {"last_sent_ms", optional_ms(activity->last_sent_ms)},
                    {"last_answered_ms", optional_ms(activity->last_answered_ms)},
-                   {"last_seen_ms", optional_ms(seen)}});
+                   {"last_seen_ms", optional_ms(seen)},
+                   {"vxp_system", e.vxp_system},
+                   {"vxp_last_request_ms",
+                    optional_ms(!e.vxp_system.empty() && ports_.vxp_last_request
+                                    ? ports_.vxp_last_request(e.vxp_system)
+                                    : std::nullopt)}});
   }
   return json{{"now_ms", now()}, {"endpoints", out}};
 }

@@ -42,6 +42,9 @@ struct HubPorts {
   std::function<bool(const std::string& peer)> peer_link_up;  // the outgoing link is up
   // After a retry: let the dispatcher claim what became due.
   std::function<void()> wake_dispatcher;
+  // When the axis HTTP API system `system` last made an authenticated request (unix ms), if
+  // it has since the hub started; empty function: the API is off.
+  std::function<std::optional<int64_t>(const std::string& system)> vxp_last_request;
 };
 
 struct ServiceOptions {

@@ -64,7 +64,7 @@ void print_routes(const json& r) {
 void print_endpoints(const json& r) {
   const int64_t now = r.value("now_ms", int64_t{0});
   Table t({{"ORGAN"}, {"NAME"}, {"ATTACHED"}, {"BREAKER"}, {"LAST SEEN"}, {"LAST SENT"},
-           {"LAST ANSWER"}, {"RELAXED"}});
+           {"LAST ANSWER"}, {"RELAXED"}, {"HTTP API"}});
   for (const json& e : r.at("endpoints")) {
     std::string relaxed;
     for (const json& x : e.value("relaxations", json::array())) {
@@ -73,7 +73,14 @@ void print_endpoints(const json& r) {
     t.add({e.value("organ", ""), e.value("name", ""), yes_no(e.value("attached", json())),
            e.value("breaker", "-"), relative_time(ms_of(e, "last_seen_ms"), now),
            relative_time(ms_of(e, "last_sent_ms"), now),
-           relative_time(ms_of(e, "last_answered_ms"), now), relaxed.empty() ? "-" : relaxed});
+           relative_time(ms_of(e, "last_answered_ms"), now), relaxed.empty() ? "-" : relaxed,
+           e.value("vxp_system", "").empty()
+               ? std::string("-")
+               : e.value("vxp_system", "") + " (" +
+                     (ms_of(e, "vxp_last_request_ms")
+                          ? relative_time(ms_of(e, "vxp_last_request_ms"), now)
+                          : std::string("no request yet")) +
+                     ")"});
   }
   std::cout << t.render();
 }

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -245,15 +246,15 @@ std::unique_ptr<Application> Application::build(const config::HubConfig& cfg, St
   }
   w.server = std::make_unique<amqp::AmqpServer>(server_options, *w.ingest, *w.dispatcher);
   if (cfg.vxp.enabled) {
+    std::map<std::string, std::vector<std::string>> organs_of;  // system id -> its organs
+    for (const config::EndpointConfig& e : cfg.endpoints) {
+      if (!e.vxp_system.empty()) organs_of[e.vxp_system].push_back(e.organ);
+    }
     std::vector<vxp::System> systems;
     for (const config::VxpSystem& sys : cfg.vxp.systems) {
       auto secret = vxp::read_secret_file(sys.secret_file);
       if (!secret) return fail("axis HTTP API secret of system " + sys.id, secret.status(), 2);
-      vxp::System s{sys.id, std::move(*secret), {}};
-      for (const config::EndpointConfig& e : cfg.endpoints) {
-        if (e.vxp_system == sys.id) s.organs.push_back(e.organ);
-      }
-      systems.push_back(std::move(s));
+      systems.push_back(vxp::System{sys.id, std::move(*secret), std::move(organs_of[sys.id])});
     }
     audit::AuditLog* audit_log = w.audit.get();
     w.polled = std::make_unique<delivery::PolledInboxService>(
@@ -300,9 +301,14 @@ std::unique_ptr<Application> Application::build(const config::HubConfig& cfg, St
     w.vxp_api = std::make_unique<vxp::Api>(std::move(api_options), std::move(systems), *w.ingest,
                                            w.polled.get(), w.directory.get());
   }
-  w.admin = std::make_unique<admin::AdminEndpoint>(
-      cfg, *w.store, *w.store, w.audit.get(),
-      admin::hub_ports(*w.dispatcher, *w.ingest, *w.receipts, w.audit.get(), *w.store, now_ms));
+  admin::HubPorts ports =
+      admin::hub_ports(*w.dispatcher, *w.ingest, *w.receipts, w.audit.get(), *w.store, now_ms);
+  if (w.vxp_api) {
+    const vxp::Api* api = w.vxp_api.get();
+    ports.vxp_last_request = [api](const std::string& system) { return api->last_request_ms(system); };
+  }
+  w.admin = std::make_unique<admin::AdminEndpoint>(cfg, *w.store, *w.store, w.audit.get(),
+                                                   std::move(ports));
   w.refresher =
       std::make_unique<TrustRefresher>(*w.verifier, w.trust_config, cfg.trust.crl_refresh);
   amqp::AmqpServer& server = *w.server;

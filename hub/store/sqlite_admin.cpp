@@ -241,7 +241,8 @@ Result<OrganActivity> SqliteStore::organ_activity(const std::string& organ) {
   sent->reset();
   auto answered = reader_->prepare(
       "SELECT max(ended_ms) FROM delivery_attempts WHERE recipient = ?1 "
-      "AND result IN ('accepted', 'rejected', 'late-accepted', 'late-rejected')");
+      "AND result IN ('accepted', 'rejected', 'late-accepted', 'late-rejected', 'acknowledged', "
+      "'declined')");
   if (!answered) return answered.status();
   answered->bind(1, organ);
   row = answered->step();

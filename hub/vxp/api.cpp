@@ -1,6 +1,7 @@
 #include "vxp/api.hpp"
 
 #include <array>
+#include <chrono>
 #include <cctype>
 
 #include "model/wire.hpp"
@@ -55,7 +56,8 @@ bool ascii_equal_icase(std::string_view a, std::string_view b) {
 Api::Api(ApiOptions options, std::vector<System> systems, engine::IngestPort& ingest,
          delivery::PolledInboxes* inboxes, Directory* directory)
     : options_(std::move(options)), systems_(std::move(systems)), ingest_(ingest),
-      inboxes_(inboxes), directory_(directory) {
+      inboxes_(inboxes), directory_(directory), last_request_(systems_.size()) {
+  for (std::size_t i = 0; i < systems_.size(); ++i) by_id_.emplace(systems_[i].id, i);
   while (!options_.path_prefix.empty() && options_.path_prefix.back() == '/') {
     options_.path_prefix.pop_back();
   }
@@ -69,11 +71,18 @@ std::string Api::doc_id(std::string_view package) {
   return tls::sha256_hex(package).substr(0, 24);
 }
 
+std::optional<int64_t> Api::last_request_ms(std::string_view system) const {
+  const System* s = find_system(system);
+  if (s == nullptr) return std::nullopt;
+  const int64_t t = last_request_[static_cast<std::size_t>(s - systems_.data())].load(
+      std::memory_order_relaxed);
+  if (t == 0) return std::nullopt;
+  return t;
+}
+
 const System* Api::find_system(std::string_view id) const {
-  for (const System& s : systems_) {
-    if (s.id == id) return &s;
-  }
-  return nullptr;
+  const auto it = by_id_.find(std::string(id));
+  return it == by_id_.end() ? nullptr : &systems_[it->second];
 }
 
 std::variant<Api::Prepared, http::Response> Api::prepare(const http::Request& request) const {
@@ -110,6 +119,11 @@ std::variant<Api::Prepared, http::Response> Api::prepare(const http::Request& re
   });
   if (!params.ok()) return refuse(params.status().code(), params.status().message());
   const System* system = find_system(params->system_id());
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  last_request_[static_cast<std::size_t>(system - systems_.data())].store(
+      now, std::memory_order_relaxed);
   if (op == "sendEdoc") {
     if (request.method != "POST") return refuse("bad-request", "sendEdoc is a POST");
     const std::string* type = params->find("messagetype");

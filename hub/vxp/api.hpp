@@ -5,10 +5,13 @@
 // SDK is answered FAIL `not-served` until it is.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <optional>
 #include <string_view>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -61,6 +64,10 @@ class Api {
   // identical re-send has the same id, and so has the package at every hub it crosses.
   static std::string doc_id(std::string_view package);
 
+  // When `system` last made an authenticated request (unix ms), if it has since the Api was
+  // made (`docaxis endpoint list`). Any thread.
+  std::optional<int64_t> last_request_ms(std::string_view system) const;
+
  private:
   const System* find_system(std::string_view id) const;
   // The operation, its signed parameters and its system, or the answer refusing the request.
@@ -89,6 +96,9 @@ class Api {
   engine::IngestPort& ingest_;
   delivery::PolledInboxes* inboxes_;
   Directory* directory_;
+  // Per system (same index as systems_): last authenticated request, unix ms; 0 = none.
+  mutable std::vector<std::atomic<int64_t>> last_request_;
+  std::unordered_map<std::string, std::size_t> by_id_;  // system id -> index in systems_
 };
 
 }  // namespace docaxis::vxp

@@ -218,6 +218,18 @@ TEST(VxpHub, APackageSentLikeTheSdkReachesTheRecipientsAmqpInboxOnce) {
   EXPECT_EQ(inbox.received().size(), 1u);
 }
 
+// The standard output of a shell command.
+std::string run_output(const std::string& command) {
+  std::string out;
+  FILE* p = ::popen(command.c_str(), "r");
+  if (p == nullptr) return out;
+  char buf[4096];
+  std::size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  ::pclose(p);
+  return out;
+}
+
 std::string body_of(const std::string& raw) {
   const auto h = raw.find("\r\n\r\n");
   return h == std::string::npos ? std::string() : raw.substr(h + 4);
@@ -328,6 +340,26 @@ TEST(VxpHub, AnInboxReadByPollingIsListedFetchedAndAcknowledgedAndTheSenderGetsT
   EXPECT_EQ(body_of(call("GET", "downloadEdoc", {{"docId", std::string(24, '0')}})), "");
   EXPECT_EQ(answer_json(call("POST", "getEdoc", {{"docId", "' OR 1=1 --"}}))["ErrorCode"], "404");
   EXPECT_EQ(answer_json(call("POST", "updateStatus", {{"docId", second}}))["ErrorCode"], "100");
+
+  // The operator sees the system's activity and the polled delivery's trail.
+  const std::string cli = std::string(DOCAXIS_CLI_BINARY) + " ";
+  const std::string socket = " --socket " + (dir / "data" / "admin.sock").string() + " 2>&1";
+  const nlohmann::json endpoints =
+      nlohmann::json::parse(run_output(cli + "endpoint list --json" + socket), nullptr, false);
+  ASSERT_TRUE(endpoints.is_object()) << run_output(cli + "endpoint list --json" + socket);
+  bool seen = false;
+  for (const auto& e : endpoints["endpoints"]) {
+    if (e["organ"] != "000.00.01.G12") continue;
+    seen = true;
+    EXPECT_EQ(e["vxp_system"], "g12-dms");
+    EXPECT_TRUE(e["vxp_last_request_ms"].is_number()) << e.dump();
+    EXPECT_TRUE(e["last_answered_ms"].is_number()) << e.dump();  // updateStatus answers count
+  }
+  EXPECT_TRUE(seen);
+  const std::string shown = run_output(cli + "doc show 000.00.13.H30,2026/12/07,1/POLL" + socket);
+  EXPECT_NE(shown.find("fetched"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("acknowledged"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("vxp:g12-dms"), std::string::npos) << shown;
 }
 
 TEST(VxpHub, TheDirectoryIsServedAndOnlyAnAdministratorSystemChangesItWithAnAuditRecord) {
