@@ -113,10 +113,10 @@ Result<FillInfo> fill_store(const fs::path& data_dir, const std::vector<std::str
       p.verdict.signature_method = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
       p.title = "vxp_bench fill";
       (*store)->ingest_async(std::move(p), {store::DeliverySpec{to[k], kLocal, 0}},
-                             [&waiter](Result<store::IngestOutcome> r) {
-                               if (r && r->kind != store::IngestOutcome::Kind::kStored)
+                             [&waiter](Result<store::IngestOutcome> out) {
+                               if (out && out->kind != store::IngestOutcome::Kind::kStored)
                                  return waiter.done({"internal", "a filled package was a duplicate"});
-                               waiter.done(r ? Status() : r.status());
+                               waiter.done(out ? Status() : out.status());
                              });
     }
     if (Status s = waiter.wait(); !s.ok()) return s;

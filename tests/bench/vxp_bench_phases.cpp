@@ -116,7 +116,12 @@ Result<AmqpRound> amqp_round(const VxpSetup& setup, const Pool& pool,
                              const std::vector<std::string>& recipients, const fs::path& dir) {
   std::vector<std::string> organs = senders;
   organs.insert(organs.end(), recipients.begin(), recipients.end());
-  auto hub = start_hub({.binary = setup.hub_binary, .pki = setup.pki, .dir = dir, .organs = organs});
+  HubSpec hs;
+  hs.binary = setup.hub_binary;
+  hs.pki = setup.pki;
+  hs.dir = dir;
+  hs.organs = organs;
+  auto hub = start_hub(hs);
   if (!hub) return hub.status();
   LoadSpec spec;
   spec.port = (*hub)->port();
@@ -171,8 +176,12 @@ Result<PollHub> start_poll_hub(const VxpSetup& setup, const std::vector<std::str
     endpoints += "[[endpoints]]\norgan = \"" + o + "\"\nvxp_system = \"" + o + "\"\n";
   }
   const auto t0 = std::chrono::steady_clock::now();
-  auto hub = start_hub({.binary = setup.hub_binary, .pki = setup.pki, .dir = dir,
-                        .extra_toml = endpoints + vxp_toml(false) + systems});
+  HubSpec hs;
+  hs.binary = setup.hub_binary;
+  hs.pki = setup.pki;
+  hs.dir = dir;
+  hs.extra_toml = endpoints + vxp_toml(false) + systems;
+  auto hub = start_hub(hs);
   if (!hub) return hub.status();
   auto port = vxp_port(**hub);
   if (!port) return port.status();
