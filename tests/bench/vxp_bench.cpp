@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
   app.add_option("--sign-threads", sign_threads, "signing threads")->check(CLI::Range(1u, 64u));
   app.add_option("--systems", systems, "poll: API systems (organs)")->check(CLI::Range(std::size_t{1}, std::size_t{100000}))->capture_default_str();
   app.add_option("--stored", stored, "poll: packages pre-filled in the store")->capture_default_str();
-  app.add_flag("--quick", quick, "a smoke run: 1,000 systems, 50,000 stored, 1,000 packages per sender, 1 round of 2 s (+1 s warm-up), 4 threads");
+  app.add_flag("--quick", quick, "a smoke run: 1,000 systems, 20,000 stored, 1,000 packages per sender, 1 round of 2 s (+1 s warm-up), 4 threads");
   app.add_option("--hub", setup.hub_binary, "docaxis-hub binary")->capture_default_str();
   app.add_option("--pki", setup.pki, "test PKI (scripts/make-test-pki.sh)")->capture_default_str();
   app.add_option("--sample", sample, "edoc_new.edxml")->capture_default_str();
@@ -96,7 +96,7 @@ int main(int argc, char** argv) {
   }
   if (quick) {
     if (app.count("--systems") == 0) systems = 1000;
-    if (app.count("--stored") == 0) stored = 50000;
+    if (app.count("--stored") == 0) stored = 20000;
     if (app.count("--rounds") == 0) rounds = 1;
     if (app.count("--seconds") == 0) setup.window_s = 2;
     if (app.count("--warmup") == 0) setup.warmup_s = 1;
@@ -127,6 +127,7 @@ int main(int argc, char** argv) {
                 "systems of their own names -> recipients %s,%s (never attached: deliveries wait)\n",
                 pool->by_sender.size() * pool->per_sender, pool->min_bytes, pool->max_bytes, pool->sign_seconds,
                 kSenders[0].c_str(), kSenders[1].c_str(), kSenders[2].c_str(), kRecipients[0].c_str(), kRecipients[1].c_str());
+    std::fflush(stdout);  // before any hub is forked (the child would write the buffer again)
     std::map<std::string, std::vector<double>> rates;
     std::map<std::string, Pooled> lat;
     for (int round = 1; round <= rounds; ++round) {
