@@ -19,6 +19,11 @@
 #   scripts/bench.sh --hub --stored N --waiting-retries M --size 20M ...
 #       growth (issue 7): a spool pre-filled before each hub starts, made once and kept in
 #       $BUILD/bench-seed (unless --seed-dir is given); packages of another size
+#   scripts/bench.sh --vxp [vxp_bench options: --threads N --rounds N --seconds S --systems N ...]
+#       the axis HTTP API (hub/vxp): sendEdoc over HTTP and HTTPS with SDK-style clients (a new
+#       connection per request) against AMQP ingest of the same packages in the same run, then
+#       getReceivedEdocList with 10,000 systems on a store pre-filled with 1,000,000 packages
+#       (--quick: a smoke run; vxp_bench --help lists every option)
 # BUILD (default build) is the build folder; JOBS (default: every core) the build's -j.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,6 +45,19 @@ if [ "${1:-}" = "--hub" ]; then
   "$BUILD/tests/bench/hub_bench" --hub "$BUILD/hub/server/docaxis-hub" --pki "$BUILD/test-pki" \
     --sample "$SAMPLE" "${seed[@]}" "$@" | tee "$BUILD/bench-hub.txt"
   exit 0  # a failed run (hub_bench exit 1 or 2) has already stopped the script with its code
+fi
+if [ "${1:-}" = "--vxp" ]; then
+  shift
+  ./scripts/install-deps.sh >/dev/null
+  cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDOCAXIS_BENCH=ON >/dev/null
+  cmake --build "$BUILD" --target docaxis-hub vxp_bench generated_packages -j"$JOBS" | tail -1
+  ./scripts/make-test-pki.sh "$BUILD/test-pki" >/dev/null
+  echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "versions: $(openssl version | cut -d' ' -f1-2); Qpid Proton $(dpkg-query -W -f='${Version}' libqpid-proton-cpp12); SQLite $(dpkg-query -W -f='${Version}' libsqlite3-0)"
+  echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  "$BUILD/tests/bench/vxp_bench" --hub "$BUILD/hub/server/docaxis-hub" --pki "$BUILD/test-pki" \
+    --sample "$SAMPLE" "$@" | tee "$BUILD/bench-vxp.txt"
+  exit "${PIPESTATUS[0]}"
 fi
 if [ "${1:-}" = "--e2e" ]; then
   shift
