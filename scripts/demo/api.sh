@@ -103,7 +103,7 @@ cmp -s "$SENT" "$DEMO/vxp/inbox/$RECV_ID.edxml" ||
 [ -n "$("${HELPER[@]}" find "$DEMO/vxp/inbox" edoc --doc "$DOC_ID")" ] ||
   die "getEdoc $RECV_ID: not the document \"$DOC_ID\""
 ok "getEdoc $RECV_ID: \"$DOC_ID\", the exact bytes the commune sent (demo/vxp/inbox/$RECV_ID.edxml)"
-state=$(api update "$RECV_ID" done)
+state=$(api update "$RECV_ID" "done")
 [ "$state" = delivered ] || die "updateStatus $RECV_ID done: state $state, expected delivered"
 DELIVERED=$((DELIVERED + 1))
 ok "updateStatus $RECV_ID done: OK, delivery $state; hub $API_HUB's receipt goes back to $C"
@@ -119,7 +119,7 @@ STATUS_ID=$(field "$FOUND" docId)
 api get "$STATUS_ID" "$DEMO/vxp/inbox/$STATUS_ID.edxml" >/dev/null
 [ -n "$("${HELPER[@]}" find "$DEMO/vxp/inbox" status --doc "$API_SENT_DOC_ID" --code 01)" ] ||
   die "getEdoc $STATUS_ID: not status 01 for \"$API_SENT_DOC_ID\""
-state=$(api update "$STATUS_ID" done)
+state=$(api update "$STATUS_ID" "done")
 [ "$state" = delivered ] || die "updateStatus $STATUS_ID done: state $state, expected delivered"
 await 10 "status 01 in $P's sent/" \
   "${HELPER[@]}" find "$(agent_dir "$P")/sent" status --doc "$API_SENT_DOC_ID" --code 01

@@ -40,6 +40,7 @@ for name in "${HUBS[@]}"; do
   start_hub "$name"
   organs=""
   for organ in "${ORGANS[@]}"; do [ "${HUB_OF[$organ]}" = "$name" ] && organs+=" $organ"; done
+  for organ in "${API_ORGANS[@]}"; do [ "${HUB_OF[$organ]}" = "$name" ] && organs+=" $organ (API)"; done
   ok "$(grep -m1 "listening on" "$DEMO/hubs/$name.log")   serves$organs"
   await 10 "hub $name's axis HTTP API port" cat "$(hub_dir "$name")/vxp.port"
   [ "$FOUND" = "${VXP_PORT[$name]}" ] || die "hub $name: the API listens on $FOUND, configured ${VXP_PORT[$name]}"
@@ -328,7 +329,7 @@ info "document deliveries:     $DELIVERED (to inboxes, across up to three hubs)"
 info "status packages:         $STATUSES (01 arrived, 03 accepted, 06 finished) delivered to the senders"
 info "receipts verified:       $RECEIPTS (one per delivery, documents and statuses; xmlsec1 + openssl)"
 info "forgeries refused:       $REFUSED"
-info "axis HTTP API:            $A sent 1 document and received 1 document and 1 status through it (vxp_agency.py), no AMQP"
+info "axis HTTP API:           $A sent 1 document and received 1 document and 1 status through it (vxp_agency.py), no AMQP"
 info "outage: $N_OUT documents queued at national, drained in $DRAIN after g12 returned"
 info "time: $ELAPSED for the federation demo ($(since "$T0") with dependencies, build and PKI)"
 
