@@ -107,7 +107,8 @@ state=$(api update "$RECV_ID" "done")
 [ "$state" = delivered ] || die "updateStatus $RECV_ID done: state $state, expected delivered"
 DELIVERED=$((DELIVERED + 1))
 ok "updateStatus $RECV_ID done: OK, delivery $state; hub $API_HUB's receipt goes back to $C"
-[ -z "$(api_find received --type edoc -- docId="$RECV_ID")" ] ||
+LISTED=$(api received --type edoc)
+! grep -qF "\"docId\": \"$RECV_ID\"" <<<"$LISTED" ||
   die "getReceivedEdocList still lists $RECV_ID after done"
 PENDING_RECEIPTS+=("$C|$A|$SENT|document $DOC_ID")
 
