@@ -33,7 +33,7 @@ vxp_url() { echo "https://127.0.0.1:${VXP_PORT[$1]}$VXP_PREFIX"; }   # certifica
 vxp_secret() { echo "$DEMO/vxp/$1.secret"; }                          # SYSTEM
 
 # The API's shared secrets (one per system, alone in a 0600 file) and the directory of organs
-# getAgenciesList answers from (the topology's organs and the API organ).
+# getAgenciesList answers from (the topology's organs and the API organs).
 write_vxp_files() {
   mkdir -p "$DEMO/vxp"
   chmod 700 "$DEMO/vxp"
