@@ -10,6 +10,9 @@
                                   as bash declarations: HUBS, ORGANS, HUB_OF, NAME_OF, LABEL
     topology toml FILE HUB PKI NAME=PORT...
                                   HUB's [[endpoints]], [[peers]], [[routes]] and [routing]
+    topology directory FILE OUT [--organ ID NAME]...
+                                  the hubs' [vxp] directory_file (hub/vxp/README.md
+                                  "Directory"): the organs of FILE and the ones given
 
 The documents and status packages themselves are written by docaxis-fixtures
 (tests/support/, the project's edXML writer); the signature is added afterwards by
@@ -119,6 +122,8 @@ def cmd_receipt(a):
 
 def cmd_federation(a):
     """demo/federation.json: its shape is pinned in the top-level README.md."""
+    vxp_urls = dict(a.vxp_hub)
+    vxp_organs = {o[0]: o[1:] for o in a.vxp_organ}
     doc = {
         "version": 1,
         "hubs": [dict(zip(("name", "amqp_url", "server_name", "admin", "data_dir", "config",
@@ -129,6 +134,12 @@ def cmd_federation(a):
         "intermediates": a.intermediates,
         "crl": a.crl,
     }
+    for h in doc["hubs"]:  # added fields (version 1): the hub's axis HTTP API endpoint
+        if h["name"] in vxp_urls:
+            h["vxp_url"] = vxp_urls[h["name"]]
+    for o in doc["organs"]:  # and, for an organ that uses it, its system and secret file
+        if o["id"] in vxp_organs:
+            o["vxp_system"], o["vxp_secret_file"] = vxp_organs[o["id"]]
     tmp = a.out + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:
         json.dump(doc, f, indent=2, ensure_ascii=False)
@@ -205,6 +216,18 @@ def cmd_topology_toml(a):
     print("\n".join(out))
 
 
+def cmd_topology_directory(a):
+    t = load_topology(a.file)
+    organs = [(o["id"], o.get("name", "")) for o in t["organs"]] + [tuple(o) for o in a.organ]
+    doc = {"version": 1, "organs": [{"id": i, "pid": "", "name": n or i, "mail": ""}
+                                    for i, n in sorted(organs)]}
+    tmp = a.out + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(doc, f, indent=2, ensure_ascii=False)
+        f.write("\n")
+    os.replace(tmp, a.out)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -235,6 +258,9 @@ def main():
     s.add_argument("--trust-anchors", required=True)
     s.add_argument("--intermediates", required=True)
     s.add_argument("--crl", required=True)
+    s.add_argument("--vxp-hub", nargs=2, action="append", default=[], metavar=("NAME", "URL"))
+    s.add_argument("--vxp-organ", nargs=3, action="append", default=[],
+                   metavar=("ID", "SYSTEM", "SECRET_FILE"))
     s.set_defaults(fn=cmd_federation)
 
     s = sub.add_parser("topology")
@@ -248,6 +274,11 @@ def main():
     ts.add_argument("pki")
     ts.add_argument("ports", nargs="*", metavar="NAME=PORT")
     ts.set_defaults(fn=cmd_topology_toml)
+    ts = tsub.add_parser("directory")
+    ts.add_argument("file")
+    ts.add_argument("out")
+    ts.add_argument("--organ", nargs=2, action="append", default=[], metavar=("ID", "NAME"))
+    ts.set_defaults(fn=cmd_topology_directory)
 
     a = p.parse_args()
     a.fn(a)

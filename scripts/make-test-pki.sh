@@ -208,7 +208,9 @@ ICRT="$T/intermediate-ca.crt"
 IKEY="$T/intermediate-ca.key"
 
 # ---------------------------------------------------------------- organs
-ORGANS_RSA=(000.00.13.H30 000.00.31.H30 000.21.31.H30 000.00.00.G22 000.00.01.G12)
+# 000.00.41.H30 and 000.00.05.G22: the demo's organs on the axis HTTP API (scripts/demo/topology.sh).
+ORGANS_RSA=(000.00.13.H30 000.00.31.H30 000.21.31.H30 000.00.00.G22 000.00.01.G12
+            000.00.41.H30 000.00.05.G22)
 for o in "${ORGANS_RSA[@]}"; do
   leaf int "$ICRT" "$IKEY" rsa "$T/organs/$o" "$(organ_dn "$o")" organ_ext
 done

@@ -26,9 +26,11 @@ fi
 T1=$(now)
 
 step "three hubs on 127.0.0.1"
-rm -rf "$DEMO/hubs" "$DEMO/agents" "$DEMO/docs" "$DEMO/federation.json"
+rm -rf "$DEMO/hubs" "$DEMO/agents" "$DEMO/docs" "$DEMO/vxp" "$DEMO/federation.json"
 mkdir -p "$DEMO/hubs" "$DEMO/docs"
-read -r PORT[h30] PORT[national] PORT[g12] < <("${HELPER[@]}" ports 3)
+read -r PORT[h30] PORT[national] PORT[g12] VXP_PORT[h30] VXP_PORT[national] VXP_PORT[g12] \
+  < <("${HELPER[@]}" ports 6)
+write_vxp_files
 for name in "${HUBS[@]}"; do write_hub_config "$name"; done
 for name in "${HUBS[@]}"; do
   "$HUB_BIN" --config "$DEMO/hubs/$name.toml" --check-config >/dev/null ||
@@ -38,7 +40,11 @@ for name in "${HUBS[@]}"; do
   start_hub "$name"
   organs=""
   for organ in "${ORGANS[@]}"; do [ "${HUB_OF[$organ]}" = "$name" ] && organs+=" $organ"; done
+  for organ in "${API_ORGANS[@]}"; do [ "${HUB_OF[$organ]}" = "$name" ] && organs+=" $organ (API)"; done
   ok "$(grep -m1 "listening on" "$DEMO/hubs/$name.log")   serves$organs"
+  await 10 "hub $name's axis HTTP API port" cat "$(hub_dir "$name")/vxp.port"
+  [ "$FOUND" = "${VXP_PORT[$name]}" ] || die "hub $name: the API listens on $FOUND, configured ${VXP_PORT[$name]}"
+  dim "  axis HTTP API: $(vxp_url "$name")"
 done
 # Four peer links: h30 -> national, national -> h30, national -> g12, g12 -> national.
 for link in h30:national national:h30 national:g12 g12:national; do
@@ -48,6 +54,10 @@ for link in h30:national national:h30 national:g12 g12:national; do
   ok "${link%%:*}: peer ${link##*:}: connected"
 done
 dim "configurations: demo/hubs/{h30,national,g12}.toml; logs: demo/hubs/*.log"
+for o in "${API_ORGANS[@]}"; do
+  dim "axis HTTP API: $(who "$o") on hub ${HUB_OF[$o]}: system $o, secret demo/vxp/$o.secret (0600)"
+done
+dim "the hubs' directory of organs (getAgenciesList): demo/vxp/directory.json"
 
 step "document systems: docaxis-agent (folder mode) for each organ"
 for organ in "${ORGANS[@]}"; do
@@ -302,8 +312,10 @@ for entry in "${OUTAGE_DOCS[@]}"; do
 done
 check_receipts
 
+source "$ROOT/scripts/demo/api.sh"
+
 # ---------------------------------------------------------------------------------------------
-step "7. the queues, as the docaxis CLI sees them"
+step "8. the queues, as the docaxis CLI sees them"
 for name in "${HUBS[@]}"; do
   info "hub $name: $(queue_count "$name" "*" waiting retrying in_flight) waiting or in flight, $(queue_count "$name" "*" delivered) delivered"
   "$DOCAXIS" queue list --socket "$(hub_dir "$name")/admin.sock" | sed 's/^/    /' ||
@@ -317,6 +329,7 @@ info "document deliveries:     $DELIVERED (to inboxes, across up to three hubs)"
 info "status packages:         $STATUSES (01 arrived, 03 accepted, 06 finished) delivered to the senders"
 info "receipts verified:       $RECEIPTS (one per delivery, documents and statuses; xmlsec1 + openssl)"
 info "forgeries refused:       $REFUSED"
+info "axis HTTP API:           $A sent 1 document and received 1 document and 1 status through it (vxp_agency.py), no AMQP"
 info "outage: $N_OUT documents queued at national, drained in $DRAIN after g12 returned"
 info "time: $ELAPSED for the federation demo ($(since "$T0") with dependencies, build and PKI)"
 
@@ -332,11 +345,17 @@ if [ "$MODE" = keep ]; then
     fed+=(--organ "$organ" "${NAME_OF[$organ]}" "${HUB_OF[$organ]}" "$PKI/organs/$organ.crt"
           "$PKI/organs/$organ.key" "$PKI/organs/$organ.chain.pem" "$PKI/organs/$organ.fullchain.pem")
   done
+  for organ in "${API_ORGANS[@]}"; do
+    fed+=(--organ "$organ" "${NAME_OF[$organ]}" "${HUB_OF[$organ]}" "$PKI/organs/$organ.crt"
+          "$PKI/organs/$organ.key" "$PKI/organs/$organ.chain.pem" "$PKI/organs/$organ.fullchain.pem"
+          --vxp-organ "$organ" "$organ" "$(vxp_secret "$organ")")
+  done
+  for name in "${HUBS[@]}"; do fed+=(--vxp-hub "$name" "$(vxp_url "$name")"); done
   "${HELPER[@]}" federation "$DEMO/federation.json" "${fed[@]}" \
     --trust-anchors "$PKI/trust-anchors.pem" --intermediates "$PKI/intermediates.pem" \
     --crl "$PKI/crl/all.pem"
   KEEP_HUBS=1
-  for name in "${HUBS[@]}"; do ok "hub $name: amqps://127.0.0.1:${PORT[$name]} (pid ${HUB_PID[$name]}, log demo/hubs/$name.log)"; done
+  for name in "${HUBS[@]}"; do ok "hub $name: amqps://127.0.0.1:${PORT[$name]}, $(vxp_url "$name") (pid ${HUB_PID[$name]}, log demo/hubs/$name.log)"; done
   info "demo/federation.json describes them; stop them with ./scripts/demo.sh --stop"
 else
   step "stopping every hub and agent"

@@ -10,7 +10,41 @@ TOPOLOGY=$ROOT/tests/support/federation-topology.json
 TOPOLOGY_DECLARATIONS=$("${HELPER[@]}" topology shell "$TOPOLOGY") ||
   { echo "demo: cannot read $TOPOLOGY" >&2; exit 2; }
 eval "$TOPOLOGY_DECLARATIONS"
-declare -A PORT HUB_PID AGENT_PID
+declare -A PORT VXP_PORT HUB_PID AGENT_PID
+
+# The axis HTTP API ([vxp], hub/vxp/README.md) on every hub, and on each hub one organ whose
+# document system speaks only that API (no docaxis-agent): a hub refuses [vxp] without a system,
+# and a system must act for an organ. These are organs of their own, not the topology's five,
+# because an organ whose [[endpoints]] names a vxp_system gets neither its deliveries (an
+# attached AMQP inbox would take them first) nor its receipts on AMQP: the five keep their
+# agents and the checks of steps 1-6. Their keys are in the test PKI (scripts/make-test-pki.sh);
+# each is its own system (id = organ id), its secret in demo/vxp/<system>.secret (0600).
+# Step 7 (scripts/demo/api.sh) runs the agency of 000.00.04.G14 (g12) end to end.
+API_ORGANS=(000.00.41.H30 000.00.05.G22 000.00.04.G14)
+HUB_OF[000.00.41.H30]=h30 NAME_OF[000.00.41.H30]="Cục Thuế tỉnh Hòa Bình (axis HTTP API)"
+LABEL[000.00.41.H30]="provincial tax office"
+HUB_OF[000.00.05.G22]=national NAME_OF[000.00.05.G22]="Cổng Dịch vụ công quốc gia (axis HTTP API)"
+LABEL[000.00.05.G22]="public service portal"
+HUB_OF[000.00.04.G14]=g12 NAME_OF[000.00.04.G14]="Tổng cục Thuế (axis HTTP API)"
+LABEL[000.00.04.G14]="tax department"
+API_ORGAN=000.00.04.G14          # the one step 7 runs
+VXP_PREFIX=/XrdAdapter/adapter
+vxp_url() { echo "https://127.0.0.1:${VXP_PORT[$1]}$VXP_PREFIX"; }   # certificates: IP:127.0.0.1
+vxp_secret() { echo "$DEMO/vxp/$1.secret"; }                          # SYSTEM
+
+# The API's shared secrets (one per system, alone in a 0600 file) and the directory of organs
+# getAgenciesList answers from (the topology's organs and the API organs).
+write_vxp_files() {
+  mkdir -p "$DEMO/vxp"
+  chmod 700 "$DEMO/vxp"
+  local o extra=()
+  for o in "${API_ORGANS[@]}"; do
+    (umask 077 && python3 -c 'import secrets; print(secrets.token_urlsafe(32))' >"$(vxp_secret "$o")")
+    chmod 600 "$(vxp_secret "$o")"
+    extra+=(--organ "$o" "${NAME_OF[$o]}")
+  done
+  "${HELPER[@]}" topology directory "$TOPOLOGY" "$DEMO/vxp/directory.json" "${extra[@]}"
+}
 
 hub_dir() { echo "$DEMO/hubs/$1"; }                            # the hub's data_dir
 agent_dir() { echo "$DEMO/agents/$1"; }
@@ -52,12 +86,43 @@ max_interval_seconds = 10
 [circuit_breaker]
 failures_to_open = 5
 open_seconds = 10
+
+# The axis HTTP API, HTTPS with the listener's certificate (hub/vxp/README.md).
+[vxp]
+enabled = true
+host = "127.0.0.1"
+port = ${VXP_PORT[$name]}
+path_prefix = "$VXP_PREFIX"
+plain_http = false
+directory_file = "$DEMO/vxp/directory.json"
 EOF
+    local o
+    for o in "${API_ORGANS[@]}"; do
+      [ "${HUB_OF[$o]}" = "$name" ] || continue
+      cat <<EOF
+
+[[vxp.systems]]
+id = "$o"
+secret_file = "$(vxp_secret "$o")"
+EOF
+    done
     # Endpoints, peers (pinned by the SHA-256 of their certificates), routes and
     # authoritative suffixes, from the topology file.
     local ports=() p
     for p in "${HUBS[@]}"; do ports+=("$p=${PORT[$p]}"); done
     "${HELPER[@]}" topology toml "$TOPOLOGY" "$name" "$PKI" "${ports[@]}"
+    for o in "${API_ORGANS[@]}"; do
+      [ "${HUB_OF[$o]}" = "$name" ] || continue
+      cat <<EOF
+
+# An organ on the axis HTTP API: its packages are signed with its certificate (UID binding, as
+# for the others); it acts through the system $o, never through AMQP.
+[[endpoints]]
+organ = "$o"
+name = "${NAME_OF[$o]}"
+vxp_system = "$o"
+EOF
+    done
   } >"$f"
 }
 
