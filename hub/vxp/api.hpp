@@ -1,8 +1,9 @@
 // The axis HTTP API's operations over the hub (README.md "Operations"): the handler an
 // http::Server calls. `sendEdoc` goes into the engine's IngestPort (the same ingest as AMQP);
 // the receiving operations (getReceivedEdocList, countReceive*, getEdoc, downloadEdoc,
-// updateStatus) go to delivery's PolledInboxes (inbox_ops.cpp). Every other operation of the
-// SDK is answered FAIL `not-served` until it is.
+// updateStatus, getSentEdocList) go to delivery's PolledInboxes (inbox_ops.cpp), the
+// directory operations to Directory. An operation whose port is not given is answered FAIL
+// `not-served`.
 #pragma once
 
 #include <atomic>
