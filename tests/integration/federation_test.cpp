@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -24,6 +25,7 @@
 #include "hub_fixture.hpp"
 #include "packages.hpp"
 #include "test_client.hpp"
+#include "vxp_client.hpp"
 
 namespace docaxis::test {
 namespace {
@@ -35,6 +37,9 @@ const std::string kCommune = "000.21.31.H30";
 const std::string kDepartment = "000.00.13.H30";
 const std::string kMinistry = "000.00.01.G12";
 const std::string kGovOffice = "000.00.00.G22";
+// An organ of h30 whose document system speaks only the axis HTTP API (system "h30-dms").
+const std::string kApiOrgan = "000.00.41.H30";
+const std::string kApiSecret = "FAKE-federation-secret-0123456789";
 
 // `docaxis peer list --json` on a hub's admin socket: peer name -> link ("up"/"down").
 std::map<std::string, std::string> peer_links(const fs::path& hub_dir) {
@@ -61,6 +66,18 @@ std::map<std::string, std::string> peer_links(const fs::path& hub_dir) {
 // breaker settings so that the outage test runs in seconds.
 std::string config_for(const Federation& federation, const FederationHub& h, const fs::path& dir,
                        const std::map<std::string, int>& ports) {
+  // h30 also serves kApiOrgan through the axis HTTP API (HTTPS with its listener certificate).
+  std::string api;
+  if (h.name == "h30") {
+    const std::string secret = (dir / "h30-dms.secret").string();
+    fs::create_directories(dir);
+    { std::ofstream(secret) << kApiSecret << "\n"; }
+    fs::permissions(secret, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);
+    api = "[vxp]\nenabled = true\nhost = \"127.0.0.1\"\nport = 0\n"
+          "path_prefix = \"/XrdAdapter/adapter\"\n"
+          "[[vxp.systems]]\nid = \"h30-dms\"\nsecret_file = \"" + secret + "\"\n"
+          "[[endpoints]]\norgan = \"" + kApiOrgan + "\"\nvxp_system = \"h30-dms\"\n";
+  }
   return hub_toml({.pki = kPki,
                    .data_dir = dir / "data",
                    .name = h.name,
@@ -68,7 +85,7 @@ std::string config_for(const Federation& federation, const FederationHub& h, con
                    .organs = federation.organs_of(h.name),
                    .extra_toml = "[retry]\nfirst_retry_seconds = 1\nmax_interval_seconds = 2\n"
                                  "[circuit_breaker]\nfailures_to_open = 5\nopen_seconds = 5\n" +
-                                 federation_toml(h, ports)});
+                                 federation_toml(h, ports) + api});
 }
 
 class FederationTest : public ::testing::Test {
@@ -268,6 +285,83 @@ TEST_F(FederationTest, CommuneToMinistryAcrossThreeHubsWithTheReceiptAndStatusBa
 // One document for recipients behind three different hubs: every hub routes only the
 // recipients that are its own business; a recipient routed back along the trail is left to the
 // hub that already handled it (found by the demo: this used to fail with routing-loop).
+// An agency system on the axis HTTP API at h30 and the ministry's AMQP agency at g12, two hops
+// apart: a document sent with sendEdoc reaches the ministry's inbox and the system reads the
+// ministry hub's receipt with getSentEdocList; a document the ministry sends over AMQP is read
+// by polling, acknowledged with updateStatus done, and h30's signed receipt reaches the
+// ministry across national. The client makes the SDK's requests byte for byte, over HTTPS.
+TEST_F(FederationTest, AnAxisHttpApiSystemAndAnAmqpAgencyTwoHopsApartExchangeWithReceipts) {
+  wait_connected();
+  const fs::path h30_dir = root_.path() / "h30";
+  vxp::Endpoint endpoint;
+  endpoint.port = static_cast<std::uint16_t>(std::stoi(read((h30_dir / "data" / "vxp.port").string())));
+  endpoint.path_prefix = "/XrdAdapter/adapter";
+  endpoint.https = true;
+  endpoint.ca_file = kPki + "/trust-anchors.pem";
+  vxp::SdkClient sdk(endpoint, "h30-dms", kApiSecret);
+
+  InboxClient ministry(port_["g12"], kPki, organ(kMinistry), "inbox/" + kMinistry);
+  ASSERT_TRUE(ministry.wait_open()) << ministry.error();
+
+  // HTTP in, AMQP out, the receipt's outcome back through getSentEdocList.
+  const std::string out_doc = document(kApiOrgan, kMinistry, "api-1");
+  auto sent = sdk.send_edoc(out_doc, "edoc", kApiOrgan);
+  ASSERT_TRUE(sent.ok()) << sent.status().to_string();
+  ASSERT_TRUE(sent->ok()) << sent->body;
+  const std::string doc_id = sent->field("DocId");
+  ASSERT_EQ(doc_id.size(), 24u);
+  ASSERT_TRUE(ministry.wait_for(1)) << hubs_["g12"]->log();
+  EXPECT_EQ(ministry.received()[0].bytes, out_doc);
+  std::string receive_status;
+  for (int i = 0; i < 150 && receive_status != "delivered"; ++i) {
+    auto track = sdk.get_sent_edoc_list("edoc", doc_id);
+    ASSERT_TRUE(track.ok()) << track.status().to_string();
+    if (track->json && track->json->contains("data") && (*track->json)["data"].size() == 1) {
+      receive_status = (*track->json)["data"][0].value("receiveStatus", "");
+      if (receive_status == "delivered") {
+        EXPECT_NE((*track->json)["data"][0].value("receiveStatusDesc", "").find("issued by hub g12"),
+                  std::string::npos) << track->body;
+      }
+    }
+    if (receive_status != "delivered") std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(receive_status, "delivered");
+
+  // AMQP in at g12, polled at h30, acknowledged: h30's receipt comes back to the ministry.
+  const std::string in_doc = document(kMinistry, kApiOrgan, "api-2");
+  ASSERT_EQ(send("g12", kMinistry, in_doc).outcome, "accepted");
+  std::string waiting_id;
+  for (int i = 0; i < 150 && waiting_id.empty(); ++i) {
+    auto list = sdk.get_received_edoc_list("edoc");
+    ASSERT_TRUE(list.ok()) << list.status().to_string();
+    if (list->json && list->json->contains("data") && !(*list->json)["data"].empty()) {
+      waiting_id = (*list->json)["data"][0].value("docId", "");
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  ASSERT_FALSE(waiting_id.empty()) << hubs_["h30"]->log();
+  auto fetched = sdk.download_edoc(waiting_id);
+  ASSERT_TRUE(fetched.ok()) << fetched.status().to_string();
+  EXPECT_EQ(fetched->body, in_doc);
+  auto done = sdk.update_status(waiting_id, "done");
+  ASSERT_TRUE(done.ok()) << done.status().to_string();
+  EXPECT_TRUE(done->ok()) << done->body;
+  // The ministry's inbox: the document it received, then h30's receipt for what it sent.
+  ASSERT_TRUE(ministry.wait_for(2)) << hubs_["h30"]->log();
+  bool receipted = false;
+  for (const auto& m : ministry.received()) {
+    if (m.bytes.find("DeliveryReceipt") == std::string::npos) continue;
+    const edxml::DeliveryReceipt r = receipt_of(m.bytes);
+    if (r.recipient == kApiOrgan) {
+      receipted = true;
+      EXPECT_EQ(r.outcome, "delivered");
+      EXPECT_EQ(r.issuer_hub, "h30");
+    }
+  }
+  EXPECT_TRUE(receipted);
+}
+
 TEST_F(FederationTest, OneDocumentForRecipientsOnThreeHubsReachesEachOnceWithAReceiptEach) {
   wait_connected();
   std::string doc = read(kFixtures + "/unsigned.edxml");
