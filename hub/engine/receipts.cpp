@@ -1,23 +1,12 @@
 #include "engine/receipts.hpp"
 
-#include <ctime>
 
+#include "common/time_text.hpp"
 #include "audit/events.hpp"
 #include "edxml/receipt.hpp"
 
 namespace docaxis::engine {
 namespace {
-
-std::string iso_utc(int64_t ms) {
-  const std::time_t s = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&s, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms % 1000));
-  return buf;
-}
 
 std::string receipt_outcome(std::string_view dispatcher_outcome) {
   if (dispatcher_outcome == "delivered") return "delivered";
@@ -61,8 +50,8 @@ Result<std::optional<store::FollowUp>> ReceiptIssuer::make_receipt(
   r.recipient = d.recipient;
   r.outcome = receipt_outcome(outcome);
   r.delivered_sha256_hex = pkg->sha256_hex;
-  for (const auto& h : pkg->hops) r.hops.push_back({h.hub, iso_utc(h.arrived_ms), {}});
-  r.issued_at = iso_utc(now);
+  for (const auto& h : pkg->hops) r.hops.push_back({h.hub, iso_utc_ms(h.arrived_ms), {}});
+  r.issued_at = iso_utc_ms(now);
   r.issuer_hub = hub_;
   if (r.outcome != "delivered") {
     r.reason = d.last_error.empty() ? (r.outcome == "rejected" ? "refused by the recipient"

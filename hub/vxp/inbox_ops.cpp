@@ -3,9 +3,8 @@
 // with the organs the authenticated system acts for, so a system sees and settles only its
 // own organs' deliveries.
 #include <cctype>
-#include <cstdio>
-#include <ctime>
 
+#include "common/time_text.hpp"
 #include "model/wire.hpp"
 #include "tls/crypto.hpp"
 #include "vxp/answer.hpp"
@@ -48,17 +47,6 @@ bool printable_ascii(std::string_view s) {
   return true;
 }
 
-std::string iso_utc(int64_t ms) {
-  const std::time_t s = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&s, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms % 1000));
-  return buf;
-}
-
 http::Response json_ok(const nlohmann::ordered_json& fields) {
   return http::Response{200, "application/json", ok_answer(fields)};
 }
@@ -80,13 +68,13 @@ nlohmann::ordered_json item_json(const delivery::PolledItem& i) {
   return {{"docId", i.sha256_hex.substr(0, kDocIdDigits)},
           {"serviceType", "eDoc"},
           {"messageType", i.message_type},
-          {"created_time", iso_utc(i.created_ms)},
-          {"updated_time", iso_utc(i.updated_ms)},
+          {"created_time", iso_utc_ms(i.created_ms)},
+          {"updated_time", iso_utc_ms(i.updated_ms)},
           {"from", i.sender},
           {"to", i.recipient},
           {"status", i.recipient_status.empty() ? std::string("waiting") : i.recipient_status},
           {"status_desc", i.recipient_status.empty()
-                              ? "waiting for the recipient since " + iso_utc(i.created_ms)
+                              ? "waiting for the recipient since " + iso_utc_ms(i.created_ms)
                               : "reported by the recipient: " + i.recipient_status}};
 }
 
@@ -180,8 +168,8 @@ void Api::sent_list(const SignedParams& params, const System& system, http::Repl
                       {"toCode", r.recipient},
                       {"title", s.title},
                       {"notation", s.notation},
-                      {"sentTime", iso_utc(s.sent_ms)},
-                      {"receivedTime", r.outcome.empty() ? std::string() : iso_utc(r.receipt_ms)},
+                      {"sentTime", iso_utc_ms(s.sent_ms)},
+                      {"receivedTime", r.outcome.empty() ? std::string() : iso_utc_ms(r.receipt_ms)},
                       {"sendStatus", r.state},
                       {"sendStatusDesc", send_desc},
                       {"receiveStatus", r.outcome.empty() ? std::string("pending") : r.outcome},
