@@ -33,4 +33,18 @@ inline std::string join(const std::vector<std::string>& parts, std::string_view 
   return out;
 }
 
+// Untrusted text quoted for an error message: at most 40 bytes (then "..."), control bytes
+// (C0, DEL) as '?': "\"ab?c\"".
+inline std::string quote_untrusted(std::string_view s) {
+  constexpr std::size_t kMax = 40;
+  std::string out = "\"";
+  for (std::size_t i = 0; i < s.size() && i < kMax; ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    out += (c < 0x20 || c == 0x7f) ? '?' : s[i];
+  }
+  if (s.size() > kMax) out += "...";
+  out += '"';
+  return out;
+}
+
 }  // namespace docaxis

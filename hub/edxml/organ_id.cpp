@@ -30,42 +30,29 @@ bool all_zero(std::string_view s) {
   return true;
 }
 
-// Quotes untrusted text for an error message: at most 40 bytes, control bytes as '?'.
-std::string quote(std::string_view s) {
-  constexpr std::size_t kMax = 40;
-  std::string out = "\"";
-  for (std::size_t i = 0; i < s.size() && i < kMax; ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    out += (c < 0x20 || c == 0x7f) ? '?' : s[i];
-  }
-  if (s.size() > kMax) out += "...";
-  out += '"';
-  return out;
-}
-
 Status invalid(std::string message) { return {"invalid-organ-id", std::move(message)}; }
 
 }  // namespace
 
 Result<OrganId> OrganId::parse(std::string_view text) {
   if (text.empty()) return invalid("organ id is empty, expected ddd.dd.dd.Lnn");
-  if (text.size() > 64) return invalid(quote(text) + " is too long, expected ddd.dd.dd.Lnn");
+  if (text.size() > 64) return invalid(quote_untrusted(text) + " is too long, expected ddd.dd.dd.Lnn");
   const std::vector<std::string_view> groups = split(text, '.');
   if (groups.size() != 4) {
-    return invalid(quote(text) + " has " + std::to_string(groups.size()) +
+    return invalid(quote_untrusted(text) + " has " + std::to_string(groups.size()) +
                    (groups.size() == 1 ? " group" : " groups") + ", expected 4 (ddd.dd.dd.Lnn)");
   }
   static constexpr std::array<const char*, 3> kDigitsWord = {"3 digits", "2 digits", "2 digits"};
   for (std::size_t i = 0; i < 3; ++i) {
     if (groups[i].size() != kLength[i] || !all_digits(groups[i])) {
-      return invalid("group " + std::to_string(i + 1) + " " + quote(groups[i]) + " must be " +
-                     kDigitsWord[i] + " in " + quote(text));
+      return invalid("group " + std::to_string(i + 1) + " " + quote_untrusted(groups[i]) + " must be " +
+                     kDigitsWord[i] + " in " + quote_untrusted(text));
     }
   }
   const std::string_view l1 = groups[3];
   if (l1.size() != 3 || !is_upper(l1[0]) || !is_digit(l1[1]) || !is_digit(l1[2])) {
-    return invalid("level-1 group " + quote(l1) + " must be an upper-case letter and 2 digits in " +
-                   quote(text));
+    return invalid("level-1 group " + quote_untrusted(l1) + " must be an upper-case letter and 2 digits in " +
+                   quote_untrusted(text));
   }
   return OrganId(std::string(text));
 }

@@ -13,6 +13,7 @@
 #include <optional>
 #include <set>
 
+#include "common/strings.hpp"
 #include "common/unique_fd.hpp"
 #include "edxml/organ_id.hpp"
 
@@ -25,18 +26,6 @@ constexpr int kMaxDepth = 4;  // {"organs":[{"id":...}]} is 3 deep
 constexpr std::size_t kMaxSystemIdBytes = 64;
 constexpr std::size_t kMaxDateBytes = 40;
 constexpr std::size_t kMaxRequestBytes = 64 * 1024;
-
-// Untrusted text for a message: at most 40 bytes, control bytes as '?'.
-std::string quote(std::string_view s) {
-  constexpr std::size_t kMax = 40;
-  std::string out = "\"";
-  for (std::size_t i = 0; i < s.size() && i < kMax; ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    out += (c < 0x20 || c == 0x7f) ? '?' : s[i];
-  }
-  if (s.size() > kMax) out += "...";
-  return out + "\"";
-}
 
 // Valid UTF-8 (no overlong form, no surrogate, nothing past U+10FFFF) without control
 // characters (C0, DEL, C1).
@@ -89,7 +78,7 @@ class StrictnessCheck : public nlohmann::json_sax<json> {
   }
   bool key(string_t& k) override {
     if (keys_.back().insert(k).second) return true;
-    problem_ = "the member " + quote(k) + " appears twice in one object";
+    problem_ = "the member " + quote_untrusted(k) + " appears twice in one object";
     return false;
   }
   bool end_object() override {
@@ -286,7 +275,7 @@ Result<std::vector<Organ>> parse_directory_file(std::string_view text) {
     Organ o = r.organ("id", /*file=*/true);
     if (r.problem()) return Status(code, *r.problem());
     if (auto [it, fresh] = seen.emplace(o.id, i); !fresh) {
-      return Status(code, where + ".id: " + quote(o.id) + " is already organs[" + std::to_string(it->second) + "]");
+      return Status(code, where + ".id: " + quote_untrusted(o.id) + " is already organs[" + std::to_string(it->second) + "]");
     }
     out.push_back(std::move(o));
   }
@@ -323,7 +312,7 @@ Result<Overlay> parse_overlay_file(std::string_view text) {
     }
     if (r.problem()) return Status(code, *r.problem());
     if (auto [it, fresh] = seen.emplace(d.organ.id, i); !fresh) {
-      return Status(code, where + ".id: " + quote(d.organ.id) + " is already organs[" + std::to_string(it->second) + "]");
+      return Status(code, where + ".id: " + quote_untrusted(d.organ.id) + " is already organs[" + std::to_string(it->second) + "]");
     }
     out.entries.push_back(std::move(d));
   }
@@ -369,10 +358,10 @@ Status check_directory(const std::vector<const DirectoryEntry*>& entries, const 
     if (e->deleted || e->organ.pid.empty()) continue;
     auto it = by_id.find(e->organ.pid);
     if (it == by_id.end()) {
-      return Status(code, "organ " + quote(e->organ.id) + ": pid " + quote(e->organ.pid) + " names no organ of the directory");
+      return Status(code, "organ " + quote_untrusted(e->organ.id) + ": pid " + quote_untrusted(e->organ.pid) + " names no organ of the directory");
     }
     if (it->second->deleted) {
-      return Status(code, "organ " + quote(e->organ.id) + ": pid " + quote(e->organ.pid) + " names a deleted organ");
+      return Status(code, "organ " + quote_untrusted(e->organ.id) + ": pid " + quote_untrusted(e->organ.pid) + " names a deleted organ");
     }
   }
   // Cycles: walk up from every organ; 1 = on the current path, 2 = known to reach a root.
@@ -387,7 +376,7 @@ Status check_directory(const std::vector<const DirectoryEntry*>& entries, const 
       at = by_id.at(at)->organ.pid;
     }
     if (!at.empty() && mark[at] == 1) {
-      return Status(code, "organ " + quote(at) + ": its pid chain leads back to itself");
+      return Status(code, "organ " + quote_untrusted(at) + ": its pid chain leads back to itself");
     }
     for (std::string_view p : path) mark[p] = 2;
   }
