@@ -4,9 +4,26 @@
 #include "common/time_text.hpp"
 #include "audit/events.hpp"
 #include "edxml/receipt.hpp"
+#include "edxml/text.hpp"
 
 namespace docaxis::engine {
 namespace {
+
+// A receipt's Reason is at most 1,000 characters (edxml::validate_receipt). The reason comes
+// from the recipient (an AMQP rejection's description, an updateStatus description) and may be
+// longer: it is cut on a character boundary, marked "...", rather than costing the receipt.
+constexpr std::size_t kMaxReasonChars = 1000;
+std::string clamp_reason(std::string reason) {
+  if (edxml::text::char_count(reason) <= kMaxReasonChars) return reason;
+  std::size_t chars = 0;
+  std::size_t i = 0;
+  for (; i < reason.size(); ++i) {
+    const auto c = static_cast<unsigned char>(reason[i]);
+    if ((c & 0xC0) != 0x80 && chars++ == kMaxReasonChars - 3) break;  // a lead byte
+  }
+  reason.resize(i);
+  return reason + "...";
+}
 
 std::string receipt_outcome(std::string_view dispatcher_outcome) {
   if (dispatcher_outcome == "delivered") return "delivered";
@@ -56,7 +73,7 @@ Result<std::optional<store::FollowUp>> ReceiptIssuer::make_receipt(
   if (r.outcome != "delivered") {
     r.reason = d.last_error.empty() ? (r.outcome == "rejected" ? "refused by the recipient"
                                                                : "delivery deadline passed")
-                                    : d.last_error;
+                                    : clamp_reason(d.last_error);
   }
   r.policy_relaxations = pkg->relaxations;
   if (Status s = edxml::validate_receipt(r); !s.ok()) return s;

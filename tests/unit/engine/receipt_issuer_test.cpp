@@ -1,6 +1,8 @@
 // ReceiptIssuer against fakes: the receipt is built, signed through the ReceiptSigner port and
 // routed to the sender; a signer failure passes through; none for receipts.
 #include "edxml/receipt.hpp"
+#include "edxml/text.hpp"
+#include "edxml/xml_doc.hpp"
 #include "engine/receipts.hpp"
 #include "engine_support.hpp"
 
@@ -67,6 +69,25 @@ TEST_F(ReceiptIssuerTest, DeliveredLocallyMakesASignedReceiptRoutedToTheSender) 
   ASSERT_EQ((*f)->recipients.size(), 1u);
   EXPECT_EQ((*f)->recipients[0].recipient, kH30);
   EXPECT_EQ((*f)->recipients[0].next_hop, store::kLocalHop);
+}
+
+TEST_F(ReceiptIssuerTest, ARecipientsOverlongReasonIsCutNotTheReceiptLost) {
+  store::Delivery d = stored("edoc", kG12, std::string(store::kLocalHop));
+  // 1,200 characters, two bytes each: over validate_receipt's 1,000-character bound.
+  std::string why;
+  for (int i = 0; i < 1200; ++i) why += "\xC4\x91";  // U+0111
+  d.last_error = "refused by the recipient (vxp:dms): " + why;
+  auto f = issuer_->make_receipt(d, "refused");
+  ASSERT_TRUE(f.ok()) << f.status().to_string();
+  ASSERT_TRUE(f->has_value());
+  auto doc = edxml::parse_untrusted((*f)->package.bytes.substr(
+      0, (*f)->package.bytes.size() - std::string(docaxis::test::FakeSigner::kMark).size()));
+  ASSERT_TRUE(doc.ok()) << doc.status().to_string();
+  auto r = edxml::read_receipt(*doc);
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_EQ(edxml::text::char_count(r->reason), 1000u);
+  EXPECT_THAT(r->reason, EndsWith("\xC4\x91..."));  // cut between characters
+  EXPECT_THAT(r->reason, ::testing::StartsWith("refused by the recipient (vxp:dms): "));
 }
 
 TEST_F(ReceiptIssuerTest, SignerFailurePassesThrough) {
