@@ -228,6 +228,8 @@ struct Vxp {
   std::int64_t max_header_bytes = 16 * 1024;
   Seconds idle_timeout{30};     // a connection with no request within it is closed
   Seconds request_timeout{60};  // a body not received within it is refused
+  // HTTPS sessions kept so a client can resume within 10 minutes (about 1 KiB each); 0 = none.
+  std::int64_t tls_session_cache = 10000;
   // The directory of organs the directory operations answer from (hub/vxp/README.md
   // "Directory"): a JSON file, read-only; changes made through the API are kept in
   // <data_dir>/vxp-directory.json. "" = none: the directory starts empty.

@@ -314,6 +314,7 @@ void read_sections(const toml::table& root, LoadedConfig& out) {
     r.read("max_header_bytes", v.max_header_bytes);
     r.read("idle_timeout_seconds", v.idle_timeout);
     r.read("request_timeout_seconds", v.request_timeout);
+    r.read("tls_session_cache", v.tls_session_cache);
     r.read("directory_file", v.directory_file);
     const std::vector<const toml::table*> systems = r.tables("systems");
     for (std::size_t i = 0; i < systems.size(); ++i) {

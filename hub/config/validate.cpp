@@ -269,6 +269,7 @@ void check_vxp(const HubConfig& c, Checker& ck) {
   ck.range("vxp.max_header_bytes", v.max_header_bytes, 1024, 1024 * 1024, " bytes");
   ck.range("vxp.idle_timeout_seconds", v.idle_timeout.count(), 1, 3600);
   ck.range("vxp.request_timeout_seconds", v.request_timeout.count(), 1, 3600);
+  ck.range("vxp.tls_session_cache", v.tls_session_cache, 0, 1000000, " sessions");
   if (v.systems.empty()) ck.add("vxp.systems", "the API is enabled but no system may use it");
 }
 

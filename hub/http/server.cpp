@@ -454,6 +454,11 @@ Result<std::unique_ptr<Server>> Server::start(ServerOptions options, Handler han
     if (Status s = tls::apply_policy(core->ssl->native_handle()); !s.ok()) {
       return Status("tls-config", s.message());
     }
+    if (Status s = tls::allow_server_resumption(core->ssl->native_handle(), opt.tls_session_cache,
+                                                opt.tls_session_lifetime);
+        !s.ok()) {
+      return Status("tls-config", s.message());
+    }
   }
   beast::error_code ec;
   const auto address = asio::ip::make_address(opt.address, ec);

@@ -74,6 +74,9 @@ struct ServerOptions {
   // TLS policy is the hub's (tls::apply_policy). Clients are not asked for certificates.
   std::string cert_chain_file;
   std::string key_file;
+  // HTTPS: sessions kept for resumption (tls::allow_server_resumption); 0 = none.
+  std::size_t tls_session_cache = 0;
+  std::chrono::seconds tls_session_lifetime{600};
   std::size_t header_limit = 16 * 1024;
   std::size_t body_limit = 1024 * 1024;
   // Bodies being received at once, over all connections: the declared length is reserved when

@@ -132,6 +132,7 @@ http::ServerOptions vxp_server_options(const config::HubConfig& c, const DataPat
   if (!v.plain_http) {
     o.cert_chain_file = paths.tls_chain;
     o.key_file = c.listener.tls.key_file;
+    o.tls_session_cache = static_cast<std::size_t>(v.tls_session_cache);
   }
   o.header_limit = static_cast<std::size_t>(v.max_header_bytes);
   o.body_limit = static_cast<std::size_t>(c.limits.max_package_bytes) + 2;  // + the SDK's CRLF

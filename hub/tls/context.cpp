@@ -21,6 +21,25 @@ Status apply_policy(SSL_CTX* ctx) {
   return {};
 }
 
+Status allow_server_resumption(SSL_CTX* ctx, std::size_t max_sessions,
+                               std::chrono::seconds lifetime) {
+  if (max_sessions == 0) return {};
+  if (SSL_CTX_get_verify_mode(ctx) != SSL_VERIFY_NONE) {
+    return {"internal", "session resumption on a context that verifies peer certificates"};
+  }
+  static const unsigned char kContext[] = "docaxis-http";
+  if (SSL_CTX_set_session_id_context(ctx, kContext, sizeof kContext - 1) != 1 ||
+      SSL_CTX_set_num_tickets(ctx, 1) != 1) {
+    ERR_clear_error();
+    return {"internal", "cannot enable the TLS session cache"};
+  }
+  // SSL_OP_NO_TICKET (apply_policy) stays: TLS 1.2 has no tickets, TLS 1.3 stateful ones.
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
+  SSL_CTX_sess_set_cache_size(ctx, static_cast<long>(max_sessions));
+  SSL_CTX_set_timeout(ctx, static_cast<long>(lifetime.count()));
+  return {};
+}
+
 Result<std::unique_ptr<ContextTrust>> ContextTrust::install(SSL_CTX* ctx,
                                                            std::shared_ptr<const TlsTrust> trust,
                                                            Recorder recorder, Refusal refusal) {

@@ -18,6 +18,8 @@
 
 #include <openssl/ssl.h>
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -36,6 +38,17 @@ inline constexpr const char* kTls12Ciphers =
 
 // TLS >= 1.2, kTls12Ciphers, no session resumption. Error code: internal.
 Status apply_policy(SSL_CTX* ctx);
+
+// Session resumption for a server that never asks for a client certificate (the axis HTTP
+// API authenticates each request itself), so a resumed session skips no verification: after
+// apply_policy, an in-process cache of at most `max_sessions` sessions (the oldest evicted
+// first), each resumable for `lifetime`. Stateful only: TLS 1.2 session ids, TLS 1.3 tickets
+// that name a cache entry (one per handshake); no ticket key exists to steal, and a TLS 1.3
+// resumption still runs an ECDHE exchange (forward secrecy kept). max_sessions 0: nothing
+// changes (no resumption). Never for a context that verifies peer certificates.
+// Error code: internal.
+Status allow_server_resumption(SSL_CTX* ctx, std::size_t max_sessions,
+                               std::chrono::seconds lifetime);
 
 class ContextTrust {
  public:

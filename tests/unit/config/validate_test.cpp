@@ -170,6 +170,8 @@ const std::vector<Rule>& rules() {
        "must start with /"},
       {"VxpHeaderBytes", [](HubConfig& c) { c.vxp.max_header_bytes = 10; }, "vxp.max_header_bytes",
        "out of range"},
+      {"VxpSessionCache", [](HubConfig& c) { c.vxp.tls_session_cache = -1; },
+       "vxp.tls_session_cache", "out of range 0..1000000"},
       {"VxpNoSystems",
        [](HubConfig& c) {
          c.vxp.systems.clear();

@@ -420,38 +420,110 @@ std::string pki() {
   return p != nullptr ? p : DOCAXIS_DEFAULT_PKI;
 }
 
-TEST(HttpServer, ServesHttpsWithTheHubCertificate) {
-  ServerOptions o = small();
-  o.cert_chain_file = pki() + "/hubs/h30.fullchain.pem";
-  o.key_file = pki() + "/hubs/h30.key";
-  auto server = serve(o);
-  ASSERT_NE(server, nullptr);
-  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
-  ASSERT_EQ(SSL_CTX_load_verify_locations(ctx, (pki() + "/root-ca.crt").c_str(), nullptr), 1);
-  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+// One HTTPS request over a new connection with `ctx`, offering `resume` (may be null). The
+// session afterwards (a TLS 1.3 ticket arrives with the answer) goes to *next when given.
+struct HttpsAnswer {
+  std::string text;
+  bool resumed = false;
+};
+HttpsAnswer https_request(uint16_t port, SSL_CTX* ctx, SSL_SESSION* resume = nullptr,
+                          SSL_SESSION** next = nullptr) {
+  HttpsAnswer out;
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
-  a.sin_port = htons(server->port());
+  a.sin_port = htons(port);
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    return out;
+  }
   SSL* ssl = SSL_new(ctx);
   SSL_set_fd(ssl, fd);
-  ASSERT_EQ(SSL_connect(ssl), 1);
-  const std::string req = "POST /s HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc";
-  ASSERT_EQ(SSL_write(ssl, req.data(), static_cast<int>(req.size())), static_cast<int>(req.size()));
-  std::string got;
-  char buf[1024];
-  int n;
-  while ((n = SSL_read(ssl, buf, sizeof buf)) > 0) got.append(buf, static_cast<std::size_t>(n));
-  EXPECT_NE(got.find("POST /s 3"), std::string::npos) << got;
+  if (resume != nullptr) SSL_set_session(ssl, resume);
+  if (SSL_connect(ssl) == 1) {
+    out.resumed = SSL_session_reused(ssl) == 1;
+    const std::string req = "POST /s HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc";
+    SSL_write(ssl, req.data(), static_cast<int>(req.size()));
+    char buf[1024];
+    int n;
+    while ((n = SSL_read(ssl, buf, sizeof buf)) > 0) out.text.append(buf, static_cast<std::size_t>(n));
+    if (next != nullptr) *next = SSL_get1_session(ssl);
+    SSL_shutdown(ssl);  // a client that leaves without close_notify makes its session unusable
+  }
   SSL_free(ssl);
   ::close(fd);
+  return out;
+}
+
+SSL_CTX* verifying_client(int max_version = 0) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  EXPECT_EQ(SSL_CTX_load_verify_locations(ctx, (pki() + "/root-ca.crt").c_str(), nullptr), 1);
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+  if (max_version != 0) SSL_CTX_set_max_proto_version(ctx, max_version);
+  return ctx;
+}
+
+ServerOptions https_options() {
+  ServerOptions o = small();
+  o.cert_chain_file = pki() + "/hubs/h30.fullchain.pem";
+  o.key_file = pki() + "/hubs/h30.key";
+  return o;
+}
+
+TEST(HttpServer, ServesHttpsWithTheHubCertificate) {
+  auto server = serve(https_options());
+  ASSERT_NE(server, nullptr);
+  SSL_CTX* ctx = verifying_client();
+  SSL_SESSION* session = nullptr;
+  EXPECT_NE(https_request(server->port(), ctx, nullptr, &session).text.find("POST /s 3"), std::string::npos);
+  // No session cache configured: a session offered again is not resumed (a full handshake).
+  ASSERT_NE(session, nullptr);
+  const HttpsAnswer again = https_request(server->port(), ctx, session);
+  EXPECT_NE(again.text.find("POST /s 3"), std::string::npos);
+  EXPECT_FALSE(again.resumed);
+  SSL_SESSION_free(session);
   SSL_CTX_free(ctx);
   // Plain HTTP on the HTTPS port is not served.
   Client plain(server->port());
   plain.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_EQ(plain.response().find("HTTP/1.1 200"), std::string::npos);
+}
+
+TEST(HttpServer, HttpsSessionsResumeFromTheBoundedCacheOverTls12And13) {
+  ServerOptions o = https_options();
+  o.tls_session_cache = 2;
+  auto server = serve(o);
+  ASSERT_NE(server, nullptr);
+  for (const int version : {TLS1_3_VERSION, TLS1_2_VERSION}) {
+    SCOPED_TRACE(version == TLS1_3_VERSION ? "TLS 1.3" : "TLS 1.2");
+    SSL_CTX* ctx = verifying_client(version);
+    // A session resumes once the server has it cached.
+    SSL_SESSION* first = nullptr;
+    const HttpsAnswer full = https_request(server->port(), ctx, nullptr, &first);
+    EXPECT_NE(full.text.find("POST /s 3"), std::string::npos);
+    EXPECT_FALSE(full.resumed);
+    ASSERT_NE(first, nullptr);
+    ASSERT_EQ(SSL_SESSION_is_resumable(first), 1);
+    const HttpsAnswer resumed = https_request(server->port(), ctx, first);
+    EXPECT_TRUE(resumed.resumed);
+    EXPECT_NE(resumed.text.find("POST /s 3"), std::string::npos);
+    SSL_SESSION_free(first);
+    // The cache holds 2: after two newer sessions, an older one is gone (a full handshake).
+    SSL_SESSION* old = nullptr;
+    https_request(server->port(), ctx, nullptr, &old);
+    ASSERT_NE(old, nullptr);
+    for (int k = 0; k < 2; ++k) {
+      SSL_SESSION* other = nullptr;
+      https_request(server->port(), ctx, nullptr, &other);
+      SSL_SESSION_free(other);
+    }
+    const HttpsAnswer evicted = https_request(server->port(), ctx, old);
+    EXPECT_FALSE(evicted.resumed);
+    EXPECT_NE(evicted.text.find("POST /s 3"), std::string::npos);
+    SSL_SESSION_free(old);
+    SSL_CTX_free(ctx);
+  }
 }
 
 }  // namespace
