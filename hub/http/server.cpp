@@ -329,6 +329,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     tcp().expires_after(core_->opt.request_timeout);
     bhttp::async_write(stream_, res_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
       if (ec) return self->close_now();
+      self->answered_ = true;
       if (!self->keep_alive_) return self->close_gracefully();
       self->read_header();
     });
@@ -355,6 +356,12 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   }
   void close_now() override {
     body_deadline_.cancel();
+    if constexpr (kIsTls<Stream>) {
+      // OpenSSL drops from its cache the session of a connection freed without close_notify
+      // (the usual end here: the client closes, or idles out). A connection that carried an
+      // answer ended normally: its session stays resumable (SSL_set_shutdown's documented use).
+      if (answered_) SSL_set_shutdown(stream_.native_handle(), SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+    }
     beast::error_code ec;
     tcp().socket().close(ec);
   }
@@ -375,6 +382,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   std::size_t reserved_ = 0;  // of max_body_bytes_in_flight, until the answer
   std::array<char, 4096> drain_{};
   bool keep_alive_ = false;
+  bool answered_ = false;  // an answer was written whole
 };
 
 }  // namespace
@@ -412,6 +420,9 @@ void Server::Core::admit(tcp::socket socket) {
     return;
   }
   const std::string peer = address + ":" + std::to_string(rec ? 0 : remote.port());
+  // Answers go out as they are written: with Nagle, the second TLS record of an answer (Asio
+  // writes one record per buffer) waited for the client's delayed ACK, 40 ms per request.
+  socket.set_option(tcp::no_delay(true), rec);
   std::shared_ptr<SessionBase> session;
   try {
     std::shared_ptr<Core> core = self_weak.lock();

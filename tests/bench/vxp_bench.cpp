@@ -4,7 +4,8 @@
 //
 //   send  sendEdoc of the pre-signed 12.8 KB benchmark packages (hub_bench_packages) from
 //         --threads client threads, over plain HTTP and over HTTPS (the hub's listener
-//         certificate, verified), [store] fsync = "full"; in the same round the same packages
+//         certificate, verified; a full handshake per request, and resumed sessions as the
+//         SDK's sendEdoc path does), [store] fsync = "full"; in the same round the same packages
 //         through AMQP (hub_bench's run_load at saturation) to the same kind of hub, for the
 //         ratio. A fresh hub for every run of every round, so the packages are new to it.
 //   poll  getReceivedEdocList from --threads clients, random systems among --systems API
@@ -131,10 +132,10 @@ int main(int argc, char** argv) {
     std::map<std::string, std::vector<double>> rates;
     std::map<std::string, Pooled> lat;
     for (int round = 1; round <= rounds; ++round) {
-      for (const bool https : {false, true}) {
-        const std::string name = https ? "https" : "http";
+      for (const SendMode mode : {SendMode::kHttp, SendMode::kHttpsFull, SendMode::kHttpsResumed}) {
+        const std::string name = send_mode_name(mode);
         const fs::path dir = fs::path(work) / ("send-" + name + "-" + std::to_string(round));
-        auto r = send_round(setup, *pool, kSenders, kRecipients, https, dir);
+        auto r = send_round(setup, *pool, kSenders, kRecipients, mode, dir);
         if (!r) {
           std::fprintf(stderr, "vxp_bench: send %s round %d: %s\n", name.c_str(), round, r.status().to_string().c_str());
           ++failed;
@@ -143,12 +144,12 @@ int main(int argc, char** argv) {
         const auto it = r->run.by_class.find("accepted");
         const std::vector<double> none;
         const auto& ms = it == r->run.by_class.end() ? none : it->second.latencies_ms;
-        std::printf("vxp send %-5s round=%d accepted/s=%.0f p50_ms=%.1f p99_ms=%.1f errors=%s hub_cpu%%=%.0f "
-                    "hub_rss_peak_mb=%.0f gen_cpu%%=%.0f%s\n",
+        std::printf("vxp send %-13s round=%d accepted/s=%.0f p50_ms=%.1f p99_ms=%.1f errors=%s hub_cpu%%=%.0f "
+                    "hub_rss_peak_mb=%.0f gen_cpu%%=%.0f resumed%%=%.0f%s\n",
                     name.c_str(), round, rate(r->run, "accepted"), percentile(ms, 50), percentile(ms, 99),
                     errors_text(r->run).c_str(), pct(r->hub.cpu_s, setup.window_s + setup.warmup_s),
                     static_cast<double>(r->hub.rss_peak_kb) / 1024, pct(r->run.cpu_s, setup.window_s),
-                    r->pool_exhausted ? " pool_exhausted=yes" : "");
+                    100 * r->resumed_fraction, r->pool_exhausted ? " pool_exhausted=yes" : "");
         if (!r->run.first_error.empty()) std::printf("  first error: %s\n", r->run.first_error.substr(0, 300).c_str());
         std::fflush(stdout);
         rates[name].push_back(rate(r->run, "accepted"));
@@ -171,16 +172,17 @@ int main(int argc, char** argv) {
       rates["amqp"].push_back(a->accepted_per_s);
       if (!keep) fs::remove_all(dir);
     }
-    for (const std::string name : {"http", "https"}) {
-      std::printf("median send %-5s accepted/s=%.0f p50_ms=%.1f p99_ms=%.1f (%zu runs; latencies over all)\n",
+    for (const std::string name : {"http", "https", "https-resumed"}) {
+      std::printf("median send %-13s accepted/s=%.0f p50_ms=%.1f p99_ms=%.1f (%zu runs; latencies over all)\n",
                   name.c_str(), median(rates[name]), percentile(lat[name].ms, 50), percentile(lat[name].ms, 99),
                   rates[name].size());
     }
     const double amqp = median(rates["amqp"]);
-    std::printf("median send amqp  accepted/s=%.0f (%zu runs)\n", amqp, rates["amqp"].size());
+    std::printf("median send amqp          accepted/s=%.0f (%zu runs)\n", amqp, rates["amqp"].size());
     if (amqp > 0)
-      std::printf("ratio sendEdoc : AMQP ingest = http %.2fx, https %.2fx\n", median(rates["http"]) / amqp,
-                  median(rates["https"]) / amqp);
+      std::printf("ratio sendEdoc : AMQP ingest = http %.2fx, https %.2fx, https-resumed %.2fx\n",
+                  median(rates["http"]) / amqp, median(rates["https"]) / amqp,
+                  median(rates["https-resumed"]) / amqp);
     std::fflush(stdout);
   }
 

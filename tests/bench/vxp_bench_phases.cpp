@@ -63,10 +63,20 @@ std::string failure_class(const Result<vxp::Response>& r) {
 
 }  // namespace
 
+const char* send_mode_name(SendMode m) {
+  switch (m) {
+    case SendMode::kHttp: return "http";
+    case SendMode::kHttpsFull: return "https";
+    case SendMode::kHttpsResumed: return "https-resumed";
+  }
+  return "?";
+}
+
 Result<SendRound> send_round(const VxpSetup& setup, const Pool& pool,
                              const std::vector<std::string>& senders,
-                             const std::vector<std::string>& recipients, bool https,
+                             const std::vector<std::string>& recipients, SendMode mode,
                              const fs::path& dir) {
+  const bool https = mode != SendMode::kHttp;
   std::error_code ec;
   fs::create_directories(dir / "secrets", ec);
   std::string extra = vxp_toml(https);
@@ -85,8 +95,12 @@ Result<SendRound> send_round(const VxpSetup& setup, const Pool& pool,
   const vxp::Endpoint ep = endpoint(setup, *port, https);
 
   const std::size_t S = senders.size(), total = S * pool.per_sender;
-  std::atomic<std::size_t> next{0};
+  std::atomic<std::size_t> next{0}, accepted{0}, resumed{0};
   std::atomic<bool> exhausted{false};
+  std::vector<std::shared_ptr<vxp::TlsSessionCache>> sessions;  // one per sender (agency)
+  if (mode == SendMode::kHttpsResumed)
+    for (std::size_t s = 0; s < senders.size(); ++s)
+      sessions.push_back(std::make_shared<vxp::TlsSessionCache>());
   const double cpu0 = (*hub)->cpu_seconds();
   SendRound round;
   round.run = run_clients(setup.threads, setup.warmup_s, setup.window_s,
@@ -98,14 +112,21 @@ Result<SendRound> send_round(const VxpSetup& setup, const Pool& pool,
                             }
                             const std::size_t s = i % S, j = i / S;
                             vxp::SdkClient client(ep, senders[s], secret_of(senders[s]));
+                            if (!sessions.empty()) client.set_jdk_tls_sessions(sessions[s]);
                             auto r = client.send_edoc(pool.by_sender[s][j].bytes, "edoc", senders[s]);
-                            if (r && r->ok()) return "accepted";
+                            if (r && r->ok()) {
+                              ++accepted;
+                              if (r->tls_resumed) ++resumed;
+                              return "accepted";
+                            }
                             return failure_class(r);
                           });
   const double cpu1 = (*hub)->cpu_seconds();
   round.hub.cpu_s = cpu0 < 0 || cpu1 < 0 ? -1 : cpu1 - cpu0;
   round.hub.rss_peak_kb = (*hub)->peak_rss_kb();
   round.pool_exhausted = exhausted;
+  round.resumed_fraction =
+      accepted == 0 ? 0 : static_cast<double>(resumed.load()) / static_cast<double>(accepted.load());
   const int code = (*hub)->terminate();
   if (code != 0) return Status("internal", "hub exit " + std::to_string(code) + ": " + (*hub)->log_tail());
   return round;

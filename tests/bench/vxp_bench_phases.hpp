@@ -7,6 +7,10 @@
 //   endpoints that never attach (their deliveries wait: only ingest is measured). `threads`
 //   clients send the pool's packages with test::vxp::SdkClient::send_edoc (a new TCP
 //   connection per request, as the SDK), each package once; a class "accepted" per OK answer.
+//   HTTPS in two modes: every request a full handshake (a client with a fresh TLS context per
+//   request, as the SDK's Apache HttpClient path), or resumed as the SDK's sendEdoc path does
+//   (HttpsURLConnection: the JDK's process-wide SSLContext and its session cache; here one
+//   test::vxp::TlsSessionCache per sender, i.e. per agency process).
 // amqp_round(): the same pool to the same kind of hub (no [vxp]) through hub_bench's own load
 //   generator (run_load, linked in, not a child process) at saturation: AMQP senders under
 //   mutual TLS with a window of 100 packages each, recipients attached and receipts on (the
@@ -43,14 +47,18 @@ struct HubFigures {
   long rss_peak_kb = -1;  // VmHWM at the end
 };
 
+enum class SendMode { kHttp, kHttpsFull, kHttpsResumed };
+const char* send_mode_name(SendMode m);  // "http", "https", "https-resumed"
+
 struct SendRound {
   ClientRun run;
   HubFigures hub;
   bool pool_exhausted = false;
+  double resumed_fraction = 0;  // of the accepted requests, those whose TLS session resumed
 };
 Result<SendRound> send_round(const VxpSetup& setup, const Pool& pool,
                              const std::vector<std::string>& senders,
-                             const std::vector<std::string>& recipients, bool https,
+                             const std::vector<std::string>& recipients, SendMode mode,
                              const std::filesystem::path& dir);
 
 struct AmqpRound {

@@ -297,7 +297,13 @@ Result<Response> SdkClient::send(const Call& call) {
   RawRequest r = build(call);
   const int resends = call.path == Path::kJdk ? std::min(resends_, 1) : resends_;
   for (int attempt = 0;; ++attempt) {
-    Result<Response> out = transport_ ? transport_(r) : send_raw(endpoint_, r);
+    Result<Response> out = [&]() -> Result<Response> {
+      if (transport_) return transport_(r);
+      if (call.path != Path::kJdk || jdk_tls_ == nullptr) return send_raw(endpoint_, r);
+      Endpoint ep = endpoint_;
+      ep.tls_sessions = jdk_tls_;
+      return send_raw(ep, r);
+    }();
     // Only a connection that ended without an answer is re-sent (the SDK's retry handler).
     const bool dropped =
         !out.ok() && (out.status().code() == "io-failed" ||

@@ -19,6 +19,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -86,6 +87,25 @@ std::string low_byte_of_utf16(std::string_view utf8);
 
 // --- Transport -------------------------------------------------------------------------------
 
+// A TLS client context kept across requests, as the JDK's default SSLContext is for
+// HttpsURLConnection (the SDK's sendEdoc path): the trust is loaded once, and the sessions the
+// server gives are kept per host and port (up to 64 each) and offered again, so a new
+// connection resumes. A session is offered to one connection at a time (a TLS 1.3 ticket is
+// used once); a request that finds none does a full handshake. Thread-safe.
+class TlsSessionCache {
+ public:
+  TlsSessionCache();
+  ~TlsSessionCache();
+  TlsSessionCache(const TlsSessionCache&) = delete;
+  TlsSessionCache& operator=(const TlsSessionCache&) = delete;
+
+  struct Impl;
+  Impl& impl() { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
 struct Endpoint {
   std::string host = "127.0.0.1";
   std::uint16_t port = 0;
@@ -93,6 +113,9 @@ struct Endpoint {
   bool https = false;
   std::string ca_file;      // https: PEM CA(s) the server's chain must verify against
   std::string server_name;  // https: expected name (DNS name or IP) and SNI; "" = host
+  // https: the context and sessions to use (resumption); null = a fresh context per request,
+  // as Apache HttpClient's client made per request (no resumption).
+  std::shared_ptr<TlsSessionCache> tls_sessions;
   std::chrono::milliseconds connect_timeout{30000};
   std::chrono::milliseconds io_timeout{30000};        // each wait for the socket
   std::chrono::milliseconds request_timeout{300000};  // the whole exchange after connect
@@ -129,6 +152,7 @@ struct Response {
   std::string body;                // decoded from chunked framing; Content-Encoding is not undone
   bool continue_received = false;  // a `100 Continue` came before the final answer
   bool body_sent = false;          // the whole request body was written
+  bool tls_resumed = false;        // https: the handshake resumed an earlier session
   std::string request_head;        // the request line and headers exactly as sent
   // The body parsed as JSON when it is JSON; else nullopt and json_error says why.
   std::optional<nlohmann::json> json;
@@ -188,6 +212,10 @@ class SdkClient {
   // JDK path at most once. 0 here by default: a test sees each failure; set it to be faithful.
   void set_resends(int apache) { resends_ = apache; }
 
+  // The JDK path's TLS context (HttpsURLConnection's process-wide SSLContext): when set, the
+  // sendEdoc requests over HTTPS use it and resume; the Apache path never does.
+  void set_jdk_tls_sessions(std::shared_ptr<TlsSessionCache> s) { jdk_tls_ = std::move(s); }
+
   // Where requests go: send_raw over endpoint() unless replaced (e.g. to capture requests).
   using Transport = std::function<Result<Response>(const RawRequest&)>;
   void set_transport(Transport t) { transport_ = std::move(t); }
@@ -222,6 +250,7 @@ class SdkClient {
   bool apache_low_byte_ = true;
   int resends_ = 0;
   Transport transport_;
+  std::shared_ptr<TlsSessionCache> jdk_tls_;
 };
 
 }  // namespace docaxis::test::vxp

@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -58,6 +59,71 @@ void ignore_sigpipe_once() {
     }
   });
 }
+
+// A verifying client context (TLS >= 1.2, the CA file as the only trust).
+Result<SSL_CTX*> client_context(const std::string& ca_file) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  if (ctx == nullptr) return Status("tls-failed", "SSL_CTX_new: " + openssl_errors());
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  if (ca_file.empty() || SSL_CTX_load_verify_locations(ctx, ca_file.c_str(), nullptr) != 1) {
+    SSL_CTX_free(ctx);
+    return Status("tls-failed", "CA file '" + ca_file + "' not loaded: " + openssl_errors());
+  }
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+#ifdef SSL_OP_IGNORE_UNEXPECTED_EOF
+  SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+#endif
+  return ctx;
+}
+
+}  // namespace
+
+struct TlsSessionCache::Impl {
+  static constexpr std::size_t kPerEndpoint = 64;
+  std::mutex mu;
+  SSL_CTX* ctx = nullptr;
+  std::string ca_file;
+  std::map<std::string, std::vector<SSL_SESSION*>> sessions;  // newest last
+
+  ~Impl() {
+    for (auto& [key, list] : sessions)
+      for (SSL_SESSION* s : list) SSL_SESSION_free(s);
+    if (ctx != nullptr) SSL_CTX_free(ctx);
+  }
+  // The shared context (made on first use, for one CA file); a reference the caller frees.
+  Result<SSL_CTX*> context(const std::string& ca) {
+    std::lock_guard lock(mu);
+    if (ctx == nullptr) {
+      auto made = client_context(ca);
+      if (!made) return made.status();
+      ctx = *made;
+      ca_file = ca;
+    } else if (ca != ca_file) {
+      return Status("tls-failed", "a TLS session cache serves one CA file, not '" + ca + "'");
+    }
+    SSL_CTX_up_ref(ctx);
+    return ctx;
+  }
+  SSL_SESSION* take(const std::string& key) {
+    std::lock_guard lock(mu);
+    auto it = sessions.find(key);
+    if (it == sessions.end() || it->second.empty()) return nullptr;
+    SSL_SESSION* s = it->second.back();
+    it->second.pop_back();
+    return s;
+  }
+  void put(const std::string& key, SSL_SESSION* s) {
+    std::lock_guard lock(mu);
+    auto& list = sessions[key];
+    if (list.size() >= kPerEndpoint) {
+      SSL_SESSION_free(list.front());
+      list.erase(list.begin());
+    }
+    list.push_back(s);
+  }
+};
+
+namespace {
 
 // One connection; every operation waits at most until the deadline it is given.
 class Conn {
@@ -213,21 +279,21 @@ class Conn {
   }
 
   Status handshake(Clock::time_point end) {
-    ctx_ = SSL_CTX_new(TLS_client_method());
-    if (ctx_ == nullptr) return Status("tls-failed", "SSL_CTX_new: " + openssl_errors());
-    SSL_CTX_set_min_proto_version(ctx_, TLS1_2_VERSION);
-    if (ep_.ca_file.empty() ||
-        SSL_CTX_load_verify_locations(ctx_, ep_.ca_file.c_str(), nullptr) != 1) {
-      return Status("tls-failed", "CA file '" + ep_.ca_file + "' not loaded: " + openssl_errors());
-    }
-    SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
-#ifdef SSL_OP_IGNORE_UNEXPECTED_EOF
-    SSL_CTX_set_options(ctx_, SSL_OP_IGNORE_UNEXPECTED_EOF);
-#endif
+    auto ctx = ep_.tls_sessions ? ep_.tls_sessions->impl().context(ep_.ca_file)
+                                : client_context(ep_.ca_file);
+    if (!ctx) return ctx.status();
+    ctx_ = *ctx;
     ssl_ = SSL_new(ctx_);
     if (ssl_ == nullptr) return Status("tls-failed", "SSL_new: " + openssl_errors());
     SSL_set_mode(ssl_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     const std::string name = ep_.server_name.empty() ? ep_.host : ep_.server_name;
+    if (ep_.tls_sessions) {
+      session_key_ = ep_.host + ":" + std::to_string(ep_.port) + "/" + name;
+      if (SSL_SESSION* s = ep_.tls_sessions->impl().take(session_key_)) {
+        SSL_set_session(ssl_, s);
+        SSL_SESSION_free(s);
+      }
+    }
     in6_addr a6{};
     in_addr a4{};
     const bool is_ip = ::inet_pton(AF_INET, name.c_str(), &a4) == 1 ||
@@ -264,13 +330,36 @@ class Conn {
     if (SSL_get_verify_result(ssl_) != X509_V_OK) {
       return Status("tls-failed", X509_verify_cert_error_string(SSL_get_verify_result(ssl_)));
     }
+    resumed_ = SSL_session_reused(ssl_) == 1;
     return Status();
   }
+
+ public:
+  bool resumed() const { return resumed_; }
+  // After a complete exchange: close_notify (a connection left without it makes its session
+  // unusable), and the session kept for the next connection when there is a cache.
+  void finish() {
+    if (ssl_ == nullptr) return;
+    ERR_clear_error();
+    (void)SSL_shutdown(ssl_);
+    ERR_clear_error();
+    if (!ep_.tls_sessions) return;
+    SSL_SESSION* s = SSL_get1_session(ssl_);
+    if (s != nullptr && SSL_SESSION_is_resumable(s) == 1) {
+      ep_.tls_sessions->impl().put(session_key_, s);
+    } else if (s != nullptr) {
+      SSL_SESSION_free(s);
+    }
+  }
+
+ private:
 
   const Endpoint& ep_;
   int fd_ = -1;
   SSL_CTX* ctx_ = nullptr;
   SSL* ssl_ = nullptr;
+  std::string session_key_;
+  bool resumed_ = false;
 };
 
 struct Head {
@@ -448,6 +537,9 @@ void parse_json(Response& r) {
 
 }  // namespace
 
+TlsSessionCache::TlsSessionCache() : impl_(std::make_unique<Impl>()) {}
+TlsSessionCache::~TlsSessionCache() = default;
+
 const std::string* Response::header(std::string_view name) const {
   return find_header(headers, name);
 }
@@ -526,6 +618,8 @@ Result<Response> send_raw(const Endpoint& ep, const RawRequest& req) {
   r.reason = final_head->reason;
   r.headers = final_head->headers;
   if (Status s = reader.body(req.method, *final_head, r.body); !s.ok()) return s;
+  r.tls_resumed = conn.resumed();
+  conn.finish();
   parse_json(r);
   return r;  // the connection is dropped here, as the SDK's clients leave theirs
 }

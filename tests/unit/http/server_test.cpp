@@ -426,8 +426,10 @@ struct HttpsAnswer {
   std::string text;
   bool resumed = false;
 };
+// keep_alive: no `Connection: close`; the client reads the answer by its length and leaves
+// (close_notify, then its socket closed), as a keep-alive client does.
 HttpsAnswer https_request(uint16_t port, SSL_CTX* ctx, SSL_SESSION* resume = nullptr,
-                          SSL_SESSION** next = nullptr) {
+                          SSL_SESSION** next = nullptr, bool keep_alive = false) {
   HttpsAnswer out;
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
@@ -443,11 +445,19 @@ HttpsAnswer https_request(uint16_t port, SSL_CTX* ctx, SSL_SESSION* resume = nul
   if (resume != nullptr) SSL_set_session(ssl, resume);
   if (SSL_connect(ssl) == 1) {
     out.resumed = SSL_session_reused(ssl) == 1;
-    const std::string req = "POST /s HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc";
+    const std::string req = std::string("POST /s HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n") +
+                            (keep_alive ? "" : "Connection: close\r\n") + "\r\nabc";
     SSL_write(ssl, req.data(), static_cast<int>(req.size()));
     char buf[1024];
     int n;
-    while ((n = SSL_read(ssl, buf, sizeof buf)) > 0) out.text.append(buf, static_cast<std::size_t>(n));
+    auto whole = [&out] {  // the head and Content-Length bytes are in
+      const auto h = out.text.find("\r\n\r\n");
+      const auto cl = out.text.find("Content-Length: ");
+      return h != std::string::npos && cl != std::string::npos &&
+             out.text.size() >= h + 4 + std::stoul(out.text.substr(cl + 16));
+    };
+    while (!(keep_alive && whole()) && (n = SSL_read(ssl, buf, sizeof buf)) > 0)
+      out.text.append(buf, static_cast<std::size_t>(n));
     if (next != nullptr) *next = SSL_get1_session(ssl);
     SSL_shutdown(ssl);  // a client that leaves without close_notify makes its session unusable
   }
@@ -509,6 +519,16 @@ TEST(HttpServer, HttpsSessionsResumeFromTheBoundedCacheOverTls12And13) {
     EXPECT_TRUE(resumed.resumed);
     EXPECT_NE(resumed.text.find("POST /s 3"), std::string::npos);
     SSL_SESSION_free(first);
+    // A keep-alive connection the client leaves after its answer keeps its session too.
+    SSL_SESSION* kept = nullptr;
+    EXPECT_NE(https_request(server->port(), ctx, nullptr, &kept, true).text.find("POST /s 3"),
+              std::string::npos);
+    ASSERT_NE(kept, nullptr);
+    std::this_thread::sleep_for(100ms);  // the server sees the close
+    const HttpsAnswer after_keep_alive = https_request(server->port(), ctx, kept);
+    EXPECT_TRUE(after_keep_alive.resumed);
+    EXPECT_NE(after_keep_alive.text.find("POST /s 3"), std::string::npos);
+    SSL_SESSION_free(kept);
     // The cache holds 2: after two newer sessions, an older one is gone (a full handshake).
     SSL_SESSION* old = nullptr;
     https_request(server->port(), ctx, nullptr, &old);

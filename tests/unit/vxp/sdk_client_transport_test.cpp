@@ -465,5 +465,72 @@ TEST(SdkClientTransport, TlsVerifiesTheServersChainAndName) {
   SSL_CTX_free(sctx);
 }
 
+// The SDK's sendEdoc (HttpsURLConnection, the JDK's process-wide SSLContext) resumes its TLS
+// sessions; its Apache path (a new HttpClient per request) never does.
+TEST(SdkClientTransport, TheJdkPathResumesTlsSessionsAndTheApachePathNever) {
+  if (!std::filesystem::exists(pki() + "/root-ca.crt")) {
+    GTEST_SKIP() << "no test PKI in " << pki() << " (ctest -R test_pki makes it)";
+  }
+  SSL_CTX* sctx = SSL_CTX_new(TLS_server_method());
+  ASSERT_EQ(SSL_CTX_use_certificate_chain_file(sctx, (pki() + "/hubs/h30.fullchain.pem").c_str()),
+            1);
+  ASSERT_EQ(SSL_CTX_use_PrivateKey_file(sctx, (pki() + "/hubs/h30.key").c_str(), SSL_FILETYPE_PEM),
+            1);
+  std::atomic<int> resumed_by_server{0};
+  {
+    TestServer server([&](int fd, TestServer::Conn& c) {
+      timeval tv{5, 0};
+      ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      SSL* s = SSL_new(sctx);
+      SSL_set_fd(s, fd);
+      if (SSL_accept(s) == 1) {
+        if (SSL_session_reused(s) == 1) ++resumed_by_server;
+        char buf[4096];
+        std::string in;
+        while (in.find("\r\n\r\n") == std::string::npos ||
+               in.size() < in.find("\r\n\r\n") + 4 + content_length(in)) {
+          const int n = SSL_read(s, buf, sizeof buf);
+          if (n <= 0) break;
+          in.append(buf, static_cast<std::size_t>(n));
+        }
+        c.head = in.substr(0, in.find("\r\n\r\n") + 4);
+        const std::string a = answer(200, kJsonOk);
+        SSL_write(s, a.data(), static_cast<int>(a.size()));
+        SSL_shutdown(s);
+      }
+      SSL_free(s);
+    });
+    Endpoint ep = server.endpoint();
+    ep.https = true;
+    ep.ca_file = pki() + "/root-ca.crt";
+    SdkClient jdk(ep, kSystem, kSecret);
+    jdk.set_jdk_tls_sessions(std::make_shared<TlsSessionCache>());
+    std::vector<bool> resumed;
+    for (int k = 0; k < 3; ++k) {
+      auto r = jdk.send_edoc("<edXML/>", "edoc", "000.00.00.G22");
+      ASSERT_TRUE(r.ok()) << r.status().to_string();
+      EXPECT_TRUE(r->ok());
+      resumed.push_back(r->tls_resumed);
+    }
+    EXPECT_EQ(resumed, (std::vector<bool>{false, true, true}));
+    for (int k = 0; k < 2; ++k) {  // the same client's Apache path: full handshakes
+      auto r = jdk.get_agencies_list();
+      ASSERT_TRUE(r.ok()) << r.status().to_string();
+      EXPECT_FALSE(r->tls_resumed);
+    }
+    SdkClient plain(ep, kSystem, kSecret);  // no cache: sendEdoc does full handshakes too
+    for (int k = 0; k < 2; ++k) {
+      auto r = plain.send_edoc("<edXML/>", "edoc", "000.00.00.G22");
+      ASSERT_TRUE(r.ok()) << r.status().to_string();
+      EXPECT_FALSE(r->tls_resumed);
+    }
+    const auto conns = server.conns(7);
+    ASSERT_EQ(conns.size(), 7u);
+    EXPECT_EQ(conns[1].head.rfind("POST /sendEdoc HTTP/1.1\r\n", 0), 0u);
+  }
+  EXPECT_EQ(resumed_by_server.load(), 2);
+  SSL_CTX_free(sctx);
+}
+
 }  // namespace
 }  // namespace docaxis::test::vxp
