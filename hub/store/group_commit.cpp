@@ -20,9 +20,11 @@ log::Logger& store_log() {
 
 }  // namespace
 
-GroupCommitWriter::GroupCommitWriter(std::unique_ptr<sqlite::Db> db, GroupCommitLimits limits)
+GroupCommitWriter::GroupCommitWriter(std::unique_ptr<sqlite::Db> db, GroupCommitLimits limits,
+                                     BeforeCommit before_commit)
     : db_(std::move(db)),
       limits_(limits),
+      before_commit_(std::move(before_commit)),
       completer_([this] {
         name_this_thread("dx-store-done");
         run_guarded("dx-store-done", [this] { complete(); });
@@ -143,6 +145,13 @@ void GroupCommitWriter::commit_batch(std::deque<WriteJob>& batch) {
                            ? Status("internal", "the batch transaction ended unexpectedly")
                            : results.back();
         break;
+      }
+    }
+    if (batch_status.ok() && before_commit_) {
+      try {
+        batch_status = before_commit_();
+      } catch (const std::exception& e) {
+        batch_status = Status("internal", std::string("before commit: ") + e.what());
       }
     }
     if (batch_status.ok()) batch_status = db_->run_cached("COMMIT");

@@ -46,9 +46,14 @@ struct GroupCommitLimits {
   uint64_t max_batch_bytes = 64ull << 20;  // a larger single job still forms its own batch
 };
 
+// Runs on the writer thread after a batch's jobs and before its COMMIT (e.g. making the bytes
+// they wrote outside the database durable first); a failure fails the batch like a COMMIT's.
+using BeforeCommit = std::function<Status()>;
+
 class GroupCommitWriter {
  public:
-  GroupCommitWriter(std::unique_ptr<sqlite::Db> db, GroupCommitLimits limits);
+  GroupCommitWriter(std::unique_ptr<sqlite::Db> db, GroupCommitLimits limits,
+                    BeforeCommit before_commit = {});
   ~GroupCommitWriter();  // stop()
   GroupCommitWriter(const GroupCommitWriter&) = delete;
   GroupCommitWriter& operator=(const GroupCommitWriter&) = delete;
@@ -69,6 +74,7 @@ class GroupCommitWriter {
 
   std::unique_ptr<sqlite::Db> db_;
   GroupCommitLimits limits_;
+  BeforeCommit before_commit_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<WriteJob> queue_;

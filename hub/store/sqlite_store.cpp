@@ -14,7 +14,9 @@
 #include "store/group_commit.hpp"
 #include "store/migrations.hpp"
 #include "store/package_codec.hpp"
+#include "store/segment_log.hpp"
 #include "store/sqlite_db.hpp"
+#include "tls/crypto.hpp"
 
 namespace docaxis::store {
 namespace {
@@ -85,6 +87,28 @@ Status run_check(sqlite::Db& db, const char* pragma) {
                                  " problem(s): " + problems);
 }
 
+// The newest package's bytes must be in its segment: a segment folder lost or cut short (a
+// restore of the database without it) is refused at open, not discovered on a delivery.
+Status check_newest_segment(sqlite::Db& db, const SegmentLog& log) {
+  auto stmt = db.prepare(
+      "SELECT seq, segment, segment_offset + size FROM packages WHERE segment IS NOT NULL "
+      "ORDER BY seq DESC LIMIT 1");
+  if (!stmt) return stmt.status();
+  auto row = stmt->step();
+  if (!row) return row.status();
+  if (!*row) return Status();
+  const int64_t have = log.file_size(stmt->int_at(1));
+  if (have < stmt->int_at(2)) {
+    return Status("data-loss", "package " + std::to_string(stmt->int_at(0)) + " ends at byte " +
+                                   std::to_string(stmt->int_at(2)) + " of segment " +
+                                   std::to_string(stmt->int_at(1)) + " in " + log.dir().string() +
+                                   ", which " +
+                                   (have < 0 ? std::string("is missing")
+                                             : "holds " + std::to_string(have) + " bytes"));
+  }
+  return Status();
+}
+
 }  // namespace
 
 std::optional<FsyncMode> parse_fsync_mode(std::string_view text) {
@@ -120,6 +144,11 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(SqliteStoreOptions option
   }
   if (Status s = migrate(db, store->now_ms()); !s.ok()) return s;
 
+  auto segments = SegmentLog::open(o.path + "-packages", o.fsync == FsyncMode::kFull);
+  if (!segments) return segments.status();
+  store->segments_ = std::move(*segments);
+  if (Status s = check_newest_segment(db, *store->segments_); !s.ok()) return s;
+
   auto reader_db = sqlite::Db::open(o.path);
   if (!reader_db) return reader_db.status();
   if (Status s = configure_connection(**reader_db, o, false); !s.ok()) return s;
@@ -134,7 +163,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(SqliteStoreOptions option
   if (Status s = db.exec("PRAGMA wal_autocheckpoint = 0"); !s.ok()) return s;
   db.on_wal_commit([cp = store->checkpointer_.get()](int frames) { cp->notify(frames); });
   store->writer_ = std::make_unique<GroupCommitWriter>(
-      std::move(*writer_db), GroupCommitLimits{o.max_batch_jobs, o.max_batch_bytes});
+      std::move(*writer_db), GroupCommitLimits{o.max_batch_jobs, o.max_batch_bytes},
+      [log = store->segments_.get()] { return log->sync(); });
   return store;
 }
 
@@ -209,10 +239,14 @@ Status SqliteStore::ingest_in_transaction(sqlite::Db& db, const StoredPackage& p
       "from_endpoint, relaxations, hops, verdict, size, bytes, verdict_form, signed, signer, "
       "signature_method, unsigned_note, relaxation_reason, relayed_by, left_to_earlier_hubs, "
       "receipt_issuer, receipt_outcome, about_document, about_sha256, about_seq, about_delivery, "
-      "title, notation, about_recipient, about_reason) "
+      "title, notation, about_recipient, about_reason, segment, segment_offset, segment_sha256) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-      "?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)");
+      "?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)");
   if (!insert) return insert.status();
+  // The bytes go to the segment now; the writer syncs it before this batch's COMMIT.
+  auto where = segments_->append(pkg.bytes);
+  if (!where) return where.status();
+  const tls::Sha256 digest = tls::sha256(pkg.bytes);
   const std::string relaxations = encode_strings(pkg.relaxations);
   const std::string hops = encode_hops(pkg.hops);
   // `verdict`: the sentence, derived, for people reading the file; the hub reads the columns.
@@ -224,7 +258,7 @@ Status SqliteStore::ingest_in_transaction(sqlite::Db& db, const StoredPackage& p
   insert->bind(1, pkg.message_type).bind(2, pkg.sender).bind(3, pkg.document_id);
   insert->bind(4, pkg.sha256_hex).bind(5, pkg.received_ms).bind(6, pkg.from_endpoint);
   insert->bind(7, relaxations).bind(8, hops).bind(9, sentence);
-  insert->bind(10, static_cast<int64_t>(pkg.bytes.size())).bind_blob(11, pkg.bytes);
+  insert->bind(10, static_cast<int64_t>(pkg.bytes.size())).bind_blob(11, std::string_view());
   insert->bind(12, to_string(v.form)).bind(13, int64_t{v.is_signed ? 1 : 0});
   insert->bind(14, v.signer_subject).bind(15, v.signature_method).bind(16, v.unsigned_note);
   insert->bind(17, v.relaxation_reason).bind(18, v.relayed_by).bind(19, left);
@@ -233,7 +267,8 @@ Status SqliteStore::ingest_in_transaction(sqlite::Db& db, const StoredPackage& p
   opt(24, v.about_seq);
   opt(25, v.about_delivery);
   insert->bind(26, pkg.title).bind(27, pkg.notation).bind(28, v.about_recipient);
-  insert->bind(29, v.about_reason);
+  insert->bind(29, v.about_reason).bind(30, where->segment).bind(31, where->offset);
+  insert->bind_blob(32, std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
   if (Status s = insert->run(); !s.ok()) return s;
   const int64_t seq = db.last_insert_rowid();
 
@@ -268,7 +303,8 @@ Result<StoredPackage> SqliteStore::load_package(uint64_t seq) {
       "relaxations, hops, verdict, bytes, verdict_form, signed, signer, signature_method, "
       "unsigned_note, relaxation_reason, relayed_by, left_to_earlier_hubs, receipt_issuer, "
       "receipt_outcome, about_document, about_sha256, about_seq, about_delivery, title, notation, "
-      "about_recipient, about_reason FROM packages WHERE seq = ?1");
+      "about_recipient, about_reason, segment, segment_offset, size, segment_sha256 FROM packages "
+      "WHERE seq = ?1");
   if (!stmt) return stmt.status();
   stmt->bind(1, static_cast<int64_t>(seq));
   auto row = stmt->step();
@@ -288,7 +324,22 @@ Result<StoredPackage> SqliteStore::load_package(uint64_t seq) {
   auto hops = decode_hops(stmt->text_at(7), seq);
   if (!hops) return hops.status();
   p.hops = std::move(*hops);
-  p.bytes = stmt->blob_at(9);
+  if (stmt->null_at(28)) {
+    p.bytes = stmt->blob_at(9);  // stored before the segments (schema 6)
+  } else {
+    auto bytes = segments_->read({stmt->int_at(28), stmt->int_at(29)},
+                                 static_cast<uint64_t>(stmt->int_at(30)));
+    if (!bytes) return bytes.status();
+    const tls::Sha256 digest = tls::sha256(*bytes);
+    if (stmt->blob_at(31) !=
+        std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size())) {
+      return Status("data-loss", "package " + std::to_string(seq) + ": the bytes in segment " +
+                                     std::to_string(stmt->int_at(28)) + " at " +
+                                     std::to_string(stmt->int_at(29)) +
+                                     " do not match their sha256");
+    }
+    p.bytes = std::move(*bytes);
+  }
   PackageVerdict& v = p.verdict;
   const std::string form = stmt->text_at(10);
   auto parsed = parse_verdict_form(form);

@@ -4,7 +4,9 @@
 // one writer thread that group-commits (group_commit.hpp), and with fsync = full SQLite
 // fsyncs the WAL at each COMMIT, before any caller of that batch is answered. A process
 // killed at any instant loses nothing it was told is stored; with fsync = full, neither
-// does the machine losing power.
+// does the machine losing power. Package bytes are not in the database: they are appended to
+// segment files in "<path>-packages/" (segment_log.hpp), made durable before the COMMIT of the
+// rows that point at them.
 //
 // Ownership: open() creates the object, which owns three connections (the writer's, one for
 // reads and the checkpointer's), the writer, completer and checkpointer threads, and an
@@ -42,6 +44,7 @@ class Db;
 }
 class GroupCommitWriter;
 class Checkpointer;
+class SegmentLog;
 
 // Config key `fsync`:
 //   full   (default) fsync the WAL at every commit: an accepted package survives power loss.
@@ -138,6 +141,7 @@ class SqliteStore final : public Store, public AdminStore, public InboxStore {
   std::mutex read_mu_;
   std::unique_ptr<sqlite::Db> reader_;  // guarded by read_mu_
   std::unique_ptr<Checkpointer> checkpointer_;  // declared before writer_: outlives its hook
+  std::unique_ptr<SegmentLog> segments_;  // appended by the writer thread, read by any
   std::unique_ptr<GroupCommitWriter> writer_;
   std::atomic<uint64_t> packages_stored_{0}, duplicates_{0}, conflicts_{0};
 };

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -75,6 +76,11 @@ int main(int argc, char** argv) {
   bool quick = false, keep = false;
   CLI::App app{"vxp_bench: the axis HTTP API of docaxis-hub under load (SDK-style clients)"};
   app.add_option("--phase", phase, "send, poll or all")->check(CLI::IsMember({"send", "poll", "all"}))->capture_default_str();
+  std::vector<std::string> modes = {"http", "https", "https-resumed", "amqp"};
+  app.add_option("--send-modes", modes, "send: which runs of a round")
+      ->check(CLI::IsMember({"http", "https", "https-resumed", "amqp"}))
+      ->delimiter(',')
+      ->capture_default_str();
   app.add_option("--threads", setup.threads, "concurrent client threads")->check(CLI::Range(1u, 256u))->capture_default_str();
   app.add_option("--rounds", rounds, "rounds (medians over them)")->check(CLI::Range(1, 99))->capture_default_str();
   app.add_option("--seconds", setup.window_s, "measured window per run, s")->capture_default_str();
@@ -132,8 +138,10 @@ int main(int argc, char** argv) {
     std::map<std::string, std::vector<double>> rates;
     std::map<std::string, Pooled> lat;
     for (int round = 1; round <= rounds; ++round) {
+      auto wanted = [&modes](const std::string& m) { return std::find(modes.begin(), modes.end(), m) != modes.end(); };
       for (const SendMode mode : {SendMode::kHttp, SendMode::kHttpsFull, SendMode::kHttpsResumed}) {
         const std::string name = send_mode_name(mode);
+        if (!wanted(name)) continue;
         const fs::path dir = fs::path(work) / ("send-" + name + "-" + std::to_string(round));
         auto r = send_round(setup, *pool, kSenders, kRecipients, mode, dir);
         if (!r) {
@@ -156,6 +164,7 @@ int main(int argc, char** argv) {
         lat[name].add(r->run, "accepted");
         if (!keep) fs::remove_all(dir);
       }
+      if (!wanted("amqp")) continue;
       const fs::path dir = fs::path(work) / ("send-amqp-" + std::to_string(round));
       auto a = amqp_round(setup, *pool, kSenders, kRecipients, dir);
       if (!a) {

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <chrono>
 #include <fstream>
 #include <thread>
@@ -87,8 +88,14 @@ Result<SendRound> send_round(const VxpSetup& setup, const Pool& pool,
   }
   for (const auto& s : senders)
     extra += "[[endpoints]]\norgan = \"" + s + "\"\nvxp_system = \"" + s + "\"\n";
-  auto hub = start_hub({.binary = setup.hub_binary, .pki = setup.pki, .dir = dir,
-                        .organs = recipients, .extra_toml = extra});
+  HubSpec hs;
+  hs.binary = setup.hub_binary;
+  hs.pki = setup.pki;
+  hs.dir = dir;
+  hs.organs = recipients;
+  hs.extra_toml = extra;
+  if (const char* f = std::getenv("VXP_BENCH_FSYNC")) hs.fsync = f;  // profiling only
+  auto hub = start_hub(hs);
   if (!hub) return hub.status();
   auto port = vxp_port(**hub);
   if (!port) return port.status();

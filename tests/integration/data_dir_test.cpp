@@ -112,6 +112,7 @@ TEST(Hub, DataDirectoryIsOwnerOnlyAndEveryFileInItIs0600) {
     }
   }
   EXPECT_TRUE(fs::exists(hub.data_dir() / "spool.sqlite"));
+  EXPECT_TRUE(fs::exists(hub.data_dir() / "spool.sqlite-packages" / "00000001.seg"));  // the package bytes
   EXPECT_TRUE(fs::exists(hub.data_dir() / "hub.port"));
   EXPECT_TRUE(fs::exists(hub.data_dir() / "tls-chain.pem"));
   EXPECT_GE(files, 5);

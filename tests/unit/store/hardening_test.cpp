@@ -54,6 +54,38 @@ TEST(StoreHardening, ThrowingJobFailsAloneAndTheWriterGoesOn) {
   EXPECT_EQ(rows.load(), 1);
 }
 
+// The segment sync runs as the writer's before-commit step: when it fails, the batch is not
+// committed and every caller hears the failure (no row may point at bytes not on disk).
+TEST(StoreHardening, ABeforeCommitFailureCommitsNothingAndFailsEveryJobOfTheBatch) {
+  testing::TempDir tmp;
+  auto db = sqlite::Db::open(tmp.file("t.sqlite"));
+  ASSERT_TRUE(db.ok()) << db.status().to_string();
+  ASSERT_TRUE((*db)->exec("CREATE TABLE t (v INTEGER)").ok());
+  std::atomic<bool> fail{true};
+  std::atomic<int> calls{0};
+  GroupCommitWriter writer(std::move(*db), {}, [&]() -> Status {
+    ++calls;
+    return fail ? Status("unavailable", "cannot sync the segment") : Status();
+  });
+  auto first = submit(writer, [](sqlite::Db& d) { return d.exec("INSERT INTO t VALUES (1)"); });
+  const Status s = first.get();
+  EXPECT_EQ(s.code(), "unavailable") << s.to_string();
+  EXPECT_NE(s.message().find("cannot sync the segment"), std::string::npos);
+  fail = false;
+  auto second = submit(writer, [](sqlite::Db& d) { return d.exec("INSERT INTO t VALUES (2)"); });
+  EXPECT_TRUE(second.get().ok());
+  std::string rows;
+  auto read = submit(writer, [&rows](sqlite::Db& d) -> Status {
+    auto n = d.query_text("SELECT group_concat(v) FROM t");
+    if (!n.ok()) return n.status();
+    rows = *n;
+    return Status();
+  });
+  EXPECT_TRUE(read.get().ok());
+  EXPECT_EQ(rows, "2");
+  EXPECT_GE(calls.load(), 3);
+}
+
 TEST(StoreHardening, DiskFloorRefusesBelowTheFloorAndCachesItsReading) {
   std::atomic<std::uint64_t> free_bytes{100};
   std::atomic<int> calls{0};

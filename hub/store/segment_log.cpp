@@ -1,0 +1,173 @@
+#include "store/segment_log.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace docaxis::store {
+namespace fs = std::filesystem;
+namespace {
+
+Status io_error(const std::string& what, const fs::path& p, int err) {
+  return Status("unavailable", what + " " + p.string() + ": " + std::strerror(err));
+}
+
+// 00000042.seg -> 42; anything else -> 0.
+int64_t segment_number(const std::string& name) {
+  if (name.size() != 12 || name.compare(8, 4, ".seg") != 0) return 0;
+  int64_t n = 0;
+  for (std::size_t i = 0; i < 8; ++i) {
+    if (name[i] < '0' || name[i] > '9') return 0;
+    n = n * 10 + (name[i] - '0');
+  }
+  return n;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SegmentLog>> SegmentLog::open(fs::path dir, bool fsync,
+                                                     uint64_t max_segment_bytes) {
+  std::unique_ptr<SegmentLog> log(new SegmentLog(std::move(dir), fsync, max_segment_bytes));
+  if (::mkdir(log->dir_.c_str(), 0700) != 0 && errno != EEXIST) {
+    return io_error("cannot create", log->dir_, errno);
+  }
+  std::error_code ec;
+  if (!fs::is_directory(log->dir_, ec)) {
+    return Status("unavailable", log->dir_.string() + " is not a folder");
+  }
+  for (const auto& entry : fs::directory_iterator(log->dir_, ec)) {
+    log->current_ = std::max(log->current_, segment_number(entry.path().filename().string()));
+  }
+  if (ec) return Status("unavailable", "cannot list " + log->dir_.string() + ": " + ec.message());
+  if (log->current_ > 0) {
+    const fs::path p = log->path_of(log->current_);
+    log->write_fd_ = ::open(p.c_str(), O_WRONLY | O_CLOEXEC);
+    if (log->write_fd_ < 0) return io_error("cannot open", p, errno);
+    struct stat st {};
+    if (::fstat(log->write_fd_, &st) != 0) return io_error("cannot stat", p, errno);
+    log->end_ = static_cast<uint64_t>(st.st_size);
+  }
+  return log;
+}
+
+SegmentLog::~SegmentLog() {
+  if (write_fd_ >= 0) ::close(write_fd_);
+  for (const auto& [segment, fd] : read_fds_) ::close(fd);
+}
+
+fs::path SegmentLog::path_of(int64_t segment) const {
+  char name[32];
+  std::snprintf(name, sizeof name, "%08lld.seg", static_cast<long long>(segment));
+  return dir_ / name;
+}
+
+Status SegmentLog::start_segment(int64_t segment) {
+  if (write_fd_ >= 0) {
+    // The segment being left is made durable now: sync() covers the current one only.
+    if (fsync_ && dirty_ && ::fdatasync(write_fd_) != 0) {
+      broken_ = io_error("cannot sync", path_of(current_), errno);
+      return broken_;
+    }
+    ::close(write_fd_);
+    write_fd_ = -1;
+  }
+  const fs::path p = path_of(segment);
+  const int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return io_error("cannot create", p, errno);
+  write_fd_ = fd;
+  current_ = segment;
+  end_ = 0;
+  dir_unsynced_ = true;
+  return Status();
+}
+
+Result<SegmentRef> SegmentLog::append(std::string_view bytes) {
+  if (!broken_.ok()) return broken_;
+  if (write_fd_ < 0 || (end_ > 0 && end_ + bytes.size() > max_segment_bytes_)) {
+    if (Status s = start_segment(current_ + 1); !s.ok()) return s;
+  }
+  const SegmentRef ref{current_, static_cast<int64_t>(end_)};
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::pwrite(write_fd_, bytes.data() + done, bytes.size() - done,
+                               static_cast<off_t>(end_ + done));
+    if (n < 0 && errno == EINTR) continue;
+    // A failed write leaves bytes no row refers to; the next append writes over them.
+    if (n <= 0) return io_error("cannot write", path_of(current_), n < 0 ? errno : ENOSPC);
+    done += static_cast<std::size_t>(n);
+  }
+  end_ += bytes.size();
+  dirty_ = true;
+  return ref;
+}
+
+Status SegmentLog::sync() {
+  if (!broken_.ok()) return broken_;
+  if (!fsync_) return Status();
+  if (dirty_) {
+    // After a failed fdatasync the kernel may have dropped the dirty pages and report the
+    // next one clean: the log refuses every later write instead (the hub answers unavailable).
+    if (::fdatasync(write_fd_) != 0) {
+      broken_ = io_error("cannot sync", path_of(current_), errno);
+      return broken_;
+    }
+    dirty_ = false;
+  }
+  if (dir_unsynced_) {
+    const int dfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) return io_error("cannot open", dir_, errno);
+    const int rc = ::fsync(dfd);
+    const int err = errno;
+    ::close(dfd);
+    if (rc != 0) {
+      broken_ = io_error("cannot sync", dir_, err);
+      return broken_;
+    }
+    dir_unsynced_ = false;
+  }
+  return Status();
+}
+
+Result<int> SegmentLog::reader_fd(int64_t segment) const {
+  std::lock_guard lock(read_mu_);
+  if (auto it = read_fds_.find(segment); it != read_fds_.end()) return it->second;
+  const fs::path p = path_of(segment);
+  const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return Status("data-loss", "segment " + p.string() + " is missing");
+    return io_error("cannot open", p, errno);
+  }
+  read_fds_.emplace(segment, fd);
+  return fd;
+}
+
+Result<std::string> SegmentLog::read(SegmentRef ref, uint64_t size) const {
+  auto fd = reader_fd(ref.segment);
+  if (!fd) return fd.status();
+  std::string out(size, '\0');
+  std::size_t done = 0;
+  while (done < size) {
+    const ssize_t n =
+        ::pread(*fd, out.data() + done, size - done, static_cast<off_t>(ref.offset) + static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return io_error("cannot read", path_of(ref.segment), errno);
+    if (n == 0) {
+      return Status("data-loss", path_of(ref.segment).string() + " ends before byte " +
+                                     std::to_string(ref.offset + static_cast<int64_t>(size)));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  return out;
+}
+
+int64_t SegmentLog::file_size(int64_t segment) const {
+  struct stat st {};
+  if (::stat(path_of(segment).c_str(), &st) != 0) return -1;
+  return static_cast<int64_t>(st.st_size);
+}
+
+}  // namespace docaxis::store

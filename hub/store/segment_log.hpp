@@ -1,0 +1,80 @@
+// Internal to store/: package bytes in append-only segment files beside the database.
+//
+// A package's bytes are appended once to the current segment (`<dir>/00000001.seg`, …; a new
+// one past `max_segment_bytes`, or for a package larger than that) and its row records
+// (segment, offset); SQLite keeps only the row. Why: a 12.8 KB package written into SQLite
+// went three times through the disk (its overflow pages into the WAL, then by the checkpoint
+// into the database, plus the index pages), and it held the single writer thread for all of it.
+//
+// Durability order (the store's contract "accepted only after durable" is kept): the writer
+// appends the bytes of a batch's packages while it runs the batch's jobs, then calls sync()
+// (fdatasync of every segment written since the last sync, and of the folder when a segment
+// was created) BEFORE the batch's COMMIT. A crash before the COMMIT leaves bytes no row refers
+// to (never read, the space lost); a crash after it finds every referenced byte on disk. With
+// fsync "normal" sync() only orders nothing (no fdatasync), as SQLite's own NORMAL: a process
+// crash loses nothing (the page cache survives it), a power loss may lose the last batches of
+// both alike.
+//
+// Threads: append() and sync() on the store's writer thread only; read() from any thread.
+// Error codes: unavailable (I/O), data-loss (a segment shorter than a row says).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "common/status.hpp"
+
+namespace docaxis::store {
+
+struct SegmentRef {
+  int64_t segment = 0;
+  int64_t offset = 0;
+};
+
+class SegmentLog {
+ public:
+  // Opens (creating, mode 0700) `dir`; appends go to the newest segment, after its end.
+  static Result<std::unique_ptr<SegmentLog>> open(std::filesystem::path dir, bool fsync,
+                                                  uint64_t max_segment_bytes = 256ull << 20);
+  ~SegmentLog();
+  SegmentLog(const SegmentLog&) = delete;
+  SegmentLog& operator=(const SegmentLog&) = delete;
+
+  Result<SegmentRef> append(std::string_view bytes);
+  // Makes every append so far durable (see the top of this file).
+  Status sync();
+  // `size` bytes at `ref`.
+  Result<std::string> read(SegmentRef ref, uint64_t size) const;
+  // The length of a segment's file (-1 when it does not exist), for the check at open.
+  int64_t file_size(int64_t segment) const;
+
+  const std::filesystem::path& dir() const { return dir_; }
+
+ private:
+  SegmentLog(std::filesystem::path dir, bool fsync, uint64_t max_segment_bytes)
+      : dir_(std::move(dir)), fsync_(fsync), max_segment_bytes_(max_segment_bytes) {}
+  std::filesystem::path path_of(int64_t segment) const;
+  Status start_segment(int64_t segment);
+  Result<int> reader_fd(int64_t segment) const;
+
+  std::filesystem::path dir_;
+  bool fsync_;
+  uint64_t max_segment_bytes_;
+  // Writer thread only.
+  int64_t current_ = 0;
+  int write_fd_ = -1;
+  uint64_t end_ = 0;
+  bool dirty_ = false;         // the current segment has bytes not yet synced
+  bool dir_unsynced_ = false;  // a segment was created since the last sync
+  Status broken_;              // a failed sync: every later append and sync fails
+  // Readers' descriptors, opened on first use.
+  mutable std::mutex read_mu_;
+  mutable std::map<int64_t, int> read_fds_;
+};
+
+}  // namespace docaxis::store
