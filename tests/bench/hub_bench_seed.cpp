@@ -11,6 +11,8 @@
 #include <condition_variable>
 #include <cstdio>
 #include <fstream>
+#include <utility>
+#include <vector>
 #include <map>
 #include <mutex>
 #include <sstream>
@@ -404,20 +406,13 @@ Result<SeedInfo> make_seed(const SeedSpec& spec) {
   return info;
 }
 
-Status install_seed(const SeedInfo& seed, const fs::path& data_dir, bool consume) {
+namespace {
+
+// `from` to `to` (a reflink where the filesystem has them, else an in-kernel copy), fsync'ed.
+Status copy_seed_file(const fs::path& from, const fs::path& to) {
   std::error_code ec;
-  fs::create_directories(data_dir, ec);
-  if (ec) return Status("unavailable", data_dir.string() + ": " + ec.message());
-  const fs::path to = data_dir / "spool.sqlite";
-  if (consume) {
-    fs::remove(seed.db.parent_path() / "seed.txt", ec);
-    fs::create_hard_link(seed.db, to, ec);
-    if (ec)
-      return Status("unavailable", "cannot link the seed to " + to.string() + ": " + ec.message());
-    return {};
-  }
-  const int src = ::open(seed.db.c_str(), O_RDONLY | O_CLOEXEC);
-  if (src < 0) return Status("unavailable", "cannot open " + seed.db.string());
+  const int src = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
+  if (src < 0) return Status("unavailable", "cannot open " + from.string());
   const int dst = ::open(to.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (dst < 0) {
     ::close(src);
@@ -425,7 +420,7 @@ Status install_seed(const SeedInfo& seed, const fs::path& data_dir, bool consume
   }
   Status result;
   if (::ioctl(dst, FICLONE, src) != 0) {  // no reflink (ext4): an in-kernel copy
-    const auto size = fs::file_size(seed.db, ec);
+    const auto size = fs::file_size(from, ec);
     for (uint64_t done = 0; done < size && result.ok();) {
       const ssize_t n = ::copy_file_range(src, nullptr, dst, nullptr, size - done, 0);
       if (n <= 0) result = Status("unavailable", "copying the seed to " + to.string() + " failed");
@@ -436,6 +431,39 @@ Status install_seed(const SeedInfo& seed, const fs::path& data_dir, bool consume
   ::close(src);
   ::close(dst);
   return result;
+}
+
+}  // namespace
+
+// The spool is the database and its package segments (<db>-packages/, hub/store/README.md).
+Status install_seed(const SeedInfo& seed, const fs::path& data_dir, bool consume) {
+  std::error_code ec;
+  fs::create_directories(data_dir, ec);
+  if (ec) return Status("unavailable", data_dir.string() + ": " + ec.message());
+  const fs::path to = data_dir / "spool.sqlite";
+  const fs::path segments_from = seed.db.string() + "-packages";
+  const fs::path segments_to = to.string() + "-packages";
+  std::vector<std::pair<fs::path, fs::path>> files{{seed.db, to}};
+  if (fs::is_directory(segments_from, ec)) {
+    fs::create_directory(segments_to, ec);
+    if (ec) return Status("unavailable", segments_to.string() + ": " + ec.message());
+    fs::permissions(segments_to, fs::perms::owner_all, ec);
+    for (const auto& e : fs::directory_iterator(segments_from, ec))
+      files.emplace_back(e.path(), segments_to / e.path().filename());
+    if (ec) return Status("unavailable", segments_from.string() + ": " + ec.message());
+  }
+  if (consume) {
+    fs::remove(seed.db.parent_path() / "seed.txt", ec);
+    for (const auto& [from, dest] : files) {
+      fs::create_hard_link(from, dest, ec);
+      if (ec)
+        return Status("unavailable", "cannot link the seed to " + dest.string() + ": " + ec.message());
+    }
+    return {};
+  }
+  for (const auto& [from, dest] : files)
+    if (Status s = copy_seed_file(from, dest); !s.ok()) return s;
+  return {};
 }
 
 }  // namespace docaxis::bench

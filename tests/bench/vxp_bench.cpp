@@ -153,11 +153,12 @@ int main(int argc, char** argv) {
         const std::vector<double> none;
         const auto& ms = it == r->run.by_class.end() ? none : it->second.latencies_ms;
         std::printf("vxp send %-13s round=%d accepted/s=%.0f p50_ms=%.1f p99_ms=%.1f errors=%s hub_cpu%%=%.0f "
-                    "hub_rss_peak_mb=%.0f gen_cpu%%=%.0f resumed%%=%.0f%s\n",
+                    "hub_rss_peak_mb=%.0f gen_cpu%%=%.0f resumed%%=%.0f disk_kb_per_pkg=%.1f%s\n",
                     name.c_str(), round, rate(r->run, "accepted"), percentile(ms, 50), percentile(ms, 99),
                     errors_text(r->run).c_str(), pct(r->hub.cpu_s, setup.window_s + setup.warmup_s),
                     static_cast<double>(r->hub.rss_peak_kb) / 1024, pct(r->run.cpu_s, setup.window_s),
-                    100 * r->resumed_fraction, r->pool_exhausted ? " pool_exhausted=yes" : "");
+                    100 * r->resumed_fraction, r->hub.disk_kb_per_package,
+                    r->pool_exhausted ? " pool_exhausted=yes" : "");
         if (!r->run.first_error.empty()) std::printf("  first error: %s\n", r->run.first_error.substr(0, 300).c_str());
         std::fflush(stdout);
         rates[name].push_back(rate(r->run, "accepted"));
@@ -173,9 +174,9 @@ int main(int argc, char** argv) {
         continue;
       }
       std::printf("amqp send  round=%d accepted/s=%.0f delivered/s=%.0f accept_p50_ms=%.1f accept_p99_ms=%.1f "
-                  "hub_rss_peak_mb=%.0f errors=%s%s\n",
+                  "hub_rss_peak_mb=%.0f disk_kb_per_pkg=%.1f errors=%s%s\n",
                   round, a->accepted_per_s, a->delivered_per_s, a->accept_p50_ms, a->accept_p99_ms,
-                  static_cast<double>(a->hub.rss_peak_kb) / 1024, a->errors.empty() ? "0" : a->errors.c_str(),
+                  static_cast<double>(a->hub.rss_peak_kb) / 1024, a->hub.disk_kb_per_package, a->errors.empty() ? "0" : a->errors.c_str(),
                   a->pool_exhausted ? " pool_exhausted=yes" : "");
       std::fflush(stdout);
       rates["amqp"].push_back(a->accepted_per_s);

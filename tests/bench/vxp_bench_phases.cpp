@@ -62,6 +62,18 @@ std::string failure_class(const Result<vxp::Response>& r) {
   return "error:http-" + std::to_string(r->status) + " " + r->field("ErrorDesc");
 }
 
+// write_bytes of /proc/<pid>/io; -1 when unreadable.
+double written_bytes(pid_t pid) {
+  const std::string io = slurp("/proc/" + std::to_string(pid) + "/io");
+  const auto at = io.find("\nwrite_bytes: ");
+  return at == std::string::npos ? -1 : std::stod(io.substr(at + 14));
+}
+
+double per_package_kb(double before, double after, std::size_t packages) {
+  if (before < 0 || after < 0 || packages == 0) return -1;
+  return (after - before) / 1024.0 / static_cast<double>(packages);
+}
+
 }  // namespace
 
 const char* send_mode_name(SendMode m) {
@@ -109,6 +121,7 @@ Result<SendRound> send_round(const VxpSetup& setup, const Pool& pool,
     for (std::size_t s = 0; s < senders.size(); ++s)
       sessions.push_back(std::make_shared<vxp::TlsSessionCache>());
   const double cpu0 = (*hub)->cpu_seconds();
+  const double written0 = written_bytes((*hub)->pid());
   SendRound round;
   round.run = run_clients(setup.threads, setup.warmup_s, setup.window_s,
                           [&](unsigned, std::mt19937_64&) -> std::string {
@@ -129,6 +142,7 @@ Result<SendRound> send_round(const VxpSetup& setup, const Pool& pool,
                             return failure_class(r);
                           });
   const double cpu1 = (*hub)->cpu_seconds();
+  round.hub.disk_kb_per_package = per_package_kb(written0, written_bytes((*hub)->pid()), accepted);
   round.hub.cpu_s = cpu0 < 0 || cpu1 < 0 ? -1 : cpu1 - cpu0;
   round.hub.rss_peak_kb = (*hub)->peak_rss_kb();
   round.pool_exhausted = exhausted;
@@ -161,8 +175,14 @@ Result<AmqpRound> amqp_round(const VxpSetup& setup, const Pool& pool,
   spec.window_seconds = setup.window_s;
   HubProcess* h = hub->get();
   const double cpu0 = h->cpu_seconds();
+  const double written0 = written_bytes(h->pid());
   LoadResult r = run_load(spec, pool, [h] { return std::vector<double>{h->cpu_seconds()}; });
+  const double written1 = written_bytes(h->pid());
   AmqpRound out;
+  std::size_t all_accepted = 0;
+  for (const auto& t : r.times) all_accepted += t.accepted >= 0 ? 1 : 0;
+  // Also the deliveries' state changes and the signed receipts the AMQP hub stores.
+  out.hub.disk_kb_per_package = per_package_kb(written0, written1, all_accepted);
   out.hub.cpu_s = h->cpu_seconds() - cpu0;  // the whole run, drain included
   out.hub.rss_peak_kb = h->peak_rss_kb();
   out.pool_exhausted = r.pool_exhausted;

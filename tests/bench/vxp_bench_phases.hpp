@@ -45,6 +45,9 @@ struct VxpSetup {
 struct HubFigures {
   double cpu_s = -1;      // the hub's utime+stime during the run (-1 unknown)
   long rss_peak_kb = -1;  // VmHWM at the end
+  // Bytes the hub sent to storage during the run (/proc/<pid>/io write_bytes: WAL, checkpoint
+  // copies, package segments, audit log) per package accepted in the run; -1 unknown.
+  double disk_kb_per_package = -1;
 };
 
 enum class SendMode { kHttp, kHttpsFull, kHttpsResumed };
