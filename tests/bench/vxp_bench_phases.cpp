@@ -106,7 +106,6 @@ Result<SendRound> send_round(const VxpSetup& setup, const Pool& pool,
   hs.dir = dir;
   hs.organs = recipients;
   hs.extra_toml = extra;
-  if (const char* f = std::getenv("VXP_BENCH_FSYNC")) hs.fsync = f;  // profiling only
   auto hub = start_hub(hs);
   if (!hub) return hub.status();
   auto port = vxp_port(**hub);
