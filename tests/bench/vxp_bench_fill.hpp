@@ -1,14 +1,16 @@
 // vxp_bench: the pre-filled store of the polling phase (getReceivedEdocList with many systems).
 //
 // fill_store() writes <data_dir>/spool.sqlite before the hub starts, through the store's own
-// API (SqliteStore::open, ingest_async in batches, claim_due_for and apply, as the hub's
-// engine and dispatcher do; fsync normal: a fill that is lost is made again), so the rows are
-// well-formed hub rows: `packages` edoc packages from and to the generated organs, next_hop
-// "local". Most are delivered (claimed once, then `delivered`, no receipt); the last ones stay
-// waiting: every 10th organ keeps 1 to 5 waiting deliveries (organ k: (k / 10) % 5 + 1), every
-// other organ has an empty inbox. The bytes are a small fake edXML document (not signed: the
-// store never verifies, and these are never delivered again) with its own DocumentId and
-// sha256; received times run 1 ms apart and end a minute before the fill.
+// API (SqliteStore::open, ingest_async in batches, claim_due_for_async and apply_async in
+// jobs of a dispatcher's size, as the hub's engine and dispatcher do; reopened every few
+// batches, which checkpoints the WAL; fsync normal: a fill that is lost is made again), so
+// the rows are well-formed hub rows: `packages` edoc packages from and to the generated
+// organs, next_hop "local". Most are delivered (claimed once, then `delivered`, no receipt);
+// the last ones stay waiting: every 10th organ keeps 1 to 5 waiting deliveries (organ k:
+// (k / 10) % 5 + 1), every other organ has an empty inbox. The bytes are a small fake edXML
+// document (not signed: the store never verifies, and these are never delivered again) with
+// its own DocumentId and sha256; received times run 1 ms apart and end a minute before the
+// fill.
 //
 // Threads: blocks; the store's writer thread does the work.
 #pragma once
