@@ -152,6 +152,8 @@ void GroupCommitWriter::commit_batch(std::deque<WriteJob>& batch) {
         batch_status = before_commit_();
       } catch (const std::exception& e) {
         batch_status = Status("internal", std::string("before commit: ") + e.what());
+      } catch (...) {
+        batch_status = Status("internal", "before commit: unexpected exception");
       }
     }
     if (batch_status.ok()) batch_status = db_->run_cached("COMMIT");

@@ -29,34 +29,44 @@ int64_t segment_number(const std::string& name) {
 
 }  // namespace
 
-Result<std::unique_ptr<SegmentLog>> SegmentLog::open(fs::path dir, bool fsync,
-                                                     uint64_t max_segment_bytes) {
-  std::unique_ptr<SegmentLog> log(new SegmentLog(std::move(dir), fsync, max_segment_bytes));
-  if (::mkdir(log->dir_.c_str(), 0700) != 0 && errno != EEXIST) {
-    return io_error("cannot create", log->dir_, errno);
+Result<std::unique_ptr<SegmentLog>> SegmentLog::open(fs::path dir, uint64_t max_segment_bytes) {
+  std::unique_ptr<SegmentLog> log(new SegmentLog(std::move(dir), max_segment_bytes));
+  if (::mkdir(log->dir_.c_str(), 0700) != 0) {
+    const int err = errno;
+    if (err != EEXIST) return io_error("cannot create", log->dir_, err);
+  } else {
+    log->dir_unsynced_ = true;  // its entry in the parent folder (synced with the first batch)
   }
   std::error_code ec;
   if (!fs::is_directory(log->dir_, ec)) {
     return Status("unavailable", log->dir_.string() + " is not a folder");
   }
-  for (const auto& entry : fs::directory_iterator(log->dir_, ec)) {
-    log->current_ = std::max(log->current_, segment_number(entry.path().filename().string()));
+  fs::directory_iterator it(log->dir_, ec);
+  for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    log->current_ = std::max(log->current_, segment_number(it->path().filename().string()));
   }
   if (ec) return Status("unavailable", "cannot list " + log->dir_.string() + ": " + ec.message());
   if (log->current_ > 0) {
     const fs::path p = log->path_of(log->current_);
     log->write_fd_ = ::open(p.c_str(), O_WRONLY | O_CLOEXEC);
-    if (log->write_fd_ < 0) return io_error("cannot open", p, errno);
+    if (log->write_fd_ < 0) {
+      const int err = errno;
+      return io_error("cannot open", p, err);
+    }
     struct stat st {};
-    if (::fstat(log->write_fd_, &st) != 0) return io_error("cannot stat", p, errno);
+    if (::fstat(log->write_fd_, &st) != 0) {
+      const int err = errno;
+      return io_error("cannot stat", p, err);
+    }
     log->end_ = static_cast<uint64_t>(st.st_size);
   }
   return log;
 }
 
+SegmentLog::ReadFd::~ReadFd() { ::close(fd); }
+
 SegmentLog::~SegmentLog() {
   if (write_fd_ >= 0) ::close(write_fd_);
-  for (const auto& [segment, fd] : read_fds_) ::close(fd);
 }
 
 fs::path SegmentLog::path_of(int64_t segment) const {
@@ -68,16 +78,21 @@ fs::path SegmentLog::path_of(int64_t segment) const {
 Status SegmentLog::start_segment(int64_t segment) {
   if (write_fd_ >= 0) {
     // The segment being left is made durable now: sync() covers the current one only.
-    if (fsync_ && dirty_ && ::fdatasync(write_fd_) != 0) {
-      broken_ = io_error("cannot sync", path_of(current_), errno);
+    if (dirty_ && ::fdatasync(write_fd_) != 0) {
+      const int err = errno;
+      broken_ = io_error("cannot sync", path_of(current_), err);
       return broken_;
     }
+    dirty_ = false;
     ::close(write_fd_);
     write_fd_ = -1;
   }
   const fs::path p = path_of(segment);
   const int fd = ::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return io_error("cannot create", p, errno);
+  if (fd < 0) {
+    const int err = errno;  // a transient failure (descriptors, quota): the next append retries
+    return io_error("cannot create", p, err);
+  }
   write_fd_ = fd;
   current_ = segment;
   end_ = 0;
@@ -95,9 +110,10 @@ Result<SegmentRef> SegmentLog::append(std::string_view bytes) {
   while (done < bytes.size()) {
     const ssize_t n = ::pwrite(write_fd_, bytes.data() + done, bytes.size() - done,
                                static_cast<off_t>(end_ + done));
-    if (n < 0 && errno == EINTR) continue;
+    const int err = n < 0 ? errno : ENOSPC;
+    if (n < 0 && err == EINTR) continue;
     // A failed write leaves bytes no row refers to; the next append writes over them.
-    if (n <= 0) return io_error("cannot write", path_of(current_), n < 0 ? errno : ENOSPC);
+    if (n <= 0) return io_error("cannot write", path_of(current_), err);
     done += static_cast<std::size_t>(n);
   }
   end_ += bytes.size();
@@ -107,54 +123,78 @@ Result<SegmentRef> SegmentLog::append(std::string_view bytes) {
 
 Status SegmentLog::sync() {
   if (!broken_.ok()) return broken_;
-  if (!fsync_) return Status();
-  if (dirty_) {
+  if (dirty_ && write_fd_ >= 0) {
     // After a failed fdatasync the kernel may have dropped the dirty pages and report the
     // next one clean: the log refuses every later write instead (the hub answers unavailable).
     if (::fdatasync(write_fd_) != 0) {
-      broken_ = io_error("cannot sync", path_of(current_), errno);
+      const int err = errno;
+      broken_ = io_error("cannot sync", path_of(current_), err);
       return broken_;
     }
     dirty_ = false;
   }
   if (dir_unsynced_) {
-    const int dfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0) return io_error("cannot open", dir_, errno);
-    const int rc = ::fsync(dfd);
-    const int err = errno;
-    ::close(dfd);
-    if (rc != 0) {
-      broken_ = io_error("cannot sync", dir_, err);
-      return broken_;
+    // The folder (a segment created in it) and its parent (the folder created in it).
+    for (const fs::path& d : {dir_, dir_.parent_path()}) {
+      const int dfd = ::open(d.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (dfd < 0) {
+        const int err = errno;
+        return io_error("cannot open", d, err);
+      }
+      const int rc = ::fsync(dfd);
+      const int err = errno;
+      ::close(dfd);
+      if (rc != 0) {
+        broken_ = io_error("cannot sync", d, err);
+        return broken_;
+      }
     }
     dir_unsynced_ = false;
   }
   return Status();
 }
 
-Result<int> SegmentLog::reader_fd(int64_t segment) const {
+Result<std::shared_ptr<SegmentLog::ReadFd>> SegmentLog::reader_fd(int64_t segment) const {
   std::lock_guard lock(read_mu_);
-  if (auto it = read_fds_.find(segment); it != read_fds_.end()) return it->second;
+  ++read_clock_;
+  if (auto it = read_fds_.find(segment); it != read_fds_.end()) {
+    it->second.second = read_clock_;
+    return it->second.first;
+  }
   const fs::path p = path_of(segment);
   const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    if (errno == ENOENT) return Status("data-loss", "segment " + p.string() + " is missing");
-    return io_error("cannot open", p, errno);
+    const int err = errno;
+    if (err == ENOENT) return Status("data-loss", "segment " + p.string() + " is missing");
+    return io_error("cannot open", p, err);
   }
-  read_fds_.emplace(segment, fd);
-  return fd;
+  auto holder = std::make_shared<ReadFd>(fd);
+  if (read_fds_.size() >= kReadFds) {  // the least recently used goes (closed after its reads)
+    auto oldest = read_fds_.begin();
+    for (auto it = read_fds_.begin(); it != read_fds_.end(); ++it)
+      if (it->second.second < oldest->second.second) oldest = it;
+    read_fds_.erase(oldest);
+  }
+  read_fds_.emplace(segment, std::make_pair(holder, read_clock_));
+  return holder;
 }
 
 Result<std::string> SegmentLog::read(SegmentRef ref, uint64_t size) const {
+  if (ref.segment <= 0 || ref.offset < 0 || size > (uint64_t{1} << 40)) {
+    return Status("data-loss", "a package row points at segment " + std::to_string(ref.segment) +
+                                   " offset " + std::to_string(ref.offset) + " size " +
+                                   std::to_string(size));
+  }
   auto fd = reader_fd(ref.segment);
   if (!fd) return fd.status();
   std::string out(size, '\0');
   std::size_t done = 0;
   while (done < size) {
-    const ssize_t n =
-        ::pread(*fd, out.data() + done, size - done, static_cast<off_t>(ref.offset) + static_cast<off_t>(done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return io_error("cannot read", path_of(ref.segment), errno);
+    const ssize_t n = ::pread((*fd)->fd, out.data() + done, size - done,
+                              static_cast<off_t>(ref.offset) + static_cast<off_t>(done));
+    const int err = errno;
+    if (n < 0 && err == EINTR) continue;
+    if (n < 0) return io_error("cannot read", path_of(ref.segment), err);
     if (n == 0) {
       return Status("data-loss", path_of(ref.segment).string() + " ends before byte " +
                                      std::to_string(ref.offset + static_cast<int64_t>(size)));

@@ -11,14 +11,17 @@
 // (fdatasync of every segment written since the last sync, and of the folder when a segment
 // was created) BEFORE the batch's COMMIT. A crash before the COMMIT leaves bytes no row refers
 // to (never read, the space lost); a crash after it finds every referenced byte on disk. With
-// fsync "normal" sync() only orders nothing (no fdatasync), as SQLite's own NORMAL: a process
-// crash loses nothing (the page cache survives it), a power loss may lose the last batches of
-// both alike.
+// fsync "normal" too the segment is synced before each COMMIT: SQLite then skips its WAL
+// fsync, but its checkpoints make rows durable at moments of their own, and a row must never
+// outlive its bytes (a power loss could otherwise leave rows whose bytes are gone).
 //
-// Threads: append() and sync() on the store's writer thread only; read() from any thread.
+// Threads: append() and sync() on the store's writer thread only; read() from any thread
+// (at most kReadFds descriptors kept open for reads, least recently used closed first; a
+// descriptor in use by a read stays open until that read ends).
 // Error codes: unavailable (I/O), data-loss (a segment shorter than a row says).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -26,6 +29,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "common/status.hpp"
 
@@ -39,7 +43,8 @@ struct SegmentRef {
 class SegmentLog {
  public:
   // Opens (creating, mode 0700) `dir`; appends go to the newest segment, after its end.
-  static Result<std::unique_ptr<SegmentLog>> open(std::filesystem::path dir, bool fsync,
+  static constexpr std::size_t kReadFds = 16;
+  static Result<std::unique_ptr<SegmentLog>> open(std::filesystem::path dir,
                                                   uint64_t max_segment_bytes = 256ull << 20);
   ~SegmentLog();
   SegmentLog(const SegmentLog&) = delete;
@@ -56,14 +61,20 @@ class SegmentLog {
   const std::filesystem::path& dir() const { return dir_; }
 
  private:
-  SegmentLog(std::filesystem::path dir, bool fsync, uint64_t max_segment_bytes)
-      : dir_(std::move(dir)), fsync_(fsync), max_segment_bytes_(max_segment_bytes) {}
+  struct ReadFd {
+    int fd;
+    explicit ReadFd(int f) : fd(f) {}
+    ~ReadFd();
+    ReadFd(const ReadFd&) = delete;
+    ReadFd& operator=(const ReadFd&) = delete;
+  };
+  SegmentLog(std::filesystem::path dir, uint64_t max_segment_bytes)
+      : dir_(std::move(dir)), max_segment_bytes_(max_segment_bytes) {}
   std::filesystem::path path_of(int64_t segment) const;
   Status start_segment(int64_t segment);
-  Result<int> reader_fd(int64_t segment) const;
+  Result<std::shared_ptr<ReadFd>> reader_fd(int64_t segment) const;
 
   std::filesystem::path dir_;
-  bool fsync_;
   uint64_t max_segment_bytes_;
   // Writer thread only.
   int64_t current_ = 0;
@@ -74,7 +85,8 @@ class SegmentLog {
   Status broken_;              // a failed sync: every later append and sync fails
   // Readers' descriptors, opened on first use.
   mutable std::mutex read_mu_;
-  mutable std::map<int64_t, int> read_fds_;
+  mutable std::map<int64_t, std::pair<std::shared_ptr<ReadFd>, uint64_t>> read_fds_;  // + last use
+  mutable uint64_t read_clock_ = 0;
 };
 
 }  // namespace docaxis::store

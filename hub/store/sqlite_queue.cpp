@@ -180,6 +180,13 @@ TransitionResult SqliteStore::apply_one(sqlite::Db& db, const Transition& t, int
       return failed(r);
     } else if (Status rel = db.run_cached("RELEASE follow_up"); !rel.ok()) {
       return failed(rel);
+    } else if (const std::string& c = out.follow_up_status.code();
+               c == "unavailable" || c == "resource-exhausted" || c == "store-busy" ||
+               c == "internal") {
+      // The receipt could not be written (its segment: I/O, disk full): the transition must
+      // not commit without it. The apply job fails (none of it commits) and its caller
+      // retries, as after an I/O error inside SQLite.
+      return failed(out.follow_up_status);
     }
   }
   return out;

@@ -144,7 +144,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(SqliteStoreOptions option
   }
   if (Status s = migrate(db, store->now_ms()); !s.ok()) return s;
 
-  auto segments = SegmentLog::open(o.path + "-packages", o.fsync == FsyncMode::kFull);
+  auto segments = SegmentLog::open(o.path + "-packages");
   if (!segments) return segments.status();
   store->segments_ = std::move(*segments);
   if (Status s = check_newest_segment(db, *store->segments_); !s.ok()) return s;
@@ -297,7 +297,7 @@ Status SqliteStore::ingest_in_transaction(sqlite::Db& db, const StoredPackage& p
 }
 
 Result<StoredPackage> SqliteStore::load_package(uint64_t seq) {
-  std::lock_guard lock(read_mu_);
+  std::unique_lock lock(read_mu_);
   auto stmt = reader_->prepare(
       "SELECT message_type, sender, document_id, sha256_hex, received_ms, from_endpoint, "
       "relaxations, hops, verdict, bytes, verdict_form, signed, signer, signature_method, "
@@ -324,22 +324,11 @@ Result<StoredPackage> SqliteStore::load_package(uint64_t seq) {
   auto hops = decode_hops(stmt->text_at(7), seq);
   if (!hops) return hops.status();
   p.hops = std::move(*hops);
-  if (stmt->null_at(28)) {
-    p.bytes = stmt->blob_at(9);  // stored before the segments (schema 6)
-  } else {
-    auto bytes = segments_->read({stmt->int_at(28), stmt->int_at(29)},
-                                 static_cast<uint64_t>(stmt->int_at(30)));
-    if (!bytes) return bytes.status();
-    const tls::Sha256 digest = tls::sha256(*bytes);
-    if (stmt->blob_at(31) !=
-        std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size())) {
-      return Status("data-loss", "package " + std::to_string(seq) + ": the bytes in segment " +
-                                     std::to_string(stmt->int_at(28)) + " at " +
-                                     std::to_string(stmt->int_at(29)) +
-                                     " do not match their sha256");
-    }
-    p.bytes = std::move(*bytes);
-  }
+  const bool in_segment = !stmt->null_at(28);
+  const SegmentRef ref{in_segment ? stmt->int_at(28) : 0, in_segment ? stmt->int_at(29) : 0};
+  const int64_t size = stmt->int_at(30);
+  const std::string expected_sha = in_segment ? stmt->blob_at(31) : "";
+  if (!in_segment) p.bytes = stmt->blob_at(9);  // stored before the segments (schema 6)
   PackageVerdict& v = p.verdict;
   const std::string form = stmt->text_at(10);
   auto parsed = parse_verdict_form(form);
@@ -368,6 +357,19 @@ Result<StoredPackage> SqliteStore::load_package(uint64_t seq) {
   p.notation = stmt->text_at(25);
   v.about_recipient = stmt->text_at(26);
   v.about_reason = stmt->text_at(27);
+  if (!in_segment) return p;
+  { sqlite::Stmt release = std::move(*stmt); }  // the statement goes back to the cache under the lock
+  lock.unlock();  // reading and hashing the bytes holds no other read back
+  auto bytes = segments_->read(ref, size < 0 ? uint64_t{1} << 41 : static_cast<uint64_t>(size));
+  if (!bytes) return bytes.status();
+  const tls::Sha256 digest = tls::sha256(*bytes);
+  if (expected_sha !=
+      std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size())) {
+    return Status("data-loss", "package " + std::to_string(seq) + ": the bytes in segment " +
+                                   std::to_string(ref.segment) + " at " +
+                                   std::to_string(ref.offset) + " do not match their sha256");
+  }
+  p.bytes = std::move(*bytes);
   return p;
 }
 

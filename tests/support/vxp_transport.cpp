@@ -621,7 +621,7 @@ Result<Response> send_raw(const Endpoint& ep, const RawRequest& req) {
   r.tls_resumed = conn.resumed();
   conn.finish();
   parse_json(r);
-  return r;  // the connection is dropped here, as the SDK's clients leave theirs
+  return r;  // closed here (after close_notify over TLS), as the SDK's clients close theirs
 }
 
 }  // namespace docaxis::test::vxp

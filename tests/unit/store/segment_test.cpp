@@ -47,7 +47,7 @@ TEST(SegmentLog, AppendsRotateReopenAndReadBack) {
   const fs::path at = dir / "spool.db-packages";
   std::vector<std::pair<SegmentRef, std::string>> written;
   {
-    auto log = SegmentLog::open(at, true, 1000);
+    auto log = SegmentLog::open(at, 1000);
     ASSERT_TRUE(log.ok()) << log.status().to_string();
     struct stat st {};
     ASSERT_EQ(::stat(at.c_str(), &st), 0);
@@ -76,7 +76,7 @@ TEST(SegmentLog, AppendsRotateReopenAndReadBack) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);
 
   // Reopened: everything reads back, and appends continue after the newest segment's end.
-  auto log = SegmentLog::open(at, true, 1000);
+  auto log = SegmentLog::open(at, 1000);
   ASSERT_TRUE(log.ok());
   for (const auto& [ref, bytes] : written) {
     auto back = (*log)->read(ref, bytes.size());
@@ -96,10 +96,39 @@ TEST(SegmentLog, AppendsRotateReopenAndReadBack) {
   EXPECT_NE(missing.status().message().find("00000042.seg is missing"), std::string::npos);
 }
 
+std::size_t open_descriptors() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator("/proc/self/fd")) ++n;
+  return n;
+}
+
+TEST(SegmentLog, ReadsKeepABoundedNumberOfDescriptorsOpen) {
+  testing::TempDir dir;
+  auto log = SegmentLog::open(dir / "p", 100);
+  ASSERT_TRUE(log.ok());
+  std::vector<SegmentRef> refs;
+  for (int k = 0; k < 40; ++k) {  // 40 segments of one 100-byte package each
+    auto ref = (*log)->append(binary_bytes(std::to_string(k), 100));
+    ASSERT_TRUE(ref.ok());
+    refs.push_back(*ref);
+  }
+  ASSERT_TRUE((*log)->sync().ok());
+  EXPECT_EQ(refs.back().segment, 40);
+  const std::size_t before = open_descriptors();
+  for (int round = 0; round < 2; ++round) {
+    for (int k = 0; k < 40; ++k) {
+      auto back = (*log)->read(refs[static_cast<std::size_t>(k)], 100);
+      ASSERT_TRUE(back.ok()) << back.status().to_string();
+      EXPECT_EQ(*back, binary_bytes(std::to_string(k), 100));
+    }
+  }
+  EXPECT_LE(open_descriptors(), before + SegmentLog::kReadFds);
+}
+
 TEST(SegmentLog, AFolderThatIsAFileIsRefused) {
   testing::TempDir dir;
   std::ofstream(dir / "not-a-folder") << "x";
-  auto log = SegmentLog::open(dir / "not-a-folder", true);
+  auto log = SegmentLog::open(dir / "not-a-folder");
   ASSERT_FALSE(log.ok());
   EXPECT_EQ(log.status().code(), "unavailable");
 }
