@@ -6,8 +6,11 @@
 namespace docaxis::store {
 
 Checkpointer::Checkpointer(std::unique_ptr<sqlite::Db> db, int frames_to_checkpoint,
-                           std::chrono::milliseconds interval)
-    : db_(std::move(db)), frames_to_checkpoint_(frames_to_checkpoint), interval_(interval) {
+                           std::chrono::milliseconds interval, int restart_frames)
+    : db_(std::move(db)),
+      frames_to_checkpoint_(frames_to_checkpoint),
+      interval_(interval),
+      restart_frames_(restart_frames) {
   thread_ = std::thread([this] {
     name_this_thread("dx-checkpoint");
     run_guarded("dx-checkpoint", [this] { loop(); });
@@ -32,6 +35,16 @@ void Checkpointer::notify(int frames) {
   }
   cv_.notify_one();
 }
+
+void Checkpointer::after_commit(sqlite::Db& writer, int frames) {
+  notify(frames);
+  if (frames < restart_frames_) return;
+  // Busy (a reader still on an old snapshot past the writer's busy_timeout): the next commit
+  // tries again.
+  if (writer.checkpoint_restart()) restarts_.fetch_add(1, std::memory_order_relaxed);
+}
+
+std::uint64_t Checkpointer::restarts() const { return restarts_.load(std::memory_order_relaxed); }
 
 std::uint64_t Checkpointer::checkpoints() const {
   std::lock_guard lk(mu_);

@@ -115,6 +115,11 @@ Result<std::unique_ptr<Db>> Db::open(const std::string& path) {
   return std::unique_ptr<Db>(new Db(handle));
 }
 
+bool Db::checkpoint_restart() {
+  return sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr) ==
+         SQLITE_OK;
+}
+
 void Db::on_wal_commit(std::function<void(int)> fn) {
   wal_hook_ = std::move(fn);
   sqlite3_wal_hook(

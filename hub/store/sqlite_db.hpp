@@ -88,6 +88,9 @@ class Db {
   Status run_cached(std::string_view sql);
   // Runs a single-row, single-column query (e.g. a PRAGMA) and returns the value as text.
   Result<std::string> query_text(std::string_view sql);
+  // A RESTART WAL checkpoint on this connection (no transaction of its own may be open):
+  // true when it completed, false when a reader kept it from finishing (busy_timeout).
+  bool checkpoint_restart();
   // From the per-connection statement cache (prepared once, SQLITE_PREPARE_PERSISTENT).
   Result<Stmt> prepare(std::string_view sql);
 

@@ -161,7 +161,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(SqliteStoreOptions option
   store->checkpointer_ = std::make_unique<Checkpointer>(std::move(*checkpoint_db), 1000,
                                                         std::chrono::milliseconds(1000));
   if (Status s = db.exec("PRAGMA wal_autocheckpoint = 0"); !s.ok()) return s;
-  db.on_wal_commit([cp = store->checkpointer_.get()](int frames) { cp->notify(frames); });
+  db.on_wal_commit([cp = store->checkpointer_.get(), &db](int frames) { cp->after_commit(db, frames); });
   store->writer_ = std::make_unique<GroupCommitWriter>(
       std::move(*writer_db), GroupCommitLimits{o.max_batch_jobs, o.max_batch_bytes},
       [log = store->segments_.get()] { return log->sync(); });
