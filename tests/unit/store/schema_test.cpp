@@ -25,18 +25,7 @@ void tamper(const std::string& path, const std::string& sql) {
 }
 
 int64_t version_in_file(const std::string& path) {
-  sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  sqlite3_stmt* stmt = nullptr;
-  int64_t version = -1;
-  if (sqlite3_prepare_v2(db, "SELECT version FROM schema_version", -1, &stmt, nullptr) ==
-          SQLITE_OK &&
-      sqlite3_step(stmt) == SQLITE_ROW) {
-    version = sqlite3_column_int64(stmt, 0);
-  }
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  return version;
+  return testing::query_int(path, "SELECT version FROM schema_version");
 }
 
 TEST(SchemaTest, ReopeningRunsMigrationsIdempotentlyAndKeepsData) {

@@ -17,21 +17,8 @@ namespace {
 namespace fs = std::filesystem;
 using testing::binary_bytes;
 using testing::make_package;
+using testing::query_int;
 using testing::to_local;
-
-int64_t query_int(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  sqlite3_stmt* stmt = nullptr;
-  int64_t v = -1;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
-      sqlite3_step(stmt) == SQLITE_ROW) {
-    v = sqlite3_column_int64(stmt, 0);
-  }
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  return v;
-}
 
 void flip_byte(const fs::path& file, std::streamoff at) {
   std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);

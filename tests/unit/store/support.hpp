@@ -32,4 +32,8 @@ std::vector<DeliverySpec> to_local(const std::vector<std::string>& recipients);
 // Options for a store at `path` with a settable clock.
 SqliteStoreOptions options_for(const std::string& path, const int64_t* clock_ms = nullptr);
 
+// The first column of the first row of `sql` on the database file, read with plain SQLite as
+// another program would; -1 when there is no row or the query fails.
+int64_t query_int(const std::string& path, const std::string& sql);
+
 }  // namespace docaxis::store::testing

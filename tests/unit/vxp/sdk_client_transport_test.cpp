@@ -406,15 +406,25 @@ std::string pki() {
   return p != nullptr ? p : DOCAXIS_DEFAULT_PKI;
 }
 
+// A TLS server context with hub h30's certificate chain and key; nullptr (after a test
+// failure) when they do not load.
+SSL_CTX* hub_server_context() {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+  const bool loaded =
+      SSL_CTX_use_certificate_chain_file(ctx, (pki() + "/hubs/h30.fullchain.pem").c_str()) == 1 &&
+      SSL_CTX_use_PrivateKey_file(ctx, (pki() + "/hubs/h30.key").c_str(), SSL_FILETYPE_PEM) == 1;
+  EXPECT_TRUE(loaded) << "hub h30's certificate chain or key did not load from " << pki();
+  if (loaded) return ctx;
+  SSL_CTX_free(ctx);
+  return nullptr;
+}
+
 TEST(SdkClientTransport, TlsVerifiesTheServersChainAndName) {
   if (!std::filesystem::exists(pki() + "/root-ca.crt")) {
     GTEST_SKIP() << "no test PKI in " << pki() << " (ctest -R test_pki makes it)";
   }
-  SSL_CTX* sctx = SSL_CTX_new(TLS_server_method());
-  ASSERT_EQ(SSL_CTX_use_certificate_chain_file(sctx, (pki() + "/hubs/h30.fullchain.pem").c_str()),
-            1);
-  ASSERT_EQ(SSL_CTX_use_PrivateKey_file(sctx, (pki() + "/hubs/h30.key").c_str(), SSL_FILETYPE_PEM),
-            1);
+  SSL_CTX* sctx = hub_server_context();
+  ASSERT_NE(sctx, nullptr);
   std::atomic<int> handshakes{0};
   {
     TestServer server([&](int fd, TestServer::Conn& c) {
@@ -471,11 +481,8 @@ TEST(SdkClientTransport, TheJdkPathResumesTlsSessionsAndTheApachePathNever) {
   if (!std::filesystem::exists(pki() + "/root-ca.crt")) {
     GTEST_SKIP() << "no test PKI in " << pki() << " (ctest -R test_pki makes it)";
   }
-  SSL_CTX* sctx = SSL_CTX_new(TLS_server_method());
-  ASSERT_EQ(SSL_CTX_use_certificate_chain_file(sctx, (pki() + "/hubs/h30.fullchain.pem").c_str()),
-            1);
-  ASSERT_EQ(SSL_CTX_use_PrivateKey_file(sctx, (pki() + "/hubs/h30.key").c_str(), SSL_FILETYPE_PEM),
-            1);
+  SSL_CTX* sctx = hub_server_context();
+  ASSERT_NE(sctx, nullptr);
   std::atomic<int> resumed_by_server{0};
   {
     TestServer server([&](int fd, TestServer::Conn& c) {
