@@ -33,7 +33,8 @@ std::vector<DeliverySpec> to_local(const std::vector<std::string>& recipients);
 SqliteStoreOptions options_for(const std::string& path, const int64_t* clock_ms = nullptr);
 
 // The first column of the first row of `sql` on the database file, read with plain SQLite as
-// another program would; -1 when there is no row or the query fails.
+// another program would; -1 when the file does not open, there is no row or the query fails
+// (so a test comparing it to what it expects fails). Also linked into store_bench: no gtest.
 int64_t query_int(const std::string& path, const std::string& sql);
 
 }  // namespace docaxis::store::testing
