@@ -18,6 +18,10 @@ struct StoreCounters {
   uint64_t packages_stored = 0;   // ingest -> stored
   uint64_t duplicates = 0;        // ingest -> duplicate
   uint64_t conflicts = 0;         // ingest -> duplicate-conflict
+  // WAL frames the writer's commits appended (each one database page plus a 24-byte header):
+  // the database's share of the bytes written per package, segments and audit aside.
+  uint64_t wal_frames = 0;
+  uint64_t page_size = 0;         // bytes per database page (and per WAL frame's payload)
 };
 
 }  // namespace docaxis::store

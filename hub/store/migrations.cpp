@@ -51,18 +51,19 @@ Result<int64_t> schema_version(sqlite::Db& db) {
   return *row ? stmt->int_at(0) : int64_t{0};
 }
 
-Status migrate(sqlite::Db& db, int64_t now_ms) {
+Status migrate(sqlite::Db& db, int64_t now_ms, int64_t up_to) {
   if (Status s = check_application_id(db); !s.ok()) return s;
   auto current = schema_version(db);
   if (!current) return current.status();
   const int64_t latest = latest_schema_version();
+  const int64_t target = up_to > 0 && up_to < latest ? up_to : latest;
   if (*current > latest) {
     return Status("failed-precondition",
                   "the store's schema version " + std::to_string(*current) +
                       " is newer than this docaxis-hub supports (" + std::to_string(latest) +
                       "): run the newer docaxis-hub, or restore a backup made by this one");
   }
-  for (int64_t version = *current + 1; version <= latest; ++version) {
+  for (int64_t version = *current + 1; version <= target; ++version) {
     const Migration& m = kMigrations[version - 1];
     if (Status s = db.exec("BEGIN IMMEDIATE"); !s.ok()) return s;
     Status s = db.exec(kVersionTable);

@@ -22,9 +22,10 @@ int64_t latest_schema_version();
 // The version recorded in the database (0 for a new, empty database).
 Result<int64_t> schema_version(sqlite::Db& db);
 
-// Brings the database to latest_schema_version(). Errors:
+// Brings the database to latest_schema_version() (or to `up_to`, when positive: tests build
+// a store of an older version with it). Errors:
 //   failed-precondition  the database is newer than this build, or not a docaxis store;
 //   any code of sqlite_db.hpp's mapping for I/O or corruption.
-Status migrate(sqlite::Db& db, int64_t now_ms);
+Status migrate(sqlite::Db& db, int64_t now_ms, int64_t up_to = 0);
 
 }  // namespace docaxis::store

@@ -138,7 +138,10 @@ Result<uint64_t> SqliteStore::count_deliveries(const DeliveryFilter& f) {
 
 Result<std::vector<uint64_t>> SqliteStore::packages_with_document_id(const std::string& id) {
   std::lock_guard lock(read_mu_);
-  auto stmt = reader_->prepare("SELECT seq FROM packages WHERE document_id = ?1 ORDER BY seq");
+  // Through the duplicate key, which leads with the document id (migration 0007); every stored
+  // package has one, and a purged package's key (seq NULL) has no package to show.
+  auto stmt = reader_->prepare(
+      "SELECT seq FROM dedup_keys WHERE document_id = ?1 AND seq IS NOT NULL ORDER BY seq");
   if (!stmt) return stmt.status();
   stmt->bind(1, id);
   std::vector<uint64_t> out;

@@ -16,6 +16,23 @@ constexpr const char* kItemColumns =
     "p.message_type, p.sender, p.document_id, p.sha256_hex, p.size, p.received_ms, "
     "d.recipient_status";
 
+// A DocId (any prefix of sha256_hex) through the index on its first 12 hex digits (migration
+// 0007): the expression must be spelled as in the index. The queries name the index (INDEXED
+// BY) and put packages first (CROSS JOIN): without statistics SQLite would rather walk the
+// recipient's or sender's every row, which grows with the spool. ?1/?2 bound the whole sha256_hex,
+// ?3/?4 its first 12 digits; [x, x + "g") holds exactly the strings starting with x, as 'g'
+// sorts after every hex digit.
+constexpr const char* kDocIdRange =
+    "substr(p.sha256_hex, 1, 12) >= ?3 AND substr(p.sha256_hex, 1, 12) < ?4";
+constexpr int kFirstFree = 5;  // the first parameter after kDocIdRange's four
+
+struct DocIdBounds {
+  explicit DocIdBounds(std::string_view prefix)
+      : low(prefix), high(low + "g"), low12(low.substr(0, 12)), high12(low12 + "g") {}
+  void bind(sqlite::Stmt& stmt) const { stmt.bind(1, low).bind(2, high).bind(3, low12).bind(4, high12); }
+  std::string low, high, low12, high12;
+};
+
 // "?1, ?2, ..." for the recipients, numbered from `first`.
 std::string placeholders(std::size_t n, int first) {
   std::string out;
@@ -98,21 +115,20 @@ Result<InboxItem> SqliteStore::find_for(const std::vector<std::string>& recipien
     return Status("invalid-argument", "a document id is 1 to 64 lowercase hex digits");
   }
   if (recipients.empty()) return Status("not-found", "no recipient to look for");
-  // The prefix range [prefix, prefix + "g"): 'g' sorts after every hex digit.
   const int n = static_cast<int>(recipients.size());
   const std::string sql = std::string("SELECT ") + kItemColumns +
-                          " FROM packages p JOIN deliveries d ON d.seq = p.seq"
-                          " WHERE p.sha256_hex >= ?1 AND p.sha256_hex < ?2"
+                          " FROM packages p INDEXED BY packages_by_doc_id"
+                          " CROSS JOIN deliveries d ON d.seq = p.seq"
+                          " WHERE " + kDocIdRange + " AND p.sha256_hex >= ?1 AND p.sha256_hex < ?2"
                           " AND d.next_hop = 'local' AND d.recipient IN (" +
-                          placeholders(recipients.size(), 3) + ") ORDER BY d.id DESC LIMIT 1";
+                          placeholders(recipients.size(), kFirstFree) +
+                          ") ORDER BY d.id DESC LIMIT 1";
   std::lock_guard lock(read_mu_);
   auto stmt = reader_->prepare(sql);
   if (!stmt) return stmt.status();
-  // Stmt::bind does not copy (SQLITE_STATIC): the bounds must outlive the step.
-  const std::string low(prefix);
-  const std::string high = low + "g";
-  stmt->bind(1, low).bind(2, high);
-  for (int i = 0; i < n; ++i) stmt->bind(3 + i, recipients[static_cast<std::size_t>(i)]);
+  const DocIdBounds bounds(prefix);  // Stmt::bind does not copy: it outlives the step
+  bounds.bind(*stmt);
+  for (int i = 0; i < n; ++i) stmt->bind(kFirstFree + i, recipients[static_cast<std::size_t>(i)]);
   auto row = stmt->step();
   if (!row) return row.status();
   if (!*row) return Status("not-found", "no document " + std::string(prefix) + " for this recipient");
@@ -128,22 +144,23 @@ Result<std::vector<SentPackage>> SqliteStore::sent_by(const std::vector<std::str
     return Status("invalid-argument", "a document id is 1 to 64 lowercase hex digits");
   }
   if (senders.empty() || limit == 0) return out;
-  const std::string low(prefix);
-  const std::string high = low + "g";  // Stmt::bind does not copy: both outlive the steps
+  const DocIdBounds bounds(prefix);  // Stmt::bind does not copy: it outlives the steps
   const int n = static_cast<int>(senders.size());
   const std::string sql =
       "SELECT seq, message_type, sender, document_id, sha256_hex, title, notation, received_ms "
-      "FROM packages WHERE sender IN (" + placeholders(senders.size(), 4) + ") AND " +
+      "FROM packages p" + std::string(prefix.empty() ? "" : " INDEXED BY packages_by_doc_id") +
+      " WHERE sender IN (" + placeholders(senders.size(), kFirstFree + 1) + ") AND " +
       (prefix.empty() ? std::string("message_type = ?1 ORDER BY received_ms DESC, seq DESC")
-                      : std::string("sha256_hex >= ?1 AND sha256_hex < ?2 ORDER BY seq DESC")) +
-      " LIMIT ?3";
+                      : std::string(kDocIdRange) +
+                            " AND p.sha256_hex >= ?1 AND p.sha256_hex < ?2 ORDER BY seq DESC") +
+      " LIMIT ?" + std::to_string(kFirstFree);
   std::lock_guard lock(read_mu_);
   auto stmt = reader_->prepare(sql);
   if (!stmt) return stmt.status();
-  if (prefix.empty()) stmt->bind(1, message_type);  // ?2 unused (left NULL)
-  else stmt->bind(1, low).bind(2, high);
-  stmt->bind(3, static_cast<int64_t>(limit));
-  for (int i = 0; i < n; ++i) stmt->bind(4 + i, senders[static_cast<std::size_t>(i)]);
+  if (prefix.empty()) stmt->bind(1, message_type);  // ?2 to ?4 unused (left NULL)
+  else bounds.bind(*stmt);
+  stmt->bind(kFirstFree, static_cast<int64_t>(limit));
+  for (int i = 0; i < n; ++i) stmt->bind(kFirstFree + 1 + i, senders[static_cast<std::size_t>(i)]);
   Status s = each_row(*stmt, [&]() -> Status {
     SentPackage p;
     p.seq = static_cast<uint64_t>(stmt->int_at(0));

@@ -161,7 +161,16 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(SqliteStoreOptions option
   store->checkpointer_ = std::make_unique<Checkpointer>(std::move(*checkpoint_db), 1000,
                                                         std::chrono::milliseconds(1000));
   if (Status s = db.exec("PRAGMA wal_autocheckpoint = 0"); !s.ok()) return s;
-  db.on_wal_commit([cp = store->checkpointer_.get(), &db](int frames) { cp->after_commit(db, frames); });
+  if (auto size = db.query_text("PRAGMA page_size"); size.ok()) {
+    store->page_size_ = std::strtoull(size->c_str(), nullptr, 10);
+  }
+  db.on_wal_commit([s = store.get(), cp = store->checkpointer_.get(), &db](int frames) {
+    // A shorter log than after the last commit: it started over from its beginning.
+    const int added = frames >= s->wal_length_ ? frames - s->wal_length_ : frames;
+    s->wal_frames_.fetch_add(static_cast<uint64_t>(added), std::memory_order_relaxed);
+    s->wal_length_ = frames;
+    cp->after_commit(db, frames);
+  });
   store->writer_ = std::make_unique<GroupCommitWriter>(
       std::move(*writer_db), GroupCommitLimits{o.max_batch_jobs, o.max_batch_bytes},
       [log = store->segments_.get()] { return log->sync(); });
@@ -187,12 +196,16 @@ void SqliteStore::ingest_async(StoredPackage pkg, std::vector<DeliverySpec> reci
     StoredPackage pkg;
     std::vector<DeliverySpec> recipients;
     IngestOutcome outcome;
+    tls::Sha256 digest;
   };
   const uint64_t weight = pkg.bytes.size();
-  auto state = std::make_shared<State>(State{std::move(pkg), std::move(recipients), {}});
+  const tls::Sha256 digest = tls::sha256(pkg.bytes);  // here, not on the writer thread
+  auto state =
+      std::make_shared<State>(State{std::move(pkg), std::move(recipients), {}, digest});
   WriteJob job;
   job.apply = [this, state](sqlite::Db& db) {
-    return ingest_in_transaction(db, state->pkg, state->recipients, state->outcome);
+    return ingest_in_transaction(db, state->pkg, state->recipients, state->outcome,
+                                 &state->digest);
   };
   job.done = [this, state, done = std::move(done)](Status s) {
     if (!s.ok()) {
@@ -211,7 +224,7 @@ void SqliteStore::ingest_async(StoredPackage pkg, std::vector<DeliverySpec> reci
 
 Status SqliteStore::ingest_in_transaction(sqlite::Db& db, const StoredPackage& pkg,
                                           const std::vector<DeliverySpec>& recipients,
-                                          IngestOutcome& out) {
+                                          IngestOutcome& out, const tls::Sha256* digest) {
   auto find = db.prepare(
       "SELECT sha256_hex, seq FROM dedup_keys "
       "WHERE sender = ?1 AND document_id = ?2 AND message_type = ?3");
@@ -246,7 +259,7 @@ Status SqliteStore::ingest_in_transaction(sqlite::Db& db, const StoredPackage& p
   // The bytes go to the segment now; the writer syncs it before this batch's COMMIT.
   auto where = segments_->append(pkg.bytes);
   if (!where) return where.status();
-  const tls::Sha256 digest = tls::sha256(pkg.bytes);
+  const tls::Sha256 hashed = digest != nullptr ? *digest : tls::sha256(pkg.bytes);
   const std::string relaxations = encode_strings(pkg.relaxations);
   const std::string hops = encode_hops(pkg.hops);
   // `verdict`: the sentence, derived, for people reading the file; the hub reads the columns.
@@ -268,7 +281,7 @@ Status SqliteStore::ingest_in_transaction(sqlite::Db& db, const StoredPackage& p
   opt(25, v.about_delivery);
   insert->bind(26, pkg.title).bind(27, pkg.notation).bind(28, v.about_recipient);
   insert->bind(29, v.about_reason).bind(30, where->segment).bind(31, where->offset);
-  insert->bind_blob(32, std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
+  insert->bind_blob(32, std::string_view(reinterpret_cast<const char*>(hashed.data()), hashed.size()));
   if (Status s = insert->run(); !s.ok()) return s;
   const int64_t seq = db.last_insert_rowid();
 
@@ -378,7 +391,8 @@ Result<std::vector<PackageSummary>> SqliteStore::list_packages(const PackageFilt
   auto stmt = reader_->prepare(
       "SELECT seq, message_type, sender, document_id, sha256_hex, size, received_ms, "
       "from_endpoint FROM packages WHERE seq > ?1 "
-      "AND (?2 IS NULL OR sender = ?2) AND (?3 IS NULL OR document_id = ?3) "
+      "AND (?2 IS NULL OR sender = ?2) AND (?3 IS NULL OR seq IN "
+      "(SELECT seq FROM dedup_keys WHERE document_id = ?3)) "
       "AND (?4 IS NULL OR message_type = ?4) AND (?5 IS NULL OR received_ms >= ?5) "
       "AND (?6 IS NULL OR received_ms < ?6) ORDER BY seq LIMIT ?7");
   if (!stmt) return stmt.status();
@@ -418,6 +432,8 @@ StoreCounters SqliteStore::counters() const {
   c.packages_stored = packages_stored_.load(std::memory_order_relaxed);
   c.duplicates = duplicates_.load(std::memory_order_relaxed);
   c.conflicts = conflicts_.load(std::memory_order_relaxed);
+  c.wal_frames = wal_frames_.load(std::memory_order_relaxed);
+  c.page_size = page_size_;
   return c;
 }
 

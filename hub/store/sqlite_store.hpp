@@ -21,6 +21,7 @@
 // they never wait for the writer, and see only committed data).
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -131,9 +132,11 @@ class SqliteStore final : public Store, public AdminStore, public InboxStore {
   Status write(std::function<Status(sqlite::Db&)> apply, uint64_t weight_bytes = 0);
   // One Transition inside the current write transaction.
   TransitionResult apply_one(sqlite::Db& db, const Transition& t, int64_t now);
+  // `digest`: the SHA-256 of pkg.bytes for segment_sha256, computed by the caller's thread so
+  // the serial writer does not hash every package; null: hashed here (small follow-up receipts).
   Status ingest_in_transaction(sqlite::Db& db, const StoredPackage& pkg,
                                const std::vector<DeliverySpec>& recipients,
-                               IngestOutcome& out);
+                               IngestOutcome& out, const std::array<unsigned char, 32>* digest = nullptr);
   int64_t now_ms() const { return options_.clock(); }
 
   SqliteStoreOptions options_;
@@ -144,6 +147,11 @@ class SqliteStore final : public Store, public AdminStore, public InboxStore {
   std::unique_ptr<SegmentLog> segments_;  // appended by the writer thread, read by any
   std::unique_ptr<GroupCommitWriter> writer_;
   std::atomic<uint64_t> packages_stored_{0}, duplicates_{0}, conflicts_{0};
+  // WAL frames appended by the writer's commits: the hook reports the WAL's length after each
+  // commit, which starts over after a checkpoint restarts the log (writer thread only).
+  std::atomic<uint64_t> wal_frames_{0};
+  int wal_length_ = 0;
+  uint64_t page_size_ = 0;
 };
 
 }  // namespace docaxis::store

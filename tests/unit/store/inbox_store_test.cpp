@@ -89,6 +89,41 @@ TEST_F(InboxStoreTest, FindsADeliveryByAPrefixOfItsPackagesDigestOnlyForItsRecip
   EXPECT_EQ(after->delivery.state, DeliveryState::kDelivered);
 }
 
+// The DocId index holds only the first 12 hex digits (migration 0007): packages sharing them
+// must still be told apart by the rest of the prefix, whatever its length.
+TEST_F(InboxStoreTest, DigestPrefixesLongerAndShorterThanTheIndexedTwelveDigitsFindTheRightPackage) {
+  const std::string common = "0123456789ab";  // the indexed part, shared by all three
+  std::vector<std::string> shas = {common + std::string(52, '1'), common + std::string(52, '2'),
+                                   common + "1" + std::string(51, '3')};
+  std::vector<uint64_t> seqs;
+  for (std::size_t i = 0; i < shas.size(); ++i) {
+    StoredPackage p = package("collide-" + std::to_string(i));
+    p.sha256_hex = shas[i];
+    seqs.push_back(ingest(std::move(p), {"g12"}));
+  }
+  for (std::size_t i = 0; i < shas.size(); ++i) {
+    for (std::size_t len : {13u, 24u, 64u}) {
+      auto found = store_->find_for({"g12"}, shas[i].substr(0, len));
+      ASSERT_TRUE(found.ok()) << i << "/" << len << ": " << found.status().to_string();
+      // "…1" + 11 ones is a prefix of both the first and the third; the newest delivery wins.
+      const uint64_t expected = (i == 0 && len == 13) ? seqs[2] : seqs[i];
+      EXPECT_EQ(found->delivery.seq, expected) << i << "/" << len;
+      auto sent = store_->sent_by({"000.00.13.H30"}, shas[i].substr(0, len), "edoc", 10);
+      ASSERT_TRUE(sent.ok()) << sent.status().to_string();
+      ASSERT_FALSE(sent->empty());
+      EXPECT_EQ(sent->front().seq, expected) << i << "/" << len;
+      EXPECT_EQ(sent->size(), (i != 1 && len == 13) ? 2u : 1u) << i << "/" << len;
+    }
+  }
+  // Shorter than the index's twelve: the range covers every package starting with it.
+  auto all = store_->sent_by({"000.00.13.H30"}, "0123", "edoc", 10);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), 3u);
+  EXPECT_EQ(store_->find_for({"g12"}, common.substr(0, 5))->delivery.seq, seqs[2]);
+  EXPECT_EQ(store_->find_for({"g12"}, common + "4").status().code(), "not-found");
+  EXPECT_EQ(store_->find_for({"g12"}, "0123456789ac").status().code(), "not-found");
+}
+
 TEST_F(InboxStoreTest, FetchesAndStatusesAreHistoryAndAnAcknowledgementIsNotALateOutcome) {
   const uint64_t seq = ingest(package("a"), {"g12"});
   const uint64_t id = store_->deliveries_of(seq)->front().id;

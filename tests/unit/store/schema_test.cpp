@@ -4,6 +4,7 @@
 
 #include <fstream>
 
+#include "store/migrations.hpp"
 #include "support.hpp"
 
 namespace docaxis::store {
@@ -46,6 +47,64 @@ TEST(SchemaTest, ReopeningRunsMigrationsIdempotentlyAndKeepsData) {
     EXPECT_TRUE((*store)->check_integrity().ok());
   }
   EXPECT_EQ(version_in_file(path), version);
+}
+
+// Migration 0007 rebuilt the duplicate keys with the document id first and dropped two
+// indexes: an older store's keys, document lookups and DocId lookups must survive it.
+TEST(SchemaTest, AVersion6StoreKeepsItsDuplicateKeysAndLookupsWhenItsIndexesNarrow) {
+  testing::TempDir dir;
+  const std::string path = dir.file("spool.db");
+  {
+    auto db = sqlite::Db::open(path);
+    ASSERT_TRUE(db.ok()) << db.status().to_string();
+    ASSERT_TRUE(migrate(**db, 1, 6).ok());
+  }
+  ASSERT_EQ(version_in_file(path), 6);
+  const StoredPackage old = make_package("000.00.01.H01", "doc-6", "<old/>");
+  tamper(path,
+         "INSERT INTO packages (seq, message_type, sender, document_id, sha256_hex, received_ms, "
+         "from_endpoint, relaxations, hops, verdict, size, bytes) VALUES (7, 'edoc', "
+         "'000.00.01.H01', 'doc-6', '" + old.sha256_hex + "', 1, 'x', '[]', '[]', 'signed', 6, "
+         "CAST('<old/>' AS BLOB));"
+         "INSERT INTO dedup_keys (sender, document_id, message_type, sha256_hex, seq, created_ms) "
+         "VALUES ('000.00.01.H01', 'doc-6', 'edoc', '" + old.sha256_hex + "', 7, 1);"
+         "INSERT INTO dedup_keys (sender, document_id, message_type, sha256_hex, seq, created_ms) "
+         "VALUES ('000.00.01.H01', 'purged', 'edoc', '" + std::string(64, 'e') + "', NULL, 1);"
+         "INSERT INTO deliveries (seq, recipient, next_hop, state, next_attempt_ms, created_ms, "
+         "updated_ms) VALUES (7, 'g12', 'local', 'waiting', 1, 1, 1);");
+
+  auto store = SqliteStore::open(testing::options_for(path));
+  ASSERT_TRUE(store.ok()) << store.status().to_string();
+  EXPECT_EQ(version_in_file(path), latest_schema_version());
+  EXPECT_EQ(testing::query_int(path, "SELECT count(*) FROM sqlite_schema WHERE name IN "
+                                     "('packages_by_document', 'packages_by_sha256')"), 0);
+  EXPECT_EQ(testing::query_int(path, "SELECT count(*) FROM dedup_keys"), 2);
+  // The same package again is the duplicate of seq 7; other bytes under its key conflict; the
+  // purged key (a tombstone) still recognises its document.
+  auto again = (*store)->ingest(make_package("000.00.01.H01", "doc-6", "<old/>"), to_local({"g12"}));
+  ASSERT_TRUE(again.ok()) << again.status().to_string();
+  EXPECT_EQ(again->kind, IngestOutcome::Kind::kDuplicate);
+  EXPECT_EQ(again->seq, 7u);
+  EXPECT_EQ((*store)->ingest(make_package("000.00.01.H01", "doc-6", "<new/>"), to_local({"g12"}))
+                .status().code(), "duplicate-conflict");
+  auto purged = make_package("000.00.01.H01", "purged", "<p/>");
+  purged.sha256_hex = std::string(64, 'e');
+  EXPECT_EQ((*store)->ingest(std::move(purged), to_local({"g12"}))->kind,
+            IngestOutcome::Kind::kDuplicate);
+  // By document id (doc show), and by DocId (the HTTP API).
+  auto by_doc = (*store)->packages_with_document_id("doc-6");
+  ASSERT_TRUE(by_doc.ok());
+  EXPECT_EQ(*by_doc, std::vector<uint64_t>{7});
+  EXPECT_TRUE((*store)->packages_with_document_id("purged")->empty());
+  auto found = (*store)->find_for({"g12"}, old.sha256_hex.substr(0, 24));
+  ASSERT_TRUE(found.ok()) << found.status().to_string();
+  EXPECT_EQ(found->delivery.seq, 7u);
+  EXPECT_EQ((*store)->load_package(7)->bytes, "<old/>");
+  // A new package after the migration, found both ways too.
+  auto fresh = (*store)->ingest(make_package("000.00.01.H01", "doc-7", "<new/>"), to_local({"g12"}));
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_EQ(*(*store)->packages_with_document_id("doc-7"), std::vector<uint64_t>{fresh->seq});
+  EXPECT_TRUE((*store)->check_integrity().ok());
 }
 
 TEST(SchemaTest, DatabaseFromANewerVersionIsRefusedWithAClearError) {
