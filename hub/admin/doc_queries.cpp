@@ -176,7 +176,29 @@ Result<json> AdminService::doc_show(const json& a) {
   const int64_t t = now();
   json packages = json::array();
   for (uint64_t seq : seqs) {
-    DOCAXIS_TRY_ASSIGN(p, store_.load_package(seq));
+    auto loaded = store_.load_package(seq);
+    if (!loaded.ok() && loaded.status().code() == "released") {
+      // Retention released the bytes: what the row still says, and when.
+      store::PackageFilter only;
+      only.after_seq = seq - 1;
+      only.limit = 1;
+      DOCAXIS_TRY_ASSIGN(rows, store_.list_packages(only));
+      if (rows.empty() || rows[0].seq != seq) return loaded.status();
+      const auto& r = rows[0];
+      DOCAXIS_TRY_ASSIGN(deliveries, store_.deliveries_of(seq));
+      json ds = json::array();
+      for (const auto& d : deliveries) ds.push_back(delivery_json(d));
+      packages.push_back({{"seq", r.seq}, {"message_type", r.message_type},
+                          {"document_id", r.document_id}, {"from", r.sender},
+                          {"from_endpoint", r.from_endpoint}, {"size", r.size},
+                          {"sha256", r.sha256_hex}, {"received_ms", r.received_ms},
+                          {"bytes_released_ms", r.released_ms},
+                          {"content", {{"released", loaded.status().message()}}},
+                          {"deliveries", ds}});
+      continue;
+    }
+    if (!loaded.ok()) return loaded.status();
+    store::StoredPackage& p = *loaded;
     DOCAXIS_TRY_ASSIGN(deliveries, store_.deliveries_of(seq));
     DOCAXIS_TRY_ASSIGN(attempts, admin_.attempts_of(seq));
     DOCAXIS_TRY_ASSIGN(retired, admin_.history_of(seq));

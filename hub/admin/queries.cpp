@@ -200,13 +200,18 @@ Result<json> AdminService::stats() {
     queues["refused"] = queues["refused"].get<uint64_t>() + r.refused;
     queues["dead"] = queues["dead"].get<uint64_t>() + r.dead;
   }
-  return json{{"hub", config_.hub.name},
-              {"started_ms", options_.started_ms},
-              {"now_ms", t},
-              {"uptime_s", uptime_s},
-              {"counters", counters},
-              {"rates_per_s", rates},
-              {"queues", queues}};
+  json out{{"hub", config_.hub.name},
+           {"started_ms", options_.started_ms},
+           {"now_ms", t},
+           {"uptime_s", uptime_s},
+           {"counters", counters},
+           {"rates_per_s", rates},
+           {"queues", queues}};
+  if (ports_.spool) {
+    auto spool = ports_.spool();
+    out["spool"] = spool.ok() ? *spool : json{{"error", spool.status().to_string()}};
+  }
+  return out;
 }
 
 }  // namespace docaxis::admin

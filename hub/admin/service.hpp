@@ -45,6 +45,8 @@ struct HubPorts {
   // When the axis HTTP API system `system` last made an authenticated request (unix ms), if
   // it has since the hub started; empty function: the API is off.
   std::function<std::optional<int64_t>(const std::string& system)> vxp_last_request;
+  // The spool's footprint and what retention freed (stats' "spool"); empty: not reported.
+  std::function<Result<nlohmann::json>()> spool;
 };
 
 struct ServiceOptions {

@@ -95,6 +95,18 @@ Event operator_action(const std::string& who, const std::string& doc, const std:
   return e;
 }
 
+Event retention_round(std::uint64_t packages, std::uint64_t bytes, std::uint64_t segments,
+                      std::uint64_t segment_bytes) {
+  Event e;
+  e.type = std::string(kRetention);
+  e.who = "retention";
+  e.detail = {{"packages", packages},
+              {"bytes", bytes},
+              {"segments", segments},
+              {"segment_bytes", segment_bytes}};
+  return e;
+}
+
 Event recipient_status(const std::string& who, const std::string& doc, const std::string& organ,
                        const std::string& status, const std::string& reason,
                        std::uint64_t delivery, const std::string& sha256,

@@ -26,6 +26,7 @@ inline constexpr std::string_view kReceiptIssued = "receipt-issued";
 inline constexpr std::string_view kReceiptFailed = "receipt-failed";
 inline constexpr std::string_view kOperator = "operator";            // an admin repair
 inline constexpr std::string_view kRecipientStatus = "recipient-status";  // reported by polling
+inline constexpr std::string_view kRetention = "retention";  // package bytes released, segments deleted
 // Written by the log itself (reserved: AuditLog refuses them from callers).
 inline constexpr std::string_view kCheckpoint = "checkpoint";
 inline constexpr std::string_view kRecovered = "recovered";
@@ -71,6 +72,11 @@ Event receipt_failed(const std::string& organ, std::uint64_t delivery, std::uint
 Event operator_action(const std::string& who, const std::string& doc, const std::string& organ,
                       const std::string& action, std::uint64_t seq, std::uint64_t delivery,
                       const std::string& state, int pid);
+
+// A retention round (hub/store/retention.hpp) that released package bytes or deleted segment
+// files: who = "retention", detail packages, bytes, segments, segment_bytes.
+Event retention_round(std::uint64_t packages, std::uint64_t bytes, std::uint64_t segments,
+                      std::uint64_t segment_bytes);
 
 // A status a recipient reported on a delivery through the axis HTTP API (updateStatus):
 // `who` is "vxp:<system>", `status` as reported (done, fail, processing, ...), `state` the

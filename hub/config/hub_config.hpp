@@ -132,6 +132,19 @@ struct Store {
   friend bool operator==(const Store&, const Store&) = default;
 };
 
+// Retention of package bytes (hub/store/README.md, "Retention"): per message type, the age
+// after which a package whose every delivery ended (and unchanged since) has its bytes
+// released; its row, deliveries, receipts, duplicate key and the audit log stay. 0 keeps that
+// type's bytes for ever (the default for all three).
+struct Retention {
+  Seconds edoc{0};
+  Seconds status{0};
+  Seconds receipt{0};
+  Seconds interval{600};        // how often a round runs
+  std::int64_t batch = 1000;    // packages released per store write
+  friend bool operator==(const Retention&, const Retention&) = default;
+};
+
 struct Audit {
   std::string dir;                               // empty: <data_dir>/audit
   std::int64_t checkpoint_every_records = 1000;  // a signed checkpoint after N records ...
@@ -248,6 +261,7 @@ struct HubConfig {
   Retry retry;
   CircuitBreaker circuit_breaker;
   Store store;
+  Retention retention;
   Audit audit;
   std::vector<EndpointConfig> endpoints;
   std::vector<PeerConfig> peers;

@@ -248,6 +248,15 @@ void read_sections(const toml::table& root, LoadedConfig& out) {
     r.read("group_commit_max_batch", c.store.group_commit_max_batch);
     r.finish();
   }
+  if (const toml::table* t = top.table("retention")) {
+    TableReader r(*t, "retention", out);
+    r.read("edoc_seconds", c.retention.edoc);
+    r.read("status_seconds", c.retention.status);
+    r.read("receipt_seconds", c.retention.receipt);
+    r.read("interval_seconds", c.retention.interval);
+    r.read("batch", c.retention.batch);
+    r.finish();
+  }
   if (const toml::table* t = top.table("audit")) {
     TableReader r(*t, "audit", out);
     r.read("dir", c.audit.dir);

@@ -169,6 +169,12 @@ void check_numbers(const HubConfig& c, Checker& ck) {
   ck.range("circuit_breaker.failures_to_open", c.circuit_breaker.failures_to_open, 1, 1000);
   ck.at_least("circuit_breaker.open_seconds", c.circuit_breaker.open_duration, Seconds(1));
   ck.range("store.group_commit_max_batch", c.store.group_commit_max_batch, 1, 100000);
+  constexpr std::int64_t kCentury = 100LL * 366 * 24 * 3600;
+  ck.range("retention.edoc_seconds", c.retention.edoc.count(), 0, kCentury);
+  ck.range("retention.status_seconds", c.retention.status.count(), 0, kCentury);
+  ck.range("retention.receipt_seconds", c.retention.receipt.count(), 0, kCentury);
+  ck.at_least("retention.interval_seconds", c.retention.interval, Seconds(1));
+  ck.range("retention.batch", c.retention.batch, 1, 100000);
   ck.range("audit.checkpoint_every_records", c.audit.checkpoint_every_records, 1, 100000000);
   ck.at_least("audit.checkpoint_every_seconds", c.audit.checkpoint_every, Seconds(1));
   ck.range("routing.max_hops", c.routing.max_hops, 1, 64);

@@ -309,6 +309,9 @@ void Dispatcher::attempt(const store::Delivery& d, int64_t now_ms) {
     if (pkg.status().code() == "not-found") {
       decide(d, store::TransitionKind::kDead,
              "package " + std::to_string(d.seq) + " missing from the store");
+    } else if (pkg.status().code() == "released") {
+      // Only an operator's retry of a long-ended delivery gets here: nothing left to send.
+      decide(d, store::TransitionKind::kDead, pkg.status().message());
     } else {
       decide(d, store::TransitionKind::kRetry, "store read failed: " + pkg.status().to_string(),
              false, now_ms + options_.retry.backoff.initial.count());

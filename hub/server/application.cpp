@@ -117,6 +117,7 @@ struct Application::Modules {
   std::unique_ptr<http::Server> vxp_server;
   std::unique_ptr<admin::AdminEndpoint> admin;
   std::unique_ptr<TrustRefresher> refresher;
+  std::unique_ptr<store::RetentionRunner> retention;  // [retention], when an age is set
   int port = 0;
   bool started = false;
 };
@@ -307,6 +308,18 @@ std::unique_ptr<Application> Application::build(const config::HubConfig& cfg, St
     const vxp::Api* api = w.vxp_api.get();
     ports.vxp_last_request = [api](const std::string& system) { return api->last_request_ms(system); };
   }
+  ports.spool = [store = w.store.get()]() -> Result<nlohmann::json> {
+    auto u = store->usage();
+    if (!u.ok()) return u.status();
+    return nlohmann::json{{"database_bytes", u->database_bytes}, {"wal_bytes", u->wal_bytes},
+                          {"segment_bytes", u->segment_bytes}, {"segments", u->segments},
+                          {"held_packages", u->held_packages},
+                          {"released_packages", u->released_packages},
+                          {"released_bytes", u->released_bytes},
+                          {"segments_removed", u->segments_removed},
+                          {"segment_bytes_freed", u->segment_bytes_freed},
+                          {"last_release_ms", u->last_release_ms}};
+  };
   w.admin = std::make_unique<admin::AdminEndpoint>(cfg, *w.store, *w.store, w.audit.get(),
                                                    std::move(ports));
   w.refresher =
@@ -362,6 +375,29 @@ bool Application::start(StartError& error) {
             << w.config.listener.tls.host << ":" << w.port << std::endl;
   { std::ofstream(w.paths.port_file) << w.port << "\n"; }
   w.refresher->start();
+  if (const store::RetentionPolicy policy = retention_policy(w.config); policy.any()) {
+    audit::AuditLog* audit_log = w.audit.get();
+    w.retention = std::make_unique<store::RetentionRunner>(
+        *w.store, policy, std::chrono::duration_cast<std::chrono::milliseconds>(w.config.retention.interval),
+        now_ms, [audit_log](const store::RetentionRunner::Round& r) {
+          auto& log = log::get("store");
+          if (!r.status.ok()) {
+            log.warn("retention-failed", {{"reason", r.status.to_string()}});
+          }
+          if (r.released.packages == 0 && r.reclaimed.segments == 0) return;
+          log.info("retention", {{"packages", std::to_string(r.released.packages)},
+                                 {"bytes", std::to_string(r.released.bytes)},
+                                 {"segments", std::to_string(r.reclaimed.segments)},
+                                 {"segment_bytes", std::to_string(r.reclaimed.bytes)}});
+          if (audit_log == nullptr) return;
+          auto recorded = audit_log->append(audit::events::retention_round(
+              r.released.packages, r.released.bytes, r.reclaimed.segments, r.reclaimed.bytes));
+          if (!recorded.ok()) {
+            log::get("audit").error("retention-not-recorded",
+                                    {{"reason", recorded.status().to_string()}});
+          }
+        });
+  }
   w.started = true;
   return true;
 }
@@ -374,6 +410,7 @@ void Application::stop() {
   if (!m_ || !m_->started) return;
   Modules& w = *m_;
   w.started = false;
+  w.retention.reset();  // waits for a round in progress
   w.refresher->stop();
   w.admin->stop();
   if (w.vxp_server) w.vxp_server->stop();  // no new packages over HTTP; the SDK re-sends

@@ -38,6 +38,16 @@ store::SqliteStoreOptions store_options(const config::HubConfig& c, const DataPa
   return o;
 }
 
+store::RetentionPolicy retention_policy(const config::HubConfig& c) {
+  store::RetentionPolicy p;
+  const auto ms = [](config::Seconds s) { return static_cast<int64_t>(s.count()) * 1000; };
+  p.edoc_ms = ms(c.retention.edoc);
+  p.status_ms = ms(c.retention.status);
+  p.receipt_ms = ms(c.retention.receipt);
+  p.batch = static_cast<uint32_t>(c.retention.batch);
+  return p;
+}
+
 audit::AuditOptions audit_options(const config::HubConfig& c, const DataPaths& paths) {
   audit::AuditOptions o;
   o.dir = paths.audit;

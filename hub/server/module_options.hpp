@@ -30,6 +30,8 @@ DataPaths data_paths(const config::HubConfig& c);
 
 dsig::TrustConfig trust_options(const config::HubConfig& c);
 store::SqliteStoreOptions store_options(const config::HubConfig& c, const DataPaths& paths);
+// [retention] as the store's policy (ages in ms).
+store::RetentionPolicy retention_policy(const config::HubConfig& c);
 audit::AuditOptions audit_options(const config::HubConfig& c, const DataPaths& paths);
 delivery::RetryPolicy retry_policy(const config::Retry& r);
 delivery::BreakerPolicy breaker_policy(const config::CircuitBreaker& b);

@@ -102,6 +102,7 @@ struct PackageSummary {
   uint64_t size = 0;  // of bytes
   int64_t received_ms = 0;
   std::string from_endpoint;
+  int64_t released_ms = 0;  // when retention released the bytes (0: held; retention.hpp)
 };
 
 // Life of one (package, recipient) delivery:

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -43,7 +44,7 @@ Result<std::unique_ptr<SegmentLog>> SegmentLog::open(fs::path dir, uint64_t max_
   }
   fs::directory_iterator it(log->dir_, ec);
   for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
-    log->current_ = std::max(log->current_, segment_number(it->path().filename().string()));
+    log->current_ = std::max(log->current_.load(), segment_number(it->path().filename().string()));
   }
   if (ec) return Status("unavailable", "cannot list " + log->dir_.string() + ": " + ec.message());
   if (log->current_ > 0) {
@@ -208,6 +209,40 @@ int64_t SegmentLog::file_size(int64_t segment) const {
   struct stat st {};
   if (::stat(path_of(segment).c_str(), &st) != 0) return -1;
   return static_cast<int64_t>(st.st_size);
+}
+
+Result<std::vector<std::pair<int64_t, uint64_t>>> SegmentLog::list() const {
+  std::vector<std::pair<int64_t, uint64_t>> out;
+  std::error_code ec;
+  fs::directory_iterator it(dir_, ec);
+  for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    const int64_t n = segment_number(it->path().filename().string());
+    if (n <= 0) continue;
+    std::error_code size_ec;
+    const auto size = fs::file_size(it->path(), size_ec);
+    if (!size_ec) out.emplace_back(n, static_cast<uint64_t>(size));
+  }
+  if (ec) return Status("unavailable", "cannot list " + dir_.string() + ": " + ec.message());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+Status SegmentLog::remove(int64_t segment) {
+  if (segment <= 0 || segment >= current_.load()) {
+    return Status("internal", "segment " + std::to_string(segment) +
+                                  " is not sealed (appends go to " +
+                                  std::to_string(current_.load()) + ")");
+  }
+  {
+    std::lock_guard lock(read_mu_);
+    read_fds_.erase(segment);  // closed once the reads holding it end
+  }
+  const fs::path p = path_of(segment);
+  if (::unlink(p.c_str()) != 0 && errno != ENOENT) {
+    const int err = errno;
+    return io_error("cannot delete", p, err);
+  }
+  return Status();
 }
 
 }  // namespace docaxis::store

@@ -21,6 +21,8 @@
 // Error codes: unavailable (I/O), data-loss (a segment shorter than a row says).
 #pragma once
 
+#include <atomic>
+
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -30,6 +32,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "common/status.hpp"
 
@@ -58,6 +61,15 @@ class SegmentLog {
   // The length of a segment's file (-1 when it does not exist), for the check at open.
   int64_t file_size(int64_t segment) const;
 
+  // Retention (retention.hpp). Writer thread: the segment appends go to (0: none yet); every
+  // segment below it is sealed, no append will ever go there again.
+  int64_t current_segment() const { return current_; }
+  // The segments in the folder with their sizes, by number (any thread).
+  Result<std::vector<std::pair<int64_t, uint64_t>>> list() const;
+  // Deletes a sealed segment's file and drops its read descriptor (any thread; the caller
+  // makes sure no row that may be read refers to it). Refuses the current segment.
+  Status remove(int64_t segment);
+
   const std::filesystem::path& dir() const { return dir_; }
 
  private:
@@ -76,8 +88,8 @@ class SegmentLog {
 
   std::filesystem::path dir_;
   uint64_t max_segment_bytes_;
-  // Writer thread only.
-  int64_t current_ = 0;
+  // Writer thread only (current_ is read by remove(): atomic).
+  std::atomic<int64_t> current_{0};
   int write_fd_ = -1;
   uint64_t end_ = 0;
   bool dirty_ = false;         // the current segment has bytes not yet synced

@@ -49,7 +49,10 @@ Where where_of(const DeliveryFilter& f) {
   }
   if (f.attempted) w.add(*f.attempted ? "d.attempts > 0" : "d.attempts = 0");
   if (f.seq) w.add("d.seq = " + w.param(static_cast<int64_t>(*f.seq)));
-  if (f.document_id) w.add("p.document_id = " + w.param(*f.document_id));
+  // Through the duplicate key, which leads with the document id (schema 7).
+  if (f.document_id) {
+    w.add("d.seq IN (SELECT seq FROM dedup_keys WHERE document_id = " + w.param(*f.document_id) + ")");
+  }
   if (f.sender) w.add("p.sender = " + w.param(*f.sender));
   if (f.recipient) w.add("d.recipient = " + w.param(*f.recipient));
   if (f.received_since_ms) w.add("p.received_ms >= " + w.param(*f.received_since_ms));

@@ -120,6 +120,14 @@ bool Db::checkpoint_restart() {
          SQLITE_OK;
 }
 
+int64_t Db::pages_written() {
+  int current = 0, highwater = 0;
+  if (sqlite3_db_status(db_, SQLITE_DBSTATUS_CACHE_WRITE, &current, &highwater, 0) != SQLITE_OK) {
+    return 0;
+  }
+  return current;
+}
+
 void Db::on_wal_commit(std::function<void(int)> fn) {
   wal_hook_ = std::move(fn);
   sqlite3_wal_hook(

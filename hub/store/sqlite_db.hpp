@@ -103,6 +103,9 @@ class Db {
   // Called after each commit on this connection with the WAL's size in frames (sqlite3_wal_hook);
   // on the committing thread.
   void on_wal_commit(std::function<void(int frames)> fn);
+  // Pages this connection has written to its journal (the WAL) since it opened, spills
+  // included (SQLITE_DBSTATUS_CACHE_WRITE). Call on the connection's own thread.
+  int64_t pages_written();
 
  private:
   explicit Db(sqlite3* db) : db_(db) {}

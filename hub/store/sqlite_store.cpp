@@ -92,7 +92,7 @@ Status run_check(sqlite::Db& db, const char* pragma) {
 Status check_newest_segment(sqlite::Db& db, const SegmentLog& log) {
   auto stmt = db.prepare(
       "SELECT seq, segment, segment_offset + size FROM packages WHERE segment IS NOT NULL "
-      "ORDER BY seq DESC LIMIT 1");
+      "AND released_ms IS NULL ORDER BY seq DESC LIMIT 1");  // released: its file may be gone
   if (!stmt) return stmt.status();
   auto row = stmt->step();
   if (!row) return row.status();
@@ -143,8 +143,11 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(SqliteStoreOptions option
     if (Status s = run_check(db, pragma); !s.ok()) return s;
   }
   if (Status s = migrate(db, store->now_ms()); !s.ok()) return s;
+  // A migration may have left a large WAL (0007 rebuilds the duplicate keys: ~500 MB per
+  // million); nothing else is open yet, so it is emptied and cut now.
+  if (Status s = db.exec("PRAGMA wal_checkpoint(TRUNCATE)"); !s.ok()) return s;
 
-  auto segments = SegmentLog::open(o.path + "-packages");
+  auto segments = SegmentLog::open(o.path + "-packages", o.segment_bytes);
   if (!segments) return segments.status();
   store->segments_ = std::move(*segments);
   if (Status s = check_newest_segment(db, *store->segments_); !s.ok()) return s;
@@ -164,11 +167,14 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(SqliteStoreOptions option
   if (auto size = db.query_text("PRAGMA page_size"); size.ok()) {
     store->page_size_ = std::strtoull(size->c_str(), nullptr, 10);
   }
-  db.on_wal_commit([s = store.get(), cp = store->checkpointer_.get(), &db](int frames) {
-    // A shorter log than after the last commit: it started over from its beginning.
-    const int added = frames >= s->wal_length_ ? frames - s->wal_length_ : frames;
-    s->wal_frames_.fetch_add(static_cast<uint64_t>(added), std::memory_order_relaxed);
-    s->wal_length_ = frames;
+  // SQLite's count is a 32-bit int: added up as the difference since the last commit, modulo
+  // 2^32, so it neither wraps nor counts the migrations' pages.
+  auto last_written = std::make_shared<uint32_t>(static_cast<uint32_t>(db.pages_written()));
+  db.on_wal_commit([s = store.get(), cp = store->checkpointer_.get(), &db,
+                    last_written](int frames) {
+    const auto now_written = static_cast<uint32_t>(db.pages_written());
+    s->wal_frames_.fetch_add(now_written - *last_written, std::memory_order_relaxed);
+    *last_written = now_written;
     cp->after_commit(db, frames);
   });
   store->writer_ = std::make_unique<GroupCommitWriter>(
@@ -316,13 +322,18 @@ Result<StoredPackage> SqliteStore::load_package(uint64_t seq) {
       "relaxations, hops, verdict, bytes, verdict_form, signed, signer, signature_method, "
       "unsigned_note, relaxation_reason, relayed_by, left_to_earlier_hubs, receipt_issuer, "
       "receipt_outcome, about_document, about_sha256, about_seq, about_delivery, title, notation, "
-      "about_recipient, about_reason, segment, segment_offset, size, segment_sha256 FROM packages "
-      "WHERE seq = ?1");
+      "about_recipient, about_reason, segment, segment_offset, size, segment_sha256, released_ms "
+      "FROM packages WHERE seq = ?1");
   if (!stmt) return stmt.status();
   stmt->bind(1, static_cast<int64_t>(seq));
   auto row = stmt->step();
   if (!row) return row.status();
   if (!*row) return Status("not-found", "no package with seq " + std::to_string(seq));
+  if (!stmt->null_at(32)) {
+    return Status("released", "package " + std::to_string(seq) +
+                                  ": its bytes were released by retention at " +
+                                  std::to_string(stmt->int_at(32)) + " (unix ms)");
+  }
   StoredPackage p;
   p.seq = seq;
   p.message_type = stmt->text_at(0);
@@ -390,9 +401,12 @@ Result<std::vector<PackageSummary>> SqliteStore::list_packages(const PackageFilt
   std::lock_guard lock(read_mu_);
   auto stmt = reader_->prepare(
       "SELECT seq, message_type, sender, document_id, sha256_hex, size, received_ms, "
-      "from_endpoint FROM packages WHERE seq > ?1 "
-      "AND (?2 IS NULL OR sender = ?2) AND (?3 IS NULL OR seq IN "
-      "(SELECT seq FROM dedup_keys WHERE document_id = ?3)) "
+      "from_endpoint, released_ms FROM packages WHERE seq > ?1 "
+      "AND (?2 IS NULL OR sender = ?2) " +
+      // With a document id, the packages come from its duplicate keys (schema 7: they lead
+      // with it); an `?3 IS NULL OR` form would walk every package after the cursor.
+      std::string(f.document_id ? "AND seq IN (SELECT seq FROM dedup_keys WHERE document_id = ?3) "
+                                : "AND ?3 IS NULL ") +
       "AND (?4 IS NULL OR message_type = ?4) AND (?5 IS NULL OR received_ms >= ?5) "
       "AND (?6 IS NULL OR received_ms < ?6) ORDER BY seq LIMIT ?7");
   if (!stmt) return stmt.status();
@@ -416,7 +430,7 @@ Result<std::vector<PackageSummary>> SqliteStore::list_packages(const PackageFilt
     if (!*row) break;
     out.push_back({static_cast<uint64_t>(stmt->int_at(0)), stmt->text_at(1), stmt->text_at(2),
                    stmt->text_at(3), stmt->text_at(4), static_cast<uint64_t>(stmt->int_at(5)),
-                   stmt->int_at(6), stmt->text_at(7)});
+                   stmt->int_at(6), stmt->text_at(7), stmt->null_at(8) ? 0 : stmt->int_at(8)});
   }
   return out;
 }

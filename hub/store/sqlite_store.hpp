@@ -36,6 +36,7 @@
 #include "store/admin_store.hpp"
 #include "store/counters.hpp"
 #include "store/inbox_store.hpp"
+#include "store/retention.hpp"
 #include "store/store.hpp"
 
 namespace docaxis::store {
@@ -64,13 +65,14 @@ struct SqliteStoreOptions {
   int busy_timeout_ms = 5000;         // wait this long for a lock held by another process
   uint32_t max_batch_jobs = 512;      // writes per group commit, at most
   uint64_t max_batch_bytes = 64ull << 20;  // payload bytes per group commit, about
+  uint64_t segment_bytes = 256ull << 20;   // package segment files roll over past this size
   std::function<int64_t()> clock;     // unix ms for updated_ms; default: the system clock
 };
 
 // "full" | "normal" (config parsing); nullopt for anything else.
 std::optional<FsyncMode> parse_fsync_mode(std::string_view text);
 
-class SqliteStore final : public Store, public AdminStore, public InboxStore {
+class SqliteStore final : public Store, public AdminStore, public InboxStore, public RetentionStore {
  public:
   // Opens or creates the store: takes the lock, sets WAL and the fsync mode, checks
   // integrity (data-loss), applies migrations (failed-precondition for a newer schema or a
@@ -95,6 +97,11 @@ class SqliteStore final : public Store, public AdminStore, public InboxStore {
   Result<std::vector<PackageSummary>> list_packages(const PackageFilter& filter) override;
   Result<uint64_t> purge(int64_t before_ms, uint32_t limit) override;
   Status check_integrity() override;
+
+  // RetentionStore (sqlite_retention.cpp)
+  Result<RetentionPass> release_expired(const RetentionPolicy& policy, int64_t now_ms) override;
+  Result<SegmentReclaim> reclaim_segments() override;
+  Result<SpoolUsage> usage() override;
 
   // AdminStore (sqlite_admin.cpp)
   Result<std::vector<DestinationStats>> queue_by_destination() override;
@@ -147,10 +154,8 @@ class SqliteStore final : public Store, public AdminStore, public InboxStore {
   std::unique_ptr<SegmentLog> segments_;  // appended by the writer thread, read by any
   std::unique_ptr<GroupCommitWriter> writer_;
   std::atomic<uint64_t> packages_stored_{0}, duplicates_{0}, conflicts_{0};
-  // WAL frames appended by the writer's commits: the hook reports the WAL's length after each
-  // commit, which starts over after a checkpoint restarts the log (writer thread only).
+  // WAL frames written by the writer connection (SQLite's count, read after each commit).
   std::atomic<uint64_t> wal_frames_{0};
-  int wal_length_ = 0;
   uint64_t page_size_ = 0;
 };
 

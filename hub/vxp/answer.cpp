@@ -31,6 +31,7 @@ constexpr std::array kErrors = {
     ApiError{"404", "unknown-document", "no document with this docId is waiting for this system"},
     ApiError{"405", "unknown-organ", "no organ with this code in the hub's directory (deleteAgency)"},
     ApiError{"410", "already-ended", "the document's delivery already ended otherwise (refused, or expired past the deadline): the status cannot change it"},
+    ApiError{"411", "released", "the document's bytes were released by the hub's retention policy (its delivery had ended long before); its metadata and receipts remain"},
     ApiError{"500", "transient codes", "nothing was kept (store-busy, overloaded, internal): send again later"},
 };
 

@@ -31,6 +31,7 @@ unsigned http_status(std::string_view error_code) {
   if (error_code == "203") return 431;
   if (error_code == "202") return 408;
   if (error_code == "404" || error_code == "405") return 404;
+  if (error_code == "411") return 410;  // released: Gone
   if (error_code == "500") return 503;
   return error_code.size() == 3 && error_code[0] == '2' ? 400 : 422;
 }

@@ -250,6 +250,29 @@ TEST_F(ServiceTest, QueueListShowsEveryConfiguredInboxWithTheDispatchersView) {
   EXPECT_EQ(q[1]["oldest_age_ms"], 60'000);
 }
 
+TEST_F(ServiceTest, DocShowOfAPackageWhoseBytesRetentionReleasedShowsItsRowAndWhen) {
+  const uint64_t seq = ingest("000.00.13.H30", "kept-row");
+  auto d = store_->deliveries_of(seq);
+  ASSERT_TRUE(d.ok());
+  ASSERT_TRUE(store_->mark_delivered(d->front().id).ok());
+  now_ += 3'600'000;
+  store::RetentionPolicy policy;
+  policy.edoc_ms = 60'000;
+  auto pass = store_->release_expired(policy, now_);
+  ASSERT_TRUE(pass.ok()) << pass.status().to_string();
+  ASSERT_EQ(pass->packages, 1u);
+  auto r = call("doc.show", {{"ref", "kept-row"}});
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  const json& p = (*r)["packages"][0];
+  EXPECT_EQ(p["seq"], seq);
+  EXPECT_EQ(p["document_id"], "kept-row");
+  EXPECT_EQ(p["bytes_released_ms"], now_);
+  EXPECT_NE(p["content"]["released"].get<std::string>().find("released by retention"),
+            std::string::npos);
+  ASSERT_EQ(p["deliveries"].size(), 1u);
+  EXPECT_EQ(p["deliveries"][0]["state"], "delivered");
+}
+
 TEST_F(ServiceTest, StatsRateEveryCounterButNotTheGauges) {
   auto r = call("stats", json::object());
   ASSERT_TRUE(r.ok()) << r.status().to_string();

@@ -68,8 +68,9 @@ TEST(SchemaTest, AVersion6StoreKeepsItsDuplicateKeysAndLookupsWhenItsIndexesNarr
          "CAST('<old/>' AS BLOB));"
          "INSERT INTO dedup_keys (sender, document_id, message_type, sha256_hex, seq, created_ms) "
          "VALUES ('000.00.01.H01', 'doc-6', 'edoc', '" + old.sha256_hex + "', 7, 1);"
-         "INSERT INTO dedup_keys (sender, document_id, message_type, sha256_hex, seq, created_ms) "
-         "VALUES ('000.00.01.H01', 'purged', 'edoc', '" + std::string(64, 'e') + "', NULL, 1);"
+         "INSERT INTO dedup_keys (sender, document_id, message_type, sha256_hex, seq, created_ms, "
+         "about_seq, about_delivery) VALUES ('000.00.01.H01', 'purged', 'edoc', '" +
+         std::string(64, 'e') + "', NULL, 1, 41, 42);"
          "INSERT INTO deliveries (seq, recipient, next_hop, state, next_attempt_ms, created_ms, "
          "updated_ms) VALUES (7, 'g12', 'local', 'waiting', 1, 1, 1);");
 
@@ -79,6 +80,14 @@ TEST(SchemaTest, AVersion6StoreKeepsItsDuplicateKeysAndLookupsWhenItsIndexesNarr
   EXPECT_EQ(testing::query_int(path, "SELECT count(*) FROM sqlite_schema WHERE name IN "
                                      "('packages_by_document', 'packages_by_sha256')"), 0);
   EXPECT_EQ(testing::query_int(path, "SELECT count(*) FROM dedup_keys"), 2);
+  EXPECT_EQ(testing::query_int(path, "SELECT about_seq * 100 + about_delivery FROM dedup_keys "
+                                     "WHERE document_id = 'purged'"), 4142);
+  // The key leads with the document id, so lookups by it need no index of their own.
+  EXPECT_EQ(testing::query_int(path, "SELECT count(*) FROM pragma_index_xinfo("
+                                     "'sqlite_autoindex_dedup_keys_1') WHERE seqno = 0 "
+                                     "AND name = 'document_id'"), 1);
+  EXPECT_EQ(testing::query_int(path, "SELECT count(*) FROM sqlite_schema WHERE name = "
+                                     "'packages_by_doc_id'"), 1);
   // The same package again is the duplicate of seq 7; other bytes under its key conflict; the
   // purged key (a tombstone) still recognises its document.
   auto again = (*store)->ingest(make_package("000.00.01.H01", "doc-6", "<old/>"), to_local({"g12"}));

@@ -1,0 +1,154 @@
+// SqliteStore's RetentionStore (retention.hpp): releasing bytes, deleting sealed segments.
+#include <sys/stat.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "store/segment_log.hpp"
+#include "store/sqlite_rows.hpp"
+#include "store/sqlite_store.hpp"
+
+namespace docaxis::store {
+namespace {
+
+uint64_t file_bytes(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+}
+
+}  // namespace
+
+Result<RetentionPass> SqliteStore::release_expired(const RetentionPolicy& policy,
+                                                   int64_t now_ms) {
+  RetentionPass pass;
+  if (!policy.any() || policy.batch == 0) return pass;
+  Status s = write([&](sqlite::Db& db) -> Status {
+    pass = {};
+    // Received before the cutoff (a delivery cannot end before its package arrived), every
+    // delivery final and unchanged since before the cutoff. A receipt stored without a
+    // delivery (read by polling) ages from its arrival.
+    auto candidates = db.prepare(
+        "SELECT p.seq, p.size FROM packages p INDEXED BY packages_held "
+        "WHERE p.released_ms IS NULL AND p.message_type = ?1 AND p.received_ms < ?2 "
+        "AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.seq = p.seq AND "
+        "(d.state IN ('waiting', 'in_flight') OR d.updated_ms >= ?2)) "
+        "ORDER BY p.received_ms LIMIT ?3");
+    if (!candidates) return candidates.status();
+    auto release = db.prepare("UPDATE packages SET released_ms = ?2, bytes = x'' WHERE seq = ?1");
+    if (!release) return release.status();
+    const std::pair<const char*, int64_t> ages[] = {
+        {"edoc", policy.edoc_ms}, {"status", policy.status_ms}, {"receipt", policy.receipt_ms}};
+    for (const auto& [type, age] : ages) {
+      if (age <= 0) continue;
+      candidates->reset();
+      candidates->bind(1, std::string_view(type)).bind(2, now_ms - age);  // a literal: static
+      candidates->bind(3, static_cast<int64_t>(policy.batch));
+      std::vector<int64_t> seqs;
+      Status rows = each_row(*candidates, [&] {
+        seqs.push_back(candidates->int_at(0));
+        pass.bytes += static_cast<uint64_t>(candidates->int_at(1));
+        return Status();
+      });
+      if (!rows.ok()) return rows;
+      for (int64_t seq : seqs) {
+        release->bind(1, seq).bind(2, now_ms);
+        if (Status r = release->run(); !r.ok()) return r;
+      }
+      pass.packages += seqs.size();
+      pass.full = pass.full || seqs.size() >= policy.batch;
+    }
+    if (pass.packages == 0) return Status();
+    auto totals = db.prepare(
+        "UPDATE retention_totals SET released_packages = released_packages + ?1, "
+        "released_bytes = released_bytes + ?2, last_release_ms = ?3 WHERE id = 1");
+    if (!totals) return totals.status();
+    totals->bind(1, static_cast<int64_t>(pass.packages));
+    totals->bind(2, static_cast<int64_t>(pass.bytes)).bind(3, now_ms);
+    return totals->run();
+  });
+  if (!s.ok()) return s;
+  return pass;
+}
+
+Result<SegmentReclaim> SqliteStore::reclaim_segments() {
+  // Chosen on the writer thread, inside its transaction: below the segment appends go to
+  // (sealed), and with no unreleased row, this batch's uncommitted ones included. Deleted only
+  // after that batch committed (write() returns then): no row that may be read refers to them.
+  std::vector<std::pair<int64_t, uint64_t>> doomed;
+  Status chosen = write([&](sqlite::Db& db) -> Status {
+    doomed.clear();
+    const int64_t current = segments_->current_segment();
+    auto on_disk = segments_->list();
+    if (!on_disk) return on_disk.status();
+    auto held = db.prepare(
+        "SELECT 1 FROM packages INDEXED BY packages_held_by_segment "
+        "WHERE segment = ?1 AND released_ms IS NULL AND segment IS NOT NULL LIMIT 1");
+    if (!held) return held.status();
+    for (const auto& [segment, size] : *on_disk) {
+      if (segment >= current) break;
+      held->bind(1, static_cast<int64_t>(segment));
+      auto row = held->step();
+      if (!row) return row.status();
+      const bool in_use = *row;
+      held->reset();
+      if (!in_use) doomed.emplace_back(segment, size);
+    }
+    return Status();
+  });
+  if (!chosen.ok()) return chosen;
+  SegmentReclaim out;
+  Status failed;
+  for (const auto& [segment, size] : doomed) {
+    if (Status r = segments_->remove(segment); !r.ok()) {
+      failed = r;  // the next pass tries again
+      break;
+    }
+    ++out.segments;
+    out.bytes += size;
+  }
+  if (out.segments > 0) {
+    Status counted = write([&](sqlite::Db& db) -> Status {
+      auto totals = db.prepare(
+          "UPDATE retention_totals SET segments_removed = segments_removed + ?1, "
+          "segment_bytes_freed = segment_bytes_freed + ?2 WHERE id = 1");
+      if (!totals) return totals.status();
+      totals->bind(1, static_cast<int64_t>(out.segments)).bind(2, static_cast<int64_t>(out.bytes));
+      return totals->run();
+    });
+    if (failed.ok()) failed = counted;
+  }
+  if (!failed.ok()) return failed;
+  return out;
+}
+
+Result<SpoolUsage> SqliteStore::usage() {
+  SpoolUsage u;
+  u.database_bytes = file_bytes(options_.path);
+  u.wal_bytes = file_bytes(options_.path + "-wal");
+  auto on_disk = segments_->list();
+  if (!on_disk) return on_disk.status();
+  for (const auto& entry : *on_disk) {
+    ++u.segments;
+    u.segment_bytes += entry.second;
+  }
+  std::lock_guard lock(read_mu_);
+  auto totals = reader_->prepare(
+      "SELECT released_packages, released_bytes, segments_removed, segment_bytes_freed, "
+      "last_release_ms, (SELECT count(*) FROM packages WHERE released_ms IS NULL) "
+      "FROM retention_totals WHERE id = 1");
+  if (!totals) return totals.status();
+  auto row = totals->step();
+  if (!row) return row.status();
+  if (*row) {
+    u.released_packages = static_cast<uint64_t>(totals->int_at(0));
+    u.released_bytes = static_cast<uint64_t>(totals->int_at(1));
+    u.segments_removed = static_cast<uint64_t>(totals->int_at(2));
+    u.segment_bytes_freed = static_cast<uint64_t>(totals->int_at(3));
+    u.last_release_ms = totals->int_at(4);
+    u.held_packages = static_cast<uint64_t>(totals->int_at(5));
+  }
+  return u;
+}
+
+}  // namespace docaxis::store
