@@ -137,6 +137,22 @@ void print_stats(const json& r) {
     q.add({name, std::to_string(v.get<uint64_t>())});
   }
   std::cout << q.render();
+  // The spool on disk and what retention freed (hub/store/README.md, "Retention").
+  const json spool = r.value("spool", json::object());
+  if (spool.empty()) return;
+  std::cout << "\n";
+  if (spool.contains("error")) {
+    std::cout << "spool: " << spool.value("error", "") << "\n";
+    return;
+  }
+  Table sp({{"SPOOL"}, {"NOW", true}});
+  for (const auto& [name, v] : spool.items()) {
+    if (!v.is_number()) continue;
+    sp.add({name, name == "last_release_ms" ? (v.get<int64_t>() == 0 ? std::string("never")
+                                                                      : iso_time(v.get<int64_t>()))
+                                            : std::to_string(v.get<uint64_t>())});
+  }
+  std::cout << sp.render();
 }
 
 // One noun with one read-only "list" verb.
