@@ -177,8 +177,10 @@ Result<json> AdminService::doc_show(const json& a) {
   json packages = json::array();
   for (uint64_t seq : seqs) {
     auto loaded = store_.load_package(seq);
-    if (!loaded.ok() && loaded.status().code() == "released") {
-      // Retention released the bytes: what the row still says, and when.
+    const std::string failure = loaded.ok() ? "" : loaded.status().code();
+    if (failure == "released" || failure == "data-loss") {
+      // Retention released the bytes, or they are damaged (a segment that lost or changed
+      // bytes): what the row still says, and when or why the bytes are not there.
       store::PackageFilter only;
       only.after_seq = seq - 1;
       only.limit = 1;
@@ -188,13 +190,18 @@ Result<json> AdminService::doc_show(const json& a) {
       DOCAXIS_TRY_ASSIGN(deliveries, store_.deliveries_of(seq));
       json ds = json::array();
       for (const auto& d : deliveries) ds.push_back(delivery_json(d));
-      packages.push_back({{"seq", r.seq}, {"message_type", r.message_type},
-                          {"document_id", r.document_id}, {"from", r.sender},
-                          {"from_endpoint", r.from_endpoint}, {"size", r.size},
-                          {"sha256", r.sha256_hex}, {"received_ms", r.received_ms},
-                          {"bytes_released_ms", r.released_ms},
-                          {"content", {{"released", loaded.status().message()}}},
-                          {"deliveries", ds}});
+      json row = {{"seq", r.seq}, {"message_type", r.message_type},
+                  {"document_id", r.document_id}, {"from", r.sender},
+                  {"from_endpoint", r.from_endpoint}, {"size", r.size},
+                  {"sha256", r.sha256_hex}, {"received_ms", r.received_ms}};
+      if (failure == "released") {
+        row["bytes_released_ms"] = r.released_ms;
+        row["content"] = {{"released", loaded.status().message()}};
+      } else {
+        row["content"] = {{"error", loaded.status().to_string()}};
+      }
+      row["deliveries"] = ds;
+      packages.push_back(std::move(row));
       continue;
     }
     if (!loaded.ok()) return loaded.status();

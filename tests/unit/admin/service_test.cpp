@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "admin/service.hpp"
 #include "audit/verify.hpp"
@@ -271,6 +272,25 @@ TEST_F(ServiceTest, DocShowOfAPackageWhoseBytesRetentionReleasedShowsItsRowAndWh
             std::string::npos);
   ASSERT_EQ(p["deliveries"].size(), 1u);
   EXPECT_EQ(p["deliveries"][0]["state"], "delivered");
+}
+
+TEST_F(ServiceTest, DocShowOfAPackageWithDamagedBytesShowsItsRowAndTheError) {
+  const uint64_t seq = ingest("000.00.13.H30", "damaged");
+  const std::filesystem::path segment = dir_ / "spool.sqlite-packages" / "00000001.seg";
+  {
+    std::fstream f(segment, std::ios::in | std::ios::out | std::ios::binary);
+    ASSERT_TRUE(f) << segment;
+    f.seekp(3);
+    f.put('#');
+  }
+  auto r = call("doc.show", {{"ref", "damaged"}});
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  const json& p = (*r)["packages"][0];
+  EXPECT_EQ(p["seq"], seq);
+  EXPECT_EQ(p["from"], "000.00.13.H30");
+  EXPECT_FALSE(p.contains("bytes_released_ms"));
+  EXPECT_EQ(p["content"]["error"].get<std::string>().rfind("data-loss", 0), 0u) << p.dump();
+  EXPECT_EQ(p["deliveries"].size(), 1u);
 }
 
 TEST_F(ServiceTest, StatsRateEveryCounterButNotTheGauges) {
