@@ -55,6 +55,7 @@ TEST(VxpAnswer, EveryRefusalCodeOfTheHubMapsOntoADocumentedErrorCode) {
   EXPECT_EQ(error_code_for("duplicate-conflict"), "330");
   EXPECT_EQ(error_code_for("store-busy"), "500");
   EXPECT_EQ(error_code_for("hash-file-mismatch"), "200");
+  EXPECT_EQ(error_code_for("released"), "411");  // a package whose bytes retention released
   EXPECT_EQ(error_code_for("never-registered"), "340");
   EXPECT_EQ(error_code_for(""), "340");
 }
