@@ -23,40 +23,66 @@ Result<RetentionPass> SqliteStore::release_expired(const RetentionPolicy& policy
                                                    int64_t now_ms) {
   RetentionPass pass;
   if (!policy.any() || policy.batch == 0) return pass;
-  Status s = write([&](sqlite::Db& db) -> Status {
-    pass = {};
-    // Received before the cutoff (a delivery cannot end before its package arrived), every
-    // delivery final and unchanged since before the cutoff. A receipt stored without a
-    // delivery (read by polling) ages from its arrival.
-    auto candidates = db.prepare(
+  // 1. The candidates, read on a connection of their own: the scan may walk past many held
+  //    packages that are not due yet (a delivery still waiting), and neither the writer
+  //    (ingest waits behind it) nor the shared read connection (polls wait) should pay for it.
+  //    Received before the cutoff (a delivery cannot end before its package arrived), every
+  //    delivery final and unchanged since before the cutoff. A receipt stored without a
+  //    delivery (read by polling) ages from its arrival.
+  struct Candidate {
+    int64_t seq;
+    int64_t cutoff;
+    uint64_t size;
+  };
+  std::vector<Candidate> candidates;
+  {
+    auto db = sqlite::Db::open(options_.path);
+    if (!db) return db.status();
+    if (Status q = (*db)->exec("PRAGMA query_only = 1; PRAGMA busy_timeout = 5000"); !q.ok()) return q;
+    auto find = (*db)->prepare(
         "SELECT p.seq, p.size FROM packages p INDEXED BY packages_held "
         "WHERE p.released_ms IS NULL AND p.message_type = ?1 AND p.received_ms < ?2 "
         "AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.seq = p.seq AND "
         "(d.state IN ('waiting', 'in_flight') OR d.updated_ms >= ?2)) "
         "ORDER BY p.received_ms LIMIT ?3");
-    if (!candidates) return candidates.status();
-    auto release = db.prepare("UPDATE packages SET released_ms = ?2, bytes = x'' WHERE seq = ?1");
-    if (!release) return release.status();
+    if (!find) return find.status();
     const std::pair<const char*, int64_t> ages[] = {
         {"edoc", policy.edoc_ms}, {"status", policy.status_ms}, {"receipt", policy.receipt_ms}};
     for (const auto& [type, age] : ages) {
       if (age <= 0) continue;
-      candidates->reset();
-      candidates->bind(1, std::string_view(type)).bind(2, now_ms - age);  // a literal: static
-      candidates->bind(3, static_cast<int64_t>(policy.batch));
-      std::vector<int64_t> seqs;
-      Status rows = each_row(*candidates, [&] {
-        seqs.push_back(candidates->int_at(0));
-        pass.bytes += static_cast<uint64_t>(candidates->int_at(1));
+      const int64_t cutoff = now_ms - age;
+      find->reset();
+      find->bind(1, std::string_view(type)).bind(2, cutoff);  // a literal: static
+      find->bind(3, static_cast<int64_t>(policy.batch));
+      uint32_t found = 0;
+      Status rows = each_row(*find, [&] {
+        candidates.push_back({find->int_at(0), cutoff, static_cast<uint64_t>(find->int_at(1))});
+        ++found;
         return Status();
       });
       if (!rows.ok()) return rows;
-      for (int64_t seq : seqs) {
-        release->bind(1, seq).bind(2, now_ms);
-        if (Status r = release->run(); !r.ok()) return r;
+      pass.full = pass.full || found >= policy.batch;
+    }
+  }
+  if (candidates.empty()) return pass;
+  // 2. The release, on the writer: each candidate checked again in the transaction (an
+  //    operator may have retried one of its deliveries since), so a package with a delivery
+  //    waiting or in flight is never released.
+  Status s = write([&](sqlite::Db& db) -> Status {
+    pass.packages = 0;
+    pass.bytes = 0;
+    auto release = db.prepare(
+        "UPDATE packages SET released_ms = ?2, bytes = x'' WHERE seq = ?1 AND released_ms IS NULL "
+        "AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.seq = ?1 AND "
+        "(d.state IN ('waiting', 'in_flight') OR d.updated_ms >= ?3))");
+    if (!release) return release.status();
+    for (const Candidate& c : candidates) {
+      release->bind(1, c.seq).bind(2, now_ms).bind(3, c.cutoff);
+      if (Status r = release->run(); !r.ok()) return r;
+      if (db.changes() == 1) {
+        ++pass.packages;
+        pass.bytes += c.size;
       }
-      pass.packages += seqs.size();
-      pass.full = pass.full || seqs.size() >= policy.batch;
     }
     if (pass.packages == 0) return Status();
     auto totals = db.prepare(
