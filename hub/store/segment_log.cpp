@@ -227,7 +227,7 @@ Result<std::vector<std::pair<int64_t, uint64_t>>> SegmentLog::list() const {
   return out;
 }
 
-Status SegmentLog::remove(int64_t segment) {
+Result<bool> SegmentLog::remove(int64_t segment) {
   if (segment <= 0 || segment >= current_.load()) {
     return Status("internal", "segment " + std::to_string(segment) +
                                   " is not sealed (appends go to " +
@@ -238,11 +238,12 @@ Status SegmentLog::remove(int64_t segment) {
     read_fds_.erase(segment);  // closed once the reads holding it end
   }
   const fs::path p = path_of(segment);
-  if (::unlink(p.c_str()) != 0 && errno != ENOENT) {
+  if (::unlink(p.c_str()) != 0) {
     const int err = errno;
+    if (err == ENOENT) return false;
     return io_error("cannot delete", p, err);
   }
-  return Status();
+  return true;
 }
 
 }  // namespace docaxis::store

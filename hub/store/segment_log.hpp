@@ -67,8 +67,9 @@ class SegmentLog {
   // The segments in the folder with their sizes, by number (any thread).
   Result<std::vector<std::pair<int64_t, uint64_t>>> list() const;
   // Deletes a sealed segment's file and drops its read descriptor (any thread; the caller
-  // makes sure no row that may be read refers to it). Refuses the current segment.
-  Status remove(int64_t segment);
+  // makes sure no row that may be read refers to it). Refuses the current segment. false:
+  // there was no such file.
+  Result<bool> remove(int64_t segment);
 
   const std::filesystem::path& dir() const { return dir_; }
 

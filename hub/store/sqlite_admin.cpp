@@ -290,6 +290,22 @@ Result<std::vector<RetryResult>> SqliteStore::retry_now(const RetryRequest& req,
         results.push_back(std::move(r));
         continue;
       }
+      // Retention released the package's bytes: nothing left to send (retention.hpp).
+      auto released = db.prepare("SELECT released_ms FROM packages WHERE seq = ?1");
+      if (!released) return released.status();
+      released->bind(1, static_cast<int64_t>(d->seq));
+      auto seen = released->step();
+      if (!seen) return seen.status();
+      const bool gone = *seen && !released->null_at(0);
+      released->reset();
+      if (gone) {
+        r.status = Status("failed-precondition",
+                          "delivery " + std::to_string(id) + ": the bytes of package " +
+                              std::to_string(d->seq) +
+                              " were released by retention, there is nothing to send: not retried");
+        results.push_back(std::move(r));
+        continue;
+      }
       if (d->state == DeliveryState::kWaiting) {
         // Pull it forward; never push a delivery that is already due further away.
         auto due = db.prepare(

@@ -1,5 +1,10 @@
 // SqliteStore's RetentionStore (retention.hpp): releasing bytes, deleting sealed segments.
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <string>
 #include <utility>
@@ -15,6 +20,21 @@ namespace {
 uint64_t file_bytes(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+}
+
+// fdatasync of a file that may not exist (a WAL cut by a checkpoint).
+Status sync_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    const int err = errno;
+    if (err == ENOENT) return Status();
+    return Status("unavailable", "cannot open " + path + ": " + std::strerror(err));
+  }
+  const int rc = ::fdatasync(fd);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0) return Status("unavailable", "cannot sync " + path + ": " + std::strerror(err));
+  return Status();
 }
 
 }  // namespace
@@ -124,12 +144,21 @@ Result<SegmentReclaim> SqliteStore::reclaim_segments() {
   });
   if (!chosen.ok()) return chosen;
   SegmentReclaim out;
+  if (doomed.empty()) return out;
+  // The releases must be on disk before any file goes: with fsync "normal" a commit is not
+  // synced, and a power loss could bring back held rows whose segment was deleted. The WAL
+  // holds every commit not yet checkpointed, the database the rest.
+  for (const std::string& file : {options_.path + "-wal", options_.path}) {
+    if (Status synced = sync_file(file); !synced.ok()) return synced;
+  }
   Status failed;
   for (const auto& [segment, size] : doomed) {
-    if (Status r = segments_->remove(segment); !r.ok()) {
-      failed = r;  // the next pass tries again
+    auto removed = segments_->remove(segment);
+    if (!removed.ok()) {
+      failed = removed.status();  // the next pass tries again
       break;
     }
+    if (!*removed) continue;  // already gone (deleted before a crash): not counted twice
     ++out.segments;
     out.bytes += size;
   }
@@ -158,8 +187,12 @@ Result<SpoolUsage> SqliteStore::usage() {
     ++u.segments;
     u.segment_bytes += entry.second;
   }
-  std::lock_guard lock(read_mu_);
-  auto totals = reader_->prepare(
+  // Its own connection: counting the held packages walks an index as long as the spool, and
+  // the shared read connection (polls, deliveries) would wait for it.
+  auto db = sqlite::Db::open(options_.path);
+  if (!db) return db.status();
+  if (Status q = (*db)->exec("PRAGMA query_only = 1; PRAGMA busy_timeout = 5000"); !q.ok()) return q;
+  auto totals = (*db)->prepare(
       "SELECT released_packages, released_bytes, segments_removed, segment_bytes_freed, "
       "last_release_ms, (SELECT count(*) FROM packages WHERE released_ms IS NULL) "
       "FROM retention_totals WHERE id = 1");

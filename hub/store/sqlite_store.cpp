@@ -385,7 +385,12 @@ Result<StoredPackage> SqliteStore::load_package(uint64_t seq) {
   { sqlite::Stmt release = std::move(*stmt); }  // the statement goes back to the cache under the lock
   lock.unlock();  // reading and hashing the bytes holds no other read back
   auto bytes = segments_->read(ref, size < 0 ? uint64_t{1} << 41 : static_cast<uint64_t>(size));
-  if (!bytes) return bytes.status();
+  if (!bytes) {
+    // Retention may have released the package and deleted its segment since the row was
+    // read (the lock is not held across the read): that is `released`, not a loss.
+    if (auto released = released_since(seq); released) return *released;
+    return bytes.status();
+  }
   const tls::Sha256 digest = tls::sha256(*bytes);
   if (expected_sha !=
       std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size())) {
@@ -395,6 +400,18 @@ Result<StoredPackage> SqliteStore::load_package(uint64_t seq) {
   }
   p.bytes = std::move(*bytes);
   return p;
+}
+
+std::optional<Status> SqliteStore::released_since(uint64_t seq) {
+  std::lock_guard lock(read_mu_);
+  auto stmt = reader_->prepare("SELECT released_ms FROM packages WHERE seq = ?1");
+  if (!stmt) return std::nullopt;
+  stmt->bind(1, static_cast<int64_t>(seq));
+  auto row = stmt->step();
+  if (!row || !*row || stmt->null_at(0)) return std::nullopt;
+  return Status("released", "package " + std::to_string(seq) +
+                                ": its bytes were released by retention at " +
+                                std::to_string(stmt->int_at(0)) + " (unix ms)");
 }
 
 Result<std::vector<PackageSummary>> SqliteStore::list_packages(const PackageFilter& f) {

@@ -145,6 +145,8 @@ class SqliteStore final : public Store, public AdminStore, public InboxStore, pu
                                const std::vector<DeliverySpec>& recipients,
                                IngestOutcome& out, const std::array<unsigned char, 32>* digest = nullptr);
   int64_t now_ms() const { return options_.clock(); }
+  // `released` when retention has released the package (a read that lost the race with it).
+  std::optional<Status> released_since(uint64_t seq);
 
   SqliteStoreOptions options_;
   int lock_fd_ = -1;

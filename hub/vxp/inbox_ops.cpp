@@ -57,7 +57,7 @@ http::Response json_fail(const Status& s) {
   if (code == "not-found" || code == "invalid-argument") code = "unknown-document";
   if (code == "failed-precondition") code = "already-ended";
   const std::string_view ec = error_code_for(code);
-  const unsigned status = ec == "404" ? 404 : ec == "500" ? 503 : 422;
+  const unsigned status = ec == "404" ? 404 : ec == "411" ? 410 : ec == "500" ? 503 : 422;
   return http::Response{status, "application/json", fail_answer(code, s.message())};
 }
 

@@ -111,6 +111,43 @@ TEST_F(RetentionTest, ReleasesOnlyWhenEveryDeliveryEndedLongerAgoThanTheAge) {
             "duplicate-conflict");
 }
 
+TEST_F(RetentionTest, RefusedAndDeadAreFinalTooAndAReleasedPackageCannotBeRetried) {
+  const uint64_t refused = ingest(package("refused"), {"g12"});
+  const uint64_t dead = ingest(package("dead"), {"g12"});
+  const uint64_t in_flight = ingest(package("in-flight"), {"g12"});
+  const Delivery refused_d = store_->deliveries_of(refused)->front();
+  const Delivery dead_d = store_->deliveries_of(dead)->front();
+  ASSERT_TRUE(store_->mark_refused(refused_d.id, "not ours").ok());
+  ASSERT_TRUE(store_->mark_dead(dead_d.id, "expired: deadline").ok());
+  // Claim every due local delivery: only in_flight's is still waiting.
+  auto claimed = store_->claim_due("local", now_, 10);
+  ASSERT_TRUE(claimed.ok());
+  ASSERT_EQ(claimed->size(), 1u);
+  ASSERT_EQ(claimed->front().seq, in_flight);
+  now_ += 2 * kDay;
+  RetentionPolicy policy;
+  policy.edoc_ms = kDay;
+  EXPECT_EQ(release(policy).packages, 2u);
+  EXPECT_EQ(store_->load_package(refused).status().code(), "released");
+  EXPECT_EQ(store_->load_package(dead).status().code(), "released");
+  EXPECT_TRUE(held(in_flight));  // in flight for two days: still never released
+
+  // An operator's retry would make a delivery with nothing to send: refused, nothing changes.
+  RetryRequest retry;
+  retry.ids = {dead_d.id, refused_d.id};
+  retry.who = "alice";
+  retry.allow_refused = true;
+  auto results = store_->retry_now(retry, now_);
+  ASSERT_TRUE(results.ok()) << results.status().to_string();
+  ASSERT_EQ(results->size(), 2u);
+  for (const RetryResult& r : *results) {
+    EXPECT_EQ(r.status.code(), "failed-precondition") << r.id;
+    EXPECT_NE(r.status.message().find("released by retention"), std::string::npos) << r.id;
+  }
+  EXPECT_EQ(store_->deliveries_of(dead)->front().state, DeliveryState::kDead);
+  EXPECT_EQ(store_->deliveries_of(refused)->front().state, DeliveryState::kRefused);
+}
+
 TEST_F(RetentionTest, EachMessageTypeHasItsOwnAgeAndZeroKeepsForEver) {
   const uint64_t doc = ingest(package("d"), {"g12"});
   const uint64_t status = ingest(package("s", "status"), {"g12"});
