@@ -11,8 +11,11 @@
 #include <chrono>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
 #include <thread>
 
+#include "dsig/signer.hpp"
 #include "hub_fixture.hpp"
 #include "test_client.hpp"
 
@@ -70,10 +73,11 @@ CliResult cli(const fs::path& scratch, const std::vector<std::string>& args,
   return r;
 }
 
-// Polls `probe` until it returns true (30 s at most). The tests wait for states, never for
+// Polls `probe` until it returns true (`limit` at most). The tests wait for states, never for
 // time.
-bool eventually(const std::function<bool()>& probe) {
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+bool eventually(const std::function<bool()>& probe,
+                std::chrono::seconds limit = std::chrono::seconds(30)) {
+  const auto until = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < until) {
     if (probe()) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -422,6 +426,124 @@ TEST_F(AdminTest, ReceiptCheckVerifiesASignedReceiptAndCatchesAlterationAndTheWr
   // Offline: no hub needed.
   EXPECT_EQ(hub_->stop(SIGTERM), 0);
   EXPECT_EQ(with({(dir / "receipt.xml").string()}).exit_code, 0);
+}
+
+// Retention in a running hub ([retention], hub/store/README.md "Retention"): a delivered
+// document's bytes are released once its age passed, the spool counters and the audit log say
+// so; a document whose delivery is still waiting is kept, however old.
+TEST_F(AdminTest, RetentionReleasesADeliveredDocumentAndKeepsAWaitingOne) {
+  start("retention", "[retention]\nedoc_seconds = 1\ninterval_seconds = 1\n");
+  const std::string good = read(kFixtures + "/good-rsa.edxml");
+
+  // First the one that must stay: a document of its own (own DocumentId) from 000.00.01.G12
+  // to 000.00.13.H30, whose inbox nobody attaches, so its delivery stays waiting. Sent first,
+  // it is older than the released one when that one goes.
+  std::string doc = read(kFixtures + "/unsigned.edxml");
+  const std::string id_old = "000.00.13.H30,2019/01/16,74/VPCP-TTĐT";
+  ASSERT_NE(doc.find(id_old), std::string::npos);
+  doc.replace(doc.find(id_old), id_old.size(), kRecipient + ",2026/12/07,1/RET");
+  doc = std::regex_replace(doc, std::regex("<edXML:OrganId>000\\.00\\.13\\.H30</edXML:OrganId>"),
+                           "<edXML:OrganId>@FROM@</edXML:OrganId>");
+  doc = std::regex_replace(doc, std::regex("<edXML:OrganId>000\\.00\\.01\\.G12</edXML:OrganId>"),
+                           "<edXML:OrganId>" + kSender + "</edXML:OrganId>");
+  doc = std::regex_replace(doc, std::regex("@FROM@"), kRecipient);
+  auto signer = dsig::Signer::load(organ(kRecipient) + ".key", organ(kRecipient) + ".crt",
+                                   {kPki + "/intermediates.pem"});
+  ASSERT_TRUE(signer.ok()) << signer.status().to_string();
+  auto signed_doc = (*signer)->sign(doc);
+  ASSERT_TRUE(signed_doc.ok()) << signed_doc.status().to_string();
+  auto kept_sent = send_package(port_, kPki, organ(kRecipient), "edoc", *signed_doc);
+  ASSERT_EQ(kept_sent.outcome, "accepted") << kept_sent.condition << " " << kept_sent.description;
+  const json kept_rows =
+      admin({"doc", "list", "--from", kRecipient, "--json"}).parsed()["deliveries"];
+  ASSERT_EQ(kept_rows.size(), 1u) << kept_rows;
+  const uint64_t kept = kept_rows[0]["seq"];
+  EXPECT_EQ(kept_rows[0]["recipient"], kSender);
+
+  // Then the one that goes: 000.00.13.H30 to 000.00.01.G12, accepted by the recipient.
+  const uint64_t seq = send_good();
+  ASSERT_GT(seq, 0u);
+  ASSERT_NE(seq, kept);
+  InboxClient inbox(port_, kPki, organ(kRecipient), "inbox/" + kRecipient);
+  ASSERT_TRUE(inbox.wait_for(1)) << hub_->log();
+  EXPECT_EQ(inbox.received()[0].bytes, good);
+  ASSERT_TRUE(eventually([&] { return show(seq)["deliveries"][0]["state"] == "delivered"; },
+                         std::chrono::seconds(15)))
+      << hub_->log();
+
+  // Released: a round after the age (1 s) passed since the delivery ended.
+  json released;
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto r = admin({"doc", "show", std::to_string(seq), "--json"});
+        if (r.exit_code != 0) return false;
+        released = r.parsed()["packages"][0];
+        return released.contains("bytes_released_ms");
+      },
+      std::chrono::seconds(15)))
+      << show(seq) << "\n" << hub_->log();
+  EXPECT_TRUE(released["bytes_released_ms"].is_number()) << released;
+  EXPECT_GT(released["bytes_released_ms"].get<int64_t>(), released["received_ms"].get<int64_t>());
+  ASSERT_TRUE(released["content"].contains("released")) << released;
+  EXPECT_FALSE(released["content"]["released"].get<std::string>().empty()) << released;
+  EXPECT_FALSE(released["content"].contains("subject")) << released;
+  // The row stays: its metadata and its delivery.
+  EXPECT_EQ(released["from"], kSender);
+  EXPECT_EQ(released["size"], good.size());
+  ASSERT_EQ(released["deliveries"].size(), 1u);
+  EXPECT_EQ(released["deliveries"][0]["state"], "delivered");
+
+  // The spool counters: exactly this package (receipts are kept, receipt_seconds = 0; the
+  // waiting document is held).
+  json spool;
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto r = admin({"stats", "--json"});
+        if (r.exit_code != 0) return false;
+        spool = r.parsed()["spool"];
+        return spool.contains("released_packages") &&
+               spool["released_packages"].get<uint64_t>() >= 1;
+      },
+      std::chrono::seconds(15)))
+      << spool;
+  EXPECT_EQ(spool["released_packages"], 1) << spool;
+  EXPECT_EQ(spool["released_bytes"], good.size()) << spool;
+  EXPECT_GE(spool["held_packages"].get<uint64_t>(), 1u) << spool;
+  EXPECT_TRUE(spool["last_release_ms"].is_number()) << spool;
+  EXPECT_GT(spool["last_release_ms"].get<int64_t>(), 0) << spool;
+
+  // The audit log has the round: who "retention", at least one package.
+  const fs::path audit_dir = hub_->data_dir() / "audit";
+  json round;
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto r = run({"receipt", "export", "--log-dir", audit_dir.string()});
+        if (r.exit_code != 0) return false;
+        std::istringstream lines(r.out);
+        for (std::string line; std::getline(lines, line);) {
+          const json rec = json::parse(line, nullptr, false);
+          if (!rec.is_discarded() && rec.value("event", "") == "retention") {
+            round = rec;
+            return true;
+          }
+        }
+        return false;
+      },
+      std::chrono::seconds(15)))
+      << run({"receipt", "export", "--log-dir", audit_dir.string()}).out;
+  EXPECT_EQ(round["who"], "retention") << round;
+  EXPECT_GE(round["detail"]["packages"].get<uint64_t>(), 1u) << round;
+  EXPECT_GE(round["detail"]["bytes"].get<uint64_t>(), good.size()) << round;
+
+  // The waiting document, received before the released one, is still held and readable.
+  const json held = show(kept);
+  EXPECT_FALSE(held.contains("bytes_released_ms")) << held;
+  EXPECT_FALSE(held["content"].contains("released")) << held;
+  EXPECT_FALSE(held["content"].value("subject", "").empty()) << held;
+  EXPECT_EQ(held["content"]["to"], json::array({kSender})) << held;
+  ASSERT_EQ(held["deliveries"].size(), 1u) << held;
+  EXPECT_EQ(held["deliveries"][0]["state"], "waiting") << held;
+  EXPECT_LT(held["received_ms"].get<int64_t>(), released["received_ms"].get<int64_t>());
 }
 
 // The audit log of a hub that saw real traffic, then copies of it with one change each.
