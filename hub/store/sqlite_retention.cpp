@@ -22,6 +22,15 @@ uint64_t file_bytes(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
 }
 
+// A read-only connection of retention's own, for walks as long as the spool: neither the
+// writer nor the shared read connection waits for them.
+Result<std::unique_ptr<sqlite::Db>> open_side_reader(const std::string& path) {
+  auto db = sqlite::Db::open(path);
+  if (!db) return db.status();
+  if (Status s = (*db)->exec("PRAGMA query_only = 1; PRAGMA busy_timeout = 5000"); !s.ok()) return s;
+  return db;
+}
+
 // fdatasync of a file that may not exist (a WAL cut by a checkpoint).
 Status sync_file(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -56,9 +65,8 @@ Result<RetentionPass> SqliteStore::release_expired(const RetentionPolicy& policy
   };
   std::vector<Candidate> candidates;
   {
-    auto db = sqlite::Db::open(options_.path);
+    auto db = open_side_reader(options_.path);
     if (!db) return db.status();
-    if (Status q = (*db)->exec("PRAGMA query_only = 1; PRAGMA busy_timeout = 5000"); !q.ok()) return q;
     auto find = (*db)->prepare(
         "SELECT p.seq, p.size FROM packages p INDEXED BY packages_held "
         "WHERE p.released_ms IS NULL AND p.message_type = ?1 AND p.received_ms < ?2 "
@@ -189,9 +197,8 @@ Result<SpoolUsage> SqliteStore::usage() {
   }
   // Its own connection: counting the held packages walks an index as long as the spool, and
   // the shared read connection (polls, deliveries) would wait for it.
-  auto db = sqlite::Db::open(options_.path);
+  auto db = open_side_reader(options_.path);
   if (!db) return db.status();
-  if (Status q = (*db)->exec("PRAGMA query_only = 1; PRAGMA busy_timeout = 5000"); !q.ok()) return q;
   auto totals = (*db)->prepare(
       "SELECT released_packages, released_bytes, segments_removed, segment_bytes_freed, "
       "last_release_ms, (SELECT count(*) FROM packages WHERE released_ms IS NULL) "

@@ -109,6 +109,13 @@ Status check_newest_segment(sqlite::Db& db, const SegmentLog& log) {
   return Status();
 }
 
+// load_package's answer for a package whose bytes retention released.
+Status released_status(uint64_t seq, int64_t released_ms) {
+  return Status("released", "package " + std::to_string(seq) +
+                                ": its bytes were released by retention at " +
+                                std::to_string(released_ms) + " (unix ms)");
+}
+
 }  // namespace
 
 std::optional<FsyncMode> parse_fsync_mode(std::string_view text) {
@@ -329,11 +336,7 @@ Result<StoredPackage> SqliteStore::load_package(uint64_t seq) {
   auto row = stmt->step();
   if (!row) return row.status();
   if (!*row) return Status("not-found", "no package with seq " + std::to_string(seq));
-  if (!stmt->null_at(32)) {
-    return Status("released", "package " + std::to_string(seq) +
-                                  ": its bytes were released by retention at " +
-                                  std::to_string(stmt->int_at(32)) + " (unix ms)");
-  }
+  if (!stmt->null_at(32)) return released_status(seq, stmt->int_at(32));
   StoredPackage p;
   p.seq = seq;
   p.message_type = stmt->text_at(0);
@@ -409,9 +412,7 @@ std::optional<Status> SqliteStore::released_since(uint64_t seq) {
   stmt->bind(1, static_cast<int64_t>(seq));
   auto row = stmt->step();
   if (!row || !*row || stmt->null_at(0)) return std::nullopt;
-  return Status("released", "package " + std::to_string(seq) +
-                                ": its bytes were released by retention at " +
-                                std::to_string(stmt->int_at(0)) + " (unix ms)");
+  return released_status(seq, stmt->int_at(0));
 }
 
 Result<std::vector<PackageSummary>> SqliteStore::list_packages(const PackageFilter& f) {

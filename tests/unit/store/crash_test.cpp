@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <random>
 #include <sstream>
@@ -57,6 +58,54 @@ std::string bytes_for(const std::string& document_id) {
   ::_exit(0);
 }
 
+// Forks `child` (which writes report lines to the fd it is given and never returns), SIGKILLs
+// it a random moment (`min_ms` to `max_ms`) after its first report, and gives back the
+// complete report lines it wrote. Every child writes each line in one write() shorter than
+// PIPE_BUF, so lines never interleave; none may start with "ERR".
+void run_until_killed(const std::function<void(int)>& child, int min_ms, int max_ms,
+                      std::mt19937& rng, std::vector<std::string>& lines) {
+  lines.clear();
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::close(fds[0]);
+    child(fds[1]);
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  const auto kill_after =
+      std::chrono::milliseconds(std::uniform_int_distribution<int>(min_ms, max_ms)(rng));
+  std::optional<std::chrono::steady_clock::time_point> kill_at;
+  std::string text;
+  bool killed = false;
+  for (;;) {
+    if (!killed && kill_at && std::chrono::steady_clock::now() >= *kill_at) {
+      ::kill(pid, SIGKILL);
+      killed = true;
+    }
+    pollfd p{fds[0], POLLIN, 0};
+    if (::poll(&p, 1, 5) <= 0) continue;
+    char buffer[4096];
+    ssize_t n = ::read(fds[0], buffer, sizeof buffer);
+    if (n <= 0) break;  // EOF: the child is gone (its write end closed)
+    text.append(buffer, static_cast<size_t>(n));
+    if (!kill_at) kill_at = std::chrono::steady_clock::now() + kill_after;
+  }
+  ::close(fds[0]);
+  int wstatus = 0;
+  ASSERT_EQ(::waitpid(pid, &wstatus, 0), pid);
+  ASSERT_TRUE(WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL) << text.substr(0, 300);
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (in.eof()) break;  // a torn last line cannot happen (atomic writes), but be safe
+    ASSERT_NE(line.rfind("ERR", 0), 0u) << line;
+    lines.push_back(line);
+  }
+}
+
 TEST(CrashTest, EveryIngestReportedCommittedSurvivesSigkill) {
   testing::TempDir dir;
   const std::string path = dir.file("spool.db");
@@ -66,46 +115,11 @@ TEST(CrashTest, EveryIngestReportedCommittedSurvivesSigkill) {
   std::map<uint64_t, std::string> reported;  // seq -> document id, over all iterations
 
   for (int iteration = 0; iteration < 6; ++iteration) {
-    int fds[2];
-    ASSERT_EQ(::pipe(fds), 0);
-    pid_t child = ::fork();
-    ASSERT_GE(child, 0);
-    if (child == 0) {
-      ::close(fds[0]);
-      ingest_until_killed(path, iteration, fds[1]);
-    }
-    ::close(fds[1]);
-
-    const auto kill_after = std::chrono::milliseconds(
-        std::uniform_int_distribution<int>(20, 400)(rng));
-    std::optional<std::chrono::steady_clock::time_point> kill_at;
-    std::string text;
-    bool killed = false;
-    for (;;) {
-      if (!killed && kill_at && std::chrono::steady_clock::now() >= *kill_at) {
-        ::kill(child, SIGKILL);
-        killed = true;
-      }
-      pollfd p{fds[0], POLLIN, 0};
-      int ready = ::poll(&p, 1, 5);
-      if (ready <= 0) continue;
-      char buffer[4096];
-      ssize_t n = ::read(fds[0], buffer, sizeof buffer);
-      if (n <= 0) break;  // EOF: the child is gone (its write end closed)
-      text.append(buffer, static_cast<size_t>(n));
-      if (!kill_at) kill_at = std::chrono::steady_clock::now() + kill_after;
-    }
-    ::close(fds[0]);
-    int wstatus = 0;
-    ASSERT_EQ(::waitpid(child, &wstatus, 0), child);
-    ASSERT_TRUE(WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL) << text.substr(0, 300);
-
-    std::istringstream lines(text);
-    std::string line;
+    std::vector<std::string> lines;
+    ASSERT_NO_FATAL_FAILURE(run_until_killed(
+        [&](int fd) { ingest_until_killed(path, iteration, fd); }, 20, 400, rng, lines));
     size_t this_round = 0;
-    while (std::getline(lines, line)) {
-      if (lines.eof()) break;  // a torn last line cannot happen (atomic writes), but be safe
-      ASSERT_NE(line.rfind("ERR", 0), 0u) << line;
+    for (const std::string& line : lines) {
       std::istringstream fields(line);
       uint64_t seq = 0;
       std::string id;
@@ -198,42 +212,11 @@ TEST(CrashTest, RetentionKilledAtAnyMomentNeverLosesAHeldPackage) {
   uint64_t released_seen = 0;
 
   for (int iteration = 0; iteration < 5; ++iteration) {
-    int fds[2];
-    ASSERT_EQ(::pipe(fds), 0);
-    pid_t child = ::fork();
-    ASSERT_GE(child, 0);
-    if (child == 0) {
-      ::close(fds[0]);
-      ingest_and_retire_until_killed(path, iteration, fds[1]);
-    }
-    ::close(fds[1]);
-    const auto kill_after =
-        std::chrono::milliseconds(std::uniform_int_distribution<int>(50, 500)(rng));
-    std::optional<std::chrono::steady_clock::time_point> kill_at;
-    std::string text;
-    bool killed = false;
-    for (;;) {
-      if (!killed && kill_at && std::chrono::steady_clock::now() >= *kill_at) {
-        ::kill(child, SIGKILL);
-        killed = true;
-      }
-      pollfd p{fds[0], POLLIN, 0};
-      if (::poll(&p, 1, 5) <= 0) continue;
-      char buffer[4096];
-      ssize_t n = ::read(fds[0], buffer, sizeof buffer);
-      if (n <= 0) break;
-      text.append(buffer, static_cast<size_t>(n));
-      if (!kill_at) kill_at = std::chrono::steady_clock::now() + kill_after;
-    }
-    ::close(fds[0]);
-    int wstatus = 0;
-    ASSERT_EQ(::waitpid(child, &wstatus, 0), child);
-    ASSERT_TRUE(WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL) << text.substr(0, 300);
-    std::istringstream lines(text);
-    std::string line;
-    while (std::getline(lines, line)) {
-      if (lines.eof()) break;
-      ASSERT_NE(line.rfind("ERR", 0), 0u) << line;
+    std::vector<std::string> lines;
+    ASSERT_NO_FATAL_FAILURE(run_until_killed(
+        [&](int fd) { ingest_and_retire_until_killed(path, iteration, fd); }, 50, 500, rng,
+        lines));
+    for (const std::string& line : lines) {
       std::istringstream fields(line);
       char kind = 0;
       uint64_t seq = 0;
