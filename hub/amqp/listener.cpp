@@ -302,6 +302,7 @@ void Listener::accept(pn_listener_t* l) {
   }
   by_id_[conn->id] = c;
   conns_[c] = std::move(conn);
+  conns_gauge_.store(conns_.size(), std::memory_order_relaxed);
   pn_listener_accept2(l, c, t);
 }
 
@@ -662,6 +663,7 @@ void Listener::closed(pn_connection_t* c) {
   // Bytes of packages the engine still holds stay counted until it answers (answered()).
   by_id_.erase(conn.id);
   conns_.erase(it);
+  conns_gauge_.store(conns_.size(), std::memory_order_relaxed);
 }
 
 }  // namespace docaxis::amqp

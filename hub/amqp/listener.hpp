@@ -24,6 +24,7 @@
 // ever ends without stop() the process exits (crash-only, code 70).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -102,6 +103,10 @@ class Listener {
                delivery::DeliveryDone done);
   // Thread-safe: new handshakes use `trust`; live connections it refuses are closed.
   void reload_trust(std::shared_ptr<const tls::TlsTrust> trust);
+  // Thread-safe gauges (metrics): package bytes read and not yet answered or settled, and the
+  // connections open now.
+  std::size_t bytes_held() const { return held_gauge_.load(std::memory_order_relaxed); }
+  std::size_t connections() const { return conns_gauge_.load(std::memory_order_relaxed); }
 
  private:
   struct Conn;
@@ -177,6 +182,8 @@ class Listener {
   std::map<std::uint64_t, Waiting> waiting_;  // submitted to the engine, by token
   std::uint64_t next_id_ = 1, next_token_ = 1;
   std::size_t total_held_ = 0;
+  std::atomic<std::size_t> held_gauge_{0};   // total_held_, for other threads
+  std::atomic<std::size_t> conns_gauge_{0};  // conns_.size(), for other threads
   std::size_t total_engine_ = 0;  // of total_held_, complete packages the engine has
   std::set<std::uint64_t> starved_;  // connections waiting for byte budget
   // The last chain a handshake refused (tls::ContextTrust's refusal hook): the connection whose

@@ -217,6 +217,7 @@ Listener::Conn* Listener::largest_partial() {
 
 void Listener::release_bytes(std::uint64_t conn_id, std::size_t bytes, bool engine) {
   total_held_ -= std::min(total_held_, bytes);
+  held_gauge_.store(total_held_, std::memory_order_relaxed);
   if (engine) total_engine_ -= std::min(total_engine_, bytes);
   if (auto it = by_id_.find(conn_id); it != by_id_.end()) {
     Conn& conn = *conns_.at(it->second);
@@ -314,6 +315,7 @@ void Listener::incoming(Conn& conn, pn_link_t* l, pn_delivery_t* d) {
     conn.held += got;
     conn.partial_bytes += got;
     total_held_ += got;
+    held_gauge_.store(total_held_, std::memory_order_relaxed);
     conn.last_progress_ms = static_cast<std::int64_t>(pn_proactor_now_64());
     if (got == 0) break;
   }

@@ -134,4 +134,12 @@ Status AmqpServer::reload_tls() {
   return {};
 }
 
+std::size_t AmqpServer::bytes_held() const {
+  return listener_ ? listener_->bytes_held() : 0;
+}
+
+std::size_t AmqpServer::connections() const {
+  return listener_ ? listener_->connections() : 0;
+}
+
 }  // namespace docaxis::amqp

@@ -73,6 +73,9 @@ class AmqpServer {
   // them, and live connections whose certificate they no longer accept are closed. A file that
   // cannot be read keeps the current trust (the Status says why).
   Status reload_tls();
+  // Thread-safe gauges of the listener (0 before start): package bytes held, connections.
+  std::size_t bytes_held() const;
+  std::size_t connections() const;
 
  private:
   class Peers;

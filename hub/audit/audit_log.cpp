@@ -394,9 +394,12 @@ Status AuditLog::write_durable(const std::string& bytes) {
     }
     done += static_cast<std::size_t>(n);
   }
+  const auto sync_began = std::chrono::steady_clock::now();
   int serr = fault("fdatasync");
   if (serr == 0 && ::fdatasync(fd_) != 0) serr = errno;
   if (serr != 0) return io_error("fdatasync", path, serr);
+  sync_seconds_.observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - sync_began).count());
   segment_size_ += bytes.size();
   std::lock_guard g(mu_);
   ++stats_.syncs;
@@ -445,7 +448,9 @@ std::uint64_t AuditLog::last_seq() const {
 
 AuditStats AuditLog::stats() const {
   std::lock_guard g(mu_);
-  return stats_;
+  AuditStats out = stats_;
+  out.sync_seconds = sync_seconds_.snapshot();
+  return out;
 }
 
 const std::string& AuditLog::key_fingerprint() const { return signer_->fingerprint(); }

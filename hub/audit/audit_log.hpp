@@ -49,6 +49,7 @@
 #include "audit/checkpoint_keys.hpp"
 #include "audit/record.hpp"
 #include "common/status.hpp"
+#include "metrics/histogram.hpp"
 
 namespace docaxis::audit {
 
@@ -78,6 +79,7 @@ struct AuditStats {
   std::uint64_t syncs = 0;        // fdatasync calls on segments
   std::uint64_t segments_created = 0;
   std::uint64_t recovered_bytes = 0;  // torn tail cut off at open()
+  metrics::HistogramSnapshot sync_seconds;  // each segment fdatasync of a record group
 };
 
 class AuditLog {
@@ -148,6 +150,7 @@ class AuditLog {
   std::uint64_t since_checkpoint_ = 0;
   std::chrono::system_clock::time_point last_checkpoint_time_;
   AuditStats stats_;
+  metrics::Histogram sync_seconds_{metrics::Histogram::latency_seconds()};
 
   // Owned by the flush leader (flushing_ == true) or by open/close.
   int fd_ = -1;

@@ -165,7 +165,10 @@ Status Ingest::check(const IncomingPackage& in, std::int64_t now_ms, Accepted& o
   if (const routing::Peer* p = registry_.verified_peer(id); p && !p->allow_unsigned_from.empty()) {
     policy.allow_unsigned = true;
   }
+  const auto verify_began = std::chrono::steady_clock::now();
   auto verified = verifier_.verify_package(in.bytes, policy);
+  verify_seconds_.observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - verify_began).count());
   if (!verified.ok()) return verified.status();
   const edxml::Package& pkg = verified->package;
   const auto& h = pkg.header;
@@ -316,7 +319,10 @@ Status Ingest::check_receipt(const IncomingPackage& in, std::int64_t now_ms, Acc
                                       ") is not a configured peer");
   }
   // Parse, verify (no organ binding), read: the port keeps that order and its codes.
+  const auto verify_began = std::chrono::steady_clock::now();
   auto verified = verifier_.verify_receipt(in.bytes);
+  verify_seconds_.observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - verify_began).count());
   if (!verified.ok()) return verified.status();
   const edxml::DeliveryReceipt* r = &verified->receipt;
   const Verdict* verdict = &verified->verdict;
@@ -487,6 +493,7 @@ IngestStats Ingest::stats() const {
   s.accepted = accepted_.load(std::memory_order_relaxed);
   s.duplicates = duplicates_.load(std::memory_order_relaxed);
   s.overloaded = overloaded_.load(std::memory_order_relaxed);
+  s.verify_seconds = verify_seconds_.snapshot();
   std::lock_guard lk(refused_mu_);
   s.refused = refused_;
   return s;

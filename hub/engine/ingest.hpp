@@ -55,6 +55,7 @@
 #include "engine/ports.hpp"
 #include "engine/verification.hpp"
 #include "engine/refusal_sampler.hpp"
+#include "metrics/histogram.hpp"
 #include "model/trail.hpp"
 #include "routing/endpoint_registry.hpp"
 #include "routing/hops.hpp"
@@ -91,6 +92,7 @@ struct IngestStats {
   std::uint64_t duplicates = 0;  // re-sends answered ok without new deliveries
   std::uint64_t overloaded = 0;  // answered `overloaded` by submit()
   std::map<std::string, std::uint64_t> refused;  // by code (transient store errors included)
+  metrics::HistogramSnapshot verify_seconds;     // each signature verification, any verdict
 };
 
 class Ingest : public IngestPort {
@@ -148,6 +150,7 @@ class Ingest : public IngestPort {
   std::atomic<std::uint64_t> received_{0}, accepted_{0}, duplicates_{0}, overloaded_{0};
   mutable std::mutex refused_mu_;
   std::map<std::string, std::uint64_t> refused_;
+  mutable metrics::Histogram verify_seconds_{metrics::Histogram::latency_seconds()};
 };
 
 }  // namespace docaxis::engine

@@ -508,6 +508,11 @@ std::size_t Server::connections() const {
   return core_->table->open();
 }
 
+std::size_t Server::body_bytes_in_flight() const {
+  std::lock_guard<std::mutex> lock(core_->mu);
+  return core_->body_bytes;
+}
+
 void Server::stop() {
   {
     std::lock_guard<std::mutex> lock(core_->mu);

@@ -104,6 +104,8 @@ class Server {
   void stop();
   // Connections open now (for tests and metrics).
   std::size_t connections() const;
+  // Request body bytes reserved now (of max_body_bytes_in_flight), for metrics.
+  std::size_t body_bytes_in_flight() const;
 
   struct Core;
 

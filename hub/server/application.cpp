@@ -29,6 +29,7 @@
 #include "routing/endpoint_registry.hpp"
 #include "routing/route_table.hpp"
 #include "server/data_dir.hpp"
+#include "server/hub_metrics.hpp"
 #include "server/module_options.hpp"
 #include "server/trust_refresher.hpp"
 #include "store/disk_floor.hpp"
@@ -118,6 +119,7 @@ struct Application::Modules {
   std::unique_ptr<admin::AdminEndpoint> admin;
   std::unique_ptr<TrustRefresher> refresher;
   std::unique_ptr<store::RetentionRunner> retention;  // [retention], when an age is set
+  MetricsSources metrics;  // pointers into the members above
   int port = 0;
   bool started = false;
 };
@@ -326,6 +328,18 @@ std::unique_ptr<Application> Application::build(const config::HubConfig& cfg, St
       std::make_unique<TrustRefresher>(*w.verifier, w.trust_config, cfg.trust.crl_refresh);
   amqp::AmqpServer& server = *w.server;
   w.refresher->also_reload([&server] { return server.reload_tls(); });
+
+  w.metrics.hub_name = cfg.hub.name;
+  w.metrics.ingest = w.ingest.get();
+  w.metrics.dispatcher = w.dispatcher.get();
+  w.metrics.receipts = w.receipts.get();
+  w.metrics.store = w.store.get();
+  w.metrics.audit = w.audit.get();
+  w.metrics.amqp = w.server.get();
+  w.metrics.vxp_server = [&w]() -> const http::Server* { return w.vxp_server.get(); };
+  for (const auto& p : cfg.peers) w.metrics.peers.push_back(p.name);
+  w.metrics.volumes = {{"store", w.paths.store}, {"audit", w.paths.audit}};
+  w.metrics.clock_ms = now_ms;
   return std::unique_ptr<Application>(new Application(std::move(m)));
 }
 
@@ -403,6 +417,8 @@ bool Application::start(StartError& error) {
 }
 
 int Application::port() const { return m_->port; }
+
+std::string Application::metrics_text() const { return render_metrics(m_->metrics); }
 
 Status Application::reload_trust(const std::string& why) { return m_->refresher->reload_now(why); }
 

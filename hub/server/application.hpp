@@ -40,6 +40,9 @@ class Application {
   int port() const;
   // Re-reads the trust files and CRLs (SIGHUP): the verifier and the TLS layer.
   Status reload_trust(const std::string& why);
+  // The Prometheus exposition of every module's metrics (hub_metrics.hpp), read now. Any
+  // thread, once built; safe while the hub runs.
+  std::string metrics_text() const;
   // Stops in reverse order: no new packages first, then deliveries, then the rest.
   void stop();
 

@@ -5,6 +5,8 @@
 #include <array>
 #include <cstdint>
 
+#include "metrics/histogram.hpp"
+
 namespace docaxis::store {
 
 struct StoreCounters {
@@ -22,6 +24,9 @@ struct StoreCounters {
   // the database's share of the bytes written per package, segments and audit aside.
   uint64_t wal_frames = 0;
   uint64_t page_size = 0;         // bytes per database page (and per WAL frame's payload)
+  // Batch transactions from BEGIN to COMMIT returned (segment and WAL syncs included), in
+  // seconds; committed batches only.
+  metrics::HistogramSnapshot commit_seconds;
 };
 
 }  // namespace docaxis::store

@@ -1,6 +1,7 @@
 #include "store/group_commit.hpp"
 
 #include <bit>
+#include <chrono>
 #include <cstdio>
 #include <utility>
 #include <vector>
@@ -134,6 +135,7 @@ Status GroupCommitWriter::run_job(WriteJob& job) {
 void GroupCommitWriter::commit_batch(std::deque<WriteJob>& batch) {
   std::vector<Status> results;
   results.reserve(batch.size());
+  const auto began = std::chrono::steady_clock::now();
   Status batch_status = db_->run_cached("BEGIN IMMEDIATE");
   if (batch_status.ok()) {
     for (WriteJob& job : batch) {
@@ -161,6 +163,8 @@ void GroupCommitWriter::commit_batch(std::deque<WriteJob>& batch) {
   }
 
   if (batch_status.ok()) {
+    commit_seconds_.observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
     const uint64_t n = batch.size();
     commits_.fetch_add(1, std::memory_order_relaxed);
     jobs_.fetch_add(n, std::memory_order_relaxed);
@@ -196,6 +200,7 @@ void GroupCommitWriter::fill(StoreCounters& out) const {
   for (size_t i = 0; i < histogram_.size(); ++i) {
     out.batch_histogram[i] = histogram_[i].load(std::memory_order_relaxed);
   }
+  out.commit_seconds = commit_seconds_.snapshot();
 }
 
 }  // namespace docaxis::store

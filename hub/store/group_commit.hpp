@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "common/status.hpp"
+#include "metrics/histogram.hpp"
 #include "store/counters.hpp"
 #include "store/sqlite_db.hpp"
 
@@ -82,6 +83,8 @@ class GroupCommitWriter {
 
   std::atomic<uint64_t> commits_{0}, failed_commits_{0}, jobs_{0}, max_batch_{0};
   std::array<std::atomic<uint64_t>, 8> histogram_{};
+  // BEGIN to COMMIT returned (the segment and WAL syncs included), committed batches only.
+  metrics::Histogram commit_seconds_{metrics::Histogram::latency_seconds()};
 
   // Committed batches whose callers are still to be told, with each job's outcome.
   struct Committed {

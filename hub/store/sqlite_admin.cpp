@@ -70,6 +70,33 @@ std::optional<int64_t> opt_int(const sqlite::Stmt& s, int col) {
 
 }  // namespace
 
+Result<std::vector<DestinationStats>> SqliteStore::pending_by_destination() {
+  std::lock_guard lock(read_mu_);
+  auto stmt = reader_->prepare(
+      "SELECT next_hop, CASE WHEN next_hop = 'local' THEN recipient ELSE '' END AS dest, "
+      "  sum(state = 'waiting' AND attempts = 0), sum(state = 'waiting' AND attempts > 0), "
+      "  sum(state = 'in_flight'), min(created_ms), "
+      "  min(CASE WHEN state = 'waiting' THEN next_attempt_ms END) "
+      "FROM deliveries INDEXED BY deliveries_by_state "
+      "WHERE state IN ('waiting', 'in_flight') GROUP BY next_hop, dest ORDER BY next_hop, dest");
+  if (!stmt) return stmt.status();
+  std::vector<DestinationStats> out;
+  Status s = each_row(*stmt, [&] {
+    DestinationStats d;
+    d.next_hop = stmt->text_at(0);
+    d.recipient = stmt->text_at(1);
+    d.waiting = static_cast<uint64_t>(stmt->int_at(2));
+    d.retrying = static_cast<uint64_t>(stmt->int_at(3));
+    d.in_flight = static_cast<uint64_t>(stmt->int_at(4));
+    d.oldest_pending_created_ms = opt_int(*stmt, 5);
+    d.next_attempt_ms = opt_int(*stmt, 6);
+    out.push_back(std::move(d));
+    return Status();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
 Result<std::vector<DestinationStats>> SqliteStore::queue_by_destination() {
   std::lock_guard lock(read_mu_);
   auto stmt = reader_->prepare(

@@ -105,6 +105,7 @@ class SqliteStore final : public Store, public AdminStore, public InboxStore, pu
 
   // AdminStore (sqlite_admin.cpp)
   Result<std::vector<DestinationStats>> queue_by_destination() override;
+  Result<std::vector<DestinationStats>> pending_by_destination() override;
   Result<std::vector<DeliveryListing>> find_deliveries(const DeliveryFilter& filter) override;
   Result<uint64_t> count_deliveries(const DeliveryFilter& filter) override;
   Result<std::vector<uint64_t>> packages_with_document_id(const std::string& document_id) override;

@@ -1,0 +1,41 @@
+// A fixed-bucket histogram safe to observe from any thread (relaxed atomics; no lock), read as a
+// consistent-enough snapshot at scrape time. Buckets are upper bounds in the metric's base
+// unit (seconds, bytes, jobs), ascending; +Inf is implied. A snapshot taken while observations
+// land may have its count and sum one observation apart: Prometheus tolerates that.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace docaxis::metrics {
+
+struct HistogramSnapshot {
+  std::vector<double> bounds;            // upper bounds, ascending (+Inf not included)
+  std::vector<std::uint64_t> cumulative; // observations <= bounds[i]; then one for +Inf
+  double sum = 0;
+  std::uint64_t count = 0;               // == cumulative.back()
+};
+
+class Histogram {
+ public:
+  // `bounds` must be ascending and finite; duplicates are dropped.
+  explicit Histogram(std::vector<double> bounds);
+  Histogram(const Histogram&) = delete;
+  Histogram& operator=(const Histogram&) = delete;
+
+  void observe(double value);
+  HistogramSnapshot snapshot() const;
+
+  // Bucket bounds used across the hub: durations from 100 µs to 10 s, and powers of two.
+  static std::vector<double> latency_seconds();
+  static std::vector<double> powers_of_two(double first, int n);
+
+ private:
+  std::vector<double> bounds_;
+  std::unique_ptr<std::atomic<std::uint64_t>[]> buckets_;  // bounds_.size() + 1 (+Inf)
+  std::atomic<double> sum_{0};
+};
+
+}  // namespace docaxis::metrics

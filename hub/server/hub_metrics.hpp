@@ -1,0 +1,56 @@
+// The hub's Prometheus metrics (`/metrics` of the operator endpoint): every module's counters,
+// gauges and histograms read at scrape time and written as text by metrics::TextWriter. The
+// names, types and labels are a public contract, listed in hub/metrics/README.md.
+//
+// Label cardinality stays bounded whatever the traffic: destinations are the configured peers
+// and the inboxes with unfinished deliveries, at most `max_destinations` of them (the largest
+// backlogs); the rest are summed under destination="_other". No document id, sender or
+// subject from a message ever becomes a label.
+//
+// Threads: render() runs on the caller's thread (the operator endpoint's); it reads atomics,
+// takes the modules' own locks briefly and runs two read queries on the store's read
+// connections (unfinished deliveries by destination through the state index; the spool usage on
+// the side reader).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "metrics/text.hpp"
+
+namespace docaxis {
+namespace amqp { class AmqpServer; }
+namespace audit { class AuditLog; }
+namespace delivery { class Dispatcher; }
+namespace engine { class Ingest; class ReceiptIssuer; }
+namespace http { class Server; }
+namespace store { class SqliteStore; }
+}  // namespace docaxis
+
+namespace docaxis::server {
+
+struct MetricsSources {
+  std::string hub_name;
+  const engine::Ingest* ingest = nullptr;
+  const delivery::Dispatcher* dispatcher = nullptr;
+  const engine::ReceiptIssuer* receipts = nullptr;
+  store::SqliteStore* store = nullptr;
+  const audit::AuditLog* audit = nullptr;
+  const amqp::AmqpServer* amqp = nullptr;
+  std::function<const http::Server*()> vxp_server;  // null or returning null: no HTTP API
+  std::vector<std::string> peers;                   // configured peer hubs
+  std::vector<std::pair<std::string, std::string>> volumes;  // label, path (free bytes)
+  std::function<int64_t()> clock_ms;
+  std::size_t max_destinations = 200;
+  // More families, written after the hub's own (certificates, CRLs): each must write whole
+  // families of its own names.
+  std::vector<std::function<void(metrics::TextWriter&)>> extra;
+};
+
+// The whole exposition. Never throws; a source that fails (a store query) is left out and
+// counted in docaxis_metrics_source_errors_total{source}.
+std::string render_metrics(const MetricsSources& sources);
+
+}  // namespace docaxis::server
