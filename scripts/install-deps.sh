@@ -20,6 +20,7 @@ PACKAGES=(
   # tools used by tests and benchmarks
   xmlsec1 python3
   rabbitmq-server                # the rabbit-bridge tests start their own node (never the service)
+  prometheus                     # promtool: the metrics test checks the exposition with it
 )
 if [ "${1:-}" = "--bench" ]; then
   # Apache Santuario and a JDK to run it: the verification baseline of scripts/bench.sh.
