@@ -7,6 +7,8 @@
 // Exit codes: 0 clean shutdown (SIGTERM/SIGINT) or a valid configuration with --check-config,
 // 1 a runtime failure at start (store, audit log, listener), 2 a configuration error (every
 // problem is printed, one per line, before exiting) or an unsafe data directory.
+// Under systemd (Type=notify, $NOTIFY_SOCKET set) it reports READY=1 once listening,
+// RELOADING=1 then READY=1 around a SIGHUP reload, STOPPING=1 at shutdown (sd_notify.hpp).
 #include <signal.h>
 #include <sys/stat.h>
 
@@ -18,6 +20,7 @@
 #include "log/log.hpp"
 #include "server/application.hpp"
 #include "server/descriptor_limit.hpp"
+#include "server/sd_notify.hpp"
 #include "server/startup_log.hpp"
 
 using namespace docaxis;
@@ -27,6 +30,14 @@ namespace {
 int fail(const server::StartError& e) {
   std::cerr << "docaxis-hub: " << e.step << ": " << e.status.to_string() << "\n";
   return e.exit_code;
+}
+
+// The systemd readiness protocol (server/sd_notify.hpp): a no-op outside a Type=notify unit;
+// a failure is logged and changes nothing else.
+void notify(const std::string& state) {
+  if (Status s = server::sd_notify(state); !s.ok()) {
+    log::get("server").warn("sd-notify-failed", {{"code", s.code()}, {"reason", s.message()}});
+  }
 }
 
 }  // namespace
@@ -75,12 +86,21 @@ int main(int argc, char** argv) {
   if (!hub) return fail(error);
   if (!hub->start(error)) return fail(error);
   server::log_startup_summary(cfg, hub->port());
+  // Ready only now: the listener is up and hub.port written (start() did both).
+  const std::string listening = "STATUS=listening on amqps://" + cfg.listener.tls.host + ":" +
+                                std::to_string(hub->port());
+  notify("READY=1\n" + listening);
   int sig = 0;
   for (;;) {
     sigwait(&signals, &sig);
     if (sig != SIGHUP) break;
-    (void)hub->reload_trust("sighup");
+    notify("RELOADING=1\n" + server::monotonic_usec_assignment() + "\nSTATUS=reloading trust");
+    const Status reloaded = hub->reload_trust("sighup");
+    // A failed reload keeps the current trust (logged trust-reload-failed): still serving.
+    notify("READY=1\n" + listening +
+           (reloaded.ok() ? "" : "; last trust reload failed (" + reloaded.code() + ")"));
   }
+  notify("STOPPING=1\nSTATUS=stopping on signal " + std::to_string(sig));
   server::log_shutdown(sig);
   std::cout << "docaxis-hub " << cfg.hub.name << ": signal " << sig << ", shutting down"
             << std::endl;
