@@ -47,9 +47,28 @@ int main(int argc, char** argv) {
   CLI::App app{"docaxis-hub: a store-and-forward node of the national document axis"};
   std::string config_path;
   bool check_only = false;
-  app.add_option("--config", config_path, "the hub's TOML configuration")->required();
+  app.add_option("--config", config_path,
+                 "the hub's TOML configuration (every key: hub/config/README.md; the package "
+                 "installs /etc/docaxis/docaxis-hub.toml)")
+      ->required();
   app.add_flag("--check-config", check_only,
-               "validate the configuration, print every problem, exit");
+               "validate the configuration, print every problem (one per line), exit");
+  app.footer(R"(Runs one hub until SIGTERM or SIGINT. SIGHUP re-reads the trust anchors,
+intermediates, CRLs and the listener's certificate without a restart (a failed reload keeps
+the current trust). Logs: key=value lines on standard error. Under systemd (Type=notify) it
+reports READY=1 once its listener is up, RELOADING=1 around a reload, STOPPING=1 at the end.
+Once serving, <data_dir>/hub.port holds the listener's port; `docaxis` talks to the running hub
+through <data_dir>/admin.sock.
+
+Examples:
+  docaxis-hub --config /etc/docaxis/docaxis-hub.toml --check-config
+  docaxis-hub --config /etc/docaxis/docaxis-hub.toml
+  systemctl reload docaxis-hub            (sends SIGHUP)
+
+Exit codes:
+  0  stopped by SIGTERM or SIGINT; with --check-config: the configuration is valid
+  1  a runtime failure at start (store, audit log, listener)
+  2  usage or configuration error (every problem printed), or an unsafe data directory)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
