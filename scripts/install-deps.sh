@@ -21,6 +21,11 @@ PACKAGES=(
   xmlsec1 python3
   rabbitmq-server                # the rabbit-bridge tests start their own node (never the service)
   prometheus                     # promtool: the metrics test checks the exposition with it
+  # the Debian package (scripts/build-deb.sh) and its test (scripts/packaging/test-package.sh)
+  dpkg-dev                       # dpkg-shlibdeps: the package's Depends
+  systemd                        # systemd-analyze verify / security on the units
+  adduser                        # the package's postinst, run in the test's root
+  groff-base                     # formats the manual pages in the test (warnings fail it)
 )
 if [ "${1:-}" = "--bench" ]; then
   # Apache Santuario and a JDK to run it: the verification baseline of scripts/bench.sh.

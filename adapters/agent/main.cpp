@@ -41,17 +41,17 @@ struct ConnectionFlags {
 };
 
 void add_connection_flags(CLI::App* cmd, ConnectionFlags& f) {
-  cmd->add_option("--config", f.config, "agent.toml supplying defaults for every setting");
+  cmd->add_option("--config", f.config, "agent.toml supplying every setting the flags below do not");
   cmd->add_option("--hub", f.hub, "the hub, amqps://HOST[:PORT]");
   cmd->add_option("--cert", f.cert, "organ certificate followed by its issuing CAs (PEM)");
   cmd->add_option("--key", f.key, "its private key (PEM)");
   cmd->add_option("--trust", f.trust, "CA certificates the hub's certificate must chain to");
   cmd->add_option("--server-name", f.server_name, "name in the hub's certificate");
   cmd->add_option("--organ", f.organ, "this organ's id (default: the certificate's UID)");
-  cmd->add_option("--timeout", f.timeout, "seconds to wait for each outcome")
+  cmd->add_option("--timeout", f.timeout, "seconds to wait for each outcome (default 120)")
       ->check(CLI::Range(1, 86400));
   cmd->add_option("--connect-timeout", f.connect_timeout,
-                  "seconds to wait for the connection (then exit 3)")
+                  "seconds to wait for the connection, then exit 3 (default 30)")
       ->check(CLI::Range(1, 3600));
 }
 
@@ -116,6 +116,45 @@ int main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "folder mode: outbox/ to the hub, the inbox to inbox/");
   run->add_option("--config", run_config, "agent.toml")->required();
   run->add_flag("--check-config", check_only, "validate the configuration and exit");
+
+  send->footer(R"(Examples:
+  docaxis-agent send --config /etc/docaxis/agent.toml letter.edxml reply.edxml
+  docaxis-agent send --hub amqps://hub.example:5671 --cert organ.fullchain.pem --key organ.key \
+      --trust anchors.pem --sign letter.edxml
+Output: one line per file, in order: ACCEPTED, REJECTED (refused for good) or FAIL.
+Exit codes: 0 every file ACCEPTED, 1 some file REJECTED or FAIL, 2 usage or configuration
+error, 3 no connection to the hub within --connect-timeout.)");
+  receive->footer(R"(Examples:
+  docaxis-agent receive --config /etc/docaxis/agent.toml --out received/
+  docaxis-agent receive --config /etc/docaxis/agent.toml --out received/ --once --idle 10
+Output: one line per message: RECEIVED, DUPLICATE, RELEASED or FAIL. Runs until SIGTERM or
+SIGINT, or with --once until nothing new arrives for --idle seconds.
+Exit codes: 0 stopped, or --once ended with every message stored, 1 the inbox was refused or
+a message could not be stored, 2 usage or configuration error, 3 no connection to the hub
+within --connect-timeout.)");
+  run->footer(R"(Folder mode: files renamed into outbox/ go to the hub (then to sent/ or failed/ with a
+.reason), documents for the organ arrive in inbox/, signed receipts in receipts/. Runs until
+SIGTERM or SIGINT and keeps retrying the hub; nothing is lost on a crash.
+Examples:
+  docaxis-agent run --config /etc/docaxis/agent.toml --check-config
+  docaxis-agent run --config /etc/docaxis/agent.toml
+  systemctl enable --now docaxis-agent     (the Debian package's unit)
+Exit codes: 0 stopped by SIGTERM or SIGINT, or --check-config: the configuration is valid;
+2 usage or configuration error (every problem printed, one per line).)");
+  // Set last: a subcommand created after it would inherit it.
+  app.footer(R"(Run 'docaxis-agent SUBCOMMAND --help' for its flags, output and exit codes.
+Connection flags (send, receive) override the same settings of --config's agent.toml.
+
+Examples:
+  docaxis-agent send --config /etc/docaxis/agent.toml letter.edxml
+  docaxis-agent receive --config /etc/docaxis/agent.toml --out received/ --once
+  docaxis-agent run --config /etc/docaxis/agent.toml
+
+Exit codes:
+  0  ok (every file accepted; stopped by a signal; --check-config: valid)
+  1  a package was refused or failed (send), a message could not be stored (receive)
+  2  usage or configuration error
+  3  the hub unreachable within the connect timeout (send, receive))");
 
   try {
     app.parse(argc, argv);

@@ -42,8 +42,26 @@ int main(int argc, char** argv) {
   CLI::App app{"docaxis-rabbit-bridge: RabbitMQ queues to a docaxis hub and back"};
   std::string config_path;
   bool check_only = false;
-  app.add_option("--config", config_path, "bridge.toml")->required();
-  app.add_flag("--check-config", check_only, "validate the configuration and exit");
+  app.add_option("--config", config_path,
+                 "bridge.toml (every key with its default: bridge.example.toml; the package "
+                 "installs /etc/docaxis/bridge.toml)")
+      ->required();
+  app.add_flag("--check-config", check_only,
+               "validate the configuration, print every problem (one per line), exit");
+  app.footer(R"(Moves packages from a RabbitMQ queue ([in]) to the hub, and from the organ's hub
+inbox to a RabbitMQ exchange ([out]). Prints RUNNING at start and STOPPED with its counters at
+the end; keeps reconnecting to RabbitMQ and to the hub. SIGTERM or SIGINT stop it after the
+messages in flight are answered or requeued. The environment variable DOCAXIS_RABBIT_PASSWORD
+overrides [rabbit] password.
+
+Examples:
+  docaxis-rabbit-bridge --config /etc/docaxis/bridge.toml --check-config
+  docaxis-rabbit-bridge --config /etc/docaxis/bridge.toml
+  systemctl enable --now docaxis-rabbit-bridge     (the Debian package's unit)
+
+Exit codes:
+  0  stopped by SIGTERM or SIGINT; with --check-config: the configuration is valid
+  2  usage or configuration error (every problem printed, one per line))");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

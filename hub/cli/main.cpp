@@ -5,6 +5,7 @@
 #include <map>
 
 #include "cli/commands.hpp"
+#include "cli/help_text.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"docaxis: sign and verify edXML packages, inspect a docaxis hub"};
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
   add(docaxis::cli::add_peer_command);
   add(docaxis::cli::add_stats_command);
   add(docaxis::cli::add_receipt_command);
+  docaxis::cli::add_help_footers(app);  // after every command: examples and exit codes
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -7,6 +7,8 @@
 // Exit codes: 0 clean shutdown (SIGTERM/SIGINT) or a valid configuration with --check-config,
 // 1 a runtime failure at start (store, audit log, listener), 2 a configuration error (every
 // problem is printed, one per line, before exiting) or an unsafe data directory.
+// Under systemd (Type=notify, $NOTIFY_SOCKET set) it reports READY=1 once listening,
+// RELOADING=1 then READY=1 around a SIGHUP reload, STOPPING=1 at shutdown (sd_notify.hpp).
 #include <signal.h>
 #include <sys/stat.h>
 
@@ -18,6 +20,7 @@
 #include "log/log.hpp"
 #include "server/application.hpp"
 #include "server/descriptor_limit.hpp"
+#include "server/sd_notify.hpp"
 #include "server/startup_log.hpp"
 
 using namespace docaxis;
@@ -29,6 +32,14 @@ int fail(const server::StartError& e) {
   return e.exit_code;
 }
 
+// The systemd readiness protocol (server/sd_notify.hpp): a no-op outside a Type=notify unit;
+// a failure is logged and changes nothing else.
+void notify(const std::string& state) {
+  if (Status s = server::sd_notify(state); !s.ok()) {
+    log::get("server").warn("sd-notify-failed", {{"code", s.code()}, {"reason", s.message()}});
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -36,9 +47,28 @@ int main(int argc, char** argv) {
   CLI::App app{"docaxis-hub: a store-and-forward node of the national document axis"};
   std::string config_path;
   bool check_only = false;
-  app.add_option("--config", config_path, "the hub's TOML configuration")->required();
+  app.add_option("--config", config_path,
+                 "the hub's TOML configuration (every key: hub/config/README.md; the package "
+                 "installs /etc/docaxis/docaxis-hub.toml)")
+      ->required();
   app.add_flag("--check-config", check_only,
-               "validate the configuration, print every problem, exit");
+               "validate the configuration, print every problem (one per line), exit");
+  app.footer(R"(Runs one hub until SIGTERM or SIGINT. SIGHUP re-reads the trust anchors,
+intermediates, CRLs and the listener's certificate without a restart (a failed reload keeps
+the current trust). Logs: key=value lines on standard error. Under systemd (Type=notify) it
+reports READY=1 once its listener is up, RELOADING=1 around a reload, STOPPING=1 at the end.
+Once serving, <data_dir>/hub.port holds the listener's port; `docaxis` talks to the running hub
+through <data_dir>/admin.sock.
+
+Examples:
+  docaxis-hub --config /etc/docaxis/docaxis-hub.toml --check-config
+  docaxis-hub --config /etc/docaxis/docaxis-hub.toml
+  systemctl reload docaxis-hub            (sends SIGHUP)
+
+Exit codes:
+  0  stopped by SIGTERM or SIGINT; with --check-config: the configuration is valid
+  1  a runtime failure at start (store, audit log, listener)
+  2  usage or configuration error (every problem printed), or an unsafe data directory)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -75,12 +105,21 @@ int main(int argc, char** argv) {
   if (!hub) return fail(error);
   if (!hub->start(error)) return fail(error);
   server::log_startup_summary(cfg, hub->port());
+  // Ready only now: the listener is up and hub.port written (start() did both).
+  const std::string listening = "STATUS=listening on amqps://" + cfg.listener.tls.host + ":" +
+                                std::to_string(hub->port());
+  notify("READY=1\n" + listening);
   int sig = 0;
   for (;;) {
     sigwait(&signals, &sig);
     if (sig != SIGHUP) break;
-    (void)hub->reload_trust("sighup");
+    notify("RELOADING=1\n" + server::monotonic_usec_assignment() + "\nSTATUS=reloading trust");
+    const Status reloaded = hub->reload_trust("sighup");
+    // A failed reload keeps the current trust (logged trust-reload-failed): still serving.
+    notify("READY=1\n" + listening +
+           (reloaded.ok() ? "" : "; last trust reload failed (" + reloaded.code() + ")"));
   }
+  notify("STOPPING=1\nSTATUS=stopping on signal " + std::to_string(sig));
   server::log_shutdown(sig);
   std::cout << "docaxis-hub " << cfg.hub.name << ": signal " << sig << ", shutting down"
             << std::endl;
