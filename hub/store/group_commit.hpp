@@ -65,6 +65,9 @@ class GroupCommitWriter {
 
   // Commit counters (the ingest ones are filled by the store).
   void fill(StoreCounters& out) const;
+  // Why the last batch transaction failed, when it did and none has committed since (ok
+  // otherwise): the readiness probe's "store writable" (hub/ops). Thread-safe.
+  Status last_commit_failure() const;
 
  private:
   void run();
@@ -82,6 +85,8 @@ class GroupCommitWriter {
 
   std::atomic<uint64_t> commits_{0}, failed_commits_{0}, jobs_{0}, max_batch_{0};
   std::array<std::atomic<uint64_t>, 8> histogram_{};
+  mutable std::mutex failure_mu_;
+  Status last_failure_;  // under failure_mu_
 
   // Committed batches whose callers are still to be told, with each job's outcome.
   struct Committed {
