@@ -20,6 +20,7 @@ PACKAGES=(
   # tools used by tests and benchmarks
   xmlsec1 python3
   rabbitmq-server                # the rabbit-bridge tests start their own node (never the service)
+  chromium fonts-noto-core       # the status page's browser test (tests/integration/ops_browser_test.sh): Vietnamese glyphs
 )
 if [ "${1:-}" = "--bench" ]; then
   # Apache Santuario and a JDK to run it: the verification baseline of scripts/bench.sh.
