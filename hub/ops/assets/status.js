@@ -143,6 +143,7 @@
       if (!samples.length) break;
       const pts = samples.map((s, i) => x(samples.length === 1 ? 0 : i) + "," + y(s[key])).join(" ");
       root.appendChild(svg("polyline", { points: pts, class: key }));
+      samples.forEach((s, i) => root.appendChild(svg("circle", { cx: x(samples.length === 1 ? 0 : i), cy: y(s[key]), r: 2.5, class: key })));
     }
     root.appendChild(svg("text", { x: L + 4, y: H - 4 }, samples.length ? "last " + samples.length + " periods" : "no samples yet"));
     if (last) root.appendChild(svg("text", { x: W - 160, y: H - 4 }, "now: " + (last.accepted || 0) + " in, " + (last.delivered || 0) + " out"));
