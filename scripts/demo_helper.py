@@ -123,6 +123,7 @@ def cmd_receipt(a):
 def cmd_federation(a):
     """demo/federation.json: its shape is pinned in the top-level README.md."""
     vxp_urls = dict(a.vxp_hub)
+    ops_urls = {h[0]: h[1:] for h in a.ops_hub}
     vxp_organs = {o[0]: o[1:] for o in a.vxp_organ}
     doc = {
         "version": 1,
@@ -137,6 +138,8 @@ def cmd_federation(a):
     for h in doc["hubs"]:  # added fields (version 1): the hub's axis HTTP API endpoint
         if h["name"] in vxp_urls:
             h["vxp_url"] = vxp_urls[h["name"]]
+        if h["name"] in ops_urls:  # and its operator endpoint (hub/ops)
+            h["metrics_url"], h["status_url"] = ops_urls[h["name"]]
     for o in doc["organs"]:  # and, for an organ that uses it, its system and secret file
         if o["id"] in vxp_organs:
             o["vxp_system"], o["vxp_secret_file"] = vxp_organs[o["id"]]
@@ -261,6 +264,8 @@ def main():
     s.add_argument("--vxp-hub", nargs=2, action="append", default=[], metavar=("NAME", "URL"))
     s.add_argument("--vxp-organ", nargs=3, action="append", default=[],
                    metavar=("ID", "SYSTEM", "SECRET_FILE"))
+    s.add_argument("--ops-hub", nargs=3, action="append", default=[],
+                   metavar=("NAME", "METRICS_URL", "STATUS_URL"))
     s.set_defaults(fn=cmd_federation)
 
     s = sub.add_parser("topology")

@@ -26,6 +26,7 @@ PACKAGES=(
   systemd                        # systemd-analyze verify / security on the units
   adduser                        # the package's postinst, run in the test's root
   groff-base                     # formats the manual pages in the test (warnings fail it)
+  chromium fonts-noto-core       # the status page's browser test (tests/integration/ops_browser_test.sh): Vietnamese glyphs
 )
 if [ "${1:-}" = "--bench" ]; then
   # Apache Santuario and a JDK to run it: the verification baseline of scripts/bench.sh.

@@ -31,4 +31,21 @@ Status AdminEndpoint::start() { return server_.start(); }
 
 void AdminEndpoint::stop() { server_.stop(); }
 
+Result<nlohmann::json> AdminEndpoint::read_only(const std::string& cmd, const nlohmann::json& args) {
+  const CommandInfo* c = find_command(cmd);
+  if (c == nullptr || c->access != Access::kRead) {
+    return Status("unknown-command", "\"" + cmd + "\" is not a read-only command");
+  }
+  Request r;
+  r.cmd = cmd;
+  r.args = args.is_object() ? args : nlohmann::json::object();
+  Caller self;
+  self.user = "status page";
+  try {
+    return service_.handle(self, r);
+  } catch (const std::exception& e) {
+    return Status("internal", std::string("admin query failed: ") + e.what());
+  }
+}
+
 }  // namespace docaxis::admin

@@ -20,6 +20,10 @@ class AdminEndpoint {
   Status start();  // AdminServer::start() errors
   void stop();
   const AdminServer& server() const { return server_; }
+  // Runs one READ-ONLY command in-process (the status page's JSON, hub/ops): a mutating or
+  // unknown command is refused `unknown-command` without running. Thread-safe (the service's
+  // reads are); may block on the store's read connection.
+  Result<nlohmann::json> read_only(const std::string& cmd, const nlohmann::json& args);
 
  private:
   AdminService service_;

@@ -330,6 +330,7 @@ void AuditLog::roll_back_locked(const Status& cause) {
   // Every record after the durable ones is chained onto the failed group: drop them all and
   // continue the chain from the last durable record. Their appends are told `cause`.
   lost_ = cause;
+  lost_at_durable_ = durable_seq_;
   ++epoch_;
   pending_.clear();
   next_seq_ = durable_seq_ + 1;
@@ -439,6 +440,14 @@ Status AuditLog::close() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
   return st;
+}
+
+Status AuditLog::health() const {
+  std::lock_guard g(mu_);
+  if (!failed_.ok()) return failed_;
+  if (closed_) return Status("failed-precondition", "the audit log is closed");
+  if (!lost_.ok() && durable_seq_ == lost_at_durable_) return lost_;
+  return {};
 }
 
 std::uint64_t AuditLog::last_seq() const {

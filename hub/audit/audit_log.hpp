@@ -111,6 +111,10 @@ class AuditLog {
   Status close();
 
   std::uint64_t last_seq() const;  // last seq assigned (durable once its append returned)
+  // Whether the log can take records now (the readiness probe's "audit writable", hub/ops):
+  // the sticky failure, failed-precondition once closed, or the cause of the last roll back
+  // while no write has become durable since; ok otherwise.
+  Status health() const;
   AuditStats stats() const;
   const std::string& key_fingerprint() const;
 
@@ -144,6 +148,7 @@ class AuditLog {
   std::string durable_head_{kGenesisPrev};  // head_ as of durable_seq_
   std::uint64_t epoch_ = 0;                 // +1 at every roll back
   Status lost_;                             // why the last roll back happened
+  std::uint64_t lost_at_durable_ = 0;       // durable_seq_ when it happened
   bool flushing_ = false;
   bool closed_ = false;
   Status failed_;

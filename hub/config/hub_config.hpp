@@ -251,6 +251,24 @@ struct Vxp {
   friend bool operator==(const Vxp&, const Vxp&) = default;
 };
 
+// The operator HTTP endpoint (hub/ops/README.md): /healthz, /readyz, /metrics and the status
+// page. Off unless enabled; loopback by default. Plain HTTP unless `tls`; a host that is not
+// loopback needs `tls` (the listener's certificate and key) or, explicitly,
+// `allow_plain_http`.
+struct Ops {
+  bool enabled = false;
+  std::string host = "127.0.0.1";
+  std::int64_t port = 9464;  // 0 = any free port (tests); <data_dir>/ops.port names it
+  bool tls = false;
+  bool allow_plain_http = false;
+  std::int64_t max_connections = 64;
+  std::int64_t max_connections_per_address = 16;
+  std::int64_t max_header_bytes = 8 * 1024;
+  Seconds idle_timeout{30};
+  Seconds request_timeout{10};
+  friend bool operator==(const Ops&, const Ops&) = default;
+};
+
 struct HubConfig {
   HubSection hub;
   Listeners listener;
@@ -270,6 +288,7 @@ struct HubConfig {
   Admin admin;
   LogConfig log;
   Vxp vxp;
+  Ops ops;
 
   std::string resolved_store_path() const;
   std::string resolved_audit_dir() const;

@@ -338,6 +338,21 @@ void read_sections(const toml::table& root, LoadedConfig& out) {
     }
     r.finish();
   }
+  if (const toml::table* t = top.table("ops")) {
+    TableReader r(*t, "ops", out);
+    Ops& o = c.ops;
+    r.read("enabled", o.enabled);
+    r.read("host", o.host);
+    r.read("port", o.port);
+    r.read("tls", o.tls);
+    r.read("allow_plain_http", o.allow_plain_http);
+    r.read("max_connections", o.max_connections);
+    r.read("max_connections_per_address", o.max_connections_per_address);
+    r.read("max_header_bytes", o.max_header_bytes);
+    r.read("idle_timeout_seconds", o.idle_timeout);
+    r.read("request_timeout_seconds", o.request_timeout);
+    r.finish();
+  }
   if (const toml::table* t = top.table("admin")) {
     TableReader r(*t, "admin", out);
     r.read("socket", c.admin.socket);

@@ -279,6 +279,25 @@ void check_vxp(const HubConfig& c, Checker& ck) {
   if (v.systems.empty()) ck.add("vxp.systems", "the API is enabled but no system may use it");
 }
 
+void check_ops(const HubConfig& c, Checker& ck) {
+  const Ops& o = c.ops;
+  if (!o.enabled) return;
+  if (o.host.empty()) ck.add("ops.host", "is required");
+  ck.range("ops.port", o.port, 0, 65535);
+  if (!o.tls && !o.allow_plain_http && !o.host.empty() && !is_loopback_host(o.host)) {
+    ck.add("ops.host", in_quotes(o.host) + " is not a loopback address: set ops.tls = true (HTTPS with the "
+                       "listener's certificate), or allow_plain_http = true if a proxy in front of it adds TLS");
+  }
+  ck.range("ops.max_connections", o.max_connections, 1, 100000);
+  ck.range("ops.max_connections_per_address", o.max_connections_per_address, 1, 100000);
+  ck.range("ops.max_header_bytes", o.max_header_bytes, 1024, 1024 * 1024, " bytes");
+  ck.range("ops.idle_timeout_seconds", o.idle_timeout.count(), 1, 3600);
+  ck.range("ops.request_timeout_seconds", o.request_timeout.count(), 1, 3600);
+  if (c.vxp.enabled && o.port != 0 && o.port == c.vxp.port && o.host == c.vxp.host) {
+    ck.add("ops.port", std::to_string(o.port) + " is the axis HTTP API's port too ([vxp] port)");
+  }
+}
+
 void check_peers(const HubConfig& c, Checker& ck, const std::map<std::string, std::string>& ids) {
   std::map<std::string, std::string> seen;
   for (std::size_t i = 0; i < c.peers.size(); ++i) {
@@ -417,6 +436,7 @@ ConfigErrors validate(const HubConfig& c, const ValidateOptions& options) {
   std::map<std::string, std::string> endpoint_ids;
   check_endpoints(c, ck, endpoint_ids);
   check_vxp(c, ck);
+  check_ops(c, ck);
   check_peers(c, ck, endpoint_ids);
   check_routes(c, ck);
   check_log(c.log, ck);

@@ -459,8 +459,16 @@ void Ingest::audit_refusal(const Job& job, const Status& status, const std::stri
   // Sampled, and never synced one by one: a client sending junk in a loop must not turn
   // into an fdatasync (and a record) per package. The log follows the same sampling.
   std::vector<audit::Event> events;
-  const bool sampled = sampler_.sample(status.code(), opt_.clock(), events);
+  const std::int64_t now = opt_.clock();
+  const bool sampled = sampler_.sample(status.code(), now, events);
   log_refusal(job.in.from, job.in.address, job.size, status, doc, organ, sampled, events);
+  if (sampled && opt_.on_refused) {
+    try {
+      opt_.on_refused(
+          RefusalNote{now, status.code(), status.message(), doc, organ, job.in.from.subject, job.size});
+    } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): see IngestOptions
+    }
+  }
   if (audit_ == nullptr) return;
   if (sampled) {
     events.push_back(audit::events::package_refused(model::is_transient(status.code()),

@@ -65,6 +65,17 @@
 
 namespace docaxis::engine {
 
+// One refused package as the status page shows it: no content, only who, what and why.
+struct RefusalNote {
+  std::int64_t at_ms = 0;
+  std::string code;
+  std::string reason;
+  std::string document_id;  // "" when not read
+  std::string organ;        // the sender's organ, "" when not known
+  std::string from;         // the connection's certificate subject
+  std::size_t size = 0;
+};
+
 struct IngestOptions {
   std::string hub_name;             // this hub in hop trails (config hub.name)
   std::int64_t max_hops = 8;        // config routing.max_hops
@@ -81,6 +92,10 @@ struct IngestOptions {
   // Called for a `stored` outcome (not for duplicates) once it is committed and its audit
   // append has ended, just before done(), on the thread that answers (see Threads).
   std::function<void(std::uint64_t seq, const std::vector<store::DeliverySpec>&)> on_stored;
+  // Called for each refusal that gets its own audit record (the same sampling), on the
+  // refusing thread, before the answer; must not block (the status page's recent refusals).
+  // An exception it throws is ignored.
+  std::function<void(const RefusalNote&)> on_refused;
   // Organs served here that read their outcomes by polling (the axis HTTP API): a receipt
   // relayed back for one is stored with no delivery (ReceiptIssuer::keep_receipts_for).
   std::function<bool(const std::string& organ)> keeps_receipts;

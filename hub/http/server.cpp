@@ -323,6 +323,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     res_.result(resp.status);
     res_.set(bhttp::field::content_type, resp.content_type);
     res_.set(bhttp::field::cache_control, "no-store");
+    for (const Header& h : resp.headers) res_.set(h.name, h.value);
     res_.keep_alive(keep_alive_);
     res_.body() = std::move(resp.body);
     res_.prepare_payload();

@@ -51,6 +51,10 @@ struct Response {
   unsigned status = 200;
   std::string content_type = "application/json";
   std::string body;
+  // More header fields, sent as given after Content-Type and `Cache-Control: no-store` (which
+  // every answer carries); a field the server sets itself (Content-Length, Connection) is
+  // not to be named here.
+  std::vector<Header> headers = {};
 };
 
 // Completes one request; call exactly once, from any thread (also after stop(): then it does

@@ -1,5 +1,6 @@
 #include "server/application.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -26,6 +27,8 @@
 #include "engine/receipts.hpp"
 #include "http/server.hpp"
 #include "log/log.hpp"
+#include "ops/ops_server.hpp"
+#include "ops/recent.hpp"
 #include "routing/endpoint_registry.hpp"
 #include "routing/route_table.hpp"
 #include "server/data_dir.hpp"
@@ -120,6 +123,12 @@ struct Application::Modules {
   std::unique_ptr<TrustRefresher> refresher;
   std::unique_ptr<store::RetentionRunner> retention;  // [retention], when an age is set
   MetricsSources metrics;  // pointers into the members above
+  // The operator endpoint ([ops]), declared last so it stops and goes first: the recent
+  // refusals (shared with the ingest's on_refused), the ingest's disk floor, the server.
+  std::shared_ptr<ops::RecentRefusals> refusals = std::make_shared<ops::RecentRefusals>(100);
+  std::shared_ptr<const store::DiskFloor> disk_floor;
+  std::unique_ptr<ops::OpsServer> ops;
+  std::atomic<bool> serving{false};  // the AMQP listener (and the HTTP API) started
   int port = 0;
   bool started = false;
 };
@@ -222,6 +231,10 @@ std::unique_ptr<Application> Application::build(const config::HubConfig& cfg, St
   ingest.disk_floor = std::make_shared<const store::DiskFloor>(
       std::vector<std::string>{w.paths.store, w.paths.audit},
       static_cast<std::uint64_t>(cfg.limits.min_free_disk_bytes));
+  w.disk_floor = ingest.disk_floor;
+  ingest.on_refused = [refusals = w.refusals](const engine::RefusalNote& n) {
+    refusals->add(ops::Refusal{n.at_ms, n.code, n.reason, n.document_id, n.organ, n.from, n.size});
+  };
   delivery::Dispatcher& dispatcher = *w.dispatcher;
   ingest.on_stored = [&dispatcher](uint64_t, const std::vector<store::DeliverySpec>&) {
     dispatcher.wake();
@@ -389,6 +402,20 @@ bool Application::start(StartError& error) {
             << w.config.listener.tls.host << ":" << w.port << std::endl;
   { std::ofstream(w.paths.port_file) << w.port << "\n"; }
   w.refresher->start();
+  w.serving = true;
+  if (w.config.ops.enabled) {
+    if (Status st = start_ops(); !st.ok()) {
+      w.serving = false;
+      w.refresher->stop();
+      if (w.vxp_server) w.vxp_server->stop();
+      w.server->stop();
+      w.outbound.bind(nullptr);
+      w.dispatcher->stop();
+      w.admin->stop();
+      error = {"operator endpoint", st, 1};
+      return false;
+    }
+  }
   if (const store::RetentionPolicy policy = retention_policy(w.config); policy.any()) {
     audit::AuditLog* audit_log = w.audit.get();
     w.retention = std::make_unique<store::RetentionRunner>(
@@ -419,6 +446,54 @@ bool Application::start(StartError& error) {
 int Application::port() const { return m_->port; }
 
 std::string Application::metrics_text() const { return render_metrics(m_->metrics); }
+int Application::ops_port() const { return m_->ops ? m_->ops->port() : 0; }
+
+Status Application::start_ops() {
+  Modules& w = *m_;
+  ops::OpsOptions o;
+  o.server = ops_server_options(w.config, w.paths);
+  o.hub_name = w.config.hub.name;
+  o.render_metrics = [&w] { return render_metrics(w.metrics); };
+  o.certificates = {};  // the certificate inventory, once it exists
+  o.refusals = w.refusals.get();
+  admin::AdminEndpoint& admin = *w.admin;
+  o.query = [&admin](const std::string& cmd, const nlohmann::json& args) { return admin.read_only(cmd, args); };
+  const bool vxp_configured = w.config.vxp.enabled;
+  o.readiness.push_back({"listener", [&w, vxp_configured]() -> std::optional<std::string> {
+                           if (!w.serving || w.port <= 0) return "the AMQP listener is not serving";
+                           if (vxp_configured && (!w.vxp_server || w.vxp_server->port() == 0)) {
+                             return "the axis HTTP API is configured but not listening";
+                           }
+                           return std::nullopt;
+                         }});
+  o.readiness.push_back({"store", [store = w.store.get()]() -> std::optional<std::string> {
+                           if (Status s = store->last_commit_failure(); !s.ok()) {
+                             return "the last spool commit failed: " + s.to_string();
+                           }
+                           return std::nullopt;
+                         }});
+  o.readiness.push_back({"audit", [audit = w.audit.get()]() -> std::optional<std::string> {
+                           if (audit == nullptr) return std::nullopt;
+                           if (Status s = audit->health(); !s.ok()) {
+                             return "the audit log cannot take records: " + s.to_string();
+                           }
+                           return std::nullopt;
+                         }});
+  o.readiness.push_back({"disk", [floor = w.disk_floor]() -> std::optional<std::string> {
+                           if (!floor) return std::nullopt;
+                           if (Status s = floor->check(); !s.ok()) return s.message();
+                           return std::nullopt;
+                         }});
+  o.readiness.push_back({"trust", [refresher = w.refresher.get()]() { return refresher->last_failure(); }});
+  auto server = ops::OpsServer::start(std::move(o));
+  if (!server) return server.status();
+  w.ops = std::move(*server);
+  std::cout << "docaxis-hub " << w.config.hub.name << " serving the operator endpoint on "
+            << (w.ops->tls() ? "https://" : "http://") << w.config.ops.host << ":" << w.ops->port()
+            << "/status" << std::endl;
+  { std::ofstream(w.paths.ops_port_file) << w.ops->port() << "\n"; }
+  return {};
+}
 
 Status Application::reload_trust(const std::string& why) { return m_->refresher->reload_now(why); }
 
@@ -426,6 +501,8 @@ void Application::stop() {
   if (!m_ || !m_->started) return;
   Modules& w = *m_;
   w.started = false;
+  if (w.ops) w.ops->stop();  // first: it reads every other module
+  w.serving = false;
   w.retention.reset();  // waits for a round in progress
   w.refresher->stop();
   w.admin->stop();

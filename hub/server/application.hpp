@@ -38,6 +38,8 @@ class Application {
   bool start(StartError& error);
   // The listener's port once started (0 before).
   int port() const;
+  // The operator endpoint's port ([ops], hub/ops) once started; 0 when off.
+  int ops_port() const;
   // Re-reads the trust files and CRLs (SIGHUP): the verifier and the TLS layer.
   Status reload_trust(const std::string& why);
   // The Prometheus exposition of every module's metrics (hub_metrics.hpp), read now. Any
@@ -49,6 +51,7 @@ class Application {
  private:
   struct Modules;
   explicit Application(std::unique_ptr<Modules> modules);
+  Status start_ops();  // [ops]: the operator endpoint, its checks and queries
   std::unique_ptr<Modules> m_;
 };
 

@@ -18,6 +18,7 @@ DataPaths data_paths(const config::HubConfig& c) {
   p.client_cas = (p.data_dir / "tls-client-cas.pem").string();
   p.port_file = (p.data_dir / "hub.port").string();
   p.vxp_port_file = (p.data_dir / "vxp.port").string();
+  p.ops_port_file = (p.data_dir / "ops.port").string();
   return p;
 }
 
@@ -154,6 +155,27 @@ http::ServerOptions vxp_server_options(const config::HubConfig& c, const DataPat
   o.request_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(v.request_timeout);
   o.thread_name = "dx-vxp";
   return o;
+}
+
+http::ServerOptions ops_server_options(const config::HubConfig& c, const DataPaths& paths) {
+  const config::Ops& o = c.ops;
+  http::ServerOptions s;
+  s.address = o.host;
+  s.port = static_cast<uint16_t>(o.port);
+  if (o.tls) {
+    s.cert_chain_file = paths.tls_chain;
+    s.key_file = c.listener.tls.key_file;
+    s.tls_session_cache = 1000;
+  }
+  s.header_limit = static_cast<std::size_t>(o.max_header_bytes);
+  s.body_limit = 0;  // GET only: no request carries a body
+  s.max_body_bytes_in_flight = 0;
+  s.max_connections = static_cast<std::size_t>(o.max_connections);
+  s.max_per_address = static_cast<std::size_t>(o.max_connections_per_address);
+  s.idle_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(o.idle_timeout);
+  s.request_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(o.request_timeout);
+  s.thread_name = "dx-ops";
+  return s;
 }
 
 }  // namespace docaxis::server

@@ -25,6 +25,7 @@ struct DataPaths {
   std::string client_cas;  // listener.tls.client_ca_files, concatenated at start
   std::string port_file;   // hub.port: the listening port, written once listening
   std::string vxp_port_file;  // vxp.port: the axis HTTP API's port, written once listening
+  std::string ops_port_file;  // ops.port: the operator endpoint's port, written once listening
 };
 DataPaths data_paths(const config::HubConfig& c);
 
@@ -43,5 +44,8 @@ amqp::ServerOptions amqp_options(const config::HubConfig& c, const DataPaths& pa
 // The axis HTTP API's server ([vxp]): HTTPS with the listener's certificate (paths.tls_chain)
 // unless plain_http; bodies up to the package limit plus the SDK's CRLF.
 http::ServerOptions vxp_server_options(const config::HubConfig& c, const DataPaths& paths);
+// The operator endpoint's server ([ops]): HTTPS with the listener's certificate when ops.tls;
+// no request bodies; thread dx-ops.
+http::ServerOptions ops_server_options(const config::HubConfig& c, const DataPaths& paths);
 
 }  // namespace docaxis::server

@@ -67,12 +67,19 @@ Status TrustRefresher::reload_now(const std::string& why) {
   }
 }
 
+std::optional<std::string> TrustRefresher::last_failure() const {
+  std::lock_guard lk(failure_mu_);
+  return failure_;
+}
+
 Status TrustRefresher::reload(const std::string& why) {
   std::string_view tls = "none";
+  std::optional<std::string> failure;
   if (also_) {
     if (Status s = also_(); !s.ok()) {
       log_failure(why, "tls", s);
       tls = "failed";
+      failure = "the " + why + " reload of the TLS trust failed (" + s.to_string() + "); the previous trust is in use";
     } else {
       tls = "reloaded";
     }
@@ -80,7 +87,14 @@ Status TrustRefresher::reload(const std::string& why) {
   auto trust = dsig::TrustStore::load(config_);
   if (!trust.ok()) {
     log_failure(why, "signature", trust.status());
+    std::lock_guard lk(failure_mu_);
+    failure_ = "the " + why + " reload of the signature trust failed (" + trust.status().to_string() +
+               "); the previous trust is in use";
     return trust.status();
+  }
+  {
+    std::lock_guard lk(failure_mu_);
+    failure_ = failure;
   }
   verifier_.set_trust_store(*trust);
   L().info("trust-reloaded", {{"trigger", why},

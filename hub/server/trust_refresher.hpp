@@ -13,6 +13,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -37,6 +38,9 @@ class TrustRefresher {
   Status reload_now(const std::string& why);
   // Also runs `fn` at every reload (the TLS layer's trust: hub/amqp reload_tls). Before start().
   void also_reload(std::function<Status()> fn) { also_ = std::move(fn); }
+  // Why the last reload failed (the TLS or the signature trust), while no reload has
+  // succeeded since; nullopt otherwise (the readiness check "trust", hub/ops). Thread-safe.
+  std::optional<std::string> last_failure() const;
 
  private:
   Status reload(const std::string& why);  // reload_now without the exception guard
@@ -45,6 +49,8 @@ class TrustRefresher {
   const std::chrono::seconds interval_;
   std::function<Status()> also_;
   std::mutex reload_mu_;  // serialises reload_now()
+  mutable std::mutex failure_mu_;
+  std::optional<std::string> failure_;  // under failure_mu_
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;

@@ -162,6 +162,10 @@ void GroupCommitWriter::commit_batch(std::deque<WriteJob>& batch) {
     if (!batch_status.ok() && db_->in_transaction()) (void)db_->exec("ROLLBACK");
   }
 
+  {
+    std::lock_guard lk(failure_mu_);
+    last_failure_ = batch_status;
+  }
   if (batch_status.ok()) {
     commit_seconds_.observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
@@ -190,6 +194,11 @@ void GroupCommitWriter::commit_batch(std::deque<WriteJob>& batch) {
     committed_.push_back(Committed{std::move(batch), std::move(results)});
   }
   done_cv_.notify_one();
+}
+
+Status GroupCommitWriter::last_commit_failure() const {
+  std::lock_guard lk(failure_mu_);
+  return last_failure_;
 }
 
 void GroupCommitWriter::fill(StoreCounters& out) const {

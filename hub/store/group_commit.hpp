@@ -66,6 +66,9 @@ class GroupCommitWriter {
 
   // Commit counters (the ingest ones are filled by the store).
   void fill(StoreCounters& out) const;
+  // Why the last batch transaction failed, when it did and none has committed since (ok
+  // otherwise): the readiness probe's "store writable" (hub/ops). Thread-safe.
+  Status last_commit_failure() const;
 
  private:
   void run();
@@ -85,6 +88,8 @@ class GroupCommitWriter {
   std::array<std::atomic<uint64_t>, 8> histogram_{};
   // BEGIN to COMMIT returned (the segment and WAL syncs included), committed batches only.
   metrics::Histogram commit_seconds_{metrics::Histogram::latency_seconds()};
+  mutable std::mutex failure_mu_;
+  Status last_failure_;  // under failure_mu_
 
   // Committed batches whose callers are still to be told, with each job's outcome.
   struct Committed {

@@ -458,6 +458,8 @@ Status SqliteStore::check_integrity() {
   return run_check(*reader_, "PRAGMA integrity_check");
 }
 
+Status SqliteStore::last_commit_failure() const { return writer_->last_commit_failure(); }
+
 StoreCounters SqliteStore::counters() const {
   StoreCounters c;
   writer_->fill(c);

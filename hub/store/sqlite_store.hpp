@@ -131,6 +131,8 @@ class SqliteStore final : public Store, public AdminStore, public InboxStore, pu
                           std::function<void(Status)> done) override;
 
   StoreCounters counters() const;
+  // Why the last write transaction failed, while none has committed since; ok otherwise.
+  Status last_commit_failure() const;
   const std::string& path() const { return options_.path; }
 
  private:

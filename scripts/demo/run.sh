@@ -29,7 +29,7 @@ step "three hubs on 127.0.0.1"
 rm -rf "$DEMO/hubs" "$DEMO/agents" "$DEMO/docs" "$DEMO/vxp" "$DEMO/federation.json"
 mkdir -p "$DEMO/hubs" "$DEMO/docs"
 read -r PORT[h30] PORT[national] PORT[g12] VXP_PORT[h30] VXP_PORT[national] VXP_PORT[g12] \
-  < <("${HELPER[@]}" ports 6)
+  OPS_PORT[h30] OPS_PORT[national] OPS_PORT[g12] < <("${HELPER[@]}" ports 9)
 write_vxp_files
 for name in "${HUBS[@]}"; do write_hub_config "$name"; done
 for name in "${HUBS[@]}"; do
@@ -45,6 +45,9 @@ for name in "${HUBS[@]}"; do
   await 10 "hub $name's axis HTTP API port" cat "$(hub_dir "$name")/vxp.port"
   [ "$FOUND" = "${VXP_PORT[$name]}" ] || die "hub $name: the API listens on $FOUND, configured ${VXP_PORT[$name]}"
   dim "  axis HTTP API: $(vxp_url "$name")"
+  await 10 "hub $name's operator endpoint port" cat "$(hub_dir "$name")/ops.port"
+  [ "$FOUND" = "${OPS_PORT[$name]}" ] || die "hub $name: the operator endpoint listens on $FOUND, configured ${OPS_PORT[$name]}"
+  dim "  status page: $(status_url "$name"), metrics: $(metrics_url "$name")"
 done
 # Four peer links: h30 -> national, national -> h30, national -> g12, g12 -> national.
 for link in h30:national national:h30 national:g12 g12:national; do
@@ -351,11 +354,12 @@ if [ "$MODE" = keep ]; then
           --vxp-organ "$organ" "$organ" "$(vxp_secret "$organ")")
   done
   for name in "${HUBS[@]}"; do fed+=(--vxp-hub "$name" "$(vxp_url "$name")"); done
+  for name in "${HUBS[@]}"; do fed+=(--ops-hub "$name" "$(metrics_url "$name")" "$(status_url "$name")"); done
   "${HELPER[@]}" federation "$DEMO/federation.json" "${fed[@]}" \
     --trust-anchors "$PKI/trust-anchors.pem" --intermediates "$PKI/intermediates.pem" \
     --crl "$PKI/crl/all.pem"
   KEEP_HUBS=1
-  for name in "${HUBS[@]}"; do ok "hub $name: amqps://127.0.0.1:${PORT[$name]}, $(vxp_url "$name") (pid ${HUB_PID[$name]}, log demo/hubs/$name.log)"; done
+  for name in "${HUBS[@]}"; do ok "hub $name: amqps://127.0.0.1:${PORT[$name]}, $(vxp_url "$name"), $(status_url "$name") (pid ${HUB_PID[$name]}, log demo/hubs/$name.log)"; done
   info "demo/federation.json describes them; stop them with ./scripts/demo.sh --stop"
 else
   step "stopping every hub and agent"

@@ -10,7 +10,7 @@ TOPOLOGY=$ROOT/tests/support/federation-topology.json
 TOPOLOGY_DECLARATIONS=$("${HELPER[@]}" topology shell "$TOPOLOGY") ||
   { echo "demo: cannot read $TOPOLOGY" >&2; exit 2; }
 eval "$TOPOLOGY_DECLARATIONS"
-declare -A PORT VXP_PORT HUB_PID AGENT_PID
+declare -A PORT VXP_PORT OPS_PORT HUB_PID AGENT_PID
 
 # The axis HTTP API ([vxp], hub/vxp/README.md) on every hub, and on each hub one organ whose
 # document system speaks only that API (no docaxis-agent): a hub refuses [vxp] without a system,
@@ -31,6 +31,9 @@ API_ORGAN=000.00.04.G14          # the one step 7 runs
 VXP_PREFIX=/XrdAdapter/adapter
 vxp_url() { echo "https://127.0.0.1:${VXP_PORT[$1]}$VXP_PREFIX"; }   # certificates: IP:127.0.0.1
 vxp_secret() { echo "$DEMO/vxp/$1.secret"; }                          # SYSTEM
+# The operator endpoint ([ops], hub/ops/README.md): plain HTTP on loopback.
+status_url() { echo "http://127.0.0.1:${OPS_PORT[$1]}/status"; }
+metrics_url() { echo "http://127.0.0.1:${OPS_PORT[$1]}/metrics"; }
 
 # The API's shared secrets (one per system, alone in a 0600 file) and the directory of organs
 # getAgenciesList answers from (the topology's organs and the API organs).
@@ -95,6 +98,12 @@ port = ${VXP_PORT[$name]}
 path_prefix = "$VXP_PREFIX"
 plain_http = false
 directory_file = "$DEMO/vxp/directory.json"
+
+# The operator endpoint: health checks, metrics and the status page (hub/ops/README.md).
+[ops]
+enabled = true
+host = "127.0.0.1"
+port = ${OPS_PORT[$name]}
 EOF
     local o
     for o in "${API_ORGANS[@]}"; do

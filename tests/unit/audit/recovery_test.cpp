@@ -80,6 +80,22 @@ TEST_F(AuditRecoveryTest, FailedWriteFailsItsAppendAndTheNextAppendSucceeds) {
   EXPECT_EQ(types(), (std::vector<std::string>{"first", "second"}));
 }
 
+// health() (the operator endpoint's readiness check "audit"): the cause while no write has
+// become durable since the failure, ok again once one has, failed-precondition once closed.
+TEST_F(AuditRecoveryTest, HealthReportsAFailedWriteUntilTheNextDurableOne) {
+  EXPECT_TRUE(log_->health().ok());
+  ASSERT_TRUE(log_->append(test::make_event("first", 1)).ok());
+  EXPECT_TRUE(log_->health().ok());
+  fault_ = ENOSPC;
+  ASSERT_FALSE(log_->append(test::make_event("lost", 2)).ok());
+  EXPECT_EQ(log_->health().code(), "resource-exhausted") << log_->health().to_string();
+  fault_ = 0;
+  ASSERT_TRUE(log_->append(test::make_event("second", 3)).ok());
+  EXPECT_TRUE(log_->health().ok()) << log_->health().to_string();
+  ASSERT_TRUE(log_->close().ok());
+  EXPECT_EQ(log_->health().code(), "failed-precondition");
+}
+
 TEST_F(AuditRecoveryTest, FailedSyncCutsTheWrittenBytesBackBeforeTheNextWrite) {
   ASSERT_TRUE(log_->append(test::make_event("first", 1)).ok());
   fault_call_ = "fdatasync";  // the write lands in the file, its sync fails

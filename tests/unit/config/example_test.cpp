@@ -67,6 +67,7 @@ TEST(ExampleConfig, KeepsTheStructDefaultsWhereItStatesThem) {
   vxp.directory_file.clear();
   vxp.systems.clear();
   EXPECT_EQ(vxp, d.vxp);
+  EXPECT_EQ(c.ops, d.ops);  // every default, off
   ASSERT_EQ(c.endpoints.size(), 3u);
   EndpointConfig first = c.endpoints[0];
   first.organ.clear();

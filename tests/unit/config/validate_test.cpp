@@ -182,6 +182,28 @@ const std::vector<Rule>& rules() {
        "out of range"},
       {"VxpSessionCache", [](HubConfig& c) { c.vxp.tls_session_cache = -1; },
        "vxp.tls_session_cache", "out of range 0..1000000"},
+      {"OpsPlainHttpNotLoopback",
+       [](HubConfig& c) {
+         c.ops.enabled = true;
+         c.ops.host = "0.0.0.0";
+       },
+       "ops.host", "is not a loopback address: set ops.tls = true"},
+      {"OpsPlainHttpPublicAddress",
+       [](HubConfig& c) {
+         c.ops.enabled = true;
+         c.ops.host = "10.1.2.3";
+       },
+       "ops.host", "is not a loopback address"},
+      {"OpsPort", [](HubConfig& c) { c.ops.enabled = true; c.ops.port = 70000; }, "ops.port",
+       "out of range 0..65535"},
+      {"OpsHeaderBytes", [](HubConfig& c) { c.ops.enabled = true; c.ops.max_header_bytes = 10; },
+       "ops.max_header_bytes", "out of range"},
+      {"OpsSamePortAsVxp",
+       [](HubConfig& c) {
+         c.ops.enabled = true;
+         c.ops.port = c.vxp.port;
+       },
+       "ops.port", "is the axis HTTP API's port too"},
       {"VxpNoSystems",
        [](HubConfig& c) {
          c.vxp.systems.clear();
@@ -195,6 +217,27 @@ const std::vector<Rule>& rules() {
 }
 
 void PrintTo(const Rule& r, std::ostream* os) { *os << r.name; }
+
+// [ops] off a loopback address: HTTPS (tls), or plain HTTP only when said explicitly.
+TEST(ConfigValidate, OpsOffLoopbackNeedsTlsOrAnExplicitPlainHttp) {
+  for (const char* host : {"127.0.0.1", "::1", "localhost"}) {
+    HubConfig c = base();
+    c.ops.enabled = true;
+    c.ops.host = host;
+    EXPECT_EQ(errors_text(validate(c, {.check_files = false})), "") << host;
+  }
+  HubConfig c = base();
+  c.ops.enabled = true;
+  c.ops.host = "0.0.0.0";
+  c.ops.tls = true;
+  EXPECT_EQ(errors_text(validate(c, {.check_files = false})), "");
+  c.ops.tls = false;
+  c.ops.allow_plain_http = true;
+  EXPECT_EQ(errors_text(validate(c, {.check_files = false})), "");
+  c.ops.enabled = false;  // off: not checked
+  c.ops.allow_plain_http = false;
+  EXPECT_EQ(errors_text(validate(c, {.check_files = false})), "");
+}
 
 TEST(ConfigValidate, BaseConfigurationIsValid) {
   EXPECT_EQ(errors_text(validate(base(), {.check_files = false})), "");

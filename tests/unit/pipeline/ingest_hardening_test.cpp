@@ -1,6 +1,8 @@
 // Issue 12 hardening of the ingest pipeline: untrusted hop trails, exceptions in components,
 // audit-log failures that recover, the free-disk floor, and sampled refusal records.
 #include <cerrno>
+#include <mutex>
+#include <vector>
 
 #include "audit/verify.hpp"
 #include "model/codes.hpp"
@@ -138,6 +140,27 @@ TEST_F(IngestTest, RefusalRecordsAreSampledAndNeverSyncedOneByOne) {
               ElementsAre("refused", "refused", "refusals-suppressed", "refused"));
   const std::string text = audit_text();
   EXPECT_THAT(text, HasSubstr("\"code\":\"too-large\",\"recorded\":2,\"suppressed\":8"));
+}
+
+// The status page's recent refusals (hub/ops): the refusals that get their own audit record are
+// handed to on_refused, with the code, the reason and the size, on the same sampling.
+TEST_F(IngestTest, SampledRefusalsAreHandedToOnRefused) {
+  IngestOptions o;
+  o.max_package_bytes = 1000;
+  o.refusal_records_per_second = 2;
+  std::mutex mu;
+  std::vector<RefusalNote> notes;
+  o.on_refused = [&](const RefusalNote& n) {
+    std::lock_guard lk(mu);
+    notes.push_back(n);
+  };
+  start(hub_config(), o);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(submit(fixture("good-rsa.edxml")).code(), "too-large");
+  ingest_.reset();
+  ASSERT_EQ(notes.size(), 2u);
+  EXPECT_EQ(notes[0].code, "too-large");
+  EXPECT_FALSE(notes[0].reason.empty());
+  EXPECT_GT(notes[0].size, 1000u);
 }
 
 }  // namespace

@@ -73,9 +73,12 @@ TEST(StoreHardening, ABeforeCommitFailureCommitsNothingAndFailsEveryJobOfTheBatc
   const Status s = first.get();
   EXPECT_EQ(s.code(), "unavailable") << s.to_string();
   EXPECT_NE(s.message().find("cannot sync the segment"), std::string::npos);
+  // The readiness check "store" (hub/ops) sees the failure until a batch commits again.
+  EXPECT_EQ(writer.last_commit_failure().code(), "unavailable");
   fail = false;
   auto second = submit(writer, [](sqlite::Db& d) { return d.exec("INSERT INTO t VALUES (2)"); });
   EXPECT_TRUE(second.get().ok());
+  EXPECT_TRUE(writer.last_commit_failure().ok()) << writer.last_commit_failure().to_string();
   std::string rows;
   auto read = submit(writer, [&rows](sqlite::Db& d) -> Status {
     auto n = d.query_text("SELECT group_concat(v) FROM t");
