@@ -13,6 +13,7 @@
 #include "amqp/server.hpp"
 #include "audit/audit_log.hpp"
 #include "audit/events.hpp"
+#include "crl/fetcher.hpp"
 #include "delivery/dispatcher.hpp"
 #include "delivery/polled_inboxes.hpp"
 #include "dsig/dsig_init.hpp"
@@ -117,6 +118,8 @@ struct Application::Modules {
   std::unique_ptr<http::Server> vxp_server;
   std::unique_ptr<admin::AdminEndpoint> admin;
   std::unique_ptr<TrustRefresher> refresher;
+  // trust.crl_fetch: declared after the refresher it reloads, so stopped and destroyed first.
+  std::unique_ptr<crl::CrlFetcher> crl;
   std::unique_ptr<store::RetentionRunner> retention;  // [retention], when an age is set
   int port = 0;
   bool started = false;
@@ -142,7 +145,13 @@ std::unique_ptr<Application> Application::build(const config::HubConfig& cfg, St
   }
 
   dsig::init_dsig();
-  m->trust_config = trust_options(cfg);
+  if (cfg.trust.crl_fetch) {
+    // Before the trust is loaded: the fetcher drops cached CRLs that do not verify.
+    auto fetcher = crl::CrlFetcher::create(crl_fetcher_options(cfg, m->paths));
+    if (!fetcher) return fail("CRL fetcher", fetcher.status(), 2);
+    m->crl = std::move(*fetcher);
+  }
+  m->trust_config = trust_options(cfg, m->paths);
   auto trust = dsig::TrustStore::load(m->trust_config);
   if (!trust) return fail("trust", trust.status(), 2);
   m->verifier = std::make_unique<dsig::Verifier>(
@@ -326,6 +335,11 @@ std::unique_ptr<Application> Application::build(const config::HubConfig& cfg, St
       std::make_unique<TrustRefresher>(*w.verifier, w.trust_config, cfg.trust.crl_refresh);
   amqp::AmqpServer& server = *w.server;
   w.refresher->also_reload([&server] { return server.reload_tls(); });
+  if (w.crl) {
+    // A newly fetched CRL takes effect at once, like a SIGHUP (trigger=crl-fetch).
+    TrustRefresher* refresher = w.refresher.get();
+    w.crl->on_change([refresher] { (void)refresher->reload_now("crl-fetch"); });
+  }
   return std::unique_ptr<Application>(new Application(std::move(m)));
 }
 
@@ -375,6 +389,7 @@ bool Application::start(StartError& error) {
             << w.config.listener.tls.host << ":" << w.port << std::endl;
   { std::ofstream(w.paths.port_file) << w.port << "\n"; }
   w.refresher->start();
+  if (w.crl) w.crl->start();
   if (const store::RetentionPolicy policy = retention_policy(w.config); policy.any()) {
     audit::AuditLog* audit_log = w.audit.get();
     w.retention = std::make_unique<store::RetentionRunner>(
@@ -406,11 +421,14 @@ int Application::port() const { return m_->port; }
 
 Status Application::reload_trust(const std::string& why) { return m_->refresher->reload_now(why); }
 
+const crl::CrlFetcher* Application::crl_fetcher() const { return m_->crl.get(); }
+
 void Application::stop() {
   if (!m_ || !m_->started) return;
   Modules& w = *m_;
   w.started = false;
   w.retention.reset();  // waits for a round in progress
+  if (w.crl) w.crl->stop();  // abandons a transfer in progress
   w.refresher->stop();
   w.admin->stop();
   if (w.vxp_server) w.vxp_server->stop();  // no new packages over HTTP; the SDK re-sends

@@ -17,6 +17,10 @@
 #include "common/status.hpp"
 #include "config/hub_config.hpp"
 
+namespace docaxis::crl {
+class CrlFetcher;
+}
+
 namespace docaxis::server {
 
 struct StartError {
@@ -40,6 +44,10 @@ class Application {
   int port() const;
   // Re-reads the trust files and CRLs (SIGHUP): the verifier and the TLS layer.
   Status reload_trust(const std::string& why);
+  // The CRL fetcher (trust.crl_fetch), nullptr when off: its states() (crl/fetcher.hpp, one
+  // CrlState per CRL source: usable, reason, nextUpdate, last success) are for /readyz and
+  // metrics. Valid until the Application is destroyed; states() is thread-safe.
+  const crl::CrlFetcher* crl_fetcher() const;
   // Stops in reverse order: no new packages first, then deliveries, then the rest.
   void stop();
 
