@@ -14,6 +14,7 @@
 #include "crl_test_support.hpp"
 #include "dsig/trust_store.hpp"
 #include "temp_dir.hpp"
+#include "tls/trust.hpp"
 
 namespace docaxis::crl::test {
 namespace {
@@ -34,12 +35,19 @@ std::string read_all(const std::string& path) {
 
 // A root CA and an issuing CA made in the test; the issuing CA's certificate names the root's
 // CRL at the given URL (its distribution point).
+// RSA key generation is slow: three keys made once, shared (a new reference each).
+PkeyPtr shared_key(int i) {
+  static PkeyPtr keys[3] = {new_rsa_key(), new_rsa_key(), new_rsa_key()};
+  EVP_PKEY_up_ref(keys[i].get());
+  return PkeyPtr(keys[i].get());
+}
+
 struct MiniPki {
-  PkeyPtr root_key = new_rsa_key();
+  PkeyPtr root_key = shared_key(0);
   tls::X509Ptr root;
-  PkeyPtr sub_key = new_rsa_key();
+  PkeyPtr sub_key = shared_key(1);
   tls::X509Ptr sub;
-  PkeyPtr other_key = new_rsa_key();
+  PkeyPtr other_key = shared_key(2);
   tls::X509Ptr other;  // an unrelated CA
   explicit MiniPki(const std::string& root_crl_url) {
     root = make_ca("crl test root", root_key.get(), nullptr, nullptr, {}, 1);
@@ -55,7 +63,7 @@ Result<ParsedCrl> parse(const std::string& bytes) { return parse_crl(bytes, 1 <<
 TEST(CrlCheck, AValidCrlFromTheCaPassesInDerAndPem) {
   MiniPki pki("http://127.0.0.1:1/root.crl");
   const std::int64_t now = wall();
-  const std::string der = make_crl_der(pki.root.get(), pki.root_key.get(), {now - 60, now + 3600, {2}, 5});
+  const std::string der = make_crl_der(pki.root.get(), pki.root_key.get(), {now - 60, now + 3600, {2}, {}, 5});
   for (const std::string& bytes : {der, der_to_pem(der)}) {
     auto c = parse(bytes);
     ASSERT_TRUE(c.ok()) << c.status().to_string();
@@ -73,7 +81,7 @@ TEST(CrlCheck, GarbageAndOversizedResponsesAreRefused) {
   EXPECT_EQ(parse("-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n").status().code(),
             "crl-garbage");
   const std::int64_t now = wall();
-  const std::string der = make_crl_der(pki.root.get(), pki.root_key.get(), {now - 60, now + 3600, {}, 1});
+  const std::string der = make_crl_der(pki.root.get(), pki.root_key.get(), {now - 60, now + 3600, {}, {}, 1});
   EXPECT_EQ(parse(der + "trailing").status().code(), "crl-garbage");
   EXPECT_EQ(parse_crl(der, der.size() - 1).status().code(), "crl-too-large");
   EXPECT_TRUE(parse_crl(der, der.size()).ok());
@@ -83,7 +91,7 @@ TEST(CrlCheck, ABadSignatureIsRefused) {
   MiniPki pki("http://127.0.0.1:1/root.crl");
   const std::int64_t now = wall();
   // Named as the root's, signed with another key.
-  auto c = parse(make_crl_der(pki.root.get(), pki.other_key.get(), {now - 60, now + 3600, {}, 1}));
+  auto c = parse(make_crl_der(pki.root.get(), pki.other_key.get(), {now - 60, now + 3600, {}, {}, 1}));
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(check_crl(*c, pki.root.get(), now, nullptr, true).code(), "crl-bad-signature");
 }
@@ -91,7 +99,7 @@ TEST(CrlCheck, ABadSignatureIsRefused) {
 TEST(CrlCheck, TheWrongIssuerIsRefused) {
   MiniPki pki("http://127.0.0.1:1/root.crl");
   const std::int64_t now = wall();
-  auto c = parse(make_crl_der(pki.other.get(), pki.other_key.get(), {now - 60, now + 3600, {}, 1}));
+  auto c = parse(make_crl_der(pki.other.get(), pki.other_key.get(), {now - 60, now + 3600, {}, {}, 1}));
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(check_crl(*c, pki.root.get(), now, nullptr, true).code(), "crl-wrong-issuer");
 }
@@ -99,16 +107,16 @@ TEST(CrlCheck, TheWrongIssuerIsRefused) {
 TEST(CrlCheck, ExpiredFutureAndOpenEndedCrlsAreRefused) {
   MiniPki pki("http://127.0.0.1:1/root.crl");
   const std::int64_t now = wall();
-  auto expired = parse(make_crl_der(pki.root.get(), pki.root_key.get(), {now - 7200, now - 1, {}, 1}));
+  auto expired = parse(make_crl_der(pki.root.get(), pki.root_key.get(), {now - 7200, now - 1, {}, {}, 1}));
   ASSERT_TRUE(expired.ok());
   EXPECT_EQ(check_crl(*expired, pki.root.get(), now, nullptr, true).code(), "crl-expired");
   // A cached one read at start-up is not refused for being stale (the grace decides).
   EXPECT_TRUE(check_crl(*expired, pki.root.get(), now, nullptr, false).ok());
   auto future = parse(make_crl_der(pki.root.get(), pki.root_key.get(),
-                                   {now + kClockSkewSeconds + 60, now + 7200, {}, 1}));
+                                   {now + kClockSkewSeconds + 60, now + 7200, {}, {}, 1}));
   ASSERT_TRUE(future.ok());
   EXPECT_EQ(check_crl(*future, pki.root.get(), now, nullptr, true).code(), "crl-from-future");
-  auto open = parse(make_crl_der(pki.root.get(), pki.root_key.get(), {now - 60, 0, {}, 1}));
+  auto open = parse(make_crl_der(pki.root.get(), pki.root_key.get(), {now - 60, 0, {}, {}, 1}));
   ASSERT_TRUE(open.ok());
   EXPECT_EQ(check_crl(*open, pki.root.get(), now, nullptr, true).code(), "crl-no-next-update");
 }
@@ -116,10 +124,10 @@ TEST(CrlCheck, ExpiredFutureAndOpenEndedCrlsAreRefused) {
 TEST(CrlCheck, AnOlderCrlThanTheCachedOneIsARollback) {
   MiniPki pki("http://127.0.0.1:1/root.crl");
   const std::int64_t now = wall();
-  auto cached = parse(make_crl_der(pki.root.get(), pki.root_key.get(), {now - 60, now + 3600, {}, 7}));
-  auto older = parse(make_crl_der(pki.root.get(), pki.root_key.get(), {now - 120, now + 3600, {}, 8}));
-  auto lower = parse(make_crl_der(pki.root.get(), pki.root_key.get(), {now - 60, now + 3600, {}, 6}));
-  auto newer = parse(make_crl_der(pki.root.get(), pki.root_key.get(), {now - 30, now + 3600, {}, 8}));
+  auto cached = parse(make_crl_der(pki.root.get(), pki.root_key.get(), {now - 60, now + 3600, {}, {}, 7}));
+  auto older = parse(make_crl_der(pki.root.get(), pki.root_key.get(), {now - 120, now + 3600, {}, {}, 8}));
+  auto lower = parse(make_crl_der(pki.root.get(), pki.root_key.get(), {now - 60, now + 3600, {}, {}, 6}));
+  auto newer = parse(make_crl_der(pki.root.get(), pki.root_key.get(), {now - 30, now + 3600, {}, {}, 8}));
   ASSERT_TRUE(cached.ok() && older.ok() && lower.ok() && newer.ok());
   EXPECT_EQ(check_crl(*older, pki.root.get(), now, &*cached, true).code(), "crl-rollback");
   EXPECT_EQ(check_crl(*lower, pki.root.get(), now, &*cached, true).code(), "crl-rollback");
@@ -158,7 +166,7 @@ FetcherOptions options_for(const std::vector<std::string>& ca_files, const std::
 class Fetcher : public ::testing::Test {
  protected:
   TinyHttpServer server;
-  const docaxis::test::TempDir dir = docaxis::test::temp_dir("crl-fetcher");
+  const docaxis::test::TempDir dir{"crl-fetcher"};
   MiniPki pki{server.url("/root.crl")};
   FakeClock clock;
   std::string ca_file() {
@@ -171,7 +179,7 @@ class Fetcher : public ::testing::Test {
 
 TEST_F(Fetcher, FetchesTheCrlNamedByADistributionPointVerifiesAndCachesIt) {
   const std::int64_t now = clock.t->load();
-  server.set("/root.crl", make_crl_der(pki.root.get(), pki.root_key.get(), {now - 60, now + 3600, {2}, 1}));
+  server.set("/root.crl", make_crl_der(pki.root.get(), pki.root_key.get(), {now - 60, now + 3600, {2}, {}, 1}));
   auto f = CrlFetcher::create(options_for({ca_file()}, cache(), clock));
   ASSERT_TRUE(f.ok()) << f.status().to_string();
   ASSERT_EQ((*f)->sources(), 1u);  // the root (named by the issuing CA's certificate)
@@ -212,7 +220,7 @@ TEST_F(Fetcher, FetchesTheCrlNamedByADistributionPointVerifiesAndCachesIt) {
 TEST_F(Fetcher, ABadSignatureAnOversizedOrAnOlderCrlIsNotUsed) {
   const std::int64_t now = clock.t->load();
   // Signed by another key: refused, nothing cached, the CA's state says why.
-  server.set("/root.crl", make_crl_der(pki.root.get(), pki.other_key.get(), {now - 60, now + 3600, {}, 1}));
+  server.set("/root.crl", make_crl_der(pki.root.get(), pki.other_key.get(), {now - 60, now + 3600, {}, {}, 1}));
   auto f = CrlFetcher::create(options_for({ca_file()}, cache(), clock));
   ASSERT_TRUE(f.ok());
   EXPECT_EQ((*f)->run_once(), 0u);
@@ -225,16 +233,16 @@ TEST_F(Fetcher, ABadSignatureAnOversizedOrAnOlderCrlIsNotUsed) {
 
   // A good one is taken.
   clock.advance(60);
-  server.set("/root.crl", make_crl_der(pki.root.get(), pki.root_key.get(), {now - 60, now + 3600, {}, 5}));
+  server.set("/root.crl", make_crl_der(pki.root.get(), pki.root_key.get(), {now - 60, now + 3600, {}, {}, 5}));
   EXPECT_EQ((*f)->run_once(true), 1u);
   // Then a bad signature, an oversized body, an older CRL: each refused, the cached one kept.
   const std::string cached = read_all(cache() + "/" + tls::sha256_hex(pki.root.get()) + ".crl.pem");
   const std::vector<std::pair<std::string, std::string>> bad = {
-      {make_crl_der(pki.root.get(), pki.other_key.get(), {now, now + 7200, {}, 6}), "crl-bad-signature"},
+      {make_crl_der(pki.root.get(), pki.other_key.get(), {now, now + 7200, {}, {}, 6}), "crl-bad-signature"},
       {std::string(65 * 1024, 'x'), "crl-too-large"},
-      {make_crl_der(pki.root.get(), pki.root_key.get(), {now - 600, now + 3600, {}, 4}), "crl-rollback"},
+      {make_crl_der(pki.root.get(), pki.root_key.get(), {now - 600, now + 3600, {}, {}, 4}), "crl-rollback"},
       {"<html>oops</html>", "crl-garbage"},
-      {make_crl_der(pki.other.get(), pki.other_key.get(), {now, now + 7200, {}, 9}), "crl-wrong-issuer"}};
+      {make_crl_der(pki.other.get(), pki.other_key.get(), {now, now + 7200, {}, {}, 9}), "crl-wrong-issuer"}};
   for (const auto& [body, code] : bad) {
     server.set("/root.crl", body);
     EXPECT_EQ((*f)->run_once(true), 0u) << code;
@@ -270,7 +278,7 @@ TEST_F(Fetcher, FailuresBackOff) {
 TEST_F(Fetcher, RedirectsAreFollowedWithinHttp) {
   const std::int64_t now = clock.t->load();
   server.redirect("/root.crl", server.url("/moved.crl"));
-  server.set("/moved.crl", make_crl_der(pki.root.get(), pki.root_key.get(), {now - 60, now + 3600, {}, 1}));
+  server.set("/moved.crl", make_crl_der(pki.root.get(), pki.root_key.get(), {now - 60, now + 3600, {}, {}, 1}));
   auto f = CrlFetcher::create(options_for({ca_file()}, cache(), clock));
   ASSERT_TRUE(f.ok());
   EXPECT_EQ((*f)->run_once(), 1u);
@@ -290,7 +298,7 @@ TEST_F(Fetcher, RedirectsAreFollowedWithinHttp) {
 class Policy : public ::testing::Test {
  protected:
   TinyHttpServer server;
-  const docaxis::test::TempDir dir = docaxis::test::temp_dir("crl-policy");
+  const docaxis::test::TempDir dir{"crl-policy"};
   FakeClock clock;
   tls::X509Ptr root = load_cert(kPki + "/root-ca.crt");
   PkeyPtr root_key = load_key(kPki + "/root-ca.key");
@@ -304,11 +312,13 @@ class Policy : public ::testing::Test {
     o.extra_urls = {server.url("/issuing.crl"), server.url("/root.crl")};
     return o;
   }
-  void serve(std::int64_t next_update, std::vector<long> revoked, long number) {
+  // Both CRLs, made at the fake clock's time; the issuing CA's revokes `revoked` when given.
+  void serve(std::int64_t next_update, X509* revoked, long number) {
     const std::int64_t now = clock.t->load();
-    server.set("/issuing.crl", make_crl_der(issuing.get(), issuing_key.get(),
-                                            {now - 60, next_update, std::move(revoked), number}));
-    server.set("/root.crl", make_crl_der(root.get(), root_key.get(), {now - 60, next_update, {}, number}));
+    CrlSpec spec{now - 60, next_update, {}, {}, number};
+    if (revoked != nullptr) spec.revoked_certs = {revoked};
+    server.set("/issuing.crl", make_crl_der(issuing.get(), issuing_key.get(), spec));
+    server.set("/root.crl", make_crl_der(root.get(), root_key.get(), {now - 60, next_update, {}, {}, 1}));
   }
   Status check_organ(std::int64_t at) {
     dsig::TrustConfig t;
@@ -329,7 +339,7 @@ TEST_F(Policy, WithoutAnyCrlTheCasCertificatesAreRefused) {
 
 TEST_F(Policy, ARevocationInAFetchedCrlRefusesTheCertificate) {
   const std::int64_t now = clock.t->load();
-  serve(now + 3600, {}, 1);
+  serve(now + 3600, nullptr, 1);
   auto f = CrlFetcher::create(options());
   ASSERT_TRUE(f.ok());
   EXPECT_EQ((*f)->run_once(), 2u);
@@ -339,14 +349,14 @@ TEST_F(Policy, ARevocationInAFetchedCrlRefusesTheCertificate) {
   EXPECT_EQ(st[1].issuer, tls::subject_of(root.get()));
   EXPECT_TRUE(check_organ(now).ok()) << check_organ(now).to_string();
   clock.advance(10);
-  serve(now + 3600, {serial_of(organ.get())}, 2);
-  EXPECT_EQ((*f)->run_once(true), 1u);  // the root's CRL is unchanged
+  serve(now + 3600, organ.get(), 2);
+  EXPECT_EQ((*f)->run_once(true), 2u);  // both newer (thisUpdate); only the issuing CA's revokes
   EXPECT_EQ(check_organ(now + 10).code(), "cert-revoked");
 }
 
 TEST_F(Policy, ADownServerKeepsTheCachedCrlUntilNextUpdatePlusGraceThenFailsClosed) {
   const std::int64_t now = clock.t->load();
-  serve(now + 3600, {}, 1);
+  serve(now + 3600, nullptr, 1);
   {
     auto f = CrlFetcher::create(options());
     ASSERT_TRUE(f.ok());
@@ -373,7 +383,7 @@ TEST_F(Policy, ADownServerKeepsTheCachedCrlUntilNextUpdatePlusGraceThenFailsClos
 
 TEST_F(Policy, StatesTellUsableStaleAndExpiredFromTheCache) {
   const std::int64_t now = clock.t->load();
-  serve(now + 3600, {}, 1);
+  serve(now + 3600, nullptr, 1);
   FetcherOptions o = options();
   o.extra_urls.clear();
   o.cdp_source_files = {};

@@ -143,6 +143,13 @@ std::string make_crl_der(X509* issuer, EVP_PKEY* key, const CrlSpec& spec) {
     X509_CRL_add0_revoked(crl, r);
     ASN1_INTEGER_free(s);
   }
+  for (X509* c : spec.revoked_certs) {
+    X509_REVOKED* r = X509_REVOKED_new();
+    X509_REVOKED_set_serialNumber(r, const_cast<ASN1_INTEGER*>(X509_get0_serialNumber(c)));
+    set_time(t, spec.this_update);
+    X509_REVOKED_set_revocationDate(r, t);
+    X509_CRL_add0_revoked(crl, r);
+  }
   ASN1_TIME_free(t);
   ASN1_INTEGER* n = ASN1_INTEGER_new();
   ASN1_INTEGER_set(n, spec.number);
@@ -221,7 +228,5 @@ std::string cert_pem(X509* cert) {
 void write_file(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
 }
-
-long serial_of(X509* cert) { return ASN1_INTEGER_get(X509_get0_serialNumber(cert)); }
 
 }  // namespace docaxis::crl::test

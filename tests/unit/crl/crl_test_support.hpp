@@ -54,6 +54,7 @@ struct CrlSpec {
   std::int64_t this_update = 0;
   std::int64_t next_update = 0;       // 0: none
   std::vector<long> revoked_serials;  // of certificates issued by the CA
+  std::vector<X509*> revoked_certs;   // the same, by certificate (any serial size)
   long number = 1;                    // cRLNumber
 };
 // A v2 CRL named as `issuer`'s and signed with `key`, as DER.
@@ -67,6 +68,5 @@ tls::X509Ptr make_ca(const std::string& subject_cn, EVP_PKEY* key, X509* issuer,
                      EVP_PKEY* issuer_key, const std::vector<std::string>& cdp_urls, long serial);
 std::string cert_pem(X509* cert);
 void write_file(const std::string& path, const std::string& bytes);
-long serial_of(X509* cert);
 
 }  // namespace docaxis::crl::test
