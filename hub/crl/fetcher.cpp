@@ -192,6 +192,24 @@ Result<std::unique_ptr<CrlFetcher>> CrlFetcher::create(FetcherOptions options) {
 
 void CrlFetcher::load_cache() {
   const std::int64_t t = now();
+  // A cached CRL of a CA that is no longer trusted goes: the trust loaders read every file here,
+  // and a CA replaced by one with the same name must not meet its predecessor's CRL.
+  std::error_code it_ec;
+  for (std::filesystem::directory_iterator it(options_.cache_dir, it_ec), end; !it_ec && it != end;
+       it.increment(it_ec)) {
+    const std::string name = it->path().filename().string();
+    const bool crl_file = name.size() > 8 && name.compare(name.size() - 8, 8, ".crl.pem") == 0;
+    if (!crl_file) continue;
+    const std::string fp = name.substr(0, name.size() - 8);
+    const bool known = std::any_of(cas_.begin(), cas_.end(),
+                                   [&](const Ca& ca) { return ca.fingerprint == fp; });
+    if (known) continue;
+    std::error_code ec;
+    std::filesystem::remove(it->path(), ec);
+    L().warn("crl-cache-dropped", {{"issuer", ""}, {"file", it->path().string()},
+                                   {"code", "crl-unknown-ca"},
+                                   {"reason", "no trusted CA has this fingerprint"}});
+  }
   for (auto& ca : cas_) {
     const std::string path = cache_path(ca);
     std::error_code ec;

@@ -121,8 +121,8 @@ TEST(CrlFetch, ADownServerKeepsTheCachedCrlAcrossARestartUntilNextUpdatePlusGrac
   TestCas cas;
   ct::TinyHttpServer server;
   const std::int64_t t0 = static_cast<std::int64_t>(std::time(nullptr));
-  const std::int64_t next_update = t0 + 12;
-  const int grace = 8;
+  const std::int64_t next_update = t0 + 15;
+  const int grace = 10;
   server.set("/issuing.crl", ct::make_crl_der(cas.issuing.get(), cas.issuing_key.get(),
                                               {t0 - 60, next_update, {}, {}, 100}));
   server.set("/root.crl", ct::make_crl_der(cas.root.get(), cas.root_key.get(),

@@ -331,6 +331,20 @@ class Policy : public ::testing::Test {
     auto v = (*store)->validate(organ.get(), {}, static_cast<std::time_t>(at));
     return v ? Status() : v.status();
   }
+  // The same certificate as a TLS client, against the TLS trust reading the cache.
+  Status check_tls_client(std::int64_t at) {
+    tls::TrustFiles files;
+    files.anchors = {kPki + "/root-ca.crt"};
+    files.intermediates = {kPki + "/intermediates.pem"};
+    files.crl_cache_dir = cache();
+    files.crl_grace_seconds = 1800;
+    auto trust = tls::TlsTrust::load(files);
+    if (!trust) return trust.status();
+    tls::Chain chain;
+    X509_up_ref(organ.get());
+    chain.emplace_back(organ.get());
+    return (*trust)->verify(chain, static_cast<std::time_t>(at), true);
+  }
 };
 
 TEST_F(Policy, WithoutAnyCrlTheCasCertificatesAreRefused) {
@@ -379,6 +393,28 @@ TEST_F(Policy, ADownServerKeepsTheCachedCrlUntilNextUpdatePlusGraceThenFailsClos
   EXPECT_TRUE(check_organ(now + 3600 + 1000).ok()) << check_organ(now + 3600 + 1000).to_string();
   // Past nextUpdate + grace: refused (fail closed).
   EXPECT_EQ(check_organ(now + 3600 + 1800 + 10).code(), "cert-revocation-unknown");
+  // The TLS trust applies the same policy.
+  EXPECT_TRUE(check_tls_client(now).ok()) << check_tls_client(now).to_string();
+  EXPECT_TRUE(check_tls_client(now + 3600 + 1000).ok());
+  EXPECT_EQ(check_tls_client(now + 3600 + 1800 + 10).code(), "cert-revocation-unknown");
+}
+
+TEST_F(Policy, StartUpDropsCachedFilesThatDoNotVerifyOrBelongToNoTrustedCa) {
+  const std::int64_t now = clock.t->load();
+  fs::create_directories(cache());
+  const std::string issuing_file = cache() + "/" + tls::sha256_hex(issuing.get()) + ".crl.pem";
+  const std::string root_file = cache() + "/" + tls::sha256_hex(root.get()) + ".crl.pem";
+  const std::string stray = cache() + "/" + std::string(64, 'a') + ".crl.pem";
+  // The issuing CA's file holds a CRL signed by the root's key; the root's is fine.
+  write_file(issuing_file, der_to_pem(make_crl_der(issuing.get(), root_key.get(), {now - 60, now + 3600, {}, {}, 1})));
+  write_file(root_file, der_to_pem(make_crl_der(root.get(), root_key.get(), {now - 60, now + 3600, {}, {}, 1})));
+  write_file(stray, der_to_pem(make_crl_der(root.get(), root_key.get(), {now - 60, now + 3600, {}, {}, 1})));
+  server.down();
+  auto f = CrlFetcher::create(options());
+  ASSERT_TRUE(f.ok());
+  EXPECT_FALSE(fs::exists(issuing_file));
+  EXPECT_FALSE(fs::exists(stray));
+  EXPECT_TRUE(fs::exists(root_file));
 }
 
 TEST_F(Policy, StatesTellUsableStaleAndExpiredFromTheCache) {
