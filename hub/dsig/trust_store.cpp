@@ -97,15 +97,13 @@ Result<std::shared_ptr<const TrustStore>> TrustStore::load(const TrustConfig& co
     ts->has_crls_ = true;
   }
   ts->crl_grace_seconds_ = std::max<std::int64_t>(config.crl_grace_seconds, 0);
-  {
-    for (auto& c : all_crls) {
-      X509_STORE_add_crl(ts->store_, c.get());
-      if (const ASN1_TIME* next = X509_CRL_get0_nextUpdate(c.get())) {
-        const std::time_t until = to_time_t(next) + static_cast<std::time_t>(ts->crl_grace_seconds_);
-        ts->crl_next_update_ = std::min(ts->crl_next_update_, until);
-      }
-      ts->has_crls_ = true;
+  for (auto& c : all_crls) {
+    X509_STORE_add_crl(ts->store_, c.get());
+    if (const ASN1_TIME* next = X509_CRL_get0_nextUpdate(c.get())) {
+      const std::time_t until = to_time_t(next) + static_cast<std::time_t>(ts->crl_grace_seconds_);
+      ts->crl_next_update_ = std::min(ts->crl_next_update_, until);
     }
+    ts->has_crls_ = true;
   }
   ERR_clear_error();
   return std::shared_ptr<const TrustStore>(std::move(ts));

@@ -28,7 +28,7 @@ struct TrustConfig {
   // The hub's CRL cache (hub/crl, `trust.crl_fetch`): its `*.crl.pem` files are loaded too, and
   // a non-empty directory name turns revocation checking on even before any CRL is cached (an
   // issuer without a CRL is then cert-revocation-unknown: fail closed).
-  std::string crl_cache_dir;
+  std::string crl_cache_dir = {};
   std::int64_t crl_grace_seconds = 0;  // a CRL is still used this long after its nextUpdate
 };
 

@@ -28,7 +28,7 @@ struct TrustFiles {
   std::vector<std::string> crls;           // PEM; any given turns revocation checking on
   // The hub's CRL cache (hub/crl, `trust.crl_fetch`): its `*.crl.pem` files are loaded too, and
   // a non-empty directory name turns revocation checking on even before any CRL is cached.
-  std::string crl_cache_dir;
+  std::string crl_cache_dir = {};
   std::int64_t crl_grace_seconds = 0;  // a CRL is still used this long after its nextUpdate
 };
 
