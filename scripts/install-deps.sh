@@ -11,6 +11,7 @@ PACKAGES=(
   clang libclang-rt-dev          # libFuzzer and the sanitizer runtimes for clang
   # libraries
   libxml2-dev libxmlsec1-dev libxmlsec1-openssl libssl-dev openssl
+  libcurl4-openssl-dev           # hub/crl: fetching CRLs from distribution points
   libsqlite3-dev sqlite3
   libqpid-proton-cpp12-dev librabbitmq-dev
   libboost-dev libboost-system-dev

@@ -17,6 +17,8 @@ Result<std::shared_ptr<const tls::TlsTrust>> load_trust(const TlsFiles& f) {
   files.anchors = {f.trust_anchors};
   files.intermediates = f.intermediates;
   files.crls = f.crls;
+  files.crl_cache_dir = f.crl_cache_dir;
+  files.crl_grace_seconds = f.crl_grace_seconds;
   return tls::TlsTrust::load(files);
 }
 

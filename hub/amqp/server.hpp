@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,6 +35,8 @@ struct TlsFiles {
   std::string trust_anchors;               // PEM: CAs whose client certificates are accepted
   std::vector<std::string> intermediates;  // PEM: to complete chains clients present
   std::vector<std::string> crls;           // PEM: client certificates are checked against them
+  std::string crl_cache_dir = {};          // hub/crl's cache (tls::TrustFiles), "" = none
+  std::int64_t crl_grace_seconds = 0;      // tls::TrustFiles::crl_grace_seconds
 };
 
 struct ServerOptions {

@@ -86,6 +86,16 @@ struct Trust {
   std::vector<std::string> intermediate_files;
   std::vector<std::string> crl_files;  // when any is given, revocation checking is on
   Seconds crl_refresh{3600};           // how often CRL files are re-read
+  // Fetching CRLs from the CAs' CRL distribution points (hub/crl/README.md). Off by default.
+  bool crl_fetch = false;
+  Seconds crl_fetch_interval{3600};  // fetch at least this often (also at half a CRL's validity)
+  Seconds crl_grace{3600};           // a CRL is still used this long after its nextUpdate
+  std::int64_t crl_max_bytes = 16 * 1024 * 1024;  // a larger response is refused
+  Seconds crl_fetch_timeout{30};     // whole transfer (connect: at most 10 s of it)
+  std::string crl_fetch_proxy;       // "" = no proxy (the environment's *_proxy is ignored)
+  // URLs fetched besides the distribution points found in certificates (http/https); each CRL
+  // is attributed to the trusted CA that issued and signed it.
+  std::vector<std::string> crl_fetch_urls;
   friend bool operator==(const Trust&, const Trust&) = default;
 };
 

@@ -212,6 +212,13 @@ void read_sections(const toml::table& root, LoadedConfig& out) {
     r.read("intermediate_files", c.trust.intermediate_files);
     r.read("crl_files", c.trust.crl_files);
     r.read("crl_refresh_seconds", c.trust.crl_refresh);
+    r.read("crl_fetch", c.trust.crl_fetch);
+    r.read("crl_fetch_interval_seconds", c.trust.crl_fetch_interval);
+    r.read("crl_grace_seconds", c.trust.crl_grace);
+    r.read("crl_max_bytes", c.trust.crl_max_bytes);
+    r.read("crl_fetch_timeout_seconds", c.trust.crl_fetch_timeout);
+    r.read("crl_fetch_proxy", c.trust.crl_fetch_proxy);
+    r.read("crl_fetch_urls", c.trust.crl_fetch_urls);
     r.finish();
   }
   if (const toml::table* t = top.table("signing")) {

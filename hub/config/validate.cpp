@@ -144,6 +144,24 @@ void check_numbers(const HubConfig& c, Checker& ck) {
     ck.range("verification.min_rsa_bits", c.verification.min_rsa_bits, 2048, 16384);
   }
   ck.at_least("trust.crl_refresh_seconds", c.trust.crl_refresh, Seconds(1));
+  ck.range("trust.crl_fetch_interval_seconds", c.trust.crl_fetch_interval.count(), 1,
+           30 * 24 * 3600, " s");
+  ck.range("trust.crl_grace_seconds", c.trust.crl_grace.count(), 0, 30 * 24 * 3600, " s");
+  ck.range("trust.crl_max_bytes", c.trust.crl_max_bytes, 1024, 1024 * kMiB, " bytes");
+  ck.range("trust.crl_fetch_timeout_seconds", c.trust.crl_fetch_timeout.count(), 1, 600, " s");
+  if (const std::string& p = c.trust.crl_fetch_proxy;
+      !p.empty() && p.rfind("http://", 0) != 0 && p.rfind("https://", 0) != 0 &&
+      p.rfind("socks5://", 0) != 0 && p.rfind("socks5h://", 0) != 0) {
+    ck.add("trust.crl_fetch_proxy",
+           in_quotes(p) + " is not a proxy URL (http://, https://, socks5:// or socks5h://)");
+  }
+  for (std::size_t i = 0; i < c.trust.crl_fetch_urls.size(); ++i) {
+    const std::string& u = c.trust.crl_fetch_urls[i];
+    const bool http = u.rfind("http://", 0) == 0 || u.rfind("https://", 0) == 0;
+    if (!http || u.size() < 9 || u.find_first_of(" \t\r\n") != std::string::npos) {
+      ck.add(indexed("trust.crl_fetch_urls", i), in_quotes(u) + " is not an http:// or https:// URL");
+    }
+  }
   const Retry& r = c.retry;
   ck.at_least("retry.first_retry_seconds", r.first_retry, Seconds(1));
   if (!(r.multiplier >= 1.0 && r.multiplier <= 10.0)) {

@@ -7,6 +7,8 @@
 #include <atomic>
 #include <limits>
 
+#include "tls/crl_support.hpp"
+
 namespace docaxis::dsig {
 namespace {
 
@@ -84,16 +86,24 @@ Result<std::shared_ptr<const TrustStore>> TrustStore::load(const TrustConfig& co
     for (auto& c : *certs) ts->intermediates_.push_back(std::move(c));
   }
   ts->crl_next_update_ = std::numeric_limits<std::time_t>::max();
+  std::vector<X509CrlPtr> all_crls;
   for (const auto& f : config.crl_files) {
     auto crls = load_pem_crls(f);
     if (!crls) return crls.status();
-    for (auto& c : *crls) {
-      X509_STORE_add_crl(ts->store_, c.get());
-      if (const ASN1_TIME* next = X509_CRL_get0_nextUpdate(c.get())) {
-        ts->crl_next_update_ = std::min(ts->crl_next_update_, to_time_t(next));
-      }
-      ts->has_crls_ = true;
+    for (auto& c : *crls) all_crls.push_back(std::move(c));
+  }
+  if (!config.crl_cache_dir.empty()) {
+    for (auto& c : tls::load_crl_cache(config.crl_cache_dir)) all_crls.push_back(std::move(c));
+    ts->has_crls_ = true;
+  }
+  ts->crl_grace_seconds_ = std::max<std::int64_t>(config.crl_grace_seconds, 0);
+  for (auto& c : all_crls) {
+    X509_STORE_add_crl(ts->store_, c.get());
+    if (const ASN1_TIME* next = X509_CRL_get0_nextUpdate(c.get())) {
+      const std::time_t until = to_time_t(next) + static_cast<std::time_t>(ts->crl_grace_seconds_);
+      ts->crl_next_update_ = std::min(ts->crl_next_update_, until);
     }
+    ts->has_crls_ = true;
   }
   ERR_clear_error();
   return std::shared_ptr<const TrustStore>(std::move(ts));
@@ -121,7 +131,7 @@ Result<std::shared_ptr<const ValidatedSigner>> TrustStore::validate(
   if (has_crls_) flags |= X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL;
   X509_VERIFY_PARAM_set_flags(param, flags);
 
-  const int ok = X509_verify_cert(ctx.get());
+  const int ok = tls::verify_cert_with_crl_grace(ctx.get(), crl_grace_seconds_);
   if (ok != 1) {
     Status s =
         tls::path_status(X509_STORE_CTX_get_error(ctx.get()),

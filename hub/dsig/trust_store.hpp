@@ -25,6 +25,11 @@ struct TrustConfig {
   std::vector<std::string> crl_files;           // PEM CRLs; when any is given, every signer
                                                 // certificate's issuer must have a current CRL
   int min_rsa_bits = 2048;
+  // The hub's CRL cache (hub/crl, `trust.crl_fetch`): its `*.crl.pem` files are loaded too, and
+  // a non-empty directory name turns revocation checking on even before any CRL is cached (an
+  // issuer without a CRL is then cert-revocation-unknown: fail closed).
+  std::string crl_cache_dir = {};
+  std::int64_t crl_grace_seconds = 0;  // a CRL is still used this long after its nextUpdate
 };
 
 // A signer certificate that passed every check at `validated_at`. Valid for reuse while
@@ -70,8 +75,9 @@ class TrustStore {
   X509_STORE* store_ = nullptr;
   std::vector<X509Ptr> intermediates_;
   bool has_crls_ = false;
-  std::time_t crl_next_update_ = 0;  // earliest nextUpdate over all CRLs
+  std::time_t crl_next_update_ = 0;  // earliest nextUpdate (+ grace) over all CRLs
   int min_rsa_bits_ = 2048;
+  std::int64_t crl_grace_seconds_ = 0;
   std::uint64_t generation_ = 0;
 };
 

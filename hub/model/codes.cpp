@@ -51,7 +51,8 @@ constexpr std::array kCodes = {
     RefusalCode{"cert-not-yet-valid", P, "dsig", "a certificate of the path is not yet valid"},
     RefusalCode{"cert-revoked", P, "dsig", "a certificate of the path is revoked"},
     RefusalCode{"cert-revocation-unknown", P, "dsig",
-                "CRLs are configured but none is current for an issuer"},
+                "CRLs are configured or fetched but none is current for an issuer "
+                "(fetched: none within nextUpdate plus trust.crl_grace_seconds)"},
     RefusalCode{"cert-usage", P, "dsig",
                 "the signer is a CA, lacks signing key usage, or has a weak key"},
     RefusalCode{"signer-no-organ", P, "dsig", "the signer certificate has no UID"},

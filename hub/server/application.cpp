@@ -14,6 +14,7 @@
 #include "amqp/server.hpp"
 #include "audit/audit_log.hpp"
 #include "audit/events.hpp"
+#include "crl/fetcher.hpp"
 #include "delivery/dispatcher.hpp"
 #include "delivery/polled_inboxes.hpp"
 #include "dsig/dsig_init.hpp"
@@ -121,6 +122,8 @@ struct Application::Modules {
   std::unique_ptr<http::Server> vxp_server;
   std::unique_ptr<admin::AdminEndpoint> admin;
   std::unique_ptr<TrustRefresher> refresher;
+  // trust.crl_fetch: declared after the refresher it reloads, so stopped and destroyed first.
+  std::unique_ptr<crl::CrlFetcher> crl;
   std::unique_ptr<store::RetentionRunner> retention;  // [retention], when an age is set
   MetricsSources metrics;  // pointers into the members above
   // The operator endpoint ([ops]), declared last so it stops and goes first: the recent
@@ -153,7 +156,13 @@ std::unique_ptr<Application> Application::build(const config::HubConfig& cfg, St
   }
 
   dsig::init_dsig();
-  m->trust_config = trust_options(cfg);
+  if (cfg.trust.crl_fetch) {
+    // Before the trust is loaded: the fetcher drops cached CRLs that do not verify.
+    auto fetcher = crl::CrlFetcher::create(crl_fetcher_options(cfg, m->paths));
+    if (!fetcher) return fail("CRL fetcher", fetcher.status(), 2);
+    m->crl = std::move(*fetcher);
+  }
+  m->trust_config = trust_options(cfg, m->paths);
   auto trust = dsig::TrustStore::load(m->trust_config);
   if (!trust) return fail("trust", trust.status(), 2);
   m->verifier = std::make_unique<dsig::Verifier>(
@@ -341,6 +350,11 @@ std::unique_ptr<Application> Application::build(const config::HubConfig& cfg, St
       std::make_unique<TrustRefresher>(*w.verifier, w.trust_config, cfg.trust.crl_refresh);
   amqp::AmqpServer& server = *w.server;
   w.refresher->also_reload([&server] { return server.reload_tls(); });
+  if (w.crl) {
+    // A newly fetched CRL takes effect at once, like a SIGHUP (trigger=crl-fetch).
+    TrustRefresher* refresher = w.refresher.get();
+    w.crl->on_change([refresher] { (void)refresher->reload_now("crl-fetch"); });
+  }
 
   w.metrics.hub_name = cfg.hub.name;
   w.metrics.ingest = w.ingest.get();
@@ -353,6 +367,7 @@ std::unique_ptr<Application> Application::build(const config::HubConfig& cfg, St
   for (const auto& p : cfg.peers) w.metrics.peers.push_back(p.name);
   w.metrics.volumes = {{"store", w.paths.store}, {"audit", w.paths.audit}};
   w.metrics.clock_ms = now_ms;
+  if (w.crl) w.metrics.extra.push_back(crl_families(*w.crl, cfg.trust.crl_grace.count()));
   return std::unique_ptr<Application>(new Application(std::move(m)));
 }
 
@@ -402,10 +417,12 @@ bool Application::start(StartError& error) {
             << w.config.listener.tls.host << ":" << w.port << std::endl;
   { std::ofstream(w.paths.port_file) << w.port << "\n"; }
   w.refresher->start();
+  if (w.crl) w.crl->start();
   w.serving = true;
   if (w.config.ops.enabled) {
     if (Status st = start_ops(); !st.ok()) {
       w.serving = false;
+      if (w.crl) w.crl->stop();
       w.refresher->stop();
       if (w.vxp_server) w.vxp_server->stop();
       w.server->stop();
@@ -485,6 +502,18 @@ Status Application::start_ops() {
                            return std::nullopt;
                          }});
   o.readiness.push_back({"trust", [refresher = w.refresher.get()]() { return refresher->last_failure(); }});
+  if (w.crl) {
+    o.readiness.push_back({"crl", [fetcher = w.crl.get()]() -> std::optional<std::string> {
+                             std::string why;
+                             for (const crl::CrlState& c : fetcher->states()) {
+                               if (c.usable) continue;
+                               if (!why.empty()) why += "; ";
+                               why += (c.issuer.empty() ? c.url : c.issuer) + ": " + c.reason;
+                             }
+                             if (why.empty()) return std::nullopt;
+                             return why;
+                           }});
+  }
   auto server = ops::OpsServer::start(std::move(o));
   if (!server) return server.status();
   w.ops = std::move(*server);
@@ -497,6 +526,8 @@ Status Application::start_ops() {
 
 Status Application::reload_trust(const std::string& why) { return m_->refresher->reload_now(why); }
 
+const crl::CrlFetcher* Application::crl_fetcher() const { return m_->crl.get(); }
+
 void Application::stop() {
   if (!m_ || !m_->started) return;
   Modules& w = *m_;
@@ -504,6 +535,7 @@ void Application::stop() {
   if (w.ops) w.ops->stop();  // first: it reads every other module
   w.serving = false;
   w.retention.reset();  // waits for a round in progress
+  if (w.crl) w.crl->stop();  // abandons a transfer in progress
   w.refresher->stop();
   w.admin->stop();
   if (w.vxp_server) w.vxp_server->stop();  // no new packages over HTTP; the SDK re-sends

@@ -17,6 +17,10 @@
 #include "common/status.hpp"
 #include "config/hub_config.hpp"
 
+namespace docaxis::crl {
+class CrlFetcher;
+}
+
 namespace docaxis::server {
 
 struct StartError {
@@ -45,6 +49,10 @@ class Application {
   // The Prometheus exposition of every module's metrics (hub_metrics.hpp), read now. Any
   // thread, once built; safe while the hub runs.
   std::string metrics_text() const;
+  // The CRL fetcher (trust.crl_fetch), nullptr when off: its states() (crl/fetcher.hpp, one
+  // CrlState per CRL source: usable, reason, nextUpdate, last success) are for /readyz and
+  // metrics. Valid until the Application is destroyed; states() is thread-safe.
+  const crl::CrlFetcher* crl_fetcher() const;
   // Stops in reverse order: no new packages first, then deliveries, then the rest.
   void stop();
 

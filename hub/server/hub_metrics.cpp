@@ -12,6 +12,7 @@
 
 #include "amqp/server.hpp"
 #include "audit/audit_log.hpp"
+#include "crl/fetcher.hpp"
 #include "delivery/circuit_breaker.hpp"
 #include "delivery/dispatcher.hpp"
 #include "engine/ingest.hpp"
@@ -341,6 +342,33 @@ std::string render_metrics(const MetricsSources& src) {
   w.sample({{"source", "spool"}}, d(g_usage_errors.load(std::memory_order_relaxed)));
   w.sample({{"source", "invalid"}}, d(g_dropped.load(std::memory_order_relaxed)));
   return w.take();
+}
+
+std::function<void(TextWriter&)> crl_families(const crl::CrlFetcher& fetcher,
+                                              std::int64_t grace_seconds) {
+  return [&fetcher, grace_seconds](TextWriter& w) {
+    const std::vector<crl::CrlState> states = fetcher.states();
+    auto labels = [](const crl::CrlState& c) -> Labels {
+      return {{"issuer", c.issuer}, {"url", c.url}};
+    };
+    w.family("docaxis_crl_usable", Type::gauge,
+             "1 while the CA's CRL is held and within nextUpdate plus the grace; 0: that CA's "
+             "certificates are refused (cert-revocation-unknown).");
+    for (const auto& c : states) w.sample(labels(c), c.usable ? 1 : 0);
+    w.family("docaxis_crl_next_update_timestamp_seconds", Type::gauge,
+             "nextUpdate of the CRL in use, since the Unix epoch (0: none).");
+    for (const auto& c : states) w.sample(labels(c), d(static_cast<std::uint64_t>(c.next_update)));
+    w.family("docaxis_crl_expiry_timestamp_seconds", Type::gauge,
+             "When the CRL in use stops being used (nextUpdate plus the grace; 0: none).");
+    for (const auto& c : states) {
+      w.sample(labels(c), c.next_update > 0 ? d(static_cast<std::uint64_t>(c.next_update + grace_seconds)) : 0);
+    }
+    w.family("docaxis_crl_last_success_timestamp_seconds", Type::gauge,
+             "The last fetch that gave a valid CRL (0: never).");
+    for (const auto& c : states) w.sample(labels(c), d(static_cast<std::uint64_t>(c.last_success)));
+    w.family("docaxis_crl_fetch_failures", Type::gauge, "Consecutive failed fetches.");
+    for (const auto& c : states) w.sample(labels(c), d(c.failures));
+  };
 }
 
 }  // namespace docaxis::server

@@ -27,6 +27,7 @@ namespace delivery { class Dispatcher; }
 namespace engine { class Ingest; class ReceiptIssuer; }
 namespace http { class Server; }
 namespace store { class SqliteStore; }
+namespace crl { class CrlFetcher; }
 }  // namespace docaxis
 
 namespace docaxis::server {
@@ -52,5 +53,12 @@ struct MetricsSources {
 // The whole exposition. Never throws; a source that fails (a store query) is left out and
 // counted in docaxis_metrics_source_errors_total{source}.
 std::string render_metrics(const MetricsSources& sources);
+
+// The CRL fetcher's families (trust.crl_fetch): per source, the CRL's nextUpdate and the moment
+// it stops being used (nextUpdate + grace) as timestamps, whether it is usable, the last
+// successful fetch and the consecutive failures. Labels: the CA's subject and the URL(s), both
+// from configuration and the trusted certificates (bounded).
+std::function<void(metrics::TextWriter&)> crl_families(const crl::CrlFetcher& fetcher,
+                                                       std::int64_t grace_seconds);
 
 }  // namespace docaxis::server

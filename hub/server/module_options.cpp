@@ -1,5 +1,6 @@
 #include "server/module_options.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 namespace docaxis::server {
@@ -19,12 +20,43 @@ DataPaths data_paths(const config::HubConfig& c) {
   p.port_file = (p.data_dir / "hub.port").string();
   p.vxp_port_file = (p.data_dir / "vxp.port").string();
   p.ops_port_file = (p.data_dir / "ops.port").string();
+  p.crl_cache = (p.data_dir / "crl-cache").string();
   return p;
 }
 
-dsig::TrustConfig trust_options(const config::HubConfig& c) {
-  return dsig::TrustConfig{c.trust.anchor_files, c.trust.intermediate_files, c.trust.crl_files,
-                           static_cast<int>(c.verification.min_rsa_bits)};
+dsig::TrustConfig trust_options(const config::HubConfig& c, const DataPaths& paths) {
+  dsig::TrustConfig t{c.trust.anchor_files, c.trust.intermediate_files, c.trust.crl_files,
+                      static_cast<int>(c.verification.min_rsa_bits)};
+  if (c.trust.crl_fetch) {
+    t.crl_cache_dir = paths.crl_cache;
+    t.crl_grace_seconds = c.trust.crl_grace.count();
+  }
+  return t;
+}
+
+crl::FetcherOptions crl_fetcher_options(const config::HubConfig& c, const DataPaths& paths) {
+  crl::FetcherOptions o;
+  auto add = [](std::vector<std::string>& to, const std::vector<std::string>& from) {
+    for (const auto& f : from) {
+      if (!f.empty()) to.push_back(f);
+    }
+  };
+  add(o.ca_files, c.trust.anchor_files);
+  add(o.ca_files, c.trust.intermediate_files);
+  add(o.ca_files, c.listener.tls.client_ca_files);
+  add(o.cdp_source_files, {c.listener.tls.cert_file, c.listener.tls.chain_file,
+                           c.signing.cert_file, c.signing.chain_file});
+  o.extra_urls = c.trust.crl_fetch_urls;
+  o.cache_dir = paths.crl_cache;
+  o.interval = c.trust.crl_fetch_interval;
+  o.grace = c.trust.crl_grace;
+  o.limits.max_bytes = static_cast<std::size_t>(c.trust.crl_max_bytes);
+  o.limits.total_timeout = c.trust.crl_fetch_timeout;
+  o.limits.connect_timeout = std::min(c.trust.crl_fetch_timeout, config::Seconds(10));
+  o.limits.proxy = c.trust.crl_fetch_proxy;
+  o.retry_initial = std::min<std::chrono::milliseconds>(std::chrono::seconds(10),
+                                                        c.trust.crl_fetch_interval);
+  return o;
 }
 
 store::SqliteStoreOptions store_options(const config::HubConfig& c, const DataPaths& paths) {
@@ -109,6 +141,10 @@ amqp::ServerOptions amqp_options(const config::HubConfig& c, const DataPaths& pa
   o.container_id = c.hub.name;
   o.tls = amqp::TlsFiles{paths.tls_chain, c.listener.tls.key_file, paths.client_cas,
                          c.trust.intermediate_files, c.listener.tls.crl_files};
+  if (c.trust.crl_fetch) {
+    o.tls->crl_cache_dir = paths.crl_cache;
+    o.tls->crl_grace_seconds = c.trust.crl_grace.count();
+  }
   o.limits.max_connections = static_cast<std::size_t>(c.limits.max_connections);
   o.limits.max_connections_per_address =
       static_cast<std::size_t>(c.limits.max_connections_per_address);

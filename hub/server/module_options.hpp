@@ -8,6 +8,7 @@
 #include "amqp/server.hpp"
 #include "audit/audit_log.hpp"
 #include "config/hub_config.hpp"
+#include "crl/fetcher.hpp"
 #include "delivery/dispatcher.hpp"
 #include "dsig/trust_store.hpp"
 #include "engine/ingest.hpp"
@@ -26,10 +27,15 @@ struct DataPaths {
   std::string port_file;   // hub.port: the listening port, written once listening
   std::string vxp_port_file;  // vxp.port: the axis HTTP API's port, written once listening
   std::string ops_port_file;  // ops.port: the operator endpoint's port, written once listening
+  std::string crl_cache;      // crl-cache/: fetched CRLs (trust.crl_fetch; hub/crl)
 };
 DataPaths data_paths(const config::HubConfig& c);
 
-dsig::TrustConfig trust_options(const config::HubConfig& c);
+// With trust.crl_fetch, also the CRL cache directory and trust.crl_grace_seconds.
+dsig::TrustConfig trust_options(const config::HubConfig& c, const DataPaths& paths);
+// trust.crl_fetch*: the CAs of both trusts, the hub's own certificates (their distribution
+// points name their issuers' CRLs), the cache directory, the schedule and the limits.
+crl::FetcherOptions crl_fetcher_options(const config::HubConfig& c, const DataPaths& paths);
 store::SqliteStoreOptions store_options(const config::HubConfig& c, const DataPaths& paths);
 // [retention] as the store's policy (ages in ms).
 store::RetentionPolicy retention_policy(const config::HubConfig& c);

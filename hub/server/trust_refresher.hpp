@@ -34,7 +34,7 @@ class TrustRefresher {
   void start();
   void stop();
   // Loads the files now; on success the verifier uses them for every later package. `why` is
-  // the trigger as logged (`trigger=`): "sighup", "periodic".
+  // the trigger as logged (`trigger=`): "sighup", "periodic", "crl-fetch" (hub/crl).
   Status reload_now(const std::string& why);
   // Also runs `fn` at every reload (the TLS layer's trust: hub/amqp reload_tls). Before start().
   void also_reload(std::function<Status()> fn) { also_ = std::move(fn); }

@@ -4,6 +4,7 @@
 #include <openssl/x509_vfy.h>
 
 #include "tls/certificate.hpp"
+#include "tls/crl_support.hpp"
 
 namespace docaxis::tls {
 
@@ -85,7 +86,7 @@ int ContextTrust::verify(X509_STORE_CTX* xctx, void* arg) {
   if (extended == nullptr) return 0;
   for (const auto& c : trust->intermediates()) sk_X509_push(extended, c.get());
   X509_STORE_CTX_set0_untrusted(xctx, extended);
-  const int ok = X509_verify_cert(xctx);
+  const int ok = verify_cert_with_crl_grace(xctx, trust->crl_grace_seconds());
   if (ok == 1 && self->recorder_) {
     try {  // never let an exception cross OpenSSL's C frames
       Chain chain;

@@ -10,6 +10,8 @@
 
 #include <cstdio>
 
+#include "tls/crl_support.hpp"
+
 namespace docaxis::tls {
 namespace {
 
@@ -73,6 +75,11 @@ Result<std::shared_ptr<const TlsTrust>> TlsTrust::load(const TrustFiles& files) 
     for (auto& c : *crls) X509_STORE_add_crl(t->store_, c.get());
     t->has_crls_ = true;
   }
+  if (!files.crl_cache_dir.empty()) {
+    for (auto& c : load_crl_cache(files.crl_cache_dir)) X509_STORE_add_crl(t->store_, c.get());
+    t->has_crls_ = true;
+  }
+  t->crl_grace_seconds_ = files.crl_grace_seconds;
   ERR_clear_error();
   if (t->has_crls_) {
     X509_STORE_set_flags(t->store_, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
@@ -101,7 +108,7 @@ Status TlsTrust::verify(const Chain& chain, std::time_t now, bool client) const 
   }
   X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx.get()), now);
   X509_STORE_CTX_set_purpose(ctx.get(), client ? X509_PURPOSE_SSL_CLIENT : X509_PURPOSE_SSL_SERVER);
-  if (X509_verify_cert(ctx.get()) != 1) {
+  if (verify_cert_with_crl_grace(ctx.get(), crl_grace_seconds_) != 1) {
     Status s = path_status(X509_STORE_CTX_get_error(ctx.get()),
                            X509_STORE_CTX_get_current_cert(ctx.get()));
     ERR_clear_error();

@@ -9,6 +9,7 @@
 
 #include <openssl/x509.h>
 
+#include <cstdint>
 #include <ctime>
 #include <memory>
 #include <string>
@@ -25,6 +26,10 @@ struct TrustFiles {
   std::vector<std::string> anchors;        // PEM; at least one certificate in all
   std::vector<std::string> intermediates;  // PEM; untrusted, only for path building
   std::vector<std::string> crls;           // PEM; any given turns revocation checking on
+  // The hub's CRL cache (hub/crl, `trust.crl_fetch`): its `*.crl.pem` files are loaded too, and
+  // a non-empty directory name turns revocation checking on even before any CRL is cached.
+  std::string crl_cache_dir = {};
+  std::int64_t crl_grace_seconds = 0;  // a CRL is still used this long after its nextUpdate
 };
 
 class TlsTrust {
@@ -39,6 +44,7 @@ class TlsTrust {
   X509_STORE* new_store_reference() const;
   const std::vector<X509Ptr>& intermediates() const { return intermediates_; }
   bool checks_crls() const { return has_crls_; }
+  std::int64_t crl_grace_seconds() const { return crl_grace_seconds_; }
 
   // Re-checks a chain a peer presented earlier (leaf first), at `now`: used to close live
   // connections whose certificate was revoked or expired since their handshake.
@@ -50,6 +56,7 @@ class TlsTrust {
   X509_STORE* store_ = nullptr;
   std::vector<X509Ptr> intermediates_;
   bool has_crls_ = false;
+  std::int64_t crl_grace_seconds_ = 0;
 };
 
 // SHA-256 of a certificate's DER, lowercase hex (the form Proton's fingerprint has).
