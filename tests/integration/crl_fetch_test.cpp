@@ -20,8 +20,10 @@
 
 #include "crl_test_support.hpp"
 #include "dsig/signer.hpp"
+#include "http_get.hpp"
 #include "hub_fixture.hpp"
 #include "test_client.hpp"
+#include "tls/certificate.hpp"
 
 namespace docaxis::test {
 namespace {
@@ -128,7 +130,9 @@ TEST(CrlFetch, ADownServerKeepsTheCachedCrlAcrossARestartUntilNextUpdatePlusGrac
   server.set("/root.crl", ct::make_crl_der(cas.root.get(), cas.root_key.get(),
                                            {t0 - 60, next_update, {}, {}, 100}));
   const TempDir dir = temp_dir("crl-fetch-down");
-  const std::string config = crl_config(dir, server, grace);
+  // With the operator endpoint: /readyz and /metrics must say what the log says.
+  const std::string config =
+      crl_config(dir, server, grace) + "[ops]\nenabled = true\nport = 0\n";
   {
     TestHub hub(dir, TestHub::FullConfig{config});
     const int port = hub.start();
@@ -148,6 +152,14 @@ TEST(CrlFetch, ADownServerKeepsTheCachedCrlAcrossARestartUntilNextUpdatePlusGrac
   sleep_until(next_update + 1);
   auto stale = send_package(port, kPki, kRevokedBase, "edoc", signed_by_revoked("2"));
   EXPECT_EQ(stale.outcome, "accepted") << stale.condition << " " << stale.description << hub.log();
+  const int ops = std::stoi(read((dir / "data" / "ops.port").string()));
+  const HttpAnswer ready_stale = http_get(ops, "/readyz");
+  EXPECT_EQ(ready_stale.status, 200u) << ready_stale.body;
+  const std::string issuing_series =
+      "docaxis_crl_expiry_timestamp_seconds{issuer=\"" + tls::subject_of(cas.issuing.get()) +
+      "\",url=\"" + server.url("/issuing.crl") + "\"} " + std::to_string(next_update + grace);
+  EXPECT_NE(http_get(ops, "/metrics").body.find(issuing_series), std::string::npos)
+      << issuing_series << "\n" << http_get(ops, "/metrics").body;
   // Past nextUpdate + grace: refused, and the log says why.
   sleep_until(next_update + grace + 2);
   ASSERT_TRUE(wait_for_log(hub, "event=crl-unusable")) << hub.log();
@@ -156,6 +168,15 @@ TEST(CrlFetch, ADownServerKeepsTheCachedCrlAcrossARestartUntilNextUpdatePlusGrac
   EXPECT_NE(closed.outcome, "accepted");
   ASSERT_TRUE(wait_for_log(hub, "event=tls-handshake-refused")) << hub.log();
   EXPECT_NE(hub.log().find("reason=cert-revocation-unknown"), std::string::npos) << hub.log();
+  const HttpAnswer ready_closed = http_get(ops, "/readyz");
+  EXPECT_EQ(ready_closed.status, 503u) << ready_closed.body;
+  EXPECT_NE(ready_closed.body.find("crl"), std::string::npos) << ready_closed.body;
+  EXPECT_NE(ready_closed.body.find("expired: nextUpdate"), std::string::npos) << ready_closed.body;
+  const std::string metrics = http_get(ops, "/metrics").body;
+  EXPECT_NE(metrics.find("docaxis_crl_usable{issuer=\"" + tls::subject_of(cas.issuing.get()) +
+                         "\",url=\"" + server.url("/issuing.crl") + "\"} 0\n"),
+            std::string::npos)
+      << metrics;
   EXPECT_EQ(hub.stop(SIGTERM), 0) << hub.log();
 }
 
