@@ -448,6 +448,25 @@ AuditStats AuditLog::stats() const {
   return stats_;
 }
 
-const std::string& AuditLog::key_fingerprint() const { return signer_->fingerprint(); }
+std::string AuditLog::key_fingerprint() const {
+  std::lock_guard lk(mu_);
+  return signer_->fingerprint();
+}
+
+Result<std::string> AuditLog::replace_signer(std::unique_ptr<CheckpointSigner> next) {
+  if (!next) return Status{"invalid-argument", "audit: no checkpoint signer"};
+  std::unique_lock lk(mu_);
+  if (closed_) return Status{"failed-precondition", "the audit log is closed"};
+  if (!failed_.ok()) return failed_;
+  if (Status st = checkpoint_locked("key-rollover"); !st.ok()) return st;
+  const std::uint64_t sealed = next_seq_ - 1;
+  const std::uint64_t epoch = epoch_;
+  std::string old = signer_->fingerprint();
+  signer_ = std::move(next);
+  // Rolled back (an I/O error): those records are re-sealed by the next checkpoint, with the
+  // new key, which the verifier accepts as well.
+  if (Status st = flush_until_locked(lk, sealed, epoch); !st.ok()) return st;
+  return old;
+}
 
 }  // namespace docaxis::audit

@@ -108,9 +108,19 @@ class AuditLog {
   // Idempotent; later appends return failed-precondition.
   Status close();
 
+  // Hub key rollover: seals what was written so far with a "key-rollover" checkpoint signed by
+  // the current key, then signs every later checkpoint with `next` (atomically with respect to
+  // the sealer and every appender: both happen under the log's mutex), and waits until that
+  // checkpoint is durable. The verifier picks each checkpoint's key by its fingerprint, so a
+  // log verifies across rollovers given every hub certificate used. Returns the fingerprint
+  // of the key replaced. Errors: those of checkpoint(); `next` is installed unless the log is
+  // closed or failed, or the checkpoint could not be signed.
+  Result<std::string> replace_signer(std::unique_ptr<CheckpointSigner> next);
+
   std::uint64_t last_seq() const;  // last seq assigned (durable once its append returned)
   AuditStats stats() const;
-  const std::string& key_fingerprint() const;
+  // The fingerprint of the key checkpoints are signed with now.
+  std::string key_fingerprint() const;
 
  private:
   explicit AuditLog(AuditOptions options);

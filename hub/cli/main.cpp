@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   add(docaxis::cli::add_route_command);
   add(docaxis::cli::add_endpoint_command);
   add(docaxis::cli::add_peer_command);
+  add(docaxis::cli::add_cert_command);
   add(docaxis::cli::add_stats_command);
   add(docaxis::cli::add_receipt_command);
   try {

@@ -46,6 +46,7 @@ struct Verdict {
   std::string signer_subject;            // RFC 2253
   std::string signer_organ;              // certificate UID
   std::vector<std::string> signer_uris;  // certificate subjectAltName URIs (hub names)
+  std::string signer_sha256;             // SHA-256 of the signer's DER certificate (hex)
   std::string signature_method;          // algorithm URI
   std::string digest_method;             // algorithm URI
   std::vector<std::string> relaxations;  // what the policy let through, for receipts and logs

@@ -28,11 +28,14 @@
 #include "log/log.hpp"
 #include "routing/endpoint_registry.hpp"
 #include "routing/route_table.hpp"
+#include "server/cert_watch.hpp"
 #include "server/data_dir.hpp"
+#include "server/hub_keys.hpp"
 #include "server/module_options.hpp"
 #include "server/trust_refresher.hpp"
 #include "store/disk_floor.hpp"
 #include "store/sqlite_store.hpp"
+#include "tls/cert_inventory.hpp"
 #include "vxp/api.hpp"
 #include "vxp/secret.hpp"
 
@@ -102,8 +105,12 @@ struct Application::Modules {
   std::unique_ptr<audit::AuditLog> audit;
   std::optional<routing::EndpointRegistry> registry;
   std::optional<routing::RouteTable> routes;
-  std::unique_ptr<dsig::Signer> signer;
-  std::unique_ptr<dsig::DsigReceiptSigner> receipt_signer;  // the engine's port over signer
+  // The engine's port over the hub's signing key (swapped by `keys` on SIGHUP).
+  std::unique_ptr<dsig::DsigReceiptSigner> receipt_signer;
+  std::unique_ptr<HubKeys> keys;
+  // Every certificate the hub holds or has seen (`docaxis cert list`), and its expiry warnings.
+  std::shared_ptr<tls::CertInventory> inventory = std::make_shared<tls::CertInventory>(1000);
+  std::unique_ptr<CertWatch> cert_watch;
   ServerOutbound outbound;
   std::unique_ptr<engine::ReceiptIssuer> receipts;
   std::unique_ptr<delivery::Dispatcher> dispatcher;
@@ -171,10 +178,15 @@ std::unique_ptr<Application> Application::build(const config::HubConfig& cfg, St
                                        ? std::vector<std::string>{}
                                        : std::vector<std::string>{cfg.signing.chain_file});
   if (!signer) return fail("signing key", signer.status(), 2);
-  m->signer = std::move(*signer);
   // dsig implements the engine's verification and signing ports.
   m->package_verifier = std::make_unique<dsig::DsigPackageVerifier>(*m->verifier);
-  m->receipt_signer = std::make_unique<dsig::DsigReceiptSigner>(*m->signer);
+  m->receipt_signer = std::make_unique<dsig::DsigReceiptSigner>(
+      std::shared_ptr<const dsig::Signer>(std::move(*signer)));
+  {
+    const dsig::Verifier* verifier = m->verifier.get();
+    m->keys = std::make_unique<HubKeys>(cfg.signing, cfg.hub.name, *m->receipt_signer,
+                                        m->audit.get(), [verifier] { return verifier->trust(); });
+  }
 
   Modules& w = *m;
   w.receipts = std::make_unique<engine::ReceiptIssuer>(*w.store, *w.receipt_signer, *w.routes,
@@ -237,6 +249,7 @@ std::unique_ptr<Application> Application::build(const config::HubConfig& cfg, St
     return fail("TLS client CAs", s, 2);
   }
   amqp::ServerOptions server_options = amqp_options(cfg, w.paths);
+  server_options.seen_certificates = w.inventory;
   for (amqp::PeerSpec& spec : server_options.peers) {
     spec.verify = [&reg, name = spec.name](const model::ConnectionIdentity& who) -> Status {
       const auto id = reg.identify(who);
@@ -320,12 +333,14 @@ std::unique_ptr<Application> Application::build(const config::HubConfig& cfg, St
                           {"segment_bytes_freed", u->segment_bytes_freed},
                           {"last_release_ms", u->last_release_ms}};
   };
+  ports.certificates = [inventory = w.inventory] { return inventory->snapshot(); };
   w.admin = std::make_unique<admin::AdminEndpoint>(cfg, *w.store, *w.store, w.audit.get(),
                                                    std::move(ports));
   w.refresher =
       std::make_unique<TrustRefresher>(*w.verifier, w.trust_config, cfg.trust.crl_refresh);
   amqp::AmqpServer& server = *w.server;
   w.refresher->also_reload([&server] { return server.reload_tls(); });
+  w.cert_watch = std::make_unique<CertWatch>(*w.inventory, cfg.certs.warn_days);
   return std::unique_ptr<Application>(new Application(std::move(m)));
 }
 
@@ -375,6 +390,8 @@ bool Application::start(StartError& error) {
             << w.config.listener.tls.host << ":" << w.port << std::endl;
   { std::ofstream(w.paths.port_file) << w.port << "\n"; }
   w.refresher->start();
+  refresh_certificates("start");
+  w.cert_watch->start();
   if (const store::RetentionPolicy policy = retention_policy(w.config); policy.any()) {
     audit::AuditLog* audit_log = w.audit.get();
     w.retention = std::make_unique<store::RetentionRunner>(
@@ -404,13 +421,35 @@ bool Application::start(StartError& error) {
 
 int Application::port() const { return m_->port; }
 
-Status Application::reload_trust(const std::string& why) { return m_->refresher->reload_now(why); }
+Status Application::reload_trust(const std::string& why) {
+  Status s = m_->refresher->reload_now(why);
+  (void)reload_signing_key(why);
+  refresh_certificates(why);
+  return s;
+}
+
+Result<std::string> Application::reload_signing_key(const std::string& why) {
+  return m_->keys->reload(why);
+}
+
+void Application::refresh_certificates(const std::string& why) {
+  Modules& w = *m_;
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  w.inventory->set_configured(
+      configured_certificates(w.config, w.paths.tls_chain, w.keys->current_certificate(), now));
+  w.cert_watch->check(why);
+}
+
+std::vector<model::CertInfo> Application::certificates() const { return m_->inventory->snapshot(); }
 
 void Application::stop() {
   if (!m_ || !m_->started) return;
   Modules& w = *m_;
   w.started = false;
   w.retention.reset();  // waits for a round in progress
+  w.cert_watch->stop();
   w.refresher->stop();
   w.admin->stop();
   if (w.vxp_server) w.vxp_server->stop();  // no new packages over HTTP; the SDK re-sends
