@@ -58,7 +58,7 @@ if [ "${DOCAXIS_SKIP_TSAN:-0}" != 1 ]; then
   TSAN_TARGETS="docaxis docaxis-fixtures common_tests log_tests model_tests edxml_tests
     edxml_interop_tests dsig_tests dsig_interop_tests tls_tests http_tests config_tests
     routing_tests store_tests audit_tests amqp_tests engine_tests pipeline_tests delivery_tests
-    vxp_tests vxp_interop_tests vxp_client_tests admin_tests cli_tests adapters_unit_tests
+    vxp_tests vxp_interop_tests vxp_client_tests admin_tests cli_tests server_tests adapters_unit_tests
     docaxis-hub hub_tests"
   TSAN_INTEGRATION='^hub\.Hub\.SignedPackageIsDeliveredUnchangedAndASignedReceiptReachesTheSender$'
   TSAN_REPORTS="$ROOT/build-tsan/tsan-reports"
