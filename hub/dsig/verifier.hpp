@@ -69,12 +69,12 @@ class Verifier {
                          std::string_view expected_organ, const VerifyPolicy& policy) const;
 
   const SignerCache& cache() const { return cache_; }
+  // The TrustStore in use (the hub key rollover checks a new signing certificate against it).
+  std::shared_ptr<const TrustStore> trust() const { return std::atomic_load(&trust_); }
 
  private:
   Result<std::shared_ptr<const ValidatedSigner>> find_signer(
       const std::vector<std::string>& certificates_der, std::time_t now, bool* cache_hit) const;
-
-  std::shared_ptr<const TrustStore> trust() const { return std::atomic_load(&trust_); }
 
   std::shared_ptr<const TrustStore> trust_;
   Clock clock_;

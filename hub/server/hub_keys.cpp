@@ -78,7 +78,7 @@ Result<std::string> HubKeys::roll(const std::string& why) {
                                            "\" does not carry " + uri +
                                            " as the current one does: peers would refuse its receipts");
   }
-  audit::KeyRollover event;
+  audit::events::KeyRollover event;
   std::unique_ptr<audit::CheckpointSigner> checkpoints;
   if (audit_ != nullptr) {
     auto cs = audit::CheckpointSigner::load(files_.key_file, files_.cert_file);

@@ -20,6 +20,7 @@
 #include "edxml/xml_doc.hpp"
 #include "log_capture.hpp"
 #include "temp_dir.hpp"
+#include "tls/cert_inventory.hpp"
 #include "test_certs.hpp"
 
 namespace docaxis::server {
