@@ -36,13 +36,13 @@ const std::string kCli = env_or("DOCAXIS", DOCAXIS_CLI_BINARY);
 const std::string kSender = "000.00.13.H30";
 const std::string kRecipient = "000.00.01.G12";
 
-struct Run {
+struct CliRun {
   int exit_code = -1;
   std::string out;
 };
 
 // `docaxis ARGS` (each argument single-quoted), standard output and error together.
-Run docaxis(const fs::path& scratch, const std::vector<std::string>& args) {
+CliRun docaxis(const fs::path& scratch, const std::vector<std::string>& args) {
   const fs::path out = scratch / "cli.out";
   std::string cmd = "'" + kCli + "'";
   for (const auto& a : args) cmd += " '" + a + "'";
@@ -141,7 +141,7 @@ class CertRollover : public ::testing::Test {
   }
 
   json cert_list() {
-    Run r = docaxis(dir_ / "scratch", {"cert", "list", "--json", "--socket", socket_});
+    CliRun r = docaxis(dir_ / "scratch", {"cert", "list", "--json", "--socket", socket_});
     EXPECT_EQ(r.exit_code, 0) << r.out;
     json j = json::parse(r.out, nullptr, false);
     EXPECT_FALSE(j.is_discarded()) << r.out;
@@ -186,7 +186,7 @@ TEST_F(CertRollover, CertListShowsTheHubsCertificatesTheTrustAndTheClientsSeen) 
   }
   EXPECT_EQ(list["warn_days"], 30);
 
-  Run table = docaxis(dir_ / "scratch", {"cert", "list", "--socket", socket_});
+  CliRun table = docaxis(dir_ / "scratch", {"cert", "list", "--socket", socket_});
   ASSERT_EQ(table.exit_code, 0) << table.out;
   EXPECT_EQ(table.out.rfind("DAYS LEFT", 0), 0u) << table.out;
   EXPECT_NE(table.out.find("hub-signing"), std::string::npos) << table.out;
@@ -230,11 +230,11 @@ TEST_F(CertRollover, ANewKeyTakesOverOnSighupAndBothKeysStayVerifiable) {
     args.push_back(r2.string());
     return docaxis(dir_ / "scratch", args);
   };
-  const Run both = with({"--hub-cert", old_cert_, "--hub-cert", next_ + ".crt"});
+  const CliRun both = with({"--hub-cert", old_cert_, "--hub-cert", next_ + ".crt"});
   EXPECT_EQ(both.exit_code, 0) << both.out;
   EXPECT_EQ(both.out.rfind("OK " + r1.string(), 0), 0u) << both.out;
   EXPECT_NE(both.out.find("OK " + r2.string()), std::string::npos) << both.out;
-  const Run only_old = with({"--hub-cert", old_cert_});
+  const CliRun only_old = with({"--hub-cert", old_cert_});
   EXPECT_EQ(only_old.exit_code, 1) << only_old.out;
   EXPECT_EQ(only_old.out.rfind("OK " + r1.string(), 0), 0u) << only_old.out;
   EXPECT_NE(only_old.out.find("FAIL " + r2.string() + " hub-cert-mismatch"), std::string::npos)
@@ -244,16 +244,16 @@ TEST_F(CertRollover, ANewKeyTakesOverOnSighupAndBothKeysStayVerifiable) {
   // one after; the hub's clean stop seals the tail.
   EXPECT_EQ(hub_->stop(SIGTERM), 0) << hub_->log();
   const std::string audit_dir = (hub_->data_dir() / "audit").string();
-  const Run verified = docaxis(dir_ / "scratch", {"receipt", "verify", audit_dir, "--strict", "--hub-cert",
+  const CliRun verified = docaxis(dir_ / "scratch", {"receipt", "verify", audit_dir, "--strict", "--hub-cert",
                                                   old_cert_, "--hub-cert", next_ + ".crt"});
   EXPECT_EQ(verified.exit_code, 0) << verified.out;
   EXPECT_EQ(verified.out.rfind("OK " + audit_dir + ": sealed", 0), 0u) << verified.out;
-  const Run old_alone =
+  const CliRun old_alone =
       docaxis(dir_ / "scratch", {"receipt", "verify", audit_dir, "--hub-cert", old_cert_});
   EXPECT_EQ(old_alone.exit_code, 1) << old_alone.out;
   EXPECT_NE(old_alone.out.find("TAMPERED " + audit_dir + ": bad-checkpoint-signature"), std::string::npos)
       << old_alone.out;
-  const Run exported = docaxis(dir_ / "scratch", {"receipt", "export", "--log-dir", audit_dir});
+  const CliRun exported = docaxis(dir_ / "scratch", {"receipt", "export", "--log-dir", audit_dir});
   EXPECT_NE(exported.out.find("\"event\":\"key-rollover\""), std::string::npos) << exported.out;
   EXPECT_NE(exported.out.find("\"new_cert\":\"" + new_sha + "\""), std::string::npos);
 }
@@ -275,7 +275,7 @@ TEST_F(CertRollover, AKeyThatIsNotTheNewCertificatesIsRefusedAndTheOldKeySignsOn
   EXPECT_EQ(signing[0]["sha256"], sha_of(old_cert_));
   EXPECT_EQ(hub_->stop(SIGTERM), 0) << hub_->log();
   const std::string audit_dir = (hub_->data_dir() / "audit").string();
-  const Run verified = docaxis(dir_ / "scratch", {"receipt", "verify", audit_dir, "--strict", "--hub-cert", old_cert_});
+  const CliRun verified = docaxis(dir_ / "scratch", {"receipt", "verify", audit_dir, "--strict", "--hub-cert", old_cert_});
   EXPECT_EQ(verified.exit_code, 0) << verified.out;
 }
 
