@@ -463,9 +463,10 @@ Result<std::string> AuditLog::replace_signer(std::unique_ptr<CheckpointSigner> n
   const std::uint64_t epoch = epoch_;
   std::string old = signer_->fingerprint();
   signer_ = std::move(next);
-  // Rolled back (an I/O error): those records are re-sealed by the next checkpoint, with the
-  // new key, which the verifier accepts as well.
-  if (Status st = flush_until_locked(lk, sealed, epoch); !st.ok()) return st;
+  // The new key is installed either way. If this write fails (an I/O error, logged as
+  // write-failed) the records are rolled back and re-sealed by a later checkpoint, signed by
+  // the new key, which the verifier accepts as well.
+  (void)flush_until_locked(lk, sealed, epoch);
   return old;
 }
 

@@ -113,8 +113,10 @@ class AuditLog {
   // the sealer and every appender: both happen under the log's mutex), and waits until that
   // checkpoint is durable. The verifier picks each checkpoint's key by its fingerprint, so a
   // log verifies across rollovers given every hub certificate used. Returns the fingerprint
-  // of the key replaced. Errors: those of checkpoint(); `next` is installed unless the log is
-  // closed or failed, or the checkpoint could not be signed.
+  // of the key replaced, once `next` is installed (even if writing that checkpoint failed:
+  // the records are then re-sealed later with `next`). Errors, with the current key kept:
+  // failed-precondition (closed log), the sticky failure of a failed log, internal (the
+  // checkpoint could not be signed).
   Result<std::string> replace_signer(std::unique_ptr<CheckpointSigner> next);
 
   std::uint64_t last_seq() const;  // last seq assigned (durable once its append returned)
