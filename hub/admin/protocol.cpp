@@ -16,6 +16,7 @@ constexpr CommandInfo kCommands[] = {
     {"endpoint.list", Access::kRead, "local organs: binding, relaxations, attached, last seen"},
     {"peer.list", Access::kRead, "configured peer hubs with their queues"},
     {"stats", Access::kRead, "counters since start and rates"},
+    {"cert.list", Access::kRead, "certificate inventory with expiry, soonest first"},
     {"doc.retry", Access::kMutate, "retry a document's undelivered deliveries now"},
     {"dlq.retry", Access::kMutate, "retry dead letters (of a document, or by delivery id)"},
     {"dlq.purge", Access::kMutate, "delete dead letters older than a cutoff"},

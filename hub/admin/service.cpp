@@ -40,6 +40,7 @@ Result<json> AdminService::handle(const Caller& caller, const Request& r) {
   if (r.cmd == "endpoint.list") return endpoint_list();
   if (r.cmd == "peer.list") return peer_list();
   if (r.cmd == "stats") return stats();
+  if (r.cmd == "cert.list") return cert_list();
   // Mutating commands: parse_request checks the declaration too; handle() may be called
   // directly (tests), so check again.
   const CommandInfo* c = find_command(r.cmd);

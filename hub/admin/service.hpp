@@ -23,6 +23,7 @@
 #include "audit/audit_log.hpp"
 #include "common/status.hpp"
 #include "config/hub_config.hpp"
+#include "model/cert_info.hpp"
 #include "store/admin_store.hpp"
 #include "store/store.hpp"
 
@@ -47,6 +48,8 @@ struct HubPorts {
   std::function<std::optional<int64_t>(const std::string& system)> vxp_last_request;
   // The spool's footprint and what retention freed (stats' "spool"); empty: not reported.
   std::function<Result<nlohmann::json>()> spool;
+  // The certificate inventory (tls/cert_inventory.hpp) for cert.list; empty: none.
+  std::function<std::vector<model::CertInfo>()> certificates;
 };
 
 struct ServiceOptions {
@@ -73,6 +76,7 @@ class AdminService {
   Result<nlohmann::json> endpoint_list();
   Result<nlohmann::json> peer_list();
   Result<nlohmann::json> stats();
+  Result<nlohmann::json> cert_list();  // cert_queries.cpp
   Result<nlohmann::json> doc_list(const nlohmann::json& args);
   Result<nlohmann::json> doc_show(const nlohmann::json& args);
   Result<nlohmann::json> dlq_list(const nlohmann::json& args);

@@ -444,6 +444,11 @@ void Listener::remote_open(Conn& conn) {
   conn.identity.sha256 = fp;
   conn.identity.authenticated = true;
   conn.opened = true;
+  if (opt_.seen_certificates) {
+    opt_.seen_certificates->record_seen(conn.chain.front().get(),
+                                        conn.identity.uid.empty() ? "peer" : "endpoint",
+                                        static_cast<std::int64_t>(std::time(nullptr)));
+  }
   pn_connection_open(conn.connection);
   L().info("connection-open", {{"conn", conn.id},
                                {"remote", conn.address},

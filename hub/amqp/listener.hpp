@@ -46,6 +46,7 @@
 #include "delivery/ports.hpp"
 #include "engine/ports.hpp"
 #include "log/rate_limiter.hpp"
+#include "tls/cert_inventory.hpp"
 #include "tls/trust.hpp"
 
 struct pn_connection_t;
@@ -86,6 +87,9 @@ struct ListenerOptions {
   std::shared_ptr<const tls::TlsTrust> trust;  // client certificates: exactly this
   std::string container_id = "docaxis-hub";
   ListenerLimits limits;
+  // When set, every authenticated client's certificate is recorded there (role "endpoint", or
+  // "peer" for a certificate without an organ UID: a hub's), for `docaxis cert list`.
+  std::shared_ptr<tls::CertInventory> seen_certificates;
 };
 
 class Listener {

@@ -92,6 +92,7 @@ Result<int> AmqpServer::start() {
   lo.container_id = options_.container_id;
   lo.limits = options_.limits;
   lo.limits.max_message_bytes = options_.max_message_bytes;
+  lo.seen_certificates = options_.seen_certificates;
   listener_ = std::make_unique<Listener>(std::move(lo), ingest_, inbox_);
   auto port = listener_->start();
   if (!port) return port;

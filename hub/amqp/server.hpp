@@ -47,6 +47,8 @@ struct ServerOptions {
   ListenerLimits limits;        // max_message_bytes above wins over limits.max_message_bytes
   std::string container_id = "docaxis-hub";
   std::vector<PeerSpec> peers;  // outgoing links to peer hubs (peer_links.hpp)
+  // Client certificates seen on the listener (ListenerOptions::seen_certificates).
+  std::shared_ptr<tls::CertInventory> seen_certificates;
   PeerReconnect peer_reconnect;
 };
 

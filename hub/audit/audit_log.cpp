@@ -462,6 +462,26 @@ AuditStats AuditLog::stats() const {
   return out;
 }
 
-const std::string& AuditLog::key_fingerprint() const { return signer_->fingerprint(); }
+std::string AuditLog::key_fingerprint() const {
+  std::lock_guard lk(mu_);
+  return signer_->fingerprint();
+}
+
+Result<std::string> AuditLog::replace_signer(std::unique_ptr<CheckpointSigner> next) {
+  if (!next) return Status{"invalid-argument", "audit: no checkpoint signer"};
+  std::unique_lock lk(mu_);
+  if (closed_) return Status{"failed-precondition", "the audit log is closed"};
+  if (!failed_.ok()) return failed_;
+  if (Status st = checkpoint_locked("key-rollover"); !st.ok()) return st;
+  const std::uint64_t sealed = next_seq_ - 1;
+  const std::uint64_t epoch = epoch_;
+  std::string old = signer_->fingerprint();
+  signer_ = std::move(next);
+  // The new key is installed either way. If this write fails (an I/O error, logged as
+  // write-failed) the records are rolled back and re-sealed by a later checkpoint, signed by
+  // the new key, which the verifier accepts as well.
+  (void)flush_until_locked(lk, sealed, epoch);
+  return old;
+}
 
 }  // namespace docaxis::audit

@@ -110,13 +110,25 @@ class AuditLog {
   // Idempotent; later appends return failed-precondition.
   Status close();
 
+  // Hub key rollover: seals what was written so far with a "key-rollover" checkpoint signed by
+  // the current key, then signs every later checkpoint with `next` (atomically with respect to
+  // the sealer and every appender: both happen under the log's mutex), and waits until that
+  // checkpoint is durable. The verifier picks each checkpoint's key by its fingerprint, so a
+  // log verifies across rollovers given every hub certificate used. Returns the fingerprint
+  // of the key replaced, once `next` is installed (even if writing that checkpoint failed:
+  // the records are then re-sealed later with `next`). Errors, with the current key kept:
+  // failed-precondition (closed log), the sticky failure of a failed log, internal (the
+  // checkpoint could not be signed).
+  Result<std::string> replace_signer(std::unique_ptr<CheckpointSigner> next);
+
   std::uint64_t last_seq() const;  // last seq assigned (durable once its append returned)
   // Whether the log can take records now (the readiness probe's "audit writable", hub/ops):
   // the sticky failure, failed-precondition once closed, or the cause of the last roll back
   // while no write has become durable since; ok otherwise.
   Status health() const;
   AuditStats stats() const;
-  const std::string& key_fingerprint() const;
+  // The fingerprint of the key checkpoints are signed with now.
+  std::string key_fingerprint() const;
 
  private:
   explicit AuditLog(AuditOptions options);

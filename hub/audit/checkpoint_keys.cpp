@@ -94,10 +94,20 @@ CheckpointVerifier::CheckpointVerifier(std::unique_ptr<Impl> impl) : impl_(std::
 CheckpointVerifier::~CheckpointVerifier() = default;
 
 Result<std::unique_ptr<CheckpointVerifier>> CheckpointVerifier::load(const std::string& cert_pem_path) {
-  auto certs = tls::load_pem_certs(cert_pem_path);
-  if (!certs) return Status{"invalid-argument", "hub certificate: " + certs.status().to_string()};
+  return load(std::vector<std::string>{cert_pem_path});
+}
+
+Result<std::unique_ptr<CheckpointVerifier>> CheckpointVerifier::load(
+    const std::vector<std::string>& cert_pem_paths) {
+  if (cert_pem_paths.empty()) return Status{"invalid-argument", "no hub certificate given"};
+  std::vector<tls::X509Ptr> all;
+  for (const std::string& path : cert_pem_paths) {
+    auto certs = tls::load_pem_certs(path);
+    if (!certs) return Status{"invalid-argument", "hub certificate: " + certs.status().to_string()};
+    for (auto& c : *certs) all.push_back(std::move(c));
+  }
   auto impl = std::make_unique<Impl>();
-  for (auto& cert : *certs) {
+  for (auto& cert : all) {
     tls::PkeyPtr key(X509_get_pubkey(cert.get()));
     if (!key || !is_p256(key.get())) {
       return Status{"invalid-argument", "hub certificate " + tls::subject_of(cert.get()) +
@@ -120,7 +130,7 @@ Status CheckpointVerifier::verify(std::string_view fingerprint, std::string_view
   auto it = impl_->keys.find(fingerprint);
   if (it == impl_->keys.end()) {
     return bad_sig("signed by key " + std::string(fingerprint) +
-                   ", which is not the key of the given hub certificate");
+                   ", which is not the key of any hub certificate given");
   }
   auto sig = tls::decode_base64(signature_b64);
   if (!sig) return bad_sig("the signature is not valid base64");

@@ -42,6 +42,9 @@ class CheckpointVerifier {
  public:
   // "invalid-argument": unreadable file, no certificate, or a certificate without an EC P-256 key.
   static Result<std::unique_ptr<CheckpointVerifier>> load(const std::string& cert_pem_path);
+  // Every certificate of every file: the hub's certificates across key rollovers (each
+  // checkpoint names the key it was signed with). At least one file.
+  static Result<std::unique_ptr<CheckpointVerifier>> load(const std::vector<std::string>& cert_pem_paths);
   ~CheckpointVerifier();
   // ok, or "bad-checkpoint-signature" (unknown key fingerprint, undecodable or wrong signature).
   Status verify(std::string_view fingerprint, std::string_view message,

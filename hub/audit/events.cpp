@@ -107,6 +107,17 @@ Event retention_round(std::uint64_t packages, std::uint64_t bytes, std::uint64_t
   return e;
 }
 
+Event key_rollover(const std::string& who, const KeyRollover& r) {
+  Event e;
+  e.type = std::string(kKeyRollover);
+  e.who = who;
+  e.detail = {{"old_cert", r.old_cert},       {"new_cert", r.new_cert},
+              {"old_key", r.old_key},         {"new_key", r.new_key},
+              {"old_subject", r.old_subject}, {"new_subject", r.new_subject},
+              {"new_not_after", r.new_not_after}};
+  return e;
+}
+
 Event recipient_status(const std::string& who, const std::string& doc, const std::string& organ,
                        const std::string& status, const std::string& reason,
                        std::uint64_t delivery, const std::string& sha256,

@@ -27,6 +27,7 @@ inline constexpr std::string_view kReceiptFailed = "receipt-failed";
 inline constexpr std::string_view kOperator = "operator";            // an admin repair
 inline constexpr std::string_view kRecipientStatus = "recipient-status";  // reported by polling
 inline constexpr std::string_view kRetention = "retention";  // package bytes released, segments deleted
+inline constexpr std::string_view kKeyRollover = "key-rollover";  // the hub signing key replaced
 // Written by the log itself (reserved: AuditLog refuses them from callers).
 inline constexpr std::string_view kCheckpoint = "checkpoint";
 inline constexpr std::string_view kRecovered = "recovered";
@@ -77,6 +78,15 @@ Event operator_action(const std::string& who, const std::string& doc, const std:
 // files: who = "retention", detail packages, bytes, segments, segment_bytes.
 Event retention_round(std::uint64_t packages, std::uint64_t bytes, std::uint64_t segments,
                       std::uint64_t segment_bytes);
+
+// The hub's signing key and certificate replaced without a restart (SIGHUP): who = the
+// trigger ("sighup"), detail old_cert / new_cert (SHA-256 of the DER certificates: what a
+// receipt's X509Data carries), old_key / new_key (the checkpoint key fingerprints, SPKI
+// SHA-256: what checkpoints name), old_subject / new_subject, new_not_after (RFC 3339).
+struct KeyRollover {
+  std::string old_cert, new_cert, old_key, new_key, old_subject, new_subject, new_not_after;
+};
+Event key_rollover(const std::string& who, const KeyRollover& r);
 
 // A status a recipient reported on a delivery through the axis HTTP API (updateStatus):
 // `who` is "vxp:<system>", `status` as reported (done, fail, processing, ...), `state` the

@@ -112,7 +112,12 @@ const char* to_string(Verdict v) {
 
 Result<VerifyReport> verify_log(const std::string& dir, const std::string& hub_cert_pem,
                                 const VerifyOptions& options) {
-  auto keys = CheckpointVerifier::load(hub_cert_pem);
+  return verify_log(dir, std::vector<std::string>{hub_cert_pem}, options);
+}
+
+Result<VerifyReport> verify_log(const std::string& dir, const std::vector<std::string>& hub_cert_pems,
+                                const VerifyOptions& options) {
+  auto keys = CheckpointVerifier::load(hub_cert_pems);
   if (!keys) return keys.status();
   auto segments = list_segments(dir);
   if (!segments) return segments.status();

@@ -27,6 +27,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "audit/record.hpp"
 #include "common/status.hpp"
@@ -76,6 +77,10 @@ struct VerifyOptions {
 };
 
 Result<VerifyReport> verify_log(const std::string& dir, const std::string& hub_cert_pem,
+                                const VerifyOptions& options = {});
+// The same with every hub certificate used over the log's life (key rollovers): each
+// checkpoint is checked with the certificate whose key it names.
+Result<VerifyReport> verify_log(const std::string& dir, const std::vector<std::string>& hub_cert_pems,
                                 const VerifyOptions& options = {});
 
 // Export for auditors: every well-formed record with since <= time < until, in seq order.

@@ -24,6 +24,7 @@ Runner add_dlq_command(CLI::App& app);
 Runner add_route_command(CLI::App& app);
 Runner add_endpoint_command(CLI::App& app);
 Runner add_peer_command(CLI::App& app);
+Runner add_cert_command(CLI::App& app);
 Runner add_stats_command(CLI::App& app);
 Runner add_receipt_command(CLI::App& app);
 

@@ -1,4 +1,4 @@
-// `docaxis queue list`, `route list`, `endpoint list`, `peer list`, `stats`: read-only views
+// `docaxis queue list`, `route list`, `endpoint list`, `peer list`, `cert list`, `stats`: read-only views
 // of the running hub (README.md has the columns and the JSON shapes).
 #include <iostream>
 #include <memory>
@@ -81,6 +81,25 @@ void print_endpoints(const json& r) {
                           ? relative_time(ms_of(e, "vxp_last_request_ms"), now)
                           : std::string("no request yet")) +
                      ")"});
+  }
+  std::cout << t.render();
+}
+
+// The certificate inventory, soonest expiry first (the hub sorts it).
+void print_certs(const json& r) {
+  const int64_t warn_days = r.value("warn_days", int64_t{30});
+  Table t({{"DAYS LEFT", true}, {"STATE"}, {"ROLE"}, {"NOT AFTER"}, {"SERIAL"}, {"SUBJECT"}});
+  for (const json& c : r.at("certificates")) {
+    const int64_t days = c.value("days_left", int64_t{0});
+    const std::string state = c.value("expired", false) ? "expired"
+                              : days < warn_days        ? "expiring"
+                                                        : "ok";
+    t.add({std::to_string(days), state, c.value("role", ""), iso_time(c.value("not_after_ms", int64_t{0})),
+           c.value("serial", ""), c.value("subject", "")});
+  }
+  if (r.at("certificates").empty()) {
+    std::cout << "no certificates\n";
+    return;
   }
   std::cout << t.render();
 }
@@ -193,6 +212,13 @@ Runner add_endpoint_command(CLI::App& app) {
 Runner add_peer_command(CLI::App& app) {
   return list_noun(app, "peer", "Neighbouring hubs", "list",
                    "Configured peer hubs with their routes and queues", "peer.list", print_peers);
+}
+
+Runner add_cert_command(CLI::App& app) {
+  return list_noun(app, "cert", "Certificates the hub holds and has seen", "list",
+                   "The hub's own certificates, the trust anchors and intermediates, and the "
+                   "certificates seen on connections, with days left, soonest expiry first",
+                   "cert.list", print_certs);
 }
 
 Runner add_stats_command(CLI::App& app) {

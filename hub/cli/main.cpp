@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   add(docaxis::cli::add_route_command);
   add(docaxis::cli::add_endpoint_command);
   add(docaxis::cli::add_peer_command);
+  add(docaxis::cli::add_cert_command);
   add(docaxis::cli::add_stats_command);
   add(docaxis::cli::add_receipt_command);
   docaxis::cli::add_help_footers(app);  // after every command: examples and exit codes

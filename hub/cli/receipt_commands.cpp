@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <map>
 #include <set>
 
 #include "audit/events.hpp"
@@ -245,7 +246,8 @@ int run_export(const ExportArgs& a) {
 // ---- receipt verify ---------------------------------------------------------------------
 
 struct VerifyArgs : LogArgs {
-  std::string dir, hub_cert, anchor_hash;
+  std::string dir, anchor_hash;
+  std::vector<std::string> hub_certs;  // every hub certificate over the log's life
   uint64_t anchor_seq = 0;
   bool check_json = false, strict = false;
 };
@@ -263,7 +265,7 @@ int run_verify(const VerifyArgs& a) {
     bar.set_total(total);
     bar.update(done);
   };
-  auto report = audit::verify_log(*dir, a.hub_cert, options);
+  auto report = audit::verify_log(*dir, a.hub_certs, options);
   bar.finish();
   if (!report) {
     const std::string& c = report.status().code();
@@ -335,7 +337,7 @@ int run_verify(const VerifyArgs& a) {
 // ---- receipt check ----------------------------------------------------------------------
 
 struct CheckArgs {
-  std::vector<std::string> trust, intermediates, crls, files;
+  std::vector<std::string> trust, intermediates, crls, files, hub_certs;
   std::string document, issuer;
   bool json = false;
 };
@@ -344,6 +346,14 @@ int run_check(const CheckArgs& a) {
   auto trust = dsig::TrustStore::load({a.trust, a.intermediates, a.crls});
   if (!trust) return report_error("receipt check", Status("invalid-argument", trust.status().to_string()), a.json);
   dsig::Verifier verifier(*trust);
+  // --hub-cert: the receipt's signer certificate must be one of these (the hub's certificates
+  // across key rollovers), on top of chaining to the trust anchors.
+  std::map<std::string, std::string> pinned;  // SHA-256 -> subject
+  for (const auto& file : a.hub_certs) {
+    auto certs = dsig::load_pem_certs(file);
+    if (!certs) return report_error("receipt check", Status("invalid-argument", certs.status().to_string()), a.json);
+    for (const auto& c : *certs) pinned.emplace(dsig::certificate_sha256(c.get()), dsig::subject_of(c.get()));
+  }
   std::string document_sha;
   if (!a.document.empty()) {
     auto bytes = dsig::read_file(a.document);
@@ -371,6 +381,9 @@ int run_check(const CheckArgs& a) {
     } else if (Status bound = edxml::check_receipt_issuer(*rr, v->signer_uris, v->signer_subject);
                !bound.ok()) {
       failure = bound;  // signed, but not by the hub it names (issue 12)
+    } else if (!pinned.empty() && pinned.count(v->signer_sha256) == 0) {
+      failure = Status("hub-cert-mismatch", "signed by \"" + v->signer_subject + "\" (certificate sha256 " +
+                                                v->signer_sha256 + "), which is none of the --hub-cert certificates");
     } else {
       verdict = *v;
       receipt = *rr;
@@ -400,6 +413,7 @@ int run_check(const CheckArgs& a) {
       r["issuer_hub"] = receipt.issuer_hub;
       r["reason"] = receipt.reason;
       r["signer"] = verdict.signer_subject;
+      r["signer_sha256"] = verdict.signer_sha256;
       r["alg"] = verdict.signature_method;
       if (!a.json) {
         std::cout << "OK " << file << " receipt=" << receipt.receipt_id << " document="
@@ -441,8 +455,11 @@ Runner add_receipt_command(CLI::App& app) {
                        "names the first bad record",
                        [ver] { return run_verify(*ver); });
   v->add_option("LOG-DIR", ver->dir, "the audit log directory or a copy (default: as --log-dir)");
-  v->add_option("--hub-cert", ver->hub_cert, "PEM certificate of the hub's signing key")
+  v->add_option("--hub-cert", ver->hub_certs,
+                "PEM certificate(s) of the hub's signing key; repeat it (or give a PEM bundle) "
+                "for every key the hub has used: each checkpoint names its key")
       ->required()
+      ->allow_extra_args(false)
       ->check(CLI::ExistingFile);
   v->add_option("--anchor-seq", ver->anchor_seq, "a checkpoint seq kept from an earlier audit");
   v->add_option("--anchor-hash", ver->anchor_hash, "that checkpoint's hash");
@@ -466,6 +483,11 @@ Runner add_receipt_command(CLI::App& app) {
   c->add_option("--document", chk->document, "the delivered document: its SHA-256 must be the receipt's")
       ->check(CLI::ExistingFile);
   c->add_option("--issuer", chk->issuer, "require this issuing hub name");
+  c->add_option("--hub-cert", chk->hub_certs,
+                "PEM hub certificate(s), repeatable or a bundle: the receipt must be signed by one "
+                "of them (the hub's certificates across key rollovers)")
+      ->allow_extra_args(false)
+      ->check(CLI::ExistingFile);
   c->add_flag("--json", chk->json, "print a JSON array of results");
   c->add_option("FILE", chk->files, "receipt files")->required();
   return n.runner();

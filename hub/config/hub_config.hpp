@@ -155,6 +155,12 @@ struct Retention {
   friend bool operator==(const Retention&, const Retention&) = default;
 };
 
+// [certs]: certificate expiry warnings (server/cert_watch.hpp).
+struct Certs {
+  std::int64_t warn_days = 30;  // warn when a certificate expires within this many days
+  friend bool operator==(const Certs&, const Certs&) = default;
+};
+
 struct Audit {
   std::string dir;                               // empty: <data_dir>/audit
   std::int64_t checkpoint_every_records = 1000;  // a signed checkpoint after N records ...
@@ -286,6 +292,7 @@ struct HubConfig {
   Verification verification;
   Trust trust;
   Signing signing;
+  Certs certs;
   Retry retry;
   CircuitBreaker circuit_breaker;
   Store store;

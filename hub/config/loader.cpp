@@ -228,6 +228,11 @@ void read_sections(const toml::table& root, LoadedConfig& out) {
     r.read("chain_file", c.signing.chain_file);
     r.finish();
   }
+  if (const toml::table* t = top.table("certs")) {
+    TableReader r(*t, "certs", out);
+    r.read("warn_days", c.certs.warn_days);
+    r.finish();
+  }
   if (const toml::table* t = top.table("retry")) {
     TableReader r(*t, "retry", out);
     r.read("first_retry_seconds", c.retry.first_retry);

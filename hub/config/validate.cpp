@@ -188,6 +188,7 @@ void check_numbers(const HubConfig& c, Checker& ck) {
   ck.at_least("circuit_breaker.open_seconds", c.circuit_breaker.open_duration, Seconds(1));
   ck.range("store.group_commit_max_batch", c.store.group_commit_max_batch, 1, 100000);
   constexpr std::int64_t kCentury = 100LL * 366 * 24 * 3600;
+  ck.range("certs.warn_days", c.certs.warn_days, 1, 3650);
   ck.range("retention.edoc_seconds", c.retention.edoc.count(), 0, kCentury);
   ck.range("retention.status_seconds", c.retention.status.count(), 0, kCentury);
   ck.range("retention.receipt_seconds", c.retention.receipt.count(), 0, kCentury);

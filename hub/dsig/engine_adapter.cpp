@@ -42,7 +42,18 @@ Result<engine::VerifiedReceipt> DsigPackageVerifier::verify_receipt(std::string_
 }
 
 Result<std::string> DsigReceiptSigner::sign_receipt(std::string_view receipt_xml) const {
-  return signer_.sign(receipt_xml, Placement::kRootLastChild);
+  return current()->sign(receipt_xml, Placement::kRootLastChild);
+}
+
+std::shared_ptr<const Signer> DsigReceiptSigner::current() const {
+  std::lock_guard lk(mu_);
+  return signer_;
+}
+
+std::shared_ptr<const Signer> DsigReceiptSigner::replace(std::shared_ptr<const Signer> next) {
+  std::lock_guard lk(mu_);
+  std::swap(signer_, next);
+  return next;
 }
 
 }  // namespace docaxis::dsig

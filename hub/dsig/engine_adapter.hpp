@@ -3,6 +3,8 @@
 // constructs these over the hub's Verifier and Signer and hands them to the engine.
 #pragma once
 
+#include <memory>
+#include <mutex>
 #include <string_view>
 
 #include "dsig/signer.hpp"
@@ -25,14 +27,23 @@ class DsigPackageVerifier final : public engine::PackageVerifier {
   const Verifier& verifier_;
 };
 
-// engine::ReceiptSigner over a dsig::Signer (which must outlive it): Placement::kRootLastChild.
+// engine::ReceiptSigner over the hub's current dsig::Signer: Placement::kRootLastChild.
+// The hub key can be rolled over while receipts are being signed (SIGHUP,
+// server::Application::reload_trust): replace() installs a new Signer atomically; a signature
+// under way finishes with the Signer it started with (each call holds a reference to it), every
+// later one uses the new key. Thread-safe.
 class DsigReceiptSigner final : public engine::ReceiptSigner {
  public:
-  explicit DsigReceiptSigner(const Signer& signer) : signer_(signer) {}
+  explicit DsigReceiptSigner(std::shared_ptr<const Signer> signer) : signer_(std::move(signer)) {}
   Result<std::string> sign_receipt(std::string_view receipt_xml) const override;
+  // The Signer receipts are signed with now.
+  std::shared_ptr<const Signer> current() const;
+  // Installs `next`; returns the one it replaces.
+  std::shared_ptr<const Signer> replace(std::shared_ptr<const Signer> next);
 
  private:
-  const Signer& signer_;
+  mutable std::mutex mu_;
+  std::shared_ptr<const Signer> signer_;
 };
 
 // The engine's view of a dsig::Verdict.

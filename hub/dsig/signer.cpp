@@ -68,7 +68,17 @@ Result<std::unique_ptr<Signer>> Signer::load(const std::string& key_file,
   s->certificate_texts_ = std::move(texts).value();
   s->subject_ = subject_of(s->cert_.get());
   s->organ_ = uid_of(s->cert_.get());
+  s->cert_sha256_ = tls::certificate_sha256(s->cert_.get());
   return s;
+}
+
+std::vector<std::string> Signer::uris() const { return san_uris_of(cert_.get()); }
+
+Status Signer::check_trust(const TrustStore& trust, std::time_t now) const {
+  std::vector<X509*> presented;
+  for (const auto& c : chain_) presented.push_back(c.get());
+  auto v = trust.validate(cert_.get(), presented, now);
+  return v.ok() ? Status() : v.status();
 }
 
 Result<std::string> Signer::sign(std::string_view document, Placement placement,

@@ -6,6 +6,7 @@
 // A Signer holds its key for its lifetime; sign() is thread-safe (one context per call).
 #pragma once
 
+#include <ctime>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -14,6 +15,7 @@
 #include "common/status.hpp"
 #include "dsig/engine.hpp"
 #include "dsig/profile.hpp"
+#include "dsig/trust_store.hpp"
 #include "dsig/x509_util.hpp"
 
 namespace docaxis::dsig {
@@ -40,6 +42,15 @@ class Signer {
 
   const std::string& subject() const { return subject_; }
   const std::string& organ() const { return organ_; }
+  // The signer certificate (owned by the Signer) and its SHA-256 (DER, lower-case hex).
+  const X509* certificate() const { return cert_.get(); }
+  const std::string& certificate_sha256() const { return cert_sha256_; }
+  // The certificate's subjectAltName URIs (a hub's urn:docaxis:hub:<name>).
+  std::vector<std::string> uris() const;
+  // Checks that the signer certificate chains (with the chain it was loaded with) to `trust`
+  // at `now` and passes the signer policy: TrustStore::validate's codes (cert-untrusted,
+  // cert-expired, cert-not-yet-valid, cert-revoked, cert-revocation-unknown, cert-usage).
+  Status check_trust(const TrustStore& trust, std::time_t now) const;
 
  private:
   Signer() = default;
@@ -50,6 +61,7 @@ class Signer {
   std::vector<std::string> certificate_texts_;  // X509Data contents, for the native engine
   std::string subject_;
   std::string organ_;
+  std::string cert_sha256_;
 };
 
 }  // namespace docaxis::dsig

@@ -148,6 +148,7 @@ Result<std::shared_ptr<const ValidatedSigner>> TrustStore::validate(
   v->subject = subject_of(leaf);
   v->organ = uid_of(leaf);
   v->uris = san_uris_of(leaf);
+  v->sha256 = tls::certificate_sha256(leaf);
   v->generation = generation_;
   v->not_before = std::numeric_limits<std::time_t>::min();
   v->not_after = has_crls_ ? crl_next_update_ : std::numeric_limits<std::time_t>::max();

@@ -41,6 +41,7 @@ struct ValidatedSigner {
   std::string subject;  // RFC 2253
   std::string organ;    // subject UID, "" when the certificate has none
   std::vector<std::string> uris;  // subjectAltName URIs (a hub's urn:docaxis:hub:<name>)
+  std::string sha256;             // SHA-256 of the DER certificate, lower-case hex
   std::time_t not_before = 0;
   std::time_t not_after = 0;
   std::uint64_t generation = 0;

@@ -123,6 +123,7 @@ Result<Verdict> Verifier::verify(const edxml::XmlDoc& doc, Placement placement,
   verdict.signer_subject = who.subject;
   verdict.signer_organ = who.organ;
   verdict.signer_uris = who.uris;
+  verdict.signer_sha256 = who.sha256;
   verdict.signature_method = shape->signature_method;
   verdict.digest_method = shape->digest_method;
   return verdict;

@@ -46,6 +46,7 @@ struct Verdict {
   std::string signer_subject;            // RFC 2253
   std::string signer_organ;              // certificate UID
   std::vector<std::string> signer_uris;  // certificate subjectAltName URIs (hub names)
+  std::string signer_sha256;             // SHA-256 of the signer's DER certificate (hex)
   std::string signature_method;          // algorithm URI
   std::string digest_method;             // algorithm URI
   std::vector<std::string> relaxations;  // what the policy let through, for receipts and logs
@@ -68,12 +69,12 @@ class Verifier {
                          std::string_view expected_organ, const VerifyPolicy& policy) const;
 
   const SignerCache& cache() const { return cache_; }
+  // The TrustStore in use (the hub key rollover checks a new signing certificate against it).
+  std::shared_ptr<const TrustStore> trust() const { return std::atomic_load(&trust_); }
 
  private:
   Result<std::shared_ptr<const ValidatedSigner>> find_signer(
       const std::vector<std::string>& certificates_der, std::time_t now, bool* cache_hit) const;
-
-  std::shared_ptr<const TrustStore> trust() const { return std::atomic_load(&trust_); }
 
   std::shared_ptr<const TrustStore> trust_;
   Clock clock_;

@@ -23,6 +23,7 @@ namespace docaxis::dsig {
 using tls::load_pem_certs;
 using tls::load_pem_crls;
 using tls::subject_of;
+using tls::certificate_sha256;
 using tls::X509CrlFree;
 using tls::X509CrlPtr;
 using tls::X509Free;

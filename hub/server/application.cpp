@@ -32,12 +32,15 @@
 #include "ops/recent.hpp"
 #include "routing/endpoint_registry.hpp"
 #include "routing/route_table.hpp"
+#include "server/cert_watch.hpp"
 #include "server/data_dir.hpp"
 #include "server/hub_metrics.hpp"
+#include "server/hub_keys.hpp"
 #include "server/module_options.hpp"
 #include "server/trust_refresher.hpp"
 #include "store/disk_floor.hpp"
 #include "store/sqlite_store.hpp"
+#include "tls/cert_inventory.hpp"
 #include "vxp/api.hpp"
 #include "vxp/secret.hpp"
 
@@ -107,8 +110,12 @@ struct Application::Modules {
   std::unique_ptr<audit::AuditLog> audit;
   std::optional<routing::EndpointRegistry> registry;
   std::optional<routing::RouteTable> routes;
-  std::unique_ptr<dsig::Signer> signer;
-  std::unique_ptr<dsig::DsigReceiptSigner> receipt_signer;  // the engine's port over signer
+  // The engine's port over the hub's signing key (swapped by `keys` on SIGHUP).
+  std::unique_ptr<dsig::DsigReceiptSigner> receipt_signer;
+  std::unique_ptr<HubKeys> keys;
+  // Every certificate the hub holds or has seen (`docaxis cert list`), and its expiry warnings.
+  std::shared_ptr<tls::CertInventory> inventory = std::make_shared<tls::CertInventory>(1000);
+  std::unique_ptr<CertWatch> cert_watch;
   ServerOutbound outbound;
   std::unique_ptr<engine::ReceiptIssuer> receipts;
   std::unique_ptr<delivery::Dispatcher> dispatcher;
@@ -191,10 +198,15 @@ std::unique_ptr<Application> Application::build(const config::HubConfig& cfg, St
                                        ? std::vector<std::string>{}
                                        : std::vector<std::string>{cfg.signing.chain_file});
   if (!signer) return fail("signing key", signer.status(), 2);
-  m->signer = std::move(*signer);
   // dsig implements the engine's verification and signing ports.
   m->package_verifier = std::make_unique<dsig::DsigPackageVerifier>(*m->verifier);
-  m->receipt_signer = std::make_unique<dsig::DsigReceiptSigner>(*m->signer);
+  m->receipt_signer = std::make_unique<dsig::DsigReceiptSigner>(
+      std::shared_ptr<const dsig::Signer>(std::move(*signer)));
+  {
+    const dsig::Verifier* verifier = m->verifier.get();
+    m->keys = std::make_unique<HubKeys>(cfg.signing, cfg.hub.name, *m->receipt_signer,
+                                        m->audit.get(), [verifier] { return verifier->trust(); });
+  }
 
   Modules& w = *m;
   w.receipts = std::make_unique<engine::ReceiptIssuer>(*w.store, *w.receipt_signer, *w.routes,
@@ -261,6 +273,7 @@ std::unique_ptr<Application> Application::build(const config::HubConfig& cfg, St
     return fail("TLS client CAs", s, 2);
   }
   amqp::ServerOptions server_options = amqp_options(cfg, w.paths);
+  server_options.seen_certificates = w.inventory;
   for (amqp::PeerSpec& spec : server_options.peers) {
     spec.verify = [&reg, name = spec.name](const model::ConnectionIdentity& who) -> Status {
       const auto id = reg.identify(who);
@@ -344,6 +357,7 @@ std::unique_ptr<Application> Application::build(const config::HubConfig& cfg, St
                           {"segment_bytes_freed", u->segment_bytes_freed},
                           {"last_release_ms", u->last_release_ms}};
   };
+  ports.certificates = [inventory = w.inventory] { return inventory->snapshot(); };
   w.admin = std::make_unique<admin::AdminEndpoint>(cfg, *w.store, *w.store, w.audit.get(),
                                                    std::move(ports));
   w.refresher =
@@ -368,6 +382,9 @@ std::unique_ptr<Application> Application::build(const config::HubConfig& cfg, St
   w.metrics.volumes = {{"store", w.paths.store}, {"audit", w.paths.audit}};
   w.metrics.clock_ms = now_ms;
   if (w.crl) w.metrics.extra.push_back(crl_families(*w.crl, cfg.trust.crl_grace.count()));
+  w.metrics.extra.push_back(
+      certificate_families([inventory = w.inventory] { return inventory->snapshot(); }));
+  w.cert_watch = std::make_unique<CertWatch>(*w.inventory, cfg.certs.warn_days);
   return std::unique_ptr<Application>(new Application(std::move(m)));
 }
 
@@ -433,6 +450,8 @@ bool Application::start(StartError& error) {
       return false;
     }
   }
+  refresh_certificates("start");
+  w.cert_watch->start();
   if (const store::RetentionPolicy policy = retention_policy(w.config); policy.any()) {
     audit::AuditLog* audit_log = w.audit.get();
     w.retention = std::make_unique<store::RetentionRunner>(
@@ -471,7 +490,13 @@ Status Application::start_ops() {
   o.server = ops_server_options(w.config, w.paths);
   o.hub_name = w.config.hub.name;
   o.render_metrics = [&w] { return render_metrics(w.metrics); };
-  o.certificates = {};  // the certificate inventory, once it exists
+  o.certificates = [inventory = w.inventory.get()] {
+    std::vector<ops::ExpiringCertificate> out;
+    for (const model::CertInfo& c : inventory->snapshot()) {
+      out.push_back({c.role, c.subject, c.not_after * 1000, c.source});
+    }
+    return out;
+  };
   o.refusals = w.refusals.get();
   admin::AdminEndpoint& admin = *w.admin;
   o.query = [&admin](const std::string& cmd, const nlohmann::json& args) { return admin.read_only(cmd, args); };
@@ -524,7 +549,28 @@ Status Application::start_ops() {
   return {};
 }
 
-Status Application::reload_trust(const std::string& why) { return m_->refresher->reload_now(why); }
+Status Application::reload_trust(const std::string& why) {
+  Status s = m_->refresher->reload_now(why);
+  (void)reload_signing_key(why);
+  refresh_certificates(why);
+  return s;
+}
+
+Result<std::string> Application::reload_signing_key(const std::string& why) {
+  return m_->keys->reload(why);
+}
+
+void Application::refresh_certificates(const std::string& why) {
+  Modules& w = *m_;
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  w.inventory->set_configured(
+      configured_certificates(w.config, w.paths.tls_chain, w.keys->current_certificate(), now));
+  w.cert_watch->check(why);
+}
+
+std::vector<model::CertInfo> Application::certificates() const { return m_->inventory->snapshot(); }
 
 const crl::CrlFetcher* Application::crl_fetcher() const { return m_->crl.get(); }
 
@@ -536,6 +582,7 @@ void Application::stop() {
   w.serving = false;
   w.retention.reset();  // waits for a round in progress
   if (w.crl) w.crl->stop();  // abandons a transfer in progress
+  w.cert_watch->stop();
   w.refresher->stop();
   w.admin->stop();
   if (w.vxp_server) w.vxp_server->stop();  // no new packages over HTTP; the SDK re-sends

@@ -13,9 +13,11 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/status.hpp"
 #include "config/hub_config.hpp"
+#include "model/cert_info.hpp"
 
 namespace docaxis::crl {
 class CrlFetcher;
@@ -44,8 +46,15 @@ class Application {
   int port() const;
   // The operator endpoint's port ([ops], hub/ops) once started; 0 when off.
   int ops_port() const;
-  // Re-reads the trust files and CRLs (SIGHUP): the verifier and the TLS layer.
+  // Re-reads the trust files and CRLs (SIGHUP): the verifier and the TLS layer; then the
+  // hub's signing key (reload_signing_key), the certificate inventory and the expiry warnings.
+  // The status is the trust reload's (a refused key rollover is logged and audited apart).
   Status reload_trust(const std::string& why);
+  // Reloads `[signing]` (HubKeys::reload): "rolled", "unchanged", or why the key was kept.
+  Result<std::string> reload_signing_key(const std::string& why);
+  // The certificate inventory (tls/cert_inventory.hpp): the hub's own certificates, the trust,
+  // and the certificates seen on connections. Thread-safe; for metrics and tests.
+  std::vector<model::CertInfo> certificates() const;
   // The Prometheus exposition of every module's metrics (hub_metrics.hpp), read now. Any
   // thread, once built; safe while the hub runs.
   std::string metrics_text() const;
@@ -60,6 +69,8 @@ class Application {
   struct Modules;
   explicit Application(std::unique_ptr<Modules> modules);
   Status start_ops();  // [ops]: the operator endpoint, its checks and queries
+  // Re-reads the configured certificates into the inventory, then warns about expiries.
+  void refresh_certificates(const std::string& why);
   std::unique_ptr<Modules> m_;
 };
 

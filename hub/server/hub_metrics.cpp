@@ -344,6 +344,32 @@ std::string render_metrics(const MetricsSources& src) {
   return w.take();
 }
 
+std::function<void(TextWriter&)> certificate_families(
+    std::function<std::vector<model::CertInfo>()> snapshot) {
+  return [snapshot = std::move(snapshot)](TextWriter& w) {
+    const std::vector<model::CertInfo> certs = snapshot();
+    w.family("docaxis_certificate_expiry_timestamp_seconds", Type::gauge,
+             "notAfter of each configured certificate (the hub's own, anchors, intermediates), "
+             "since the Unix epoch.");
+    std::map<std::string, std::int64_t> earliest_seen;  // role -> notAfter
+    for (const model::CertInfo& c : certs) {
+      if (c.role == "endpoint" || c.role == "peer") {
+        auto [it, fresh] = earliest_seen.emplace(c.role, c.not_after);
+        if (!fresh) it->second = std::min(it->second, c.not_after);
+        continue;
+      }
+      w.sample({{"role", c.role}, {"subject", c.subject}, {"serial", c.serial}},
+               static_cast<double>(c.not_after));
+    }
+    w.family("docaxis_certificate_seen_earliest_expiry_timestamp_seconds", Type::gauge,
+             "The earliest notAfter among the client certificates seen on connections, by role "
+             "(endpoint, peer).");
+    for (const auto& [role, not_after] : earliest_seen) {
+      w.sample({{"role", role}}, static_cast<double>(not_after));
+    }
+  };
+}
+
 std::function<void(TextWriter&)> crl_families(const crl::CrlFetcher& fetcher,
                                               std::int64_t grace_seconds) {
   return [&fetcher, grace_seconds](TextWriter& w) {

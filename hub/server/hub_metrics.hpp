@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "metrics/text.hpp"
+#include "model/cert_info.hpp"
 
 namespace docaxis {
 namespace amqp { class AmqpServer; }
@@ -58,6 +59,13 @@ std::string render_metrics(const MetricsSources& sources);
 // it stops being used (nextUpdate + grace) as timestamps, whether it is usable, the last
 // successful fetch and the consecutive failures. Labels: the CA's subject and the URL(s), both
 // from configuration and the trusted certificates (bounded).
+// The certificate inventory's families: the expiry of each configured certificate (the hub's
+// own, anchors, intermediates: labels role, subject, serial) and, for the certificates seen on
+// connections (endpoint, peer; up to the inventory's bound), only the earliest expiry per role,
+// so a client cannot grow the label set.
+std::function<void(metrics::TextWriter&)> certificate_families(
+    std::function<std::vector<model::CertInfo>()> snapshot);
+
 std::function<void(metrics::TextWriter&)> crl_families(const crl::CrlFetcher& fetcher,
                                                        std::int64_t grace_seconds);
 

@@ -1,5 +1,7 @@
 #include "tls/certificate.hpp"
 
+#include "tls/crypto.hpp"
+
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
@@ -71,6 +73,19 @@ std::string organ_uid(const X509* cert) {
   std::string out(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(n));
   OPENSSL_free(utf8);
   return out;
+}
+
+std::string certificate_sha256(const X509* cert) {
+  if (cert == nullptr) return {};
+  unsigned char* der = nullptr;
+  const int n = i2d_X509(cert, &der);
+  if (n <= 0) {
+    ERR_clear_error();
+    return {};
+  }
+  const auto d = sha256(std::string_view(reinterpret_cast<const char*>(der), static_cast<std::size_t>(n)));
+  OPENSSL_free(der);
+  return to_hex(d.data(), d.size());
 }
 
 Status path_status(int err, X509* at) {

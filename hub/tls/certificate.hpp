@@ -32,6 +32,10 @@ std::string subject_of(const X509* cert);
 // as UTF-8; "" when it has none (hub certificates) or it cannot be read.
 std::string organ_uid(const X509* cert);
 
+// SHA-256 of the DER certificate, 64 lower-case hex digits ("" if it cannot be encoded): the
+// fingerprint a connection identity, the inventory and the key rollover events use.
+std::string certificate_sha256(const X509* cert);
+
 // An OpenSSL path-validation error as a docaxis Status naming the certificate concerned:
 // cert-expired, cert-not-yet-valid, cert-revoked, cert-revocation-unknown (no current or no
 // valid CRL), cert-untrusted (anything else: no path to a configured anchor).

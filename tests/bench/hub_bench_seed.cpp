@@ -315,7 +315,7 @@ Status make(const SeedSpec& spec, const fs::path& db, SeedInfo& info) {
   auto hub_signer = dsig::Signer::load(spec.pki + "/hubs/" + spec.hub_name + ".key",
                                        spec.pki + "/hubs/" + spec.hub_name + ".crt", {});
   if (!hub_signer) return hub_signer.status();
-  const dsig::DsigReceiptSigner receipt_signer(**hub_signer);
+  const dsig::DsigReceiptSigner receipt_signer(std::shared_ptr<const dsig::Signer>(std::move(*hub_signer)));
   engine::ReceiptIssuer receipts(**store, receipt_signer, *routes, nullptr, spec.hub_name,
                                  [&clock] { return clock.load(); });
   auto subjects = subjects_of(spec);

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -111,6 +112,15 @@ TEST(Metrics, FollowTrafficPassPromtoolAndNameNoDocument) {
                            "kind=\"inbox\",state=\"closed\"}"),
             1.0);
   EXPECT_GE(sample(queued, "docaxis_spool_packages{bytes=\"held\"}").value_or(0), 1.0);
+  // Certificates: the hub's signing certificate by itself; the clients seen only as the
+  // earliest expiry (the sender's certificate, valid for years in the test PKI).
+  EXPECT_NE(queued.find("\ndocaxis_certificate_expiry_timestamp_seconds{role=\"hub-signing\","),
+            std::string::npos)
+      << queued;
+  EXPECT_GT(sample(queued, "docaxis_certificate_seen_earliest_expiry_timestamp_seconds{role=\"endpoint\"}")
+                .value_or(0),
+            static_cast<double>(std::time(nullptr)))
+      << queued;
 
   // Delivered once the recipient attaches; its queue empties.
   InboxClient inbox(hub->port(), kPki, organ("000.00.01.G12"), "inbox/000.00.01.G12");

@@ -12,7 +12,7 @@ TEST(Protocol, EveryCommandIsEitherReadOnlyOrMutatingAndTheSetsAreAsDocumented) 
     (c.access == Access::kRead ? read : mutate).push_back(std::string(c.name));
   }
   EXPECT_EQ(mutate, (std::vector<std::string>{"doc.retry", "dlq.retry", "dlq.purge"}));
-  EXPECT_EQ(read.size(), 9u);
+  EXPECT_EQ(read.size(), 10u);
   EXPECT_NE(find_command("queue.list"), nullptr);
   EXPECT_EQ(find_command("queue.lst"), nullptr);
 }

@@ -2,6 +2,7 @@
 // What an operator's command does to the spool and what it leaves in the audit log.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -43,6 +44,7 @@ class ServiceTest : public ::testing::Test {
     ports.inbox_attached = [](const std::string& organ) { return organ == "000.00.13.H30"; };
     ports.wake_dispatcher = [this] { ++wakes_; };
     ports.counters = [] { return json{{"ingest", {{"accepted", 10}}}, {"gauges", {{"in_flight", 3}}}}; };
+    ports.certificates = [this] { return certs_; };
     ServiceOptions o;
     o.config = &config_;
     o.started_ms = now_ - 10'000;
@@ -95,6 +97,7 @@ class ServiceTest : public ::testing::Test {
   audit::test::TempDir dir_;
   audit::test::HubKey key_;
   int64_t now_ = 1'763'780'221'000;
+  std::vector<model::CertInfo> certs_;
   int packages_ = 0;
   int wakes_ = 0;
   Caller caller_{1000, 4242, "alice"};
@@ -326,6 +329,57 @@ TEST_F(ServiceTest, PurgeDeletesOnlyOldDeadLettersAndAuditsEachOne) {
   EXPECT_EQ(future.status().code(), "invalid-argument");
   EXPECT_NE(future.status().message().find("in the future"), std::string::npos);
   EXPECT_TRUE(store_->load_package(recent).ok());
+}
+
+}  // namespace
+}  // namespace docaxis::admin
+
+namespace docaxis::admin {
+namespace {
+
+model::CertInfo cert(const std::string& role, const std::string& subject, int64_t not_after) {
+  model::CertInfo c;
+  c.role = role;
+  c.subject = subject;
+  c.issuer = "CN=CA";
+  c.serial = "1f";
+  c.sha256 = std::string(64, 'a');
+  c.not_before = not_after - 86400 * 365;
+  c.not_after = not_after;
+  c.last_seen = 100;
+  c.source = role == "endpoint" ? "" : "/etc/x.pem";
+  return c;
+}
+
+TEST_F(ServiceTest, CertListIsTheInventorySoonestExpiryFirstWithDaysLeft) {
+  const int64_t now_s = now_ / 1000;
+  certs_ = {cert("anchor", "CN=Root", now_s + 3650 * 86400),
+            cert("hub-signing", "CN=hub", now_s + 12 * 86400 + 5),
+            cert("endpoint", "CN=organ", now_s - 2 * 86400)};
+  auto r = call("cert.list", json::object());
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_EQ((*r)["now_ms"], now_);
+  EXPECT_EQ((*r)["warn_days"], 30);
+  const json& list = (*r)["certificates"];
+  ASSERT_EQ(list.size(), 3u);
+  EXPECT_EQ(list[0]["subject"], "CN=organ");
+  EXPECT_EQ(list[0]["days_left"], -2);
+  EXPECT_EQ(list[0]["expired"], true);
+  EXPECT_EQ(list[0]["source"], "");
+  EXPECT_EQ(list[1]["role"], "hub-signing");
+  EXPECT_EQ(list[1]["days_left"], 12);
+  EXPECT_EQ(list[1]["expired"], false);
+  EXPECT_EQ(list[1]["not_after_ms"], (now_s + 12 * 86400 + 5) * 1000);
+  EXPECT_EQ(list[1]["serial"], "1f");
+  EXPECT_EQ(list[1]["issuer"], "CN=CA");
+  EXPECT_EQ(list[1]["sha256"], std::string(64, 'a'));
+  EXPECT_EQ(list[1]["last_seen_ms"], 100000);
+  EXPECT_EQ(list[2]["days_left"], 3650);
+  // A read-only command: no "mutate" needed, and listed as such by hub.info.
+  auto info = call("hub.info", json::object());
+  ASSERT_TRUE(info.ok());
+  const json& reads = (*info)["commands"]["read"];
+  EXPECT_NE(std::find(reads.begin(), reads.end(), "cert.list"), reads.end()) << reads.dump();
 }
 
 }  // namespace

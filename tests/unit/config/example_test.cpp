@@ -58,6 +58,7 @@ TEST(ExampleConfig, KeepsTheStructDefaultsWhereItStatesThem) {
   EXPECT_EQ(c.circuit_breaker, d.circuit_breaker);
   EXPECT_EQ(c.store, d.store);
   EXPECT_EQ(c.retention, d.retention);
+  EXPECT_EQ(c.certs, d.certs);
   EXPECT_EQ(c.audit, d.audit);
   EXPECT_EQ(c.admin, d.admin);
   EXPECT_EQ(c.log.level, d.log.level);

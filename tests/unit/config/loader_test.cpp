@@ -259,3 +259,17 @@ TEST(ConfigLoader, MissingFileIsOneError) {
 
 }  // namespace
 }  // namespace docaxis::config
+
+namespace docaxis::config {
+namespace {
+
+TEST(ConfigLoader, ReadsTheCertsSection) {
+  EXPECT_EQ(HubConfig{}.certs.warn_days, 30);
+  const LoadedConfig loaded = parse_config("[certs]\nwarn_days = 45\n");
+  EXPECT_TRUE(loaded.errors.empty());
+  EXPECT_EQ(loaded.config.certs.warn_days, 45);
+  EXPECT_FALSE(parse_config("[certs]\nwarn_dayz = 45\n").errors.empty());
+}
+
+}  // namespace
+}  // namespace docaxis::config
