@@ -26,6 +26,7 @@ const std::map<std::string, std::string>& examples() {
       {"receipt export", "docaxis receipt export --since 2026-01-01 --format csv -o audit.csv"},
       {"receipt verify", "docaxis receipt verify --hub-cert /etc/docaxis/signing/hub.crt /var/lib/docaxis/hub/audit"},
       {"receipt check", "docaxis receipt check --trust anchors.pem --document letter.edxml receipt.xml"},
+      {"cert list", "docaxis cert list --config /etc/docaxis/docaxis-hub.toml"},
   };
   return kExamples;
 }
@@ -35,7 +36,7 @@ constexpr const char* kExitCodes = R"(Exit codes: 0 ok; 1 a checked item failed,
 answer within 120 s).)";
 
 constexpr const char* kTopFooter = R"(Run 'docaxis COMMAND [VERB] --help' for a command's flags and an example.
-Admin commands (queue, doc, dlq, route, endpoint, peer, stats, receipt show/export) talk to the
+Admin commands (queue, doc, dlq, route, endpoint, peer, stats, cert list, receipt show/export) talk to the
 running hub over its admin socket, found from --socket, then --config (the hub's TOML), then
 $DOCAXIS_ADMIN_SOCKET, then /var/lib/docaxis-hub/admin.sock; only root and the hub's own user
 may use it. With the Debian package:

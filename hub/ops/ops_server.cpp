@@ -1,8 +1,10 @@
 #include "ops/ops_server.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <exception>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -126,7 +128,42 @@ struct OpsServer::Core : std::enable_shared_from_this<OpsServer::Core> {
   }
 };
 
+namespace {
+
+// `query` behind a cache of its answers (doc.show excepted), `ttl` each, at most 32 kept.
+Query cached(Query query, std::chrono::milliseconds ttl) {
+  struct Entry {
+    std::chrono::steady_clock::time_point at;
+    Result<nlohmann::json> answer;
+  };
+  auto mu = std::make_shared<std::mutex>();
+  auto entries = std::make_shared<std::map<std::string, Entry>>();
+  return [query = std::move(query), ttl, mu, entries](const std::string& cmd,
+                                                      const nlohmann::json& args) {
+    if (cmd == "doc.show") return query(cmd, args);
+    const std::string key = cmd + '\n' + args.dump();
+    const auto now = std::chrono::steady_clock::now();
+    {
+      std::lock_guard lk(*mu);
+      if (auto it = entries->find(key); it != entries->end() && now - it->second.at < ttl) {
+        return it->second.answer;
+      }
+    }
+    Result<nlohmann::json> answer = query(cmd, args);
+    std::lock_guard lk(*mu);
+    if (entries->size() >= 32) entries->clear();
+    entries->insert_or_assign(key, Entry{now, answer});
+    return answer;
+  };
+}
+
+}  // namespace
+
 Result<std::unique_ptr<OpsServer>> OpsServer::start(OpsOptions options) {
+  // Never older than half a chart period either: the chart samples `stats` through the same
+  // queries.
+  const auto ttl = std::min(options.query_cache, options.sample_every / 2);
+  if (options.query && ttl.count() > 0) options.query = cached(std::move(options.query), ttl);
   if (options.server.thread_name.empty() || options.server.thread_name == "dx-http") {
     options.server.thread_name = "dx-ops";
   }
@@ -141,7 +178,8 @@ Result<std::unique_ptr<OpsServer>> OpsServer::start(OpsOptions options) {
         if (auto c = weak.lock()) return c->handle(std::move(r), std::move(reply));
         reply(with_headers({503, "text/plain; charset=utf-8", "stopping\n"}));
       },
-      &refusal, &check_header);
+      &refusal,
+      [host = core->opt.server.address](const http::Request& head) { return check_header(head, host); });
   if (!server) {
     {
       std::lock_guard lk(core->mu);

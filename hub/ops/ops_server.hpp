@@ -62,6 +62,10 @@ struct OpsOptions {
   // The throughput chart's sample period (a minute; tests shorten it) and its length.
   std::chrono::milliseconds sample_every{60'000};
   std::size_t samples_kept = 60;
+  // Answers of the read-only queries except doc.show are kept this long and shared by every
+  // client and API path (the page's refresh runs the same queries several times; some walk
+  // the whole delivery history); at most half of sample_every. 0: none kept.
+  std::chrono::milliseconds query_cache{10'000};
   // Requests queued for the worker beyond this are answered 503.
   std::size_t max_queued = 64;
   std::function<std::int64_t()> clock;  // unix ms; empty: the system clock

@@ -130,8 +130,44 @@ http::Response refusal(std::string_view code, std::string_view detail) {
   return text(status_of(std::string(code)), std::string(code) + ": " + std::string(detail) + "\n");
 }
 
-std::optional<http::Response> check_header(const http::Request& head) {
+bool host_allowed(std::string_view host, const std::string& configured_host) {
+  std::string_view name = host;
+  if (!name.empty() && name.front() == '[') {  // [IPv6]:port
+    const auto close = name.find(']');
+    if (close == std::string_view::npos) return false;
+    const std::string_view rest = name.substr(close + 1);
+    if (!rest.empty() && rest.front() != ':') return false;
+    return name.size() > 2;  // an IPv6 literal
+  }
+  if (const auto colon = name.rfind(':'); colon != std::string_view::npos) {
+    const std::string_view port = name.substr(colon + 1);
+    if (port.empty() || port.find_first_not_of("0123456789") != std::string_view::npos) return false;
+    name = name.substr(0, colon);
+  }
+  if (name.empty()) return false;
+  if (name.find_first_not_of("0123456789.") == std::string_view::npos) return true;  // IPv4
+  if (name.size() == configured_host.size() &&
+      ::strncasecmp(name.data(), configured_host.data(), name.size()) == 0) {
+    return true;
+  }
+  return name.size() == 9 && ::strncasecmp(name.data(), "localhost", 9) == 0;
+}
+
+std::optional<http::Response> check_header(const http::Request& head,
+                                           const std::string& configured_host) {
   if (head.method != "GET") return answer_inline(Route{RouteKind::kMethodNotAllowed, {}, {}});
+  const http::Header* host = nullptr;
+  for (const http::Header& h : head.headers) {
+    if (::strcasecmp(h.name.c_str(), "Host") == 0) {
+      if (host != nullptr) return text(400, "bad-request: more than one Host header\n");
+      host = &h;
+    }
+  }
+  if (host == nullptr) return text(400, "bad-request: no Host header\n");
+  if (!host_allowed(host->value, configured_host)) {
+    return text(421, "misdirected: the Host header does not name this endpoint (an IP address, "
+                     "localhost or the configured host)\n");
+  }
   for (const http::Header& h : head.headers) {
     const bool length = ::strcasecmp(h.name.c_str(), "Content-Length") == 0;
     const bool chunked = ::strcasecmp(h.name.c_str(), "Transfer-Encoding") == 0;

@@ -45,6 +45,13 @@ http::Response answer_inline(const Route& route);
 // The http server's own refusals (too-large, header-too-large, ...), with the same headers.
 http::Response refusal(std::string_view code, std::string_view detail);
 // Before any body is read: not GET -> 405, a declared body -> 413.
-std::optional<http::Response> check_header(const http::Request& head);
+// `configured_host`: [ops] host. Besides the method and the body, the Host header must name
+// this endpoint (421 otherwise; 400 when missing): an IP literal, "localhost", or the
+// configured host name, with any port. A web page on another site that a browser on the hub's
+// machine loads cannot reach the endpoint through a DNS name it controls (DNS rebinding).
+std::optional<http::Response> check_header(const http::Request& head,
+                                           const std::string& configured_host);
+// The Host rule alone (the part before any ":port").
+bool host_allowed(std::string_view host_header, const std::string& configured_host);
 
 }  // namespace docaxis::ops

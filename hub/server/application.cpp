@@ -490,9 +490,14 @@ Status Application::start_ops() {
   o.server = ops_server_options(w.config, w.paths);
   o.hub_name = w.config.hub.name;
   o.render_metrics = [&w] { return render_metrics(w.metrics); };
-  o.certificates = [inventory = w.inventory.get()] {
+  // Only those within [certs] warn_days (or expired): the page shows what needs a person.
+  o.certificates = [inventory = w.inventory.get(), horizon = w.config.certs.warn_days] {
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
     std::vector<ops::ExpiringCertificate> out;
     for (const model::CertInfo& c : inventory->snapshot()) {
+      if (model::days_left(c, now) > horizon) continue;
       out.push_back({c.role, c.subject, c.not_after * 1000, c.source});
     }
     return out;

@@ -93,6 +93,17 @@ void CertInventory::record_seen(model::CertInfo cert, std::int64_t now) {
     seen_.splice(seen_.begin(), seen_, it->second);
     return;
   }
+  // A renewal: the same role and subject with a later notAfter supersedes what was seen
+  // before, so an agency's retired certificate does not raise expiry warnings for ever. (The
+  // old one is recorded again if it is still used.)
+  for (auto it = seen_.begin(); it != seen_.end();) {
+    if (it->role == cert.role && it->subject == cert.subject && it->not_after < cert.not_after) {
+      by_fp_.erase(it->sha256);
+      it = seen_.erase(it);
+    } else {
+      ++it;
+    }
+  }
   seen_.push_front(std::move(cert));
   by_fp_[seen_.front().sha256] = seen_.begin();
   while (seen_.size() > max_seen_) {

@@ -33,6 +33,20 @@ TEST(TextWriter, EscapesLabelValuesAndHelpText) {
             "x{subject=\"CN=\\\"Sở\\\"\\\\\\n\"} 1\n");
 }
 
+TEST(TextWriter, ReplacesBytesThatAreNotUtf8SoTheScrapeStaysValid) {
+  TextWriter w;
+  w.family("x", TextWriter::Type::gauge, "h\xff");
+  // Kept: Vietnamese (2- and 3-byte sequences), a 4-byte one. Replaced: a lone continuation
+  // byte, a truncated sequence, an overlong '/', a surrogate.
+  w.sample({{"a", "S\xe1\xbb\x9f \xf0\x9f\x93\x84"}}, 1);
+  w.sample({{"a", "\x80|\xe1\xbb|\xc0\xaf|\xed\xa0\x80"}}, 2);
+  EXPECT_EQ(w.text(),
+            "# HELP x h\xef\xbf\xbd\n# TYPE x gauge\n"
+            "x{a=\"S\xe1\xbb\x9f \xf0\x9f\x93\x84\"} 1\n"
+            "x{a=\"\xef\xbf\xbd|\xef\xbf\xbd\xef\xbf\xbd|\xef\xbf\xbd\xef\xbf\xbd|"
+            "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"} 2\n");
+}
+
 TEST(TextWriter, RefusesWhatWouldMakeTheScrapeInvalid) {
   TextWriter w;
   w.family("bad name", TextWriter::Type::gauge, "");           // space

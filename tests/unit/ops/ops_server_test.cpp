@@ -54,7 +54,7 @@ std::string roundtrip(std::uint16_t port, const std::string& request) {
 }
 
 std::string get(std::uint16_t port, const std::string& target) {
-  return roundtrip(port, "GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  return roundtrip(port, "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
 }
 
 unsigned status_of(const std::string& response) {
@@ -179,7 +179,7 @@ TEST(OpsServer, UnknownPathsAre404AndOtherMethods405) {
   }
   for (const char* m : {"POST", "PUT", "DELETE", "HEAD", "OPTIONS"}) {
     const std::string r =
-        roundtrip(f.port(), std::string(m) + " /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+        roundtrip(f.port(), std::string(m) + " /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n");
     EXPECT_EQ(status_of(r), 405u) << m << "\n" << r;
     EXPECT_TRUE(has_header(r, "Allow: GET")) << r;
     expect_security_headers(r);
@@ -193,22 +193,67 @@ TEST(OpsServer, ARequestBodyIsRefusedUnreadAndTheApiIsNotAsked) {
   std::this_thread::sleep_for(100ms);  // the chart's first sample asks the hub
   const int before = f.queries.load();
   std::string r = roundtrip(f.port(),
-                           "GET /status/api/queues HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello");
+                           "GET /status/api/queues HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n\r\nhello");
   EXPECT_EQ(status_of(r), 413u) << r;
   expect_security_headers(r);
   r = roundtrip(f.port(),
-               "GET /metrics HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+               "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
   EXPECT_EQ(status_of(r), 413u) << r;
   // A POST with a body: its declared length is refused first (413), without a body: 405.
-  r = roundtrip(f.port(), "POST /status/api/queues HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello");
+  r = roundtrip(f.port(), "POST /status/api/queues HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n\r\nhello");
   EXPECT_EQ(status_of(r), 413u) << r;
   EXPECT_EQ(f.queries.load(), before);
+}
+
+// DNS rebinding: a page on another site, loaded by a browser on the hub's machine, reaches
+// 127.0.0.1 through a name it controls; the Host header still names that site.
+TEST(OpsServer, AHostHeaderThatDoesNotNameTheEndpointIsRefusedAndTheApiIsNotAsked) {
+  OpsOptions o;
+  o.sample_every = std::chrono::hours(1);
+  Fixture f(std::move(o));
+  std::this_thread::sleep_for(100ms);  // the chart's first sample asks the hub
+  const int before = f.queries.load();
+  for (const char* host : {"attacker.example", "attacker.example:9464", "127.0.0.1.attacker.example",
+                           "localhost.attacker.example", "[::1", "127.0.0.1:x"}) {
+    const std::string r = roundtrip(f.port(), "GET /status/api/queues HTTP/1.1\r\nHost: " +
+                                                  std::string(host) + "\r\nConnection: close\r\n\r\n");
+    EXPECT_EQ(status_of(r), 421u) << host << "\n" << r;
+    expect_security_headers(r);
+  }
+  std::string r = roundtrip(f.port(), "GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(status_of(r), 400u) << r;
+  r = roundtrip(f.port(), "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: evil\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(status_of(r), 400u) << r;
+  EXPECT_EQ(f.queries.load(), before);
+  for (const char* host : {"127.0.0.1", "127.0.0.1:9464", "localhost:1", "LOCALHOST", "[::1]:9464", "[::1]"}) {
+    r = roundtrip(f.port(), "GET /healthz HTTP/1.1\r\nHost: " + std::string(host) +
+                                "\r\nConnection: close\r\n\r\n");
+    EXPECT_EQ(status_of(r), 200u) << host << "\n" << r;
+  }
+  EXPECT_TRUE(host_allowed("ops.hub.gov.vn:9464", "ops.hub.gov.vn"));
+  EXPECT_TRUE(host_allowed("OPS.hub.gov.vn", "ops.hub.gov.vn"));
+  EXPECT_FALSE(host_allowed("ops.hub.gov.vn.evil", "ops.hub.gov.vn"));
+}
+
+TEST(OpsServer, QueryAnswersAreSharedForTheCacheTimeButADocumentSearchIsNot) {
+  OpsOptions o;
+  o.sample_every = std::chrono::hours(1);
+  Fixture f(std::move(o));
+  std::this_thread::sleep_for(100ms);  // the chart's first sample asks the hub
+  const int before = f.queries.load();
+  for (int i = 0; i < 3; ++i) {  // endpoint.list: a query the chart's sampler never makes
+    EXPECT_EQ(status_of(get(f.port(), "/status/api/endpoints")), 200u);
+  }
+  EXPECT_EQ(f.queries.load(), before + 1);
+  (void)get(f.port(), "/status/api/doc?id=a");
+  (void)get(f.port(), "/status/api/doc?id=a");
+  EXPECT_EQ(f.queries.load(), before + 3);
 }
 
 TEST(OpsServer, AnOversizeHeaderIsRefused431) {
   Fixture f;
   const std::string r =
-      roundtrip(f.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Junk: " + std::string(4096, 'a') + "\r\n\r\n");
+      roundtrip(f.port(), "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Junk: " + std::string(4096, 'a') + "\r\n\r\n");
   EXPECT_EQ(status_of(r), 431u) << r.substr(0, 200);
   expect_security_headers(r);
 }

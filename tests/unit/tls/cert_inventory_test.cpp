@@ -108,6 +108,27 @@ TEST(CertInventory, KeepsTheMostRecentlySeenUpToItsBound) {
   EXPECT_EQ(inv.seen_count(), 3u);
 }
 
+TEST(CertInventory, ARenewedCertificateSupersedesTheOlderOneOfTheSameSubject) {
+  CertInventory inv(10);
+  model::CertInfo old_cert = seen("old", 1000);
+  old_cert.subject = "CN=agency";
+  model::CertInfo renewed = seen("new", 5000);
+  renewed.subject = "CN=agency";
+  model::CertInfo other = seen("other", 500);
+  inv.record_seen(old_cert, 100);
+  inv.record_seen(other, 101);
+  inv.record_seen(renewed, 102);
+  auto snap = inv.snapshot();
+  ASSERT_EQ(snap.size(), 2u);
+  EXPECT_EQ(snap[0].sha256, "new");
+  EXPECT_EQ(snap[1].sha256, "other");  // another subject stays
+  // The old one, still used somewhere, is recorded again; the newer one is not superseded.
+  inv.record_seen(old_cert, 103);
+  snap = inv.snapshot();
+  ASSERT_EQ(snap.size(), 3u);
+  EXPECT_EQ(snap[0].sha256, "old");
+}
+
 TEST(CertInventory, ConfiguredCertificatesComeFirstAndAreReplacedAsAWhole) {
   CertInventory inv(10);
   inv.record_seen(seen("peer1"), 100);
