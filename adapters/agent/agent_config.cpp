@@ -35,6 +35,7 @@ LoadedAgentConfig parse_agent_config(const std::string& toml_text, const std::st
   if (const toml::table* t = top.table("hub")) {
     Section s(*t, "hub", p);
     s.read("url", c.hub.url);
+    s.read("failover_urls", c.hub.failover_urls);
     s.read("server_name", c.hub.server_name);
     s.read("outcome_timeout_seconds", c.hub.outcome_timeout_seconds);
     s.read("connect_timeout_seconds", c.hub.connect_timeout_seconds);
@@ -133,10 +134,7 @@ std::vector<ConfigProblem> validate(const AgentConfig& c) {
                             std::to_string(hi), 0});
     }
   };
-  need("hub.url", c.hub.url);
-  if (!c.hub.url.empty() && c.hub.url.rfind("amqps://", 0) != 0) {
-    p.push_back({"hub.url", "must be amqps://HOST[:PORT] (the hub speaks TLS only)", 0});
-  }
+  adapters::check_hub_addresses(c.hub.url, c.hub.failover_urls, p);
   range("hub.outcome_timeout_seconds", c.hub.outcome_timeout_seconds, 1, 86400);
   range("hub.connect_timeout_seconds", c.hub.connect_timeout_seconds, 1, 3600);
   need("tls.cert_file", c.tls.cert_file);

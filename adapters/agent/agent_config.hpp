@@ -16,6 +16,9 @@ namespace docaxis::agent {
 struct AgentConfig {
   struct Hub {
     std::string url;                         // amqps://HOST[:PORT]. Required
+    // Further nodes of the same hub cluster, tried in turn when a connection is lost (at once;
+    // backoff only after all failed). At most 15. Never independent hubs.
+    std::vector<std::string> failover_urls;
     std::string server_name;                 // name in the hub's certificate; "" = URL host
     std::int64_t outcome_timeout_seconds = 120;  // per send, across reconnects and retries
     std::int64_t connect_timeout_seconds = 30;   // send/receive: give up (exit 3) after this

@@ -111,17 +111,20 @@ int run_command(const AgentConfig& c, const std::atomic<bool>& stop) {
   }
   const auto poll = std::chrono::milliseconds(c.folders.poll_interval_ms);
   // Connection changes, for operators: each change once, and a new error while down.
+  // With failover_urls, CONNECTED names the address in use, and a move is a new CONNECTED.
   bool was_connected = false;
-  std::string last_reported;
+  std::string last_reported, where = c.hub.url;
   while (!stop) {
-    const bool now = (*client)->connected();
-    if (now && !was_connected) {
-      print_line("CONNECTED " + c.hub.url);
+    const std::string url = (*client)->connected_url();
+    const bool now = !url.empty();
+    if (now && (!was_connected || url != where)) {
+      where = url;
+      print_line("CONNECTED " + where);
       last_reported.clear();
     } else if (!now) {
       const std::string error = (*client)->last_error();
       if ((was_connected || error != last_reported) && !error.empty()) {
-        print_line("DISCONNECTED " + c.hub.url + " " + error);
+        print_line("DISCONNECTED " + where + " " + error);
         last_reported = error;
       }
     }

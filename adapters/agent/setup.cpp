@@ -25,6 +25,7 @@ Result<std::unique_ptr<dsig::Signer>> make_signer(const AgentConfig& c) {
 client::ClientOptions client_options(const AgentConfig& c, const std::string& inbox) {
   client::ClientOptions o;
   o.url = c.hub.url;
+  o.failover_urls = c.hub.failover_urls;
   o.server_name = c.hub.server_name;
   o.cert_file = c.tls.cert_file;
   o.key_file = c.tls.key_file;

@@ -17,10 +17,10 @@ const char* address_name(Address a) { return a == Address::kStatus ? "status" : 
 
 Result<std::unique_ptr<Client>> Client::create(ClientOptions options) {
   if (Status s = detail::validate(options); !s.ok()) return s;
-  auto url = detail::parse_url(options.url);
+  auto urls = detail::parse_urls(options);
   std::unique_ptr<Impl> impl;
   try {
-    impl = std::make_unique<Impl>(std::move(options), std::move(url).value());
+    impl = std::make_unique<Impl>(std::move(options), std::move(urls).value());
   } catch (const std::exception& e) {
     // Proton reads the TLS files when the options are made.
     return Status{"invalid-argument", std::string("TLS setup failed: ") + e.what()};
@@ -63,12 +63,12 @@ Status Client::release(std::uint64_t token) {
 void Client::close(std::chrono::milliseconds wait) { impl_->close(wait); }
 ClientStats Client::stats() const { return impl_->stats(); }
 std::string Client::last_error() const { return impl_->last_error(); }
+std::string Client::connected_url() const { return impl_->connected_url(); }
 
 // ---------------------------------------------------------------- Impl, shared side
 
-Client::Impl::Impl(ClientOptions options, detail::ParsedUrl url)
-    : options_(std::move(options)), url_(std::move(url)), container_(*this) {
-  const std::string name = options_.server_name.empty() ? url_.host : options_.server_name;
+Client::Impl::Impl(ClientOptions options, std::vector<detail::ParsedUrl> urls)
+    : options_(std::move(options)), urls_(std::move(urls)), container_(*this) {
   proton::ssl_client_options ssl(proton::ssl_certificate(options_.cert_file, options_.key_file),
                                  options_.trust_file, proton::ssl::VERIFY_PEER_NAME);
   // Trust exactly the trust file: Proton also loads the OS CA store, which docaxis drops.
@@ -81,7 +81,7 @@ Client::Impl::Impl(ClientOptions options, detail::ParsedUrl url)
   // The identity is the certificate: SASL EXTERNAL, as the hub requires.
   connection_options_.sasl_enabled(true);
   connection_options_.sasl_allowed_mechs("EXTERNAL");
-  connection_options_.virtual_host(name);
+  // virtual_host (the SNI and the name checked): set per address by connect().
   if (options_.idle_timeout.count() > 0) {
     connection_options_.idle_timeout(proton::duration(options_.idle_timeout.count()));
   }
@@ -254,6 +254,11 @@ ClientStats Client::Impl::stats() const {
 std::string Client::Impl::last_error() const {
   std::lock_guard lock(mu_);
   return last_error_;
+}
+
+std::string Client::Impl::connected_url() const {
+  std::lock_guard lock(mu_);
+  return connected_url_;
 }
 
 }  // namespace docaxis::client

@@ -1,6 +1,7 @@
 // The public docaxis client API: what an agency's document system (and docaxis-agent) uses to
 // talk to a docaxis hub. One Client is one AMQP 1.0 connection over mutual TLS that it keeps
-// open, reconnecting with exponential backoff and jitter whenever it drops.
+// open, reconnecting with exponential backoff and jitter whenever it drops (to the next of
+// the hub's addresses at once when it has several: ClientOptions::failover_urls).
 //
 //  - Sending: send_async() queues a package for the hub's `edoc` or `status` address and
 //    returns at once; many sends may be in flight (pipelining). Each ends in exactly one
@@ -51,6 +52,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "client/backoff.hpp"
 #include "common/status.hpp"
@@ -60,6 +62,14 @@ namespace docaxis::client {
 struct ClientOptions {
   // "amqps://HOST[:PORT]" (port defaults to 5671). IPv4 addresses and host names.
   std::string url;
+  // Further addresses of the same hub: the nodes of a hub that share one store (a hub
+  // cluster, README "High availability"), never independent hubs (a re-send to another hub
+  // would be a second document there). The client connects to `url` first; when a connection
+  // is lost or cannot be opened it tries the next address at once (after `failover_pause`),
+  // and backs off (`reconnect`) only after every address failed in a row. At most 16 in all.
+  std::vector<std::string> failover_urls;
+  // Between two addresses within one round of failover.
+  std::chrono::milliseconds failover_pause{50};
   // The organ's certificate in PEM, followed by its issuing CA certificates (a "fullchain"
   // file: the hub needs the chain to verify it), and its private key. Presented in the TLS
   // handshake; the hub takes the organ id from the certificate's subject UID.
@@ -77,8 +87,10 @@ struct ClientOptions {
   int max_in_flight = 64;
   // Default time from send_async() to a final outcome, across reconnects and retries.
   std::chrono::milliseconds outcome_timeout{60'000};
-  // Between connection attempts (reset by a successful open).
-  Backoff reconnect{std::chrono::milliseconds(200), std::chrono::milliseconds(30'000), 2.0, 0.2};
+  // Between rounds of connection attempts over every address (reset by a successful open).
+  // Capped at 2 s so that a hub that comes back (or a virtual address that moved to another
+  // node) is reached within about 2 s, whatever the length of the outage.
+  Backoff reconnect{std::chrono::milliseconds(200), std::chrono::milliseconds(2'000), 2.0, 0.2};
   // Before re-sending a package the hub answered `released` (or `modified`).
   Backoff release_retry{std::chrono::milliseconds(500), std::chrono::milliseconds(30'000), 2.0,
                         0.2};
@@ -111,6 +123,7 @@ struct Received {
 // Counters since create(); a snapshot.
 struct ClientStats {
   std::uint64_t connects = 0;           // connections opened by the hub
+  std::uint64_t failovers = 0;          // connections opened to another address than the last
   std::uint64_t connection_losses = 0;  // connections lost or failed to open
   std::uint64_t transfers = 0;          // package transfers (first sends and re-sends)
   std::uint64_t accepted = 0, rejected = 0, released = 0;  // outcomes from the hub
@@ -165,6 +178,8 @@ class Client {
   ClientStats stats() const;
   // The last connection or link error seen ("" when none), for diagnostics.
   std::string last_error() const;
+  // The address of the open connection ("amqps://HOST:PORT"), "" when not connected.
+  std::string connected_url() const;
 
   class Impl;
 

@@ -43,9 +43,12 @@ namespace detail {
 struct ParsedUrl {
   std::string host;
   int port = 5671;
+  std::string text() const { return "amqps://" + host + ":" + std::to_string(port); }
 };
 // "amqps://HOST[:PORT]". invalid-argument otherwise.
 Result<ParsedUrl> parse_url(const std::string& url);
+// url then failover_urls, each parsed; a repeated address or more than 16 are refused.
+Result<std::vector<ParsedUrl>> parse_urls(const ClientOptions& o);
 // Every option checked at once; the first problem is returned. Codes: invalid-argument,
 // file-unreadable.
 Status validate(const ClientOptions& o);
@@ -55,7 +58,7 @@ class Client::Impl : public proton::messaging_handler {
  public:
   using Clock = std::chrono::steady_clock;
 
-  Impl(ClientOptions options, detail::ParsedUrl url);
+  Impl(ClientOptions options, std::vector<detail::ParsedUrl> urls);
   ~Impl() override;
   void start();
 
@@ -70,6 +73,7 @@ class Client::Impl : public proton::messaging_handler {
   void close(std::chrono::milliseconds wait);
   ClientStats stats() const;
   std::string last_error() const;
+  std::string connected_url() const;
 
   // --- Proton callbacks: container thread ---
   void on_container_start(proton::container& c) override;
@@ -127,7 +131,7 @@ class Client::Impl : public proton::messaging_handler {
   void kick();
 
   const ClientOptions options_;
-  const detail::ParsedUrl url_;
+  const std::vector<detail::ParsedUrl> urls_;  // url, then failover_urls
   proton::connection_options connection_options_;
   std::unique_ptr<tls::ContextTrust> tls_context_;  // outlives every handshake of the client
 
@@ -143,6 +147,7 @@ class Client::Impl : public proton::messaging_handler {
   bool transport_closed_ = false;  // the connection being closed by close() is gone
   std::uint32_t generation_ = 1;   // connection number, the high half of tokens
   std::string last_error_;
+  std::string connected_url_;  // "" when not connected
   std::vector<Item> incoming_;  // sends not yet picked up by the container thread
   std::vector<SettleCommand> settles_;
   std::deque<Received> inbox_;
@@ -163,7 +168,10 @@ class Client::Impl : public proton::messaging_handler {
   std::optional<proton::receiver> receiver_;
   std::unordered_map<std::uint64_t, proton::delivery> live_;  // unsettled received deliveries
   std::uint32_t seq_ = 0;
-  BackoffCounter reconnects_{options_.reconnect};
+  std::size_t current_ = 0;             // index in urls_ of the connection (being) opened
+  std::size_t attempts_ = 0;            // connections lost or failed since the last open
+  std::optional<std::size_t> last_open_;  // index of the last connection that opened
+  BackoffCounter reconnects_{options_.reconnect};  // counts rounds over every address
   std::mt19937_64 rng_{std::random_device{}()};
 
   proton::container container_;  // last: destroyed first, after its thread has ended

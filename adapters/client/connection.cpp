@@ -57,9 +57,11 @@ void Client::Impl::tick() {
 
 void Client::Impl::connect() {
   if (stopping_) return;
+  const detail::ParsedUrl& url = urls_[current_];
   try {
-    conn_ = container_.connect(
-        "amqps://" + url_.host + ":" + std::to_string(url_.port), connection_options_);
+    proton::connection_options options = connection_options_;
+    options.virtual_host(options_.server_name.empty() ? url.host : options_.server_name);
+    conn_ = container_.connect(url.text(), options);
   } catch (const std::exception& e) {
     note_error(std::string("cannot open a connection: ") + e.what());
     connection_lost();
@@ -197,6 +199,9 @@ void Client::Impl::complete(std::uint64_t id, SendResult result) {
 void Client::Impl::on_connection_open(proton::connection& c) {
   open_ = true;
   reconnects_.reset();
+  attempts_ = 0;
+  const bool moved = last_open_.has_value() && *last_open_ != current_;
+  last_open_ = current_;
   proton::sender_options so;
   so.delivery_mode(proton::delivery_mode::AT_LEAST_ONCE);
   edoc_sender_ = c.open_sender("edoc", so);
@@ -209,8 +214,10 @@ void Client::Impl::on_connection_open(proton::connection& c) {
   }
   std::lock_guard lock(mu_);
   connected_ = true;
+  connected_url_ = urls_[current_].text();
   inbox_error_.reset();
   ++stats_.connects;
+  if (moved) ++stats_.failovers;
   cv_.notify_all();
 }
 
@@ -246,6 +253,7 @@ void Client::Impl::connection_lost() {
   {
     std::lock_guard lock(mu_);
     connected_ = false;
+    connected_url_.clear();
     ++generation_;
     // Undelivered-to-the-application messages of the old connection: the hub redelivers.
     inbox_.clear();
@@ -255,8 +263,15 @@ void Client::Impl::connection_lost() {
     cv_.notify_all();
   }
   if (stopping_) return;
-  reconnects_.failed();
-  const auto delay = reconnects_.delay(random01());
+  // The next address at once (after failover_pause); a backoff only once every address has
+  // failed in a row. With one address every loss is a whole round, as before.
+  ++attempts_;
+  current_ = (current_ + 1) % urls_.size();
+  std::chrono::milliseconds delay = options_.failover_pause;
+  if (attempts_ % urls_.size() == 0) {
+    reconnects_.failed();
+    delay = reconnects_.delay(random01());
+  }
   container_.schedule(proton::duration(delay.count()), proton::work([this] { connect(); }));
 }
 

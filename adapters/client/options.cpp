@@ -45,8 +45,28 @@ Status readable(const std::string& what, const std::string& path) {
 
 }  // namespace
 
+Result<std::vector<ParsedUrl>> parse_urls(const ClientOptions& o) {
+  if (o.failover_urls.size() > 15) {
+    return Status{"invalid-argument", "at most 15 failover URLs (16 addresses in all)"};
+  }
+  std::vector<std::string> all{o.url};
+  all.insert(all.end(), o.failover_urls.begin(), o.failover_urls.end());
+  std::vector<ParsedUrl> out;
+  for (const std::string& u : all) {
+    auto parsed = parse_url(u);
+    if (!parsed) return parsed.status();
+    for (const ParsedUrl& earlier : out) {
+      if (earlier.text() == parsed->text()) {
+        return Status{"invalid-argument", "hub URL \"" + u + "\" is listed twice"};
+      }
+    }
+    out.push_back(std::move(parsed).value());
+  }
+  return out;
+}
+
 Status validate(const ClientOptions& o) {
-  if (auto u = parse_url(o.url); !u.ok()) return u.status();
+  if (auto u = parse_urls(o); !u.ok()) return u.status();
   for (const auto& [what, path] : {std::pair{"certificate file", &o.cert_file},
                                    std::pair{"key file", &o.key_file},
                                    std::pair{"trust file", &o.trust_file}}) {
@@ -69,6 +89,9 @@ Status validate(const ClientOptions& o) {
     }
   }
   if (o.idle_timeout.count() < 0) return {"invalid-argument", "idle timeout must be >= 0"};
+  if (o.failover_pause.count() < 0 || o.failover_pause > o.reconnect.max) {
+    return {"invalid-argument", "failover pause must be 0..reconnect.max"};
+  }
   return {};
 }
 

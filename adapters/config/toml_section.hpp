@@ -5,6 +5,7 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <set>
@@ -96,6 +97,24 @@ class Section {
   std::vector<ConfigProblem>& problems_;
   std::set<std::string> known_;
 };
+
+// [hub] url and failover_urls of an adapter: url required, every address amqps://, at most 15
+// failover addresses, none listed twice (reported on its later occurrence).
+inline void check_hub_addresses(const std::string& url, const std::vector<std::string>& failover,
+                                std::vector<ConfigProblem>& p) {
+  if (url.empty()) p.push_back({"hub.url", "is required", 0});
+  if (!url.empty() && url.rfind("amqps://", 0) != 0) {
+    p.push_back({"hub.url", "must be amqps://HOST[:PORT] (the hub speaks TLS only)", 0});
+  }
+  if (failover.size() > 15) p.push_back({"hub.failover_urls", "at most 15 (16 hub addresses in all)", 0});
+  for (auto it = failover.begin(); it != failover.end(); ++it) {
+    if (it->rfind("amqps://", 0) != 0) {
+      p.push_back({"hub.failover_urls", "\"" + *it + "\" must be amqps://HOST[:PORT]", 0});
+    } else if (*it == url || std::find(failover.begin(), it, *it) != it) {
+      p.push_back({"hub.failover_urls", "\"" + *it + "\" is listed twice", 0});
+    }
+  }
+}
 
 // Parses a whole file's text; a syntax error becomes one problem (with its line) and nullopt.
 inline std::optional<toml::table> parse_toml(const std::string& text, const std::string& source,

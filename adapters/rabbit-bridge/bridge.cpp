@@ -268,6 +268,7 @@ RabbitOptions rabbit_options(const BridgeConfig& c) {
 client::ClientOptions client_options(const BridgeConfig& c) {
   client::ClientOptions o;
   o.url = c.hub.url;
+  o.failover_urls = c.hub.failover_urls;
   o.server_name = c.hub.server_name;
   o.cert_file = c.tls.cert_file;
   o.key_file = c.tls.key_file;

@@ -35,6 +35,7 @@ LoadedBridgeConfig parse_bridge_config(const std::string& toml_text, const std::
   if (const toml::table* t = top.table("hub")) {
     Section s(*t, "hub", p);
     s.read("url", c.hub.url);
+    s.read("failover_urls", c.hub.failover_urls);
     s.read("server_name", c.hub.server_name);
     s.read("outcome_timeout_seconds", c.hub.outcome_timeout_seconds);
     s.finish();
@@ -115,10 +116,7 @@ std::vector<ConfigProblem> validate(const BridgeConfig& c) {
                             std::to_string(hi), 0});
     }
   };
-  need("hub.url", c.hub.url);
-  if (!c.hub.url.empty() && c.hub.url.rfind("amqps://", 0) != 0) {
-    p.push_back({"hub.url", "must be amqps://HOST[:PORT] (the hub speaks TLS only)", 0});
-  }
+  adapters::check_hub_addresses(c.hub.url, c.hub.failover_urls, p);
   range("hub.outcome_timeout_seconds", c.hub.outcome_timeout_seconds, 1, 86400);
   need("tls.cert_file", c.tls.cert_file);
   need("tls.key_file", c.tls.key_file);

@@ -15,6 +15,9 @@ namespace docaxis::rabbit_bridge {
 struct BridgeConfig {
   struct Hub {
     std::string url;                              // amqps://HOST[:PORT]. Required
+    // Further nodes of the same hub cluster, tried in turn when a connection is lost (at once;
+    // backoff only after all failed). At most 15. Never independent hubs.
+    std::vector<std::string> failover_urls;
     std::string server_name;                      // name in the hub's certificate; "" = host
     std::int64_t outcome_timeout_seconds = 120;   // per send; then the message is requeued
   } hub;

@@ -65,5 +65,22 @@ TEST(AgentConfig, ValidateListsEveryMissingKeyAndRangeAtOnce) {
                                          "receive.prefetch"}));
 }
 
+TEST(AgentConfig, FailoverUrlsAreReadAndBadOnesRefusedByName) {
+  const auto loaded = parse_agent_config(
+      "[hub]\nurl = \"amqps://a:5671\"\nfailover_urls = [\"amqps://b:5671\"]\n", "t.toml");
+  ASSERT_TRUE(loaded.problems.empty()) << loaded.problems[0].message;
+  EXPECT_EQ(loaded.config.hub.failover_urls, std::vector<std::string>{"amqps://b:5671"});
+  AgentConfig c = loaded.config;
+  c.hub.failover_urls = {"amqps://b:5671", "http://c", "amqps://a:5671", "amqps://b:5671"};
+  std::vector<std::string> messages;
+  for (const auto& p : validate(c)) {
+    if (p.key == "hub.failover_urls") messages.push_back(p.message);
+  }
+  ASSERT_EQ(messages.size(), 3u);
+  EXPECT_NE(messages[0].find("\"http://c\" must be amqps://"), std::string::npos) << messages[0];
+  EXPECT_NE(messages[1].find("\"amqps://a:5671\" is listed twice"), std::string::npos);
+  EXPECT_NE(messages[2].find("\"amqps://b:5671\" is listed twice"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace docaxis::agent

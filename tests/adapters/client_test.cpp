@@ -10,6 +10,7 @@
 #include "dsig/signer.hpp"
 #include "edxml/receipt.hpp"
 #include "edxml/xml_doc.hpp"
+#include "client_support.hpp"
 #include "support.hpp"
 
 namespace docaxis::adapters_test {
@@ -19,28 +20,6 @@ using namespace std::chrono_literals;
 using client::Address;
 using client::Client;
 using client::ClientOptions;
-
-ClientOptions options_for(const Hub& hub, const std::string& organ_id, bool read_inbox) {
-  ClientOptions o;
-  o.url = hub.url();
-  o.server_name = "localhost";
-  o.cert_file = organ(organ_id) + ".fullchain.pem";
-  o.key_file = organ(organ_id) + ".key";
-  o.trust_file = kPki + "/trust-anchors.pem";
-  if (read_inbox) o.inbox = organ_id;
-  o.outcome_timeout = 30s;
-  o.reconnect.initial = 100ms;
-  o.reconnect.max = 1s;
-  return o;
-}
-
-std::unique_ptr<Client> connect(const ClientOptions& o) {
-  auto c = Client::create(o);
-  EXPECT_TRUE(c.ok()) << c.status().to_string();
-  if (!c) return nullptr;
-  EXPECT_TRUE((*c)->wait_connected(30s).ok()) << (*c)->last_error();
-  return std::move(c).value();
-}
 
 std::string signed_package(const std::string& id) {
   static auto signer = dsig::Signer::load(organ(kSender) + ".key", organ(kSender) + ".crt",

@@ -12,6 +12,7 @@
 #include "client/client.hpp"
 #include "dsig/signer.hpp"
 #include "edxml/xml_doc.hpp"
+#include "client_support.hpp"
 #include "rabbit-bridge/rabbit_connection.hpp"
 #include "support.hpp"
 
@@ -226,20 +227,6 @@ class BridgeProcess {
   fs::path dir_;
   pid_t pid_ = 0;
 };
-
-client::ClientOptions options_for(const Hub& hub, const std::string& organ_id, bool inbox) {
-  client::ClientOptions o;
-  o.url = hub.url();
-  o.server_name = "localhost";
-  o.cert_file = organ(organ_id) + ".fullchain.pem";
-  o.key_file = organ(organ_id) + ".key";
-  o.trust_file = kPki + "/trust-anchors.pem";
-  if (inbox) o.inbox = organ_id;
-  o.outcome_timeout = 30s;
-  o.reconnect.initial = 100ms;
-  o.reconnect.max = 1s;
-  return o;
-}
 
 std::unique_ptr<client::Client> hub_client(const Hub& hub, const std::string& organ_id,
                                            bool inbox) {
