@@ -53,6 +53,25 @@ Param num(int64_t v) { return Param{std::to_string(v), false}; }
 Param null() { return Param{std::nullopt, false}; }
 Param bytes(std::string v) { return Param{std::move(v), true}; }
 
+std::string text_array(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    out += i == 0 ? "\"" : ",\"";
+    for (char ch : values[i]) {
+      if (ch == '"' || ch == '\\') out += '\\';
+      out += ch;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
+std::string int_array(const std::vector<int64_t>& values) {
+  std::string out = "{";
+  for (size_t i = 0; i < values.size(); ++i) out += (i == 0 ? "" : ",") + std::to_string(values[i]);
+  return out + "}";
+}
+
 Rows::Rows(pg_result* res) : res_(res) {}
 Rows::Rows(Rows&& o) noexcept : res_(std::exchange(o.res_, nullptr)) {}
 Rows& Rows::operator=(Rows&& o) noexcept {

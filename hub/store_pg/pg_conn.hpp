@@ -53,6 +53,11 @@ Param opt_num(const std::optional<T>& v) {
   return v ? num(static_cast<int64_t>(*v)) : null();
 }
 
+// PostgreSQL array literals for text[] / bigint[] parameters (every element quoted and
+// escaped: any text is safe).
+std::string text_array(const std::vector<std::string>& values);
+std::string int_array(const std::vector<int64_t>& values);
+
 // A query's rows (text format). Owned; movable.
 class Rows {
  public:

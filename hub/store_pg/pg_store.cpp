@@ -138,41 +138,44 @@ Status PgStore::ingest_in_transaction(pg::Conn& c, const StoredPackage& pkg,
                       " was already stored (seq " + std::to_string(stored_seq) + ", sha256 " +
                       stored_sha + "); these bytes differ (sha256 " + pkg.sha256_hex + ")");
   }
-  auto seq_row = c.exec("SELECT nextval('package_seq')");
-  if (!seq_row) return seq_row.status();
-  const int64_t seq = seq_row->int_at(0, 0);
+  // One round trip: the seq, the row, the key's seq and the deliveries (arrays).
+  std::vector<std::string> to, hops;
+  std::vector<int64_t> due;
+  for (const DeliverySpec& r : recipients) {
+    to.push_back(r.recipient);
+    hops.push_back(r.next_hop);
+    due.push_back(r.not_before_ms != 0 ? r.not_before_ms : pkg.received_ms);
+  }
   auto inserted = c.exec(
-      "INSERT INTO packages (seq, message_type, sender, document_id, sha256_hex, received_ms, "
-      "from_endpoint, relaxations, hops, verdict, size, bytes, verdict_form, signed, signer, "
-      "signature_method, unsigned_note, relaxation_reason, relayed_by, left_to_earlier_hubs, "
-      "receipt_issuer, receipt_outcome, about_document, about_sha256, about_seq, about_delivery, "
-      "title, notation, about_recipient, about_reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
-      "$9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, "
-      "$27, $28, $29, $30)",
-      {num(seq), text(pkg.message_type), text(pkg.sender), text(pkg.document_id),
-       text(pkg.sha256_hex), num(pkg.received_ms), text(pkg.from_endpoint),
-       text(encode_strings(pkg.relaxations)), text(encode_hops(pkg.hops)),
-       text(describe_verdict(pkg)), num(static_cast<int64_t>(pkg.bytes.size())),
-       bytes(pkg.bytes), text(std::string(to_string(v.form))), text(v.is_signed ? "t" : "f"),
+      "WITH s AS (SELECT nextval('package_seq') AS seq), "
+      "p AS (INSERT INTO packages (seq, message_type, sender, document_id, sha256_hex, "
+      "received_ms, from_endpoint, relaxations, hops, verdict, size, bytes, verdict_form, signed, "
+      "signer, signature_method, unsigned_note, relaxation_reason, relayed_by, "
+      "left_to_earlier_hubs, receipt_issuer, receipt_outcome, about_document, about_sha256, "
+      "about_seq, about_delivery, title, notation, about_recipient, about_reason) "
+      "SELECT s.seq, $1, $2, $3, $4, $5::bigint, $6, $7, $8, $9, $10::bigint, $11::bytea, $12, "
+      "$13::boolean, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24::bigint, $25::bigint, "
+      "$26, $27, $28, $29 FROM s RETURNING seq), "
+      "k AS (UPDATE dedup_keys SET seq = (SELECT seq FROM p) WHERE document_id = $3 "
+      "AND sender = $2 AND message_type = $1), "
+      "d AS (INSERT INTO deliveries (seq, recipient, next_hop, state, next_attempt_ms, "
+      "created_ms, updated_ms) SELECT p.seq, r.recipient, r.hop, 'waiting', r.due, $5::bigint, "
+      "$5::bigint FROM p, unnest($30::text[], $31::text[], $32::bigint[]) AS r(recipient, hop, due)) "
+      "SELECT seq FROM p",
+      {text(pkg.message_type), text(pkg.sender), text(pkg.document_id), text(pkg.sha256_hex),
+       num(pkg.received_ms), text(pkg.from_endpoint), text(encode_strings(pkg.relaxations)),
+       text(encode_hops(pkg.hops)), text(describe_verdict(pkg)),
+       num(static_cast<int64_t>(pkg.bytes.size())), bytes(pkg.bytes),
+       text(std::string(to_string(v.form))), text(v.is_signed ? "t" : "f"),
        text(v.signer_subject), text(v.signature_method), text(v.unsigned_note),
        text(v.relaxation_reason), text(v.relayed_by), text(encode_left(v.left_to_earlier_hubs)),
        text(v.receipt_issuer), text(v.receipt_outcome), text(v.about_document),
        text(v.about_sha256), opt_num(v.about_seq), opt_num(v.about_delivery), text(pkg.title),
-       text(pkg.notation), text(v.about_recipient), text(v.about_reason)});
+       text(pkg.notation), text(v.about_recipient), text(v.about_reason),
+       text(pg::text_array(to)), text(pg::text_array(hops)), text(pg::int_array(due))});
   if (!inserted) return inserted.status();
-  auto key = c.exec(
-      "UPDATE dedup_keys SET seq = $4 WHERE document_id = $1 AND sender = $2 "
-      "AND message_type = $3",
-      {text(pkg.document_id), text(pkg.sender), text(pkg.message_type), num(seq)});
-  if (!key) return key.status();
-  for (const DeliverySpec& r : recipients) {
-    const int64_t due = r.not_before_ms != 0 ? r.not_before_ms : pkg.received_ms;
-    auto d = c.exec(
-        "INSERT INTO deliveries (seq, recipient, next_hop, state, next_attempt_ms, created_ms, "
-        "updated_ms) VALUES ($1, $2, $3, 'waiting', $4, $5, $5)",
-        {num(seq), text(r.recipient), text(r.next_hop), num(due), num(pkg.received_ms)});
-    if (!d) return d.status();
-  }
+  if (inserted->size() != 1) return Status("internal", "the package insert returned no seq");
+  const int64_t seq = inserted->int_at(0, 0);
   out = {IngestOutcome::Kind::kStored, static_cast<uint64_t>(seq)};
   return Status();
 }

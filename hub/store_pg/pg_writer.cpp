@@ -131,12 +131,21 @@ Status PgWriter::attempt(std::deque<PgJob>& batch, std::vector<Status>& results)
     auto lock = conn_->exec("SELECT pg_advisory_xact_lock($1)", {num(kIngestLockKey)});
     if (!lock) return fail(lock.status());
   }
+  // A job's savepoint is released together with the next one's creation (one round trip);
+  // COMMIT releases the last.
+  bool open_savepoint = false;
   for (size_t i = 0; i < batch.size(); ++i) {
-    if (Status s = conn_->exec_script("SAVEPOINT job"); !s.ok()) return fail(s);
+    const char* begin = open_savepoint ? "RELEASE SAVEPOINT job; SAVEPOINT job" : "SAVEPOINT job";
+    if (Status s = conn_->exec_script(begin); !s.ok()) return fail(s);
     Status r = batch[i].apply(*conn_);
     if (!r.ok() && (batch_fatal(r) || !conn_->ok())) return fail(r);
-    const char* end = r.ok() ? "RELEASE SAVEPOINT job" : "ROLLBACK TO SAVEPOINT job";
-    if (Status s = conn_->exec_script(end); !s.ok()) return fail(s);
+    open_savepoint = r.ok();
+    if (!r.ok()) {
+      if (Status s = conn_->exec_script("ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job");
+          !s.ok()) {
+        return fail(s);
+      }
+    }
     results[i] = std::move(r);
   }
   auto commit = conn_->exec("COMMIT");

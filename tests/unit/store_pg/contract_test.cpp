@@ -83,6 +83,20 @@ TYPED_TEST(StoreContract, IngestStoresPackageAndDeliveriesDurably) {
   EXPECT_TRUE(this->store_->check_integrity().ok());
 }
 
+TYPED_TEST(StoreContract, RecipientNamesAreStoredVerbatim) {
+  const std::vector<std::string> names = {"R\"1", "R\\2,{x}", "NULL", " sp ", "Sở Nội vụ"};
+  std::vector<DeliverySpec> to;
+  for (const auto& n : names) to.push_back({n, "hop\"{,}", 0});
+  const uint64_t seq = this->put("doc", to);
+  auto ds = this->store_->deliveries_of(seq);
+  ASSERT_TRUE(ds.ok()) << ds.status().to_string();
+  ASSERT_EQ(ds->size(), names.size());
+  for (size_t i = 0; i < names.size(); ++i) {
+    EXPECT_EQ((*ds)[i].recipient, names[i]);
+    EXPECT_EQ((*ds)[i].next_hop, "hop\"{,}");
+  }
+}
+
 TYPED_TEST(StoreContract, DuplicateRule) {
   const uint64_t seq = this->put("doc-1", to_local({"000.00.00.B01"}));
   auto same = this->store_->ingest(
