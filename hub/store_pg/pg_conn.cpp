@@ -158,8 +158,21 @@ Result<Rows> Conn::exec(const std::string& sql, const std::vector<Param>& params
     lengths.push_back(p.value ? static_cast<int>(p.value->size()) : 0);
     formats.push_back(p.binary ? 1 : 0);
   }
-  PGresult* res = PQexecParams(conn_, sql.c_str(), static_cast<int>(params.size()), nullptr,
-                               values.data(), lengths.data(), formats.data(), 0);
+  auto it = prepared_.find(sql);
+  if (it == prepared_.end()) {
+    std::string name = "dx" + std::to_string(prepared_.size() + 1);
+    PGresult* prep = PQprepare(conn_, name.c_str(), sql.c_str(), static_cast<int>(params.size()),
+                               nullptr);
+    if (prep == nullptr || PQresultStatus(prep) != PGRES_COMMAND_OK) {
+      Status s = failure(conn_, prep);
+      if (prep != nullptr) PQclear(prep);
+      return s;
+    }
+    PQclear(prep);
+    it = prepared_.emplace(sql, std::move(name)).first;
+  }
+  PGresult* res = PQexecPrepared(conn_, it->second.c_str(), static_cast<int>(params.size()),
+                                 values.data(), lengths.data(), formats.data(), 0);
   const ExecStatusType st = res != nullptr ? PQresultStatus(res) : PGRES_FATAL_ERROR;
   if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return Rows(res);
   Status s = failure(conn_, res);
@@ -178,6 +191,7 @@ Status Conn::exec_script(const std::string& sql) {
 bool Conn::ok() const { return PQstatus(conn_) == CONNECTION_OK; }
 
 Status Conn::reset() {
+  prepared_.clear();  // prepared statements live as long as their session
   PQreset(conn_);
   if (PQstatus(conn_) != CONNECTION_OK) {
     return Status("unavailable", "cannot reconnect to PostgreSQL: " + trimmed(PQerrorMessage(conn_)));

@@ -30,6 +30,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/status.hpp"
@@ -92,7 +93,8 @@ class Conn {
   Conn(const Conn&) = delete;
   Conn& operator=(const Conn&) = delete;
 
-  // Runs one statement with $1..$n parameters; a failure is mapped (see above).
+  // Runs one statement with $1..$n parameters, prepared once per session (the SQL text is
+  // the cache key); a failure is mapped (see above).
   Result<Rows> exec(const std::string& sql, const std::vector<Param>& params = {});
   // Runs statements without parameters (several separated by ';' allowed).
   Status exec_script(const std::string& sql);
@@ -110,6 +112,7 @@ class Conn {
   static void on_notice(void* self, const pg_result* res);
   pg_conn* conn_;
   std::string conninfo_;
+  std::unordered_map<std::string, std::string> prepared_;  // SQL -> statement name
   std::mutex notice_mu_;
   std::vector<Notice> notices_;
 };

@@ -97,6 +97,9 @@ int main(int argc, char** argv) {
       auto s = PgStore::open(o);
       if (!s) return std::fprintf(stderr, "%s\n", s.status().to_string().c_str()), 1;
       pg_rates.push_back(run_ingest(**s, packages, size, window, "p" + std::to_string(r)));
+      std::printf("  postgresql: %llu commits (mean batch %.1f)\n",
+                  static_cast<unsigned long long>((*s)->commits()),
+                  packages / static_cast<double>(std::max<uint64_t>(1, (*s)->commits())));
     }
     std::printf("run %d: sqlite %.0f packages/s, postgresql %.0f packages/s\n", r + 1,
                 sqlite_rates.back(), pg_rates.back());
