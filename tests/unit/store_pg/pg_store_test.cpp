@@ -4,7 +4,10 @@
 // PostgreSQL 15 server (pg_cluster.hpp) and skips, naming what is missing, without one.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <atomic>
+#include <cstdlib>
 #include <chrono>
 #include <future>
 #include <mutex>
@@ -243,6 +246,45 @@ TEST_F(PgStoreTest, IngestsTakeTheClusterWideSeqLock) {
   auto r = pending.get();
   EXPECT_TRUE(r.ok()) << r.status().to_string();
   PQfinish(other);
+}
+
+// Disk full (53100): the package table on a 3 MiB tmpfs tablespace. Ingests fail with
+// resource-exhausted (the AMQP layer answers released), never ok for a package that is not
+// stored; reads go on; once space is back, ingest works again. Needs root (mount).
+TEST_F(PgStoreTest, DiskFullIsResourceExhaustedAndRecovers) {
+  if (::geteuid() != 0) GTEST_SKIP() << "mounting a small tmpfs needs root";
+  auto s = open();
+  ASSERT_TRUE(s);
+  ::docaxis::test::TempDir small("pgfull");
+  const std::string dir = small.string();
+  ASSERT_EQ(std::system(("mount -t tmpfs -o size=3m tmpfs " + dir + " && chown postgres: " + dir)
+                            .c_str()),
+            0);
+  struct Unmount {
+    std::string dir;
+    ~Unmount() { (void)std::system(("umount -l " + dir).c_str()); }
+  } unmount{dir};
+  ASSERT_TRUE(backend_.cluster()->sql("CREATE TABLESPACE small LOCATION '" + dir + "'").ok());
+  q("ALTER TABLE packages SET TABLESPACE small");
+  std::vector<uint64_t> stored;
+  Status full;
+  for (int i = 0; i < 200 && full.ok(); ++i) {
+    auto r = send(*s, "big" + std::to_string(i), 64 * 1024);
+    if (r.ok()) {
+      stored.push_back(r->seq);
+    } else {
+      full = r.status();
+    }
+  }
+  EXPECT_EQ(full.code(), "resource-exhausted") << full.to_string();
+  EXPECT_NE(full.message().find("53100"), std::string::npos) << full.message();
+  ASSERT_GT(stored.size(), 5u);
+  for (uint64_t seq : stored) EXPECT_TRUE(s->load_package(seq).ok()) << seq;
+  q("ALTER TABLE packages SET TABLESPACE pg_default");  // space is back
+  auto after = send(*s, "after", 64 * 1024);
+  EXPECT_TRUE(after.ok()) << after.status().to_string();
+  EXPECT_EQ(q("SELECT count(*) FROM packages"), std::to_string(stored.size() + 1));
+  (void)backend_.cluster()->sql("DROP TABLESPACE small");
 }
 
 TEST_F(PgStoreTest, NewerSchemaIsRefused) {
