@@ -154,6 +154,12 @@ Result<Rows> Conn::exec(const std::string& sql, const std::vector<Param>& params
   std::vector<int> lengths;
   std::vector<int> formats;
   for (const Param& p : params) {
+    // A text parameter is a C string to libpq: a NUL would silently cut the value (two
+    // document ids differing after a NUL would share a duplicate key).
+    if (!p.binary && p.value && p.value->find('\0') != std::string::npos) {
+      return Status("invalid-argument", "a text value holds a NUL byte, which PostgreSQL "
+                                        "text cannot store");
+    }
     values.push_back(p.value ? p.value->data() : nullptr);
     lengths.push_back(p.value ? static_cast<int>(p.value->size()) : 0);
     formats.push_back(p.binary ? 1 : 0);

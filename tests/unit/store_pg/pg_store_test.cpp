@@ -287,6 +287,28 @@ TEST_F(PgStoreTest, DiskFullIsResourceExhaustedAndRecovers) {
   (void)backend_.cluster()->sql("DROP TABLESPACE small");
 }
 
+// Text PostgreSQL cannot hold is refused for that package alone, never cut or mangled: a NUL
+// (libpq's text parameters are C strings: "a\0b" would have become "a") and bytes that are
+// not UTF-8 (22021). SqliteStore stores both (README.md, "Not yet").
+TEST_F(PgStoreTest, TextWithNulOrInvalidUtf8IsRefusedNotCut) {
+  auto s = open();
+  ASSERT_TRUE(s);
+  auto nul = s->ingest(make_package("000.00.00.A01", std::string("a\0b", 3), "x", kT0),
+                       {{"R1", "hub-b", 0}});
+  EXPECT_EQ(nul.status().code(), "invalid-argument") << nul.status().to_string();
+  auto bad_utf8 = s->ingest(make_package("000.00.00.A\xff", "doc", "x", kT0),
+                            {{"R1", "hub-b", 0}});
+  EXPECT_EQ(bad_utf8.status().code(), "invalid-argument") << bad_utf8.status().to_string();
+  auto nul_recipient = s->ingest(make_package("000.00.00.A01", "doc2", "x", kT0),
+                                 {{std::string("R\0x", 3), "hub-b", 0}});
+  EXPECT_EQ(nul_recipient.status().code(), "invalid-argument");
+  EXPECT_EQ(q("SELECT count(*) FROM packages"), "0");
+  EXPECT_EQ(q("SELECT count(*) FROM dedup_keys"), "0");
+  auto a = send(*s, "a");  // the store goes on; "a" was never taken by "a\0b"
+  ASSERT_TRUE(a.ok()) << a.status().to_string();
+  EXPECT_EQ(a->kind, IngestOutcome::Kind::kStored);
+}
+
 TEST_F(PgStoreTest, NewerSchemaIsRefused) {
   ASSERT_TRUE(open());
   q("UPDATE schema_version SET version = 99");
