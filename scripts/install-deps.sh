@@ -13,6 +13,7 @@ PACKAGES=(
   libxml2-dev libxmlsec1-dev libxmlsec1-openssl libssl-dev openssl
   libcurl4-openssl-dev           # hub/crl: fetching CRLs from distribution points
   libsqlite3-dev sqlite3
+  libpq-dev postgresql-15         # hub/store_pg (issue 17); its tests start a private server
   libqpid-proton-cpp12-dev librabbitmq-dev
   libboost-dev libboost-system-dev
   libgtest-dev libgmock-dev
@@ -51,7 +52,7 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-# Debian's maintainer scripts would start the rabbitmq-server service on install. The tests
+# Debian's maintainer scripts would start the rabbitmq-server (and postgresql) service on install. The tests
 # run their own broker on a free loopback port, so a policy-rc.d (exit 101: "action
 # forbidden") keeps services from starting during this install; one already in place is left
 # alone.

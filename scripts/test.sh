@@ -57,7 +57,7 @@ if [ "${DOCAXIS_SKIP_TSAN:-0}" != 1 ]; then
   # executable missing here makes ctest fail loudly: add it) and hub_tests with docaxis-hub.
   TSAN_TARGETS="docaxis docaxis-fixtures common_tests log_tests metrics_tests model_tests edxml_tests
     edxml_interop_tests dsig_tests dsig_interop_tests tls_tests crl_tests http_tests config_tests
-    routing_tests store_tests audit_tests amqp_tests engine_tests pipeline_tests delivery_tests
+    routing_tests store_tests store_pg_tests audit_tests amqp_tests engine_tests pipeline_tests delivery_tests
     server_tests
     vxp_tests vxp_interop_tests vxp_client_tests ops_tests admin_tests cli_tests adapters_unit_tests
     docaxis-hub hub_tests"

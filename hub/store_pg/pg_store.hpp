@@ -1,0 +1,83 @@
+// PgStore: the Store interface (store/store.hpp) on PostgreSQL 15 through libpq, for hub
+// nodes sharing one database (issue 17). README.md in this folder has the contract: what is
+// equal to SqliteStore, what differs, the error mapping and what is not built yet.
+//
+// Threads: every member may be called from any thread. Writes go to one worker thread per
+// PgStore ("dx-pg-writer", pg_writer.hpp) that group-commits on its own connection and runs
+// the async callbacks there, in commit order: a blocking store call from a callback would wait
+// for itself. Reads use a second connection under a mutex. Several PgStore objects (several
+// hub processes) may share one database: claims lock rows with FOR UPDATE SKIP LOCKED.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "store/store.hpp"
+
+namespace docaxis::store {
+
+namespace pg {
+class Conn;
+class PgWriter;
+}  // namespace pg
+
+struct PgStoreOptions {
+  // libpq connection string, e.g. "host=db1,db2 port=5432 dbname=docaxis user=docaxis
+  // target_session_attrs=read-write connect_timeout=5". Passwords belong in ~/.pgpass or
+  // PGPASSFILE, not here (the string may be logged without them).
+  std::string conninfo;
+  std::function<int64_t()> clock;  // unix ms for updated_ms; default: the system clock
+  uint32_t max_batch_jobs = 256;
+  uint64_t max_batch_bytes = 64ull << 20;
+};
+
+class PgStore : public Store {
+ public:
+  // Connects twice (writer, reader), applies the migrations. unavailable when the server
+  // cannot be reached; failed-precondition when the schema is newer than this binary.
+  static Result<std::unique_ptr<PgStore>> open(PgStoreOptions options);
+  ~PgStore() override;  // commits what is queued, stops the worker, closes
+
+  void ingest_async(StoredPackage pkg, std::vector<DeliverySpec> recipients,
+                    IngestCallback done) override;
+  Result<std::vector<Delivery>> claim_due(const std::string& next_hop, int64_t now_ms,
+                                          uint32_t limit) override;
+  void claim_due_for_async(const std::string& next_hop, int64_t now_ms,
+                           std::vector<ClaimQuota> quotas, ClaimCallback done) override;
+  void apply_async(std::vector<Transition> transitions, ApplyCallback done) override;
+  Result<std::vector<Delivery>> overdue_waiting(int64_t created_before_ms,
+                                                uint32_t limit) override;
+  Result<uint64_t> recover_in_flight(int64_t updated_before_ms) override;
+  Result<StoredPackage> load_package(uint64_t seq) override;
+  Result<std::vector<Delivery>> deliveries_of(uint64_t seq) override;
+  Result<Delivery> load_delivery(uint64_t id) override;
+  Result<std::vector<HopQueueStats>> queue_stats() override;
+  Result<std::vector<PackageSummary>> list_packages(const PackageFilter& filter) override;
+  Result<uint64_t> purge(int64_t before_ms, uint32_t limit) override;
+  Status check_integrity() override;
+
+  // The worker connection's backend pid (tests: pg_cancel_backend on a sync-rep wait).
+  int writer_backend_pid() const;
+  uint64_t commits() const;
+
+ private:
+  explicit PgStore(PgStoreOptions options);
+  int64_t now_ms() const { return options_.clock(); }
+  // Runs `apply` as one job of the worker and waits for its commit.
+  Status write(std::function<Status(pg::Conn&)> apply, bool ordered = false);
+  // Runs `read` on the read connection (reconnecting it first when it was lost).
+  Status read(const std::function<Status(pg::Conn&)>& fn);
+  Status ingest_in_transaction(pg::Conn& c, const StoredPackage& pkg,
+                               const std::vector<DeliverySpec>& recipients, IngestOutcome& out);
+  TransitionResult apply_one(pg::Conn& c, const Transition& t, int64_t now);
+
+  PgStoreOptions options_;
+  std::mutex read_mu_;
+  std::unique_ptr<pg::Conn> reader_;  // under read_mu_
+  std::unique_ptr<pg::PgWriter> writer_;
+};
+
+}  // namespace docaxis::store
