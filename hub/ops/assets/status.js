@@ -169,7 +169,7 @@
     const max = Math.max(1, ...values);
     root.appendChild(svg("line", { x1: L, y1: H - B, x2: W, y2: H - B, class: "axis" }));
     root.appendChild(svg("line", { x1: L, y1: T, x2: L, y2: H - B, class: "axis" }));
-    root.appendChild(svg("text", { x: 2, y: T + 10 }, fmtMs(max)));
+    root.appendChild(svg("text", { x: 2, y: T + 10 }, max >= 100 ? Math.round(max) : max.toFixed(max >= 1 ? 1 : 3)));
     root.appendChild(svg("text", { x: 2, y: H - B }, 0));
     const n = Math.max(samples.length, 2);
     const x = (i) => L + (W - L) * (samples.length === 1 ? 0 : i / (n - 1));
