@@ -6,8 +6,9 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
-#include <ctime>
 #include <memory>
+
+#include "common/time_text.hpp"
 
 namespace docaxis::crl {
 namespace {
@@ -38,15 +39,6 @@ std::string der_of(X509_CRL* crl) {
 std::unique_ptr<ASN1_INTEGER, IntFree> crl_number(X509_CRL* crl) {
   return std::unique_ptr<ASN1_INTEGER, IntFree>(
       static_cast<ASN1_INTEGER*>(X509_CRL_get_ext_d2i(crl, NID_crl_number, nullptr, nullptr)));
-}
-
-std::string when(std::int64_t t) {
-  char buf[32];
-  const std::time_t tt = static_cast<std::time_t>(t);
-  struct tm tm {};
-  gmtime_r(&tt, &tm);
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 }  // namespace
@@ -106,15 +98,15 @@ Status check_crl(const ParsedCrl& c, X509* issuer, std::int64_t now, const Parse
     return {"crl-no-next-update", "the CRL has no nextUpdate"};
   }
   if (c.this_update > now + kClockSkewSeconds) {
-    return {"crl-from-future", "thisUpdate " + when(c.this_update) + " is in the future"};
+    return {"crl-from-future", "thisUpdate " + iso_utc_s(c.this_update) + " is in the future"};
   }
   if (fresh && c.next_update <= now) {
-    return {"crl-expired", "nextUpdate " + when(c.next_update) + " has passed"};
+    return {"crl-expired", "nextUpdate " + iso_utc_s(c.next_update) + " has passed"};
   }
   if (cached != nullptr && cached->crl) {
     if (c.this_update < cached->this_update) {
-      return {"crl-rollback", "thisUpdate " + when(c.this_update) +
-                                  " is older than the cached CRL's " + when(cached->this_update)};
+      return {"crl-rollback", "thisUpdate " + iso_utc_s(c.this_update) +
+                                  " is older than the cached CRL's " + iso_utc_s(cached->this_update)};
     }
     auto mine = crl_number(crl);
     auto theirs = crl_number(cached->crl.get());

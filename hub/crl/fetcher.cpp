@@ -16,6 +16,7 @@
 
 #include "common/crash_only.hpp"
 #include "common/thread_name.hpp"
+#include "common/time_text.hpp"
 #include "common/unique_fd.hpp"
 #include "log/log.hpp"
 #include "tls/crypto.hpp"
@@ -63,15 +64,6 @@ bool issued_by(X509* cert, X509* issuer) {
   const bool ok = key != nullptr && X509_verify(cert, key) == 1;
   ERR_clear_error();
   return ok;
-}
-
-std::string iso(std::int64_t t) {
-  char buf[32];
-  const std::time_t tt = static_cast<std::time_t>(t);
-  struct tm tm {};
-  gmtime_r(&tt, &tm);
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 std::string joined(const std::vector<std::string>& v) {
@@ -225,8 +217,8 @@ void CrlFetcher::load_cache() {
     } else {
       ca.cached = std::move(*parsed);
       L().info("crl-cache-loaded", {{"issuer", ca.subject},
-                                    {"this_update", iso(ca.cached->this_update)},
-                                    {"next_update", iso(ca.cached->next_update)}});
+                                    {"this_update", iso_utc_s(ca.cached->this_update)},
+                                    {"next_update", iso_utc_s(ca.cached->next_update)}});
       continue;
     }
     std::filesystem::remove(path, ec);
@@ -345,8 +337,8 @@ bool CrlFetcher::fetch(std::size_t index, std::int64_t t) {
       const Ca& ca = cas_[static_cast<std::size_t>(src.ca)];
       if (changed) {
         L().info("crl-updated", {{"issuer", ca.subject}, {"url", url},
-                                 {"this_update", iso(ca.cached->this_update)},
-                                 {"next_update", iso(ca.cached->next_update)}});
+                                 {"this_update", iso_utc_s(ca.cached->this_update)},
+                                 {"next_update", iso_utc_s(ca.cached->next_update)}});
       } else {
         L().debug("crl-unchanged", {{"issuer", ca.subject}, {"url", url}});
       }
@@ -362,20 +354,30 @@ bool CrlFetcher::fetch(std::size_t index, std::int64_t t) {
   const CrlState st = state_of(src, now());
   L().warn("crl-fetch-failed", {{"issuer", st.issuer}, {"url", st.url},
                                 {"reason", src.last_error}, {"failures", src.backoff.failures()},
-                                {"next_attempt", iso(src.next_attempt)}, {"usable", st.usable}});
+                                {"next_attempt", iso_utc_s(src.next_attempt)}, {"usable", st.usable}});
   return false;
 }
 
+// Verification and the cache writes run without mu_ (a slow disk or a slow signature check
+// must not stall states(), which /readyz calls); only the result is published under it. That
+// is safe because this thread is the only one that changes cas_[].cached and sources_[].ca
+// (run_once holds run_mu_), so reading them here without mu_ races with no writer; cas_'s
+// certificates and subjects never change after create().
 Status CrlFetcher::accept(std::size_t index, const std::string& url, std::string_view body,
                           std::int64_t t, bool& changed) {
   (void)url;
   auto parsed = parse_crl(body, options_.limits.max_bytes);
   if (!parsed) return parsed.status();
-  std::lock_guard lk(mu_);
-  Source& src = sources_[index];
+  int bound = -1;
+  std::string first_url;
+  {
+    std::lock_guard lk(mu_);
+    bound = sources_[index].ca;
+    first_url = sources_[index].urls[0];
+  }
   std::vector<std::size_t> candidates;
-  if (src.ca >= 0) {
-    candidates.push_back(static_cast<std::size_t>(src.ca));
+  if (bound >= 0) {
+    candidates.push_back(static_cast<std::size_t>(bound));
   } else {
     for (std::size_t i = 0; i < cas_.size(); ++i) {
       if (X509_NAME_cmp(X509_CRL_get_issuer(parsed->crl.get()),
@@ -393,18 +395,18 @@ Status CrlFetcher::accept(std::size_t index, const std::string& url, std::string
     const ParsedCrl* cached = ca.cached ? &*ca.cached : nullptr;
     last = check_crl(*parsed, ca.cert.get(), t, cached, true);
     if (!last.ok()) continue;
-    if (src.ca < 0) {
+    if (bound < 0) {
       // Remember which CA a configured URL serves, so a restart without network knows it.
-      (void)write_file_atomic(binding_path(src.urls[0]), ca.fingerprint + "\n");
-      src.ca = static_cast<int>(i);
+      (void)write_file_atomic(binding_path(first_url), ca.fingerprint + "\n");
     }
-    if (cached != nullptr && same_crl(*parsed, *cached)) {
-      changed = false;
-      return {};
+    const bool same = cached != nullptr && same_crl(*parsed, *cached);
+    if (!same) {
+      if (Status w = write_file_atomic(cache_path(ca), parsed->pem); !w.ok()) return w;
     }
-    if (Status w = write_file_atomic(cache_path(ca), parsed->pem); !w.ok()) return w;
-    ca.cached = std::move(*parsed);
-    changed = true;
+    std::lock_guard lk(mu_);
+    if (bound < 0) sources_[index].ca = static_cast<int>(i);
+    if (!same) ca.cached = std::move(*parsed);
+    changed = !same;
     return {};
   }
   return last;
@@ -467,11 +469,11 @@ CrlState CrlFetcher::state_of(const Source& s, std::int64_t t) const {
   const std::int64_t until = st.next_update + options_.grace.count();
   st.usable = t <= until;
   if (!st.usable) {
-    st.reason = "expired: nextUpdate " + iso(st.next_update) + " plus the grace of " +
-                std::to_string(options_.grace.count()) + " s passed at " + iso(until) + last;
+    st.reason = "expired: nextUpdate " + iso_utc_s(st.next_update) + " plus the grace of " +
+                std::to_string(options_.grace.count()) + " s passed at " + iso_utc_s(until) + last;
   } else if (t > st.next_update) {
-    st.reason = "stale: nextUpdate " + iso(st.next_update) + " has passed; used until " +
-                iso(until) + last;
+    st.reason = "stale: nextUpdate " + iso_utc_s(st.next_update) + " has passed; used until " +
+                iso_utc_s(until) + last;
   } else if (!s.last_error.empty()) {
     st.reason = "current" + last;
   }
@@ -485,7 +487,7 @@ void CrlFetcher::log_transitions(std::int64_t t) {
     if (usable == s.was_usable) continue;
     if (usable) {
       L().info("crl-usable", {{"issuer", st.issuer}, {"url", st.url},
-                              {"next_update", iso(st.next_update)}});
+                              {"next_update", iso_utc_s(st.next_update)}});
     } else {
       L().error("crl-unusable", {{"issuer", st.issuer}, {"url", st.url}, {"reason", st.reason}});
     }

@@ -110,7 +110,8 @@ class CrlFetcher {
   std::int64_t now() const;
   std::string cache_path(const Ca& ca) const;
   void load_cache();
-  // Fetches one source (without holding mu_ during the transfer); true when a new CRL was cached.
+  // Fetches one source; true when a new CRL was cached. mu_ is not held during the transfer,
+  // the verification or the cache writes (accept), only while reading and publishing state.
   bool fetch(std::size_t index, std::int64_t now);
   Status accept(std::size_t source, const std::string& url, std::string_view body,
                 std::int64_t now, bool& changed);
@@ -126,7 +127,9 @@ class CrlFetcher {
 
   FetcherOptions options_;
   std::function<void()> on_change_;
-  mutable std::mutex mu_;  // cas_[].cached, sources_
+  // cas_[].cached, sources_: written under it only by the thread in run_once (run_mu_), which
+  // may read them without it; every other thread reads them under it (states()).
+  mutable std::mutex mu_;
   std::vector<Ca> cas_;
   std::vector<Source> sources_;
   std::mt19937_64 random_{std::random_device{}()};

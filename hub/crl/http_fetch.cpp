@@ -6,6 +6,7 @@
 #include <cctype>
 #include <memory>
 #include <mutex>
+#include <string_view>
 
 namespace docaxis::crl {
 namespace {
@@ -46,6 +47,18 @@ std::string lower(std::string s) {
   return s;
 }
 
+// A server-chosen text for a log field and a /readyz line: printable ASCII only (anything else
+// as '?'), at most 200 bytes.
+std::string printable(std::string_view text) {
+  std::string out;
+  for (char ch : text.substr(0, 200)) {
+    const auto u = static_cast<unsigned char>(ch);
+    out += (u >= 0x20 && u < 0x7f) ? ch : '?';
+  }
+  if (text.size() > 200) out += "...";
+  return out;
+}
+
 }  // namespace
 
 bool is_fetchable_url(const std::string& url) {
@@ -74,8 +87,10 @@ Result<std::string> http_get(const std::string& url, const FetchLimits& limits) 
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, limits.max_redirects > 0 ? 1L : 0L);
-  curl_easy_setopt(c, CURLOPT_MAXREDIRS, limits.max_redirects);
+  // Never follow a redirect (README.md, "Fetching"); the protocol lists above stay as a second
+  // fence should that ever change.
+  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(c, CURLOPT_MAXREDIRS, 0L);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, static_cast<long>(limits.connect_timeout.count()));
   curl_easy_setopt(c, CURLOPT_TIMEOUT, static_cast<long>(limits.total_timeout.count()));
   curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(limits.max_bytes));
@@ -102,6 +117,14 @@ Result<std::string> http_get(const std::string& url, const FetchLimits& limits) 
   }
   long status = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+  if (status >= 300 && status < 400) {
+    char* location = nullptr;
+    curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &location);
+    return Status{"crl-redirect-refused",
+                  "HTTP status " + std::to_string(status) + " to " +
+                      (location != nullptr ? printable(location) : std::string("(no Location)")) +
+                      "; redirects are not followed (name the CRL's URL in trust.crl_fetch_urls)"};
+  }
   if (status != 200) {
     return Status{"crl-fetch-failed", "HTTP status " + std::to_string(status)};
   }

@@ -14,7 +14,6 @@ struct FetchLimits {
   std::size_t max_bytes = 16 * 1024 * 1024;      // a larger body is abandoned (crl-too-large)
   std::chrono::seconds connect_timeout{10};
   std::chrono::seconds total_timeout{30};        // the whole transfer, redirects included
-  long max_redirects = 3;                        // http/https targets only
   std::string proxy;                             // "" = none; the environment is never read
   const std::atomic<bool>* cancel = nullptr;     // when it turns true, the transfer is abandoned
 };
@@ -27,8 +26,10 @@ bool is_fetchable_url(const std::string& url);
 void init_http();
 
 // GETs `url`; the body of a 200 answer. HTTPS servers are verified against the system CA store
-// (libcurl's default bundle) with host-name checking. Codes: crl-fetch-failed (network,
-// timeout, TLS, an HTTP status other than 200, a disallowed scheme or redirect), crl-too-large.
+// (libcurl's default bundle) with host-name checking. Redirects are never followed (README.md,
+// "Fetching"): a 3xx answer is crl-redirect-refused, naming where it pointed. Codes:
+// crl-fetch-failed (network, timeout, TLS, an HTTP status other than 200 or 3xx, a scheme other
+// than http/https), crl-redirect-refused, crl-too-large.
 Result<std::string> http_get(const std::string& url, const FetchLimits& limits);
 
 }  // namespace docaxis::crl

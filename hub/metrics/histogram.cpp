@@ -48,4 +48,33 @@ std::vector<double> Histogram::powers_of_two(double first, int n) {
   return out;
 }
 
+HistogramSnapshot delta(const HistogramSnapshot& now, const HistogramSnapshot& before) {
+  if (now.bounds != before.bounds || now.cumulative.size() != before.cumulative.size() ||
+      now.count < before.count) {
+    return now;
+  }
+  HistogramSnapshot d = now;
+  for (std::size_t i = 0; i < d.cumulative.size(); ++i) {
+    if (now.cumulative[i] < before.cumulative[i]) return now;
+    d.cumulative[i] = now.cumulative[i] - before.cumulative[i];
+  }
+  d.count = now.count - before.count;
+  d.sum = now.sum - before.sum;
+  return d;
+}
+
+std::optional<double> quantile(const HistogramSnapshot& h, double q) {
+  if (h.count == 0 || h.cumulative.empty() || std::isnan(q)) return std::nullopt;
+  q = std::clamp(q, 0.0, 1.0);
+  const double rank = q * static_cast<double>(h.count);
+  std::size_t b = 0;
+  while (b + 1 < h.cumulative.size() && static_cast<double>(h.cumulative[b]) < rank) ++b;
+  if (b >= h.bounds.size()) return h.bounds.empty() ? 0.0 : h.bounds.back();  // +Inf bucket
+  const double lower = b == 0 ? 0.0 : h.bounds[b - 1];
+  const double below = b == 0 ? 0.0 : static_cast<double>(h.cumulative[b - 1]);
+  const double in_bucket = static_cast<double>(h.cumulative[b]) - below;
+  if (in_bucket <= 0) return h.bounds[b];
+  return lower + (h.bounds[b] - lower) * ((rank - below) / in_bucket);
+}
+
 }  // namespace docaxis::metrics

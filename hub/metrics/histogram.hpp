@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace docaxis::metrics {
@@ -37,5 +38,15 @@ class Histogram {
   std::unique_ptr<std::atomic<std::uint64_t>[]> buckets_;  // bounds_.size() + 1 (+Inf)
   std::atomic<double> sum_{0};
 };
+
+// What `now` gained over `before`, two readings of the same histogram: the observations made
+// between them. When `now` holds fewer observations than `before` (its source restarted) or the
+// bounds differ, `now` itself.
+HistogramSnapshot delta(const HistogramSnapshot& now, const HistogramSnapshot& before);
+
+// The q-quantile (0 <= q <= 1) estimated from the buckets as Prometheus's histogram_quantile
+// does: linear within the bucket holding the rank (the first bucket's lower edge is 0); in the
+// +Inf bucket, the highest finite bound. nullopt when the histogram is empty.
+std::optional<double> quantile(const HistogramSnapshot& h, double q);
 
 }  // namespace docaxis::metrics

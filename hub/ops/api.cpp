@@ -1,6 +1,7 @@
 #include "ops/api.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace docaxis::ops {
 
@@ -51,6 +52,19 @@ std::uint64_t u64(const json& j, const char* group, const char* key) {
 Result<json> ask(const ApiContext& ctx, const std::string& cmd, const json& args = json::object()) {
   if (!ctx.options.query) return Status("unavailable", "the hub's queries are not wired");
   return ctx.options.query(cmd, args);
+}
+
+// {name: {count, p50_ms, p95_ms}}, milliseconds to the microsecond; null when none observed.
+json latency_json(const std::map<std::string, LatencyFigure>& figures) {
+  json out = json::object();
+  auto ms = [](const std::optional<double>& s) -> json {
+    if (!s) return nullptr;
+    return std::round(*s * 1e6) / 1e3;
+  };
+  for (const auto& [name, f] : figures) {
+    out[name] = {{"count", f.count}, {"p50_ms", ms(f.p50)}, {"p95_ms", ms(f.p95)}};
+  }
+  return out;
 }
 
 json totals_json(const Totals& t) {
@@ -193,6 +207,7 @@ Result<json> api_answer(std::string_view name, std::string_view query, const Api
       json j = totals_json(s.gained);
       j["end_ms"] = s.end_ms;
       j["oldest_age_ms"] = s.oldest_age_ms;
+      j["latency"] = latency_json(s.latency);
       samples.push_back(std::move(j));
     }
     json current = nullptr;
@@ -200,6 +215,8 @@ Result<json> api_answer(std::string_view name, std::string_view query, const Api
       if (auto s = ask(ctx, "stats"); s.ok()) {
         current = totals_json(ctx.history.since_last(totals_of(*s)));
         current["since_ms"] = ctx.history.last_ms();
+        current["latency"] = latency_json(ctx.history.latency_since_last(
+            ctx.options.latencies ? ctx.options.latencies() : Latencies{}));
       }
     }
     return json{{"now_ms", ctx.now_ms},

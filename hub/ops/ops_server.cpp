@@ -57,7 +57,7 @@ struct OpsServer::Core : std::enable_shared_from_this<OpsServer::Core> {
     if (!stats) return;
     std::int64_t oldest = 0;
     if (auto q = opt.query("queue.list", json::object()); q.ok()) oldest = oldest_age_of(*q);
-    history.record(now(), totals_of(*stats), oldest);
+    history.record(now(), totals_of(*stats), oldest, opt.latencies ? opt.latencies() : Latencies{});
   }
 
   void run() {

@@ -57,6 +57,10 @@ struct OpsOptions {
   Query query;
   // Certificates to list; empty: the page says "no data".
   std::function<std::vector<ExpiringCertificate>()> certificates;
+  // The duration histograms the chart shows the latency of, by name, read at each sample and
+  // for the period in progress (the hub: "commit", the store's group commits; "verify", the
+  // ingest's signature verifications). Empty: the chart has no latency.
+  std::function<Latencies()> latencies;
   // Refusals recorded by the ingest (may be null).
   const RecentRefusals* refusals = nullptr;
   // The throughput chart's sample period (a minute; tests shorten it) and its length.

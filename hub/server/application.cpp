@@ -490,6 +490,10 @@ Status Application::start_ops() {
   o.server = ops_server_options(w.config, w.paths);
   o.hub_name = w.config.hub.name;
   o.render_metrics = [&w] { return render_metrics(w.metrics); };
+  o.latencies = [store = w.store.get(), ingest = w.ingest.get()] {
+    return ops::Latencies{{"commit", store->counters().commit_seconds},
+                          {"verify", ingest->stats().verify_seconds}};
+  };
   // Only those within [certs] warn_days (or expired): the page shows what needs a person.
   o.certificates = [inventory = w.inventory.get(), horizon = w.config.certs.warn_days] {
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(

@@ -70,44 +70,23 @@ std::optional<int64_t> opt_int(const sqlite::Stmt& s, int col) {
 
 }  // namespace
 
-Result<std::vector<DestinationStats>> SqliteStore::pending_by_destination() {
+// The per-destination grouping shared by queue_by_destination (every delivery) and
+// pending_by_destination (the unfinished ones, through the state index): the columns up to
+// in_flight, `finished` (the delivered/refused/dead sums, or nothing), the oldest unfinished
+// delivery's created_ms and the earliest next attempt; `from` is the FROM/WHERE part.
+Result<std::vector<DestinationStats>> SqliteStore::destination_rows(bool finished,
+                                                                    const char* from) {
   std::lock_guard lock(read_mu_);
   auto stmt = reader_->prepare(
-      "SELECT next_hop, CASE WHEN next_hop = 'local' THEN recipient ELSE '' END AS dest, "
-      "  sum(state = 'waiting' AND attempts = 0), sum(state = 'waiting' AND attempts > 0), "
-      "  sum(state = 'in_flight'), min(created_ms), "
-      "  min(CASE WHEN state = 'waiting' THEN next_attempt_ms END) "
-      "FROM deliveries INDEXED BY deliveries_by_state "
-      "WHERE state IN ('waiting', 'in_flight') GROUP BY next_hop, dest ORDER BY next_hop, dest");
-  if (!stmt) return stmt.status();
-  std::vector<DestinationStats> out;
-  Status s = each_row(*stmt, [&] {
-    DestinationStats d;
-    d.next_hop = stmt->text_at(0);
-    d.recipient = stmt->text_at(1);
-    d.waiting = static_cast<uint64_t>(stmt->int_at(2));
-    d.retrying = static_cast<uint64_t>(stmt->int_at(3));
-    d.in_flight = static_cast<uint64_t>(stmt->int_at(4));
-    d.oldest_pending_created_ms = opt_int(*stmt, 5);
-    d.next_attempt_ms = opt_int(*stmt, 6);
-    out.push_back(std::move(d));
-    return Status();
-  });
-  if (!s.ok()) return s;
-  return out;
-}
-
-Result<std::vector<DestinationStats>> SqliteStore::queue_by_destination() {
-  std::lock_guard lock(read_mu_);
-  auto stmt = reader_->prepare(
-      "SELECT next_hop, CASE WHEN next_hop = 'local' THEN recipient ELSE '' END AS dest, "
-      "  sum(state = 'waiting' AND attempts = 0), sum(state = 'waiting' AND attempts > 0), "
-      "  sum(state = 'in_flight'), sum(state = 'delivered'), sum(state = 'refused'), "
-      "  sum(state = 'dead'), "
+      std::string("SELECT next_hop, CASE WHEN next_hop = 'local' THEN recipient ELSE '' END AS dest, "
+                  "  sum(state = 'waiting' AND attempts = 0), sum(state = 'waiting' AND attempts > 0), "
+                  "  sum(state = 'in_flight'), ") +
+      (finished ? "sum(state = 'delivered'), sum(state = 'refused'), sum(state = 'dead'), " : "") +
       "  min(CASE WHEN state IN ('waiting', 'in_flight') THEN created_ms END), "
-      "  min(CASE WHEN state = 'waiting' THEN next_attempt_ms END) "
-      "FROM deliveries GROUP BY next_hop, dest ORDER BY next_hop, dest");
+      "  min(CASE WHEN state = 'waiting' THEN next_attempt_ms END) " +
+      from + " GROUP BY next_hop, dest ORDER BY next_hop, dest");
   if (!stmt) return stmt.status();
+  const int n = finished ? 6 : 3;
   std::vector<DestinationStats> out;
   Status s = each_row(*stmt, [&] {
     DestinationStats d;
@@ -115,14 +94,24 @@ Result<std::vector<DestinationStats>> SqliteStore::queue_by_destination() {
     d.recipient = stmt->text_at(1);
     uint64_t* counts[] = {&d.waiting, &d.retrying, &d.in_flight, &d.delivered, &d.refused,
                           &d.dead};
-    for (int i = 0; i < 6; ++i) *counts[i] = static_cast<uint64_t>(stmt->int_at(2 + i));
-    d.oldest_pending_created_ms = opt_int(*stmt, 8);
-    d.next_attempt_ms = opt_int(*stmt, 9);
+    for (int i = 0; i < n; ++i) *counts[i] = static_cast<uint64_t>(stmt->int_at(2 + i));
+    d.oldest_pending_created_ms = opt_int(*stmt, 2 + n);
+    d.next_attempt_ms = opt_int(*stmt, 3 + n);
     out.push_back(std::move(d));
     return Status();
   });
   if (!s.ok()) return s;
   return out;
+}
+
+Result<std::vector<DestinationStats>> SqliteStore::pending_by_destination() {
+  return destination_rows(false,
+                          "FROM deliveries INDEXED BY deliveries_by_state "
+                          "WHERE state IN ('waiting', 'in_flight')");
+}
+
+Result<std::vector<DestinationStats>> SqliteStore::queue_by_destination() {
+  return destination_rows(true, "FROM deliveries");
 }
 
 Result<std::vector<DeliveryListing>> SqliteStore::find_deliveries(const DeliveryFilter& f) {

@@ -150,6 +150,8 @@ class SqliteStore final : public Store, public AdminStore, public InboxStore, pu
   int64_t now_ms() const { return options_.clock(); }
   // `released` when retention has released the package (a read that lost the race with it).
   std::optional<Status> released_since(uint64_t seq);
+  // The per-destination grouping of queue_by_destination / pending_by_destination (sqlite_admin.cpp).
+  Result<std::vector<DestinationStats>> destination_rows(bool finished, const char* from);
 
   SqliteStoreOptions options_;
   int lock_fd_ = -1;

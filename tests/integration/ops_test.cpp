@@ -209,6 +209,12 @@ TEST_F(OpsTest, BrowserStatusPageShowsTheLiveQueuesInHeadlessChromium) {
     const json q = queue_of(api(ops_port_, "queues"), "inbox/" + kRecipient);
     return q.is_object() && q["waiting"].get<int>() + q["retrying"].get<int>() == 3;
   }));
+  // The history's period in progress carries the latency of what the traffic caused.
+  const json history = api(ops_port_, "history");
+  ASSERT_TRUE(history["current"].is_object()) << history.dump();
+  EXPECT_GE(history["current"]["latency"]["commit"]["count"].get<int>(), 1) << history.dump();
+  EXPECT_TRUE(history["current"]["latency"]["commit"]["p95_ms"].is_number()) << history.dump();
+  EXPECT_TRUE(history["current"]["latency"].contains("verify")) << history.dump();
   const fs::path profile = dir_->path() / "chromium-profile";
   fs::create_directories(profile);
   const std::string url = "http://127.0.0.1:" + std::to_string(ops_port_) + "/status";
@@ -234,6 +240,15 @@ TEST_F(OpsTest, BrowserStatusPageShowsTheLiveQueuesInHeadlessChromium) {
   EXPECT_EQ(m[2].str(), "3");
   EXPECT_NE(dom.find("<span id=\"hub-name\">h30</span>"), std::string::npos);
   EXPECT_NE(dom.find("<span id=\"load-error\" class=\"bad\"></span>"), std::string::npos) << dom;
+  // The latency chart (issue 16: "throughput and latency"): the period in progress has the
+  // store's commits of the traffic, drawn as a line and told in words.
+  const std::size_t latency_svg = dom.find("aria-label=\"latency\">");
+  ASSERT_NE(latency_svg, std::string::npos) << dom;
+  const std::size_t commit_line = dom.find("\" class=\"commit p95\"></polyline>", latency_svg);
+  ASSERT_NE(commit_line, std::string::npos) << dom;
+  EXPECT_LT(dom.rfind("<polyline points=\"", commit_line), commit_line);
+  EXPECT_GT(dom.rfind("<polyline points=\"", commit_line), latency_svg);
+  EXPECT_NE(dom.find("<span id=\"latency-now\">commit p50 "), std::string::npos) << dom;
 
   const fs::path shot = fs::path(DOCAXIS_BUILD_DIR) / "ops-status-page.png";
   fs::remove(shot);

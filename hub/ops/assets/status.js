@@ -150,6 +150,50 @@
     $("chart").replaceChildren(root);
   }
 
+  // The latency chart: per period, the 95th percentile (solid) and median (dashed) of the store's
+  // commits and of signature verification, in ms, from `latency` of each sample (null: none
+  // observed in that period, no point drawn).
+  const LATENCY = ["commit", "verify"];
+  function fmtMs(v) {
+    if (v === null || v === undefined) return "–";
+    return v >= 100 ? Math.round(v) + " ms" : v >= 1 ? v.toFixed(1) + " ms" : v.toFixed(3) + " ms";
+  }
+  function renderLatency(data) {
+    const samples = (data.samples || []).map((s) => s.latency || {});
+    if (data.current) samples.push(data.current.latency || {});
+    const fig = (s, name, q) => (s[name] && typeof s[name][q] === "number" ? s[name][q] : null);
+    const W = 600, H = 180, L = 40, B = 20, T = 10;
+    const root = svg("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": "latency" });
+    const values = [];
+    samples.forEach((s) => LATENCY.forEach((n) => { const v = fig(s, n, "p95_ms"); if (v !== null) values.push(v); }));
+    const max = Math.max(1, ...values);
+    root.appendChild(svg("line", { x1: L, y1: H - B, x2: W, y2: H - B, class: "axis" }));
+    root.appendChild(svg("line", { x1: L, y1: T, x2: L, y2: H - B, class: "axis" }));
+    root.appendChild(svg("text", { x: 2, y: T + 10 }, max >= 100 ? Math.round(max) : max.toFixed(max >= 1 ? 1 : 3)));
+    root.appendChild(svg("text", { x: 2, y: H - B }, 0));
+    const n = Math.max(samples.length, 2);
+    const x = (i) => L + (W - L) * (samples.length === 1 ? 0 : i / (n - 1));
+    const y = (v) => H - B - (H - B - T) * (Math.min(v, max) / max);
+    for (const name of LATENCY) {
+      for (const q of ["p95_ms", "p50_ms"]) {
+        const pts = [];
+        samples.forEach((s, i) => { const v = fig(s, name, q); if (v !== null) pts.push([x(i), y(v)]); });
+        if (!pts.length) continue;
+        const cls = name + (q === "p50_ms" ? " p50" : " p95");
+        root.appendChild(svg("polyline", { points: pts.map((p) => p[0] + "," + p[1]).join(" "), class: cls }));
+        if (q === "p95_ms") pts.forEach((p) => root.appendChild(svg("circle", { cx: p[0], cy: p[1], r: 2.5, class: cls })));
+      }
+    }
+    const last = samples.length ? samples[samples.length - 1] : {};
+    const now = LATENCY.filter((name) => fig(last, name, "p95_ms") !== null)
+      .map((name) => name + " p50 " + fmtMs(fig(last, name, "p50_ms")) + " / p95 " + fmtMs(fig(last, name, "p95_ms")) +
+        " (" + last[name].count + ")");
+    $("latency-now").textContent = now.length ? now.join("; ") : "nothing observed";
+    $("latency-period").textContent = $("period").textContent;
+    root.appendChild(svg("text", { x: L + 4, y: H - 4 }, values.length ? "p95 of the last " + samples.length + " periods" : "no latency observed yet"));
+    $("latency-chart").replaceChildren(root);
+  }
+
   function table(headers, rows) {
     const t = el("table");
     const head = el("tr");
@@ -201,7 +245,7 @@
       $("uptime").textContent = s.uptime_s === null ? "?" : age(s.uptime_s * 1000);
     } catch (e) { errors.push("summary: " + e.message); }
     await Promise.all([run("queues", renderQueues), run("peers", renderPeers), run("refusals", renderRefusals),
-      run("dead", renderDead), run("certificates", renderCerts), run("history", renderChart)]);
+      run("dead", renderDead), run("certificates", renderCerts), run("history", (h) => { renderChart(h); renderLatency(h); })]);
     $("updated").textContent = when(Date.now());
     $("load-error").textContent = errors.join("; ");
     document.body.dataset.loaded = "yes";

@@ -2,12 +2,17 @@
 // local HTTP server: distribution points, the cache, the grace policy, and the signature
 // TrustStore reading the cache (hub/dsig with tls/crl_support.hpp).
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <thread>
 
 #include "crl/crl_check.hpp"
 #include "crl/fetcher.hpp"
@@ -275,19 +280,64 @@ TEST_F(Fetcher, FailuresBackOff) {
   EXPECT_EQ(server.requests("/root.crl"), 2);
 }
 
-TEST_F(Fetcher, RedirectsAreFollowedWithinHttp) {
+// Redirects are never followed (hub/crl/README.md, "Fetching"): not to another scheme, not to
+// an internal address, not even to the same server; the reason names where it pointed.
+TEST_F(Fetcher, RedirectsAreRefusedWithTheirTargetInTheReason) {
   const std::int64_t now = clock.t->load();
-  server.redirect("/root.crl", server.url("/moved.crl"));
   server.set("/moved.crl", make_crl_der(pki.root.get(), pki.root_key.get(), {now - 60, now + 3600, {}, {}, 1}));
   auto f = CrlFetcher::create(options_for({ca_file()}, cache(), clock));
   ASSERT_TRUE(f.ok());
-  EXPECT_EQ((*f)->run_once(), 1u);
-  // A redirect to a scheme other than http(s) is not followed.
-  server.redirect("/root.crl", "file:///etc/passwd");
-  clock.advance(3600);
+  for (const std::string& target : {std::string("file:///etc/passwd"), server.url("/moved.crl"),
+                                    std::string("http://169.254.169.254/latest/meta-data/")}) {
+    server.redirect("/root.crl", target);
+    EXPECT_EQ((*f)->run_once(true), 0u) << target;
+    const CrlState st = (*f)->states()[0];
+    EXPECT_FALSE(st.usable);
+    EXPECT_NE(st.reason.find("crl-redirect-refused: HTTP status 302 to " + target), std::string::npos)
+        << st.reason;
+    EXPECT_EQ(server.requests("/moved.crl"), 0) << target;
+  }
+  EXPECT_FALSE(fs::exists(cache() + "/" + tls::sha256_hex(pki.root.get()) + ".crl.pem"));
+  // A Location with control characters never reaches the one-line reason as such.
+  server.redirect("/root.crl", "http://a/\x01\x1b[31mb");
   EXPECT_EQ((*f)->run_once(true), 0u);
-  EXPECT_NE((*f)->states()[0].reason.find("crl-fetch-failed"), std::string::npos)
-      << (*f)->states()[0].reason;
+  const std::string reason = (*f)->states()[0].reason;
+  EXPECT_NE(reason.find("crl-redirect-refused: HTTP status 302 to http://a/"), std::string::npos) << reason;
+  EXPECT_TRUE(std::none_of(reason.begin(), reason.end(),
+                           [](char c) { return static_cast<unsigned char>(c) < 0x20; }))
+      << reason;
+}
+
+// states() (which /readyz and /metrics call) answers while the fetcher is writing the cache: the
+// cache file's temporary name is a FIFO, so the fetcher's open() blocks like a stalled disk
+// until the test opens the other end. With the state lock held across accept(), states() waited.
+TEST_F(Fetcher, StatesAnswerWhileTheCacheWriteStalls) {
+  const std::int64_t now = clock.t->load();
+  server.set("/root.crl", make_crl_der(pki.root.get(), pki.root_key.get(), {now - 60, now + 3600, {}, {}, 1}));
+  auto f = CrlFetcher::create(options_for({ca_file()}, cache(), clock));
+  ASSERT_TRUE(f.ok());
+  const std::string tmp = cache() + "/" + tls::sha256_hex(pki.root.get()) + ".crl.pem.tmp";
+  ASSERT_EQ(::mkfifo(tmp.c_str(), 0600), 0);
+  std::atomic<std::size_t> changed{99};
+  std::thread fetching([&] { changed = (*f)->run_once(true); });
+  for (int i = 0; i < 500 && server.requests("/root.crl") == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // into the verification and open()
+  auto answer = std::async(std::launch::async, [&] { return (*f)->states(); });
+  const bool answered = answer.wait_for(std::chrono::seconds(3)) == std::future_status::ready;
+  EXPECT_EQ(changed.load(), 99u);  // the fetch was still in progress
+  // Release the writer: open the reading end and drain it.
+  const int rd = ::open(tmp.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  ASSERT_GE(rd, 0);
+  fetching.join();
+  ::close(rd);
+  EXPECT_TRUE(answered) << "states() waited for the cache write";
+  const auto st = answer.get();
+  ASSERT_EQ(st.size(), 1u);
+  EXPECT_EQ(st[0].last_attempt, now);
+  EXPECT_EQ(changed.load(), 0u);  // fsync of a FIFO fails: crl-cache
+  EXPECT_NE((*f)->states()[0].reason.find("crl-cache"), std::string::npos) << (*f)->states()[0].reason;
 }
 
 // ------------------------------------------------------------------ the policy, with the trust

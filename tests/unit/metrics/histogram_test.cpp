@@ -43,5 +43,29 @@ TEST(Histogram, LosesNoObservationUnderConcurrentWriters) {
   EXPECT_NEAR(s.sum, 10'000 * (0.001 + 0.002 + 0.003 + 0.004), 1e-6);
 }
 
+// The status page's latency per period: what two readings differ by, and its quantiles.
+TEST(Histogram, ADeltaHoldsOnlyTheObservationsBetweenTwoReadings) {
+  Histogram h({0.001, 0.01, 0.1});
+  for (int i = 0; i < 100; ++i) h.observe(0.0005);  // the first period: fast
+  const HistogramSnapshot before = h.snapshot();
+  for (int i = 0; i < 10; ++i) h.observe(0.05);     // the second: slow
+  h.observe(7);                                     // and one past the last bound
+  const HistogramSnapshot d = delta(h.snapshot(), before);
+  EXPECT_EQ(d.count, 11u);
+  EXPECT_EQ(d.cumulative, (std::vector<std::uint64_t>{0, 0, 10, 11}));
+  EXPECT_NEAR(d.sum, 7.5, 1e-9);
+  // Linear within the bucket holding the rank: the median's rank 5.5 of 10 in (0.01, 0.1].
+  EXPECT_NEAR(*quantile(d, 0.5), 0.01 + 0.09 * 5.5 / 10, 1e-12);
+  // The +Inf bucket answers the highest finite bound.
+  EXPECT_DOUBLE_EQ(*quantile(d, 0.99), 0.1);
+  // Over both periods the median is in the first bucket, from 0.
+  EXPECT_NEAR(*quantile(h.snapshot(), 0.5), 0.001 * (55.5 / 100), 1e-12);
+  EXPECT_FALSE(quantile(delta(before, before), 0.5).has_value());
+  // A reading with fewer observations than the one before (a restart) is taken whole.
+  Histogram fresh({0.001, 0.01, 0.1});
+  fresh.observe(0.005);
+  EXPECT_EQ(delta(fresh.snapshot(), before).count, 1u);
+}
+
 }  // namespace
 }  // namespace docaxis::metrics

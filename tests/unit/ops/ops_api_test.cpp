@@ -181,6 +181,40 @@ TEST(OpsApi, HistoryKeepsBoundedPerPeriodGainsAndThePeriodInProgress) {
   EXPECT_EQ((*r)["current"]["accepted"], 38);
 }
 
+// Each period's latency comes from what the histogram gained in it, not from its whole life.
+TEST(OpsApi, HistoryTellsEachPeriodsLatencyFromTheHistogramsGains) {
+  metrics::Histogram commit({0.001, 0.01, 0.1});
+  History h(10);
+  auto read = [&] { return Latencies{{"commit", commit.snapshot()}}; };
+  for (int i = 0; i < 1000; ++i) commit.observe(0.0005);  // before the baseline
+  h.record(0, {}, 0, read());
+  h.record(60, {}, 0, read());  // nothing observed in this period
+  for (int i = 0; i < 20; ++i) commit.observe(0.05);
+  h.record(120, {}, 0, read());
+  ASSERT_EQ(h.samples().size(), 2u);
+  EXPECT_EQ(h.samples()[0].latency.at("commit").count, 0u);
+  EXPECT_FALSE(h.samples()[0].latency.at("commit").p95.has_value());
+  const LatencyFigure slow = h.samples()[1].latency.at("commit");
+  EXPECT_EQ(slow.count, 20u);
+  EXPECT_NEAR(*slow.p50, 0.01 + 0.09 * 0.5, 1e-9);  // not the 0.5 ms of the 1000 before
+  EXPECT_NEAR(*slow.p95, 0.01 + 0.09 * 0.95, 1e-9);
+  commit.observe(0.002);  // the period in progress
+
+  FakeHub hub;
+  OpsOptions o;
+  o.query = hub.query();
+  o.latencies = read;
+  auto r = api_answer("history", "", ctx_of(o, h));
+  ASSERT_TRUE(r.ok());
+  const json& s = (*r)["samples"];
+  EXPECT_TRUE(s[0]["latency"]["commit"]["p95_ms"].is_null()) << r->dump();
+  EXPECT_EQ(s[1]["latency"]["commit"]["count"], 20);
+  EXPECT_DOUBLE_EQ(s[1]["latency"]["commit"]["p50_ms"].get<double>(), 55.0);
+  EXPECT_DOUBLE_EQ(s[1]["latency"]["commit"]["p95_ms"].get<double>(), 95.5);
+  EXPECT_EQ((*r)["current"]["latency"]["commit"]["count"], 1) << r->dump();
+  EXPECT_DOUBLE_EQ((*r)["current"]["latency"]["commit"]["p50_ms"].get<double>(), 5.5);
+}
+
 TEST(OpsApi, CountersAndTheOldestAgeAreReadFromTheAdminAnswers) {
   EXPECT_EQ(totals_of(json{{"counters", {{"ingest", {{"accepted", 4}, {"refused", 2}}},
                                          {"delivery", {{"delivered", 3}, {"dead", 1}}}}}})
