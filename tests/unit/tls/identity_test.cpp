@@ -12,7 +12,9 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <atomic>
 #include <string>
+#include <thread>
 #include <unistd.h>
 
 #include "tls/identity.hpp"
@@ -219,6 +221,32 @@ TEST(IdentitySlot, TheClientCertificateIsTheCurrentIdentityToo) {
   (*slot)->replace(*next);
   ASSERT_TRUE(handshake(client.get(), server.get(), c2, s2));
   EXPECT_EQ(peer_sha(s2.get()), sha_of_file(pki() + "/hubs/g12.crt"));
+}
+
+// Swaps on one thread while handshakes run on another (TSan runs this, scripts/test.sh): each
+// handshake presents one whole identity, never a mix or none.
+TEST(IdentitySlot, SwapsDuringHandshakesAreSafe) {
+  auto slot = IdentitySlot::load(hub("h30"), now());
+  auto other = Identity::load(hub("national"), now());
+  ASSERT_TRUE(slot.ok() && other.ok());
+  const auto first = (*slot)->current();
+  CtxPtr server(SSL_CTX_new(TLS_server_method()));
+  CtxPtr client(SSL_CTX_new(TLS_client_method()));
+  ASSERT_TRUE((*slot)->install(server.get()).ok());
+  SSL_CTX_set_verify(client.get(), SSL_VERIFY_PEER, &accept_any);
+  std::atomic<bool> done{false};
+  std::thread swapper([&] {
+    for (int i = 0; !done; ++i) (*slot)->replace(i % 2 == 0 ? *other : first);
+  });
+  for (int i = 0; i < 50; ++i) {
+    SslPtr c, s;
+    ASSERT_TRUE(handshake(client.get(), server.get(), c, s));
+    const std::string sha = peer_sha(c.get());
+    EXPECT_TRUE(sha == first->sha256() || sha == (*other)->sha256()) << sha;
+    EXPECT_EQ(certificate_sha256(SSL_get_certificate(s.get())), sha);
+  }
+  done = true;
+  swapper.join();
 }
 
 }  // namespace
