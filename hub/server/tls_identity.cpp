@@ -41,7 +41,8 @@ Status reload_hub_identity(tls::IdentitySlot& slot, const std::string& why, std:
 
 std::vector<model::CertInfo> describe_identity(const tls::Identity& id) {
   std::vector<model::CertInfo> out;
-  for (const auto& c : id.certificates()) out.push_back(tls::describe_certificate(c.get(), "intermediate"));
+  for (const auto& c : id.certificates())
+    out.push_back(tls::describe_certificate(c.get(), "intermediate"));
   return out;
 }
 

@@ -36,12 +36,12 @@ Result<std::shared_ptr<const Identity>> Identity::load(const IdentityFiles& file
     return Status{"bad-certificate", leaf_file + ": unreadable validity dates"};
   }
   if (after < 0) {
-    return Status{"cert-expired", "the certificate " + subject_of(leaf) + " in " + leaf_file +
-                                      " has expired"};
+    return Status{"cert-expired",
+                  "the certificate " + subject_of(leaf) + " in " + leaf_file + " has expired"};
   }
   if (before > 0) {
-    return Status{"cert-not-yet-valid", "the certificate " + subject_of(leaf) + " in " +
-                                            leaf_file + " is not valid yet"};
+    return Status{"cert-not-yet-valid",
+                  "the certificate " + subject_of(leaf) + " in " + leaf_file + " is not valid yet"};
   }
   id->chain_ = sk_X509_new_null();
   if (id->chain_ == nullptr) return Status{"internal", "out of memory"};

@@ -48,7 +48,8 @@ model::CertInfo presented(int port) {
   SSL* ssl = nullptr;
   if (ctx != nullptr && ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
       SSL_CTX_use_certificate_chain_file(ctx, (organ(kRecipient) + ".crt").c_str()) == 1 &&
-      SSL_CTX_use_PrivateKey_file(ctx, (organ(kRecipient) + ".key").c_str(), SSL_FILETYPE_PEM) == 1 &&
+      SSL_CTX_use_PrivateKey_file(ctx, (organ(kRecipient) + ".key").c_str(), SSL_FILETYPE_PEM) ==
+          1 &&
       (ssl = SSL_new(ctx)) != nullptr && SSL_set_fd(ssl, fd) == 1 && SSL_connect(ssl) == 1) {
     if (X509* peer = SSL_get1_peer_certificate(ssl)) {
       out = tls::describe_certificate(peer, "presented");
@@ -71,12 +72,14 @@ std::string sha_of(const std::string& cert) {
 // A hub configuration whose [listener.tls] cert_file and key_file are copies in <dir>/tls.
 std::string with_own_tls_files(std::string config, const fs::path& dir, const std::string& name) {
   fs::create_directories(dir / "tls");
-  const std::string crt = (dir / "tls" / "hub.crt").string(), key = (dir / "tls" / "hub.key").string();
+  const std::string crt = (dir / "tls" / "hub.crt").string(),
+                    key = (dir / "tls" / "hub.key").string();
   fs::copy_file(kPki + "/hubs/" + name + ".crt", crt, fs::copy_options::overwrite_existing);
   fs::copy_file(kPki + "/hubs/" + name + ".key", key, fs::copy_options::overwrite_existing);
   const std::string before = config;
   config = std::regex_replace(
-      config, std::regex("\\[listener\\.tls\\]([^\\[]*)cert_file = \"[^\"]*\"\nkey_file = \"[^\"]*\""),
+      config,
+      std::regex("\\[listener\\.tls\\]([^\\[]*)cert_file = \"[^\"]*\"\nkey_file = \"[^\"]*\""),
       "[listener.tls]$1cert_file = \"" + crt + "\"\nkey_file = \"" + key + "\"");
   EXPECT_NE(config, before) << config;
   return config;
@@ -88,9 +91,9 @@ std::string renewed(const fs::path& dir, const std::string& name) {
   spec.common_name = "docaxis hub " + name;
   spec.san_uris = {"urn:docaxis:hub:" + name};
   const std::string base = (dir / "renewed").string();
-  EXPECT_TRUE(issue_ec_certificate(kPki + "/intermediate-ca.crt", kPki + "/intermediate-ca.key",
-                                   base, spec)
-                  .ok());
+  EXPECT_TRUE(
+      issue_ec_certificate(kPki + "/intermediate-ca.crt", kPki + "/intermediate-ca.key", base, spec)
+          .ok());
   return base;
 }
 
@@ -99,18 +102,22 @@ TEST(TlsIdentity, ARenewedCertificateIsServedAfterSighupAndABadOneIsRefused) {
   fs::create_directories(dir / "scratch");
   const std::string secret = (dir / "g12.secret").string();
   { std::ofstream(secret) << "FAKE-tls-identity-secret-0123456789\n"; }
-  fs::permissions(secret, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);
+  fs::permissions(secret, fs::perms::owner_read | fs::perms::owner_write,
+                  fs::perm_options::replace);
   std::string config = with_own_tls_files(default_config(dir), dir, "h30");
   const std::string g12 = "[[endpoints]]\norgan = \"" + kRecipient + "\"\n";
   config.replace(config.find(g12), g12.size(), g12 + "vxp_system = \"g12-dms\"\n");
-  config += "[vxp]\nenabled = true\nhost = \"127.0.0.1\"\nport = 0\n"
-            "[[vxp.systems]]\nid = \"g12-dms\"\nsecret_file = \"" + secret + "\"\n";
+  config +=
+      "[vxp]\nenabled = true\nhost = \"127.0.0.1\"\nport = 0\n"
+      "[[vxp.systems]]\nid = \"g12-dms\"\nsecret_file = \"" +
+      secret + "\"\n";
   TestHub hub(dir, TestHub::FullConfig{config});
   const int port = hub.start();
   ASSERT_GT(port, 0) << hub.log();
   const int https = std::stoi(read((hub.data_dir() / "vxp.port").string()));
   const std::string socket = (hub.data_dir() / "admin.sock").string();
-  const std::string crt = (dir / "tls" / "hub.crt").string(), key = (dir / "tls" / "hub.key").string();
+  const std::string crt = (dir / "tls" / "hub.crt").string(),
+                    key = (dir / "tls" / "hub.key").string();
   const std::string old_sha = sha_of(kPki + "/hubs/h30.crt");
   const std::string next = renewed(dir.path(), "h30");
   const std::string new_sha = sha_of(next + ".crt");
@@ -124,7 +131,8 @@ TEST(TlsIdentity, ARenewedCertificateIsServedAfterSighupAndABadOneIsRefused) {
   // A certificate whose key is not in key_file: refused, the old one stays, the hub serves on.
   replace_file(next + ".crt", crt);
   ASSERT_EQ(kill(hub.pid(), SIGHUP), 0);
-  ASSERT_TRUE(wait_for_log(hub, "event=tls-identity-reload-failed trigger=sighup code=key-mismatch"))
+  ASSERT_TRUE(
+      wait_for_log(hub, "event=tls-identity-reload-failed trigger=sighup code=key-mismatch"))
       << hub.log();
   EXPECT_NE(hub.log().find("kept=current sha256=" + old_sha.substr(0, 16)), std::string::npos)
       << hub.log();
@@ -140,7 +148,8 @@ TEST(TlsIdentity, ARenewedCertificateIsServedAfterSighupAndABadOneIsRefused) {
   // The matching key too: the renewed certificate is served to every new connection.
   replace_file(next + ".key", key);
   ASSERT_EQ(kill(hub.pid(), SIGHUP), 0);
-  ASSERT_TRUE(wait_for_log(hub, "event=tls-identity-reloaded trigger=sighup changed=true")) << hub.log();
+  ASSERT_TRUE(wait_for_log(hub, "event=tls-identity-reloaded trigger=sighup changed=true"))
+      << hub.log();
   const model::CertInfo amqp_now = presented(port);
   EXPECT_EQ(amqp_now.sha256, new_sha);
   EXPECT_EQ(amqp_now.serial, tls::describe_pem_file(next + ".crt", "x")->front().serial);
@@ -188,10 +197,11 @@ TEST(TlsIdentity, PeerLinksRecordThePeersCertificateAndPresentTheRenewedOneOnThe
                                 .organs = {"000.00.00.G22"},
                                 .extra_toml = {}}));
   ASSERT_TRUE(national.launch().ok()) << national.log();
-  const std::string peer = "[[peers]]\nname = \"national\"\nurl = \"amqps://127.0.0.1:" +
-                           std::to_string(national_port) + "\"\ncert_subject = \"" +
-                           kNationalSubject + "\"\n";
-  TestHub h30(h30_dir, TestHub::FullConfig{with_own_tls_files(default_config(h30_dir, peer), h30_dir, "h30")});
+  const std::string peer =
+      "[[peers]]\nname = \"national\"\nurl = \"amqps://127.0.0.1:" + std::to_string(national_port) +
+      "\"\ncert_subject = \"" + kNationalSubject + "\"\n";
+  TestHub h30(h30_dir, TestHub::FullConfig{
+                           with_own_tls_files(default_config(h30_dir, peer), h30_dir, "h30")});
   ASSERT_GT(h30.start(), 0) << h30.log();
   ASSERT_TRUE(wait_for_log(h30, "event=peer-connected peer=national")) << h30.log();
   const std::string h30_socket = (h30.data_dir() / "admin.sock").string();
@@ -199,9 +209,9 @@ TEST(TlsIdentity, PeerLinksRecordThePeersCertificateAndPresentTheRenewedOneOnThe
 
   // h30 connected out to national: national's server certificate is in h30's inventory.
   const std::string national_sha = sha_of(kPki + "/hubs/national.crt");
-  EXPECT_TRUE(eventually(
-      [&] { return has_sha(with_role(cert_list(dir / "scratch", h30_socket), "peer"), national_sha); }))
-      << cert_list(dir / "scratch", h30_socket).dump(1);
+  EXPECT_TRUE(eventually([&] {
+    return has_sha(with_role(cert_list(dir / "scratch", h30_socket), "peer"), national_sha);
+  })) << cert_list(dir / "scratch", h30_socket).dump(1);
   const std::string old_sha = sha_of(kPki + "/hubs/h30.crt");
   EXPECT_TRUE(has_sha(with_role(cert_list(dir / "scratch", national_socket), "peer"), old_sha));
 
@@ -212,12 +222,14 @@ TEST(TlsIdentity, PeerLinksRecordThePeersCertificateAndPresentTheRenewedOneOnThe
   replace_file(next + ".key", (h30_dir / "tls" / "hub.key").string());
   replace_file(next + ".crt", (h30_dir / "tls" / "hub.crt").string());
   ASSERT_EQ(kill(h30.pid(), SIGHUP), 0);
-  ASSERT_TRUE(wait_for_log(h30, "event=tls-identity-reloaded trigger=sighup changed=true")) << h30.log();
+  ASSERT_TRUE(wait_for_log(h30, "event=tls-identity-reloaded trigger=sighup changed=true"))
+      << h30.log();
   ASSERT_EQ(national.stop(SIGTERM), 0) << national.log();
   ASSERT_TRUE(national.launch().ok()) << national.log();
   EXPECT_TRUE(eventually([&] {
     return has_sha(with_role(cert_list(dir / "scratch", national_socket), "peer"), new_sha);
-  })) << national.log() << h30.log();
+  })) << national.log()
+      << h30.log();
   EXPECT_FALSE(has_sha(with_role(cert_list(dir / "scratch", national_socket), "peer"), old_sha));
   EXPECT_EQ(h30.stop(SIGTERM), 0) << h30.log();
   EXPECT_EQ(national.stop(SIGTERM), 0) << national.log();

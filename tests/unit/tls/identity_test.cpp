@@ -3,21 +3,21 @@
 // certificate, on the server side and as a client certificate, while an SSL object made before
 // keeps the one it had. Handshakes run in memory (a BIO pair), with real certificates of the
 // test PKI.
+#include "tls/identity.hpp"
+
 #include <gtest/gtest.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
-#include <atomic>
 #include <string>
 #include <thread>
-#include <unistd.h>
-
-#include "tls/identity.hpp"
 
 namespace docaxis::tls {
 namespace {
@@ -41,7 +41,8 @@ std::string sha_of_file(const std::string& path) {
 
 class ScratchDir {
  public:
-  ScratchDir() : path_(fs::temp_directory_path() / ("identity-test-" + std::to_string(::getpid()))) {
+  ScratchDir()
+      : path_(fs::temp_directory_path() / ("identity-test-" + std::to_string(::getpid()))) {
     fs::create_directories(path_);
   }
   ~ScratchDir() { fs::remove_all(path_); }
