@@ -130,6 +130,9 @@ Result<int> Listener::start() {
       });
   if (!context) return context.status();
   context_ = std::move(*context);
+  if (opt_.identity) {
+    if (Status s = opt_.identity->install(context_->ctx()); !s.ok()) return s;
+  }
 
   proactor_ = pn_proactor();
   listener_ = pn_listener();

@@ -47,6 +47,7 @@
 #include "engine/ports.hpp"
 #include "log/rate_limiter.hpp"
 #include "tls/cert_inventory.hpp"
+#include "tls/identity.hpp"
 #include "tls/trust.hpp"
 
 struct pn_connection_t;
@@ -83,6 +84,9 @@ struct ListenerOptions {
   int port = 0;
   std::string certificate_chain;  // PEM file: the hub certificate, then its issuers
   std::string private_key;        // PEM file
+  // When set, what every new handshake presents (swapped at run time, tls/identity.hpp);
+  // otherwise the two files above, read once.
+  std::shared_ptr<tls::IdentitySlot> identity;
   std::string trust_anchors;  // PEM file the TLS domain starts from (then replaced by `trust`)
   std::shared_ptr<const tls::TlsTrust> trust;  // client certificates: exactly this
   std::string container_id = "docaxis-hub";

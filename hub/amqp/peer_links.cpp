@@ -14,10 +14,12 @@
 #include <proton/work_queue.hpp>
 
 #include <algorithm>
+#include <ctime>
 
 #include "amqp/outgoing.hpp"
 #include "amqp/raw.hpp"
 #include "log/log.hpp"
+#include "tls/certificate.hpp"
 #include "tls/proton_domain.hpp"
 
 #include <openssl/x509v3.h>
@@ -61,13 +63,24 @@ void PeerLinks::build_tls(Peer& p) {
   p.tls.emplace(proton::ssl_certificate(p.spec.certificate_chain, p.spec.private_key),
                 p.spec.trust_anchors, proton::ssl::VERIFY_PEER);
   SSL_CTX* ctx = tls::ssl_ctx_of(*p.tls);
-  auto context = tls::ContextTrust::install(ctx, p.spec.trust);
+  // The verified chain is kept (container thread: the handshake runs there) for the inventory.
+  Peer* peer = &p;  // peers_ never moves its elements
+  auto context = tls::ContextTrust::install(
+      ctx, p.spec.trust,
+      [peer](const std::string&, tls::Chain chain, std::uint64_t) { peer->verified = std::move(chain); });
   if (!context) {
     p.tls.reset();
     p.tls_error = context.status().to_string();
     return;
   }
   p.context = std::move(*context);
+  if (p.spec.identity) {
+    if (Status s = p.spec.identity->install(ctx); !s.ok()) {
+      p.tls.reset();
+      p.tls_error = s.to_string();
+      return;
+    }
+  }
   const std::string name = p.spec.server_name.empty() ? url_host(p.spec.url) : p.spec.server_name;
   X509_VERIFY_PARAM* param = SSL_CTX_get0_param(ctx);
   X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
@@ -158,6 +171,11 @@ void PeerLinks::on_connection_open(proton::connection& c) {
   }
   p->connected = true;
   p->reconnects.reset();
+  if (p->spec.seen_certificates && !p->verified.empty() &&
+      tls::certificate_sha256(p->verified.front().get()) == id.sha256) {
+    p->spec.seen_certificates->record_seen(p->verified.front().get(), "peer",
+                                           static_cast<std::int64_t>(std::time(nullptr)));
+  }
   L().info("peer-connected", {{"peer", p->spec.name},
                               {"url", p->spec.url},
                               {"subject", id.subject},

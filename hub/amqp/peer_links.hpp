@@ -45,7 +45,9 @@
 #include "common/status.hpp"
 #include "delivery/ports.hpp"
 #include "model/identity.hpp"
+#include "tls/cert_inventory.hpp"
 #include "tls/context.hpp"
+#include "tls/identity.hpp"
 #include "tls/trust.hpp"
 
 namespace docaxis::amqp {
@@ -61,6 +63,12 @@ struct PeerSpec {
   std::string url;   // amqps://host:port
   std::string server_name;  // the name its certificate must carry; "" = the URL's host
   std::string certificate_chain, private_key;  // this hub's client TLS files
+  // When set, the client certificate every new handshake presents (swapped at run time, e.g.
+  // on SIGHUP: tls/identity.hpp); otherwise the two files above, read once.
+  std::shared_ptr<tls::IdentitySlot> identity;
+  // When set, the certificate the peer presents is recorded there once it is verified and
+  // accepted (role "peer", like a hub's client certificate on the listener).
+  std::shared_ptr<tls::CertInventory> seen_certificates;
   std::string trust_anchors;  // PEM file (Proton wants one; `trust` then replaces its store)
   std::shared_ptr<const tls::TlsTrust> trust;  // exactly these anchors and CRLs
   // Accepts or refuses the identity the peer presented (ok: it is this peer).
@@ -97,6 +105,7 @@ class PeerLinks : public proton::messaging_handler {
     std::optional<proton::ssl_client_options> tls;    // built once, hardened (tls/context.hpp)
     std::unique_ptr<tls::ContextTrust> context;
     std::string tls_error;                           // why tls could not be built
+    tls::Chain verified;  // the chain the last handshake verified (leaf first), for the inventory
     proton::connection connection;
     std::map<std::string, proton::sender> links;  // by target address
     std::map<std::string, OutboundLink> out;      // their deliveries, by target address

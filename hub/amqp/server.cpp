@@ -93,11 +93,16 @@ Result<int> AmqpServer::start() {
   lo.limits = options_.limits;
   lo.limits.max_message_bytes = options_.max_message_bytes;
   lo.seen_certificates = options_.seen_certificates;
+  lo.identity = options_.identity;
   listener_ = std::make_unique<Listener>(std::move(lo), ingest_, inbox_);
   auto port = listener_->start();
   if (!port) return port;
   if (!options_.peers.empty()) {
-    for (auto& p : options_.peers) p.trust = *trust;
+    for (auto& p : options_.peers) {
+      p.trust = *trust;
+      if (options_.identity) p.identity = options_.identity;
+      if (options_.seen_certificates) p.seen_certificates = options_.seen_certificates;
+    }
     peers_ = std::make_unique<Peers>(options_.peers, options_.peer_reconnect, inbox_,
                                      options_.container_id);
     peers_->start();

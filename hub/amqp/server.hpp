@@ -47,8 +47,12 @@ struct ServerOptions {
   ListenerLimits limits;        // max_message_bytes above wins over limits.max_message_bytes
   std::string container_id = "docaxis-hub";
   std::vector<PeerSpec> peers;  // outgoing links to peer hubs (peer_links.hpp)
-  // Client certificates seen on the listener (ListenerOptions::seen_certificates).
+  // Client certificates seen on the listener (ListenerOptions::seen_certificates), and the
+  // certificates peers present to the peer links (PeerSpec::seen_certificates).
   std::shared_ptr<tls::CertInventory> seen_certificates;
+  // The hub's certificate and key, swappable (tls/identity.hpp): the listener's and the peer
+  // links' client certificate. Unset: tls->certificate_chain and private_key, read once.
+  std::shared_ptr<tls::IdentitySlot> identity;
   PeerReconnect peer_reconnect;
 };
 

@@ -16,6 +16,7 @@
 
 #include "http/connection_table.hpp"
 #include "tls/context.hpp"
+#include "tls/identity.hpp"
 
 namespace docaxis::http {
 
@@ -453,7 +454,13 @@ Result<std::unique_ptr<Server>> Server::start(ServerOptions options, Handler han
   core->check = std::move(check);
   core->table.emplace(core->opt.max_connections, core->opt.max_per_address);
   const ServerOptions& opt = core->opt;
-  if (!opt.cert_chain_file.empty() || !opt.key_file.empty()) {
+  if (opt.identity) {
+    // `opt` (hence the slot) outlives `ssl`: declared before it in Core.
+    core->ssl.emplace(asio::ssl::context::tls_server);
+    if (Status s = opt.identity->install(core->ssl->native_handle()); !s.ok()) {
+      return Status("tls-config", s.message());
+    }
+  } else if (!opt.cert_chain_file.empty() || !opt.key_file.empty()) {
     if (opt.cert_chain_file.empty() || opt.key_file.empty()) {
       return Status("tls-config", "HTTPS needs both a certificate chain and a private key");
     }
@@ -463,6 +470,8 @@ Result<std::unique_ptr<Server>> Server::start(ServerOptions options, Handler han
     if (ec) return Status("tls-config", opt.cert_chain_file + ": " + ec.message());
     core->ssl->use_private_key_file(opt.key_file, asio::ssl::context::pem, ec);
     if (ec) return Status("tls-config", opt.key_file + ": " + ec.message());
+  }
+  if (core->ssl) {
     if (Status s = tls::apply_policy(core->ssl->native_handle()); !s.ok()) {
       return Status("tls-config", s.message());
     }

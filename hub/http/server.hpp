@@ -31,6 +31,10 @@
 
 #include "common/status.hpp"
 
+namespace docaxis::tls {
+class IdentitySlot;  // tls/identity.hpp
+}
+
 namespace docaxis::http {
 
 struct Header {
@@ -78,6 +82,9 @@ struct ServerOptions {
   // TLS policy is the hub's (tls::apply_policy). Clients are not asked for certificates.
   std::string cert_chain_file;
   std::string key_file;
+  // HTTPS with this swappable identity instead (tls/identity.hpp): every new handshake presents
+  // the certificate current at that moment (the hub's, renewed on SIGHUP). Wins over the files.
+  std::shared_ptr<tls::IdentitySlot> identity;
   // HTTPS: sessions kept for resumption (tls::allow_server_resumption); 0 = none.
   std::size_t tls_session_cache = 0;
   std::chrono::seconds tls_session_lifetime{600};

@@ -35,6 +35,7 @@
 #include "server/cert_watch.hpp"
 #include "server/data_dir.hpp"
 #include "server/hub_metrics.hpp"
+#include "server/tls_identity.hpp"
 #include "server/hub_keys.hpp"
 #include "server/module_options.hpp"
 #include "server/trust_refresher.hpp"
@@ -116,6 +117,9 @@ struct Application::Modules {
   // Every certificate the hub holds or has seen (`docaxis cert list`), and its expiry warnings.
   std::shared_ptr<tls::CertInventory> inventory = std::make_shared<tls::CertInventory>(1000);
   std::unique_ptr<CertWatch> cert_watch;
+  // The hub's TLS certificate and key ([listener.tls]), swapped on SIGHUP: every TLS context
+  // below presents the current one (declared before them, so it outlives them).
+  std::shared_ptr<tls::IdentitySlot> identity;
   ServerOutbound outbound;
   std::unique_ptr<engine::ReceiptIssuer> receipts;
   std::unique_ptr<delivery::Dispatcher> dispatcher;
@@ -272,8 +276,12 @@ std::unique_ptr<Application> Application::build(const config::HubConfig& cfg, St
   if (Status s = concatenate(cfg.listener.tls.client_ca_files, w.paths.client_cas); !s.ok()) {
     return fail("TLS client CAs", s, 2);
   }
+  auto identity = tls::IdentitySlot::load(hub_identity_files(cfg), now_ms() / 1000);
+  if (!identity) return fail("TLS certificate", identity.status(), 2);
+  w.identity = std::move(*identity);
   amqp::ServerOptions server_options = amqp_options(cfg, w.paths);
   server_options.seen_certificates = w.inventory;
+  server_options.identity = w.identity;
   for (amqp::PeerSpec& spec : server_options.peers) {
     spec.verify = [&reg, name = spec.name](const model::ConnectionIdentity& who) -> Status {
       const auto id = reg.identify(who);
@@ -411,8 +419,10 @@ bool Application::start(StartError& error) {
   w.outbound.bind(w.server.get());
   if (w.vxp_api) {
     vxp::Api& api = *w.vxp_api;
+    http::ServerOptions vxp_options = vxp_server_options(w.config, w.paths);
+    if (!w.config.vxp.plain_http) vxp_options.identity = w.identity;
     auto http = http::Server::start(
-        vxp_server_options(w.config, w.paths),
+        std::move(vxp_options),
         [&api](http::Request r, http::Reply reply) { api.handle(std::move(r), std::move(reply)); },
         &vxp::Api::refusal,
         [&api](const http::Request& head) { return api.check_header(head); });
@@ -488,6 +498,7 @@ Status Application::start_ops() {
   Modules& w = *m_;
   ops::OpsOptions o;
   o.server = ops_server_options(w.config, w.paths);
+  if (w.config.ops.tls) o.server.identity = w.identity;
   o.hub_name = w.config.hub.name;
   o.render_metrics = [&w] { return render_metrics(w.metrics); };
   o.latencies = [store = w.store.get(), ingest = w.ingest.get()] {
@@ -560,6 +571,7 @@ Status Application::start_ops() {
 
 Status Application::reload_trust(const std::string& why) {
   Status s = m_->refresher->reload_now(why);
+  (void)reload_hub_identity(*m_->identity, why, now_ms() / 1000);
   (void)reload_signing_key(why);
   refresh_certificates(why);
   return s;
@@ -574,8 +586,8 @@ void Application::refresh_certificates(const std::string& why) {
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                        std::chrono::system_clock::now().time_since_epoch())
                        .count();
-  w.inventory->set_configured(
-      configured_certificates(w.config, w.paths.tls_chain, w.keys->current_certificate(), now));
+  w.inventory->set_configured(configured_certificates(
+      w.config, describe_identity(*w.identity->current()), w.keys->current_certificate(), now));
   w.cert_watch->check(why);
 }
 

@@ -47,8 +47,10 @@ class Application {
   // The operator endpoint's port ([ops], hub/ops) once started; 0 when off.
   int ops_port() const;
   // Re-reads the trust files and CRLs (SIGHUP): the verifier and the TLS layer; then the
-  // hub's signing key (reload_signing_key), the certificate inventory and the expiry warnings.
-  // The status is the trust reload's (a refused key rollover is logged and audited apart).
+  // hub's TLS certificate and key (tls_identity.hpp: new handshakes present the renewed one),
+  // the hub's signing key (reload_signing_key), the certificate inventory and the expiry
+  // warnings. The status is the trust reload's (a refused certificate or key rollover is
+  // logged apart, and keeps the one in use).
   Status reload_trust(const std::string& why);
   // Reloads `[signing]` (HubKeys::reload): "rolled", "unchanged", or why the key was kept.
   Result<std::string> reload_signing_key(const std::string& why);

@@ -41,10 +41,17 @@ void add_file(std::vector<model::CertInfo>& out, const std::string& path, const 
 std::vector<model::CertInfo> configured_certificates(const config::HubConfig& cfg,
                                                      const std::string& tls_chain_file,
                                                      const model::CertInfo& signing, std::int64_t now) {
-  std::vector<model::CertInfo> out;
   std::vector<model::CertInfo> tls_chain;
   add_file(tls_chain, tls_chain_file, "intermediate", now);
+  return configured_certificates(cfg, std::move(tls_chain), signing, now);
+}
+
+std::vector<model::CertInfo> configured_certificates(const config::HubConfig& cfg,
+                                                     std::vector<model::CertInfo> tls_chain,
+                                                     const model::CertInfo& signing, std::int64_t now) {
+  std::vector<model::CertInfo> out;
   for (std::size_t i = 0; i < tls_chain.size(); ++i) {
+    tls_chain[i].last_seen = now;
     if (i == 0) {
       tls_chain[i].role = "hub-tls";
       tls_chain[i].source = cfg.listener.tls.cert_file;

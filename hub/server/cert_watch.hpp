@@ -31,6 +31,11 @@ namespace docaxis::server {
 std::vector<model::CertInfo> configured_certificates(const config::HubConfig& cfg,
                                                      const std::string& tls_chain_file,
                                                      const model::CertInfo& signing, std::int64_t now);
+// The same with the TLS chain the hub presents now (leaf first: tls::IdentitySlot's current
+// identity, described), so the inventory shows the certificate a SIGHUP installed.
+std::vector<model::CertInfo> configured_certificates(const config::HubConfig& cfg,
+                                                     std::vector<model::CertInfo> tls_chain,
+                                                     const model::CertInfo& signing, std::int64_t now);
 
 class CertWatch {
  public:

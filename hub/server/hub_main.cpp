@@ -54,8 +54,8 @@ int main(int argc, char** argv) {
   app.add_flag("--check-config", check_only,
                "validate the configuration, print every problem (one per line), exit");
   app.footer(R"(Runs one hub until SIGTERM or SIGINT. SIGHUP re-reads the trust anchors,
-intermediates, CRLs and the listener's certificate without a restart (a failed reload keeps
-the current trust). Logs: key=value lines on standard error. Under systemd (Type=notify) it
+intermediates, CRLs, the hub's TLS certificate and key (new connections get the renewed
+certificate) and its signing key without a restart (a failed reload keeps what is in use). Logs: key=value lines on standard error. Under systemd (Type=notify) it
 reports READY=1 once its listener is up, RELOADING=1 around a reload, STOPPING=1 at the end.
 Once serving, <data_dir>/hub.port holds the listener's port; `docaxis` talks to the running hub
 through <data_dir>/admin.sock.

@@ -20,6 +20,7 @@
 #include "dsig/trust_store.hpp"
 #include "dsig/verifier.hpp"
 #include "edxml/xml_doc.hpp"
+#include "cert_cli.hpp"
 #include "hub_fixture.hpp"
 #include "test_certs.hpp"
 #include "test_client.hpp"
@@ -32,45 +33,10 @@ using amqp::test::InboxClient;
 using amqp::test::send_package;
 using nlohmann::json;
 
-const std::string kCli = env_or("DOCAXIS", DOCAXIS_CLI_BINARY);
 const std::string kSender = "000.00.13.H30";
 const std::string kRecipient = "000.00.01.G12";
 
-struct CliRun {
-  int exit_code = -1;
-  std::string out;
-};
-
-// `docaxis ARGS` (each argument single-quoted), standard output and error together.
-CliRun docaxis(const fs::path& scratch, const std::vector<std::string>& args) {
-  const fs::path out = scratch / "cli.out";
-  std::string cmd = "'" + kCli + "'";
-  for (const auto& a : args) cmd += " '" + a + "'";
-  cmd += " > '" + out.string() + "' 2>&1";
-  const int status = std::system(cmd.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read(out.string())};
-}
-
-bool wait_for_log(HubProcess& hub, const std::string& needle) {
-  for (int i = 0; i < 200; ++i) {
-    if (hub.log().find(needle) != std::string::npos) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
-}
-
-// The signed test document from kSender, numbered `n` (a new document id each).
-std::string document(int n) {
-  std::string doc = read(kFixtures + "/unsigned.edxml");
-  doc = std::regex_replace(doc, std::regex("74/VPCP"), std::to_string(500 + n) + "/VPCP");
-  auto signer = dsig::Signer::load(organ(kSender) + ".key", organ(kSender) + ".crt",
-                                   {kPki + "/intermediates.pem"});
-  EXPECT_TRUE(signer.ok()) << signer.status().to_string();
-  if (!signer.ok()) return {};
-  auto s = (*signer)->sign(doc);
-  EXPECT_TRUE(s.ok()) << s.status().to_string();
-  return s.ok() ? *s : std::string();
-}
+std::string document(int n) { return signed_document(kSender, n); }
 
 std::string sha_of(const std::string& cert) {
   auto c = tls::describe_pem_file(cert, "x");
@@ -121,11 +87,7 @@ class CertRollover : public ::testing::Test {
                     .ok());
   }
 
-  // Replaces a configured file the way the procedure says: a temporary file renamed over it.
-  void replace(const std::string& from, const std::string& to) {
-    fs::copy_file(from, to + ".tmp", fs::copy_options::overwrite_existing);
-    fs::rename(to + ".tmp", to);
-  }
+  void replace(const std::string& from, const std::string& to) { replace_file(from, to); }
 
   // Sends document n and returns the receipt the sender gets for it.
   std::string send_and_get_receipt(int n, InboxClient& recipient, InboxClient& sender) {
@@ -140,20 +102,7 @@ class CertRollover : public ::testing::Test {
     return got[n - 1].bytes;
   }
 
-  json cert_list() {
-    CliRun r = docaxis(dir_ / "scratch", {"cert", "list", "--json", "--socket", socket_});
-    EXPECT_EQ(r.exit_code, 0) << r.out;
-    json j = json::parse(r.out, nullptr, false);
-    EXPECT_FALSE(j.is_discarded()) << r.out;
-    return j;
-  }
-  static std::vector<json> with_role(const json& list, const std::string& role) {
-    std::vector<json> out;
-    for (const json& c : list["certificates"]) {
-      if (c["role"] == role) out.push_back(c);
-    }
-    return out;
-  }
+  json cert_list() { return test::cert_list(dir_ / "scratch", socket_); }
 
   TempDir dir_ = temp_dir("cert-rollover");
   std::string key_, cert_, old_cert_, next_, socket_;
