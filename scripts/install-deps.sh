@@ -14,6 +14,7 @@ PACKAGES=(
   libcurl4-openssl-dev           # hub/crl: fetching CRLs from distribution points
   libsqlite3-dev sqlite3
   libpq-dev postgresql-15         # hub/store_pg (issue 17); its tests start a private server
+  patroni etcd-server etcd-client  # scripts/ha: the replicated store cluster (ctest label ha)
   libqpid-proton-cpp12-dev librabbitmq-dev
   libboost-dev libboost-system-dev
   libgtest-dev libgmock-dev

@@ -130,10 +130,16 @@ struct OpsServer::Core : std::enable_shared_from_this<OpsServer::Core> {
 
 namespace {
 
-// `query` behind a cache of its answers (doc.show excepted), `ttl` each, at most 32 kept.
+// `query` behind a cache of its answers (doc.show excepted), at most 32 kept. Each answer is
+// kept `ttl`, or kSlowQueryFactor times what it took to compute when that is longer: a query
+// that reads a big spool (queue.list groups the whole delivery table: about 6 s at 1.1 M
+// deliveries, BENCHMARKS.md) then costs its read connection at most 1/20 of the time, however
+// often the page is refreshed.
+constexpr int kSlowQueryFactor = 20;
+
 Query cached(Query query, std::chrono::milliseconds ttl) {
   struct Entry {
-    std::chrono::steady_clock::time_point at;
+    std::chrono::steady_clock::time_point until;
     Result<nlohmann::json> answer;
   };
   auto mu = std::make_shared<std::mutex>();
@@ -145,14 +151,16 @@ Query cached(Query query, std::chrono::milliseconds ttl) {
     const auto now = std::chrono::steady_clock::now();
     {
       std::lock_guard lk(*mu);
-      if (auto it = entries->find(key); it != entries->end() && now - it->second.at < ttl) {
+      if (auto it = entries->find(key); it != entries->end() && now < it->second.until) {
         return it->second.answer;
       }
     }
     Result<nlohmann::json> answer = query(cmd, args);
+    const auto done = std::chrono::steady_clock::now();
+    const auto keep = std::max<std::chrono::steady_clock::duration>(ttl, (done - now) * kSlowQueryFactor);
     std::lock_guard lk(*mu);
     if (entries->size() >= 32) entries->clear();
-    entries->insert_or_assign(key, Entry{now, answer});
+    entries->insert_or_assign(key, Entry{done + keep, answer});
     return answer;
   };
 }

@@ -32,11 +32,14 @@ std::string code_for_sqlstate(const std::string& state) {
 
 namespace {
 
-Status failure(PGconn* conn, const PGresult* res) {
+Status failure_of(PGconn* conn, const PGresult* res) {
   const char* state = res != nullptr ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
   std::string sqlstate = state != nullptr ? state : "";
-  std::string text = trimmed(res != nullptr ? PQresultErrorMessage(res) : "");
+  // The primary message only: DETAIL lines may quote row values (package bytes in hex).
+  const char* primary = res != nullptr ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
+  std::string text = trimmed(primary);
   if (text.empty()) text = trimmed(PQerrorMessage(conn));
+  if (text.size() > 300) text = text.substr(0, 300) + "...";
   if (PQstatus(conn) == CONNECTION_BAD && sqlstate.empty()) {
     return Status("unavailable", "PostgreSQL connection lost: " + text);
   }
@@ -44,6 +47,10 @@ Status failure(PGconn* conn, const PGresult* res) {
   if (sqlstate == "25006") prefix += "the server is read-only (a demoted primary?): ";
   if (sqlstate == "53100") prefix += "the database server's disk is full: ";
   return Status(code_for_sqlstate(sqlstate), "PostgreSQL: " + prefix + text);
+}
+
+bool stale_state(const std::string& sqlstate) {
+  return sqlstate == "25006" || sqlstate == "57P01" || sqlstate == "57P02" || sqlstate == "57P03";
 }
 
 }  // namespace
@@ -64,6 +71,33 @@ std::string text_array(const std::vector<std::string>& values) {
     out += '"';
   }
   return out + "}";
+}
+
+std::string storable_text(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  const auto* s = reinterpret_cast<const unsigned char*>(in.data());
+  const size_t n = in.size();
+  for (size_t i = 0; i < n;) {
+    const unsigned char c = s[i];
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    bool good = len != 0 && c != 0 && i + len <= n;
+    for (size_t k = 1; good && k < len; ++k) good = (s[i + k] & 0xC0) == 0x80;
+    if (good && len > 1) {  // overlong forms, surrogates, beyond U+10FFFF
+      uint32_t cp = c & (0xFF >> (len + 1));
+      for (size_t k = 1; k < len; ++k) cp = (cp << 6) | (s[i + k] & 0x3F);
+      good = !(len == 2 && cp < 0x80) && !(len == 3 && cp < 0x800) && !(len == 4 && cp < 0x10000) &&
+             !(cp >= 0xD800 && cp <= 0xDFFF) && cp <= 0x10FFFF;
+    }
+    if (good) {
+      out.append(in.substr(i, len));
+      i += len;
+    } else {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    }
+  }
+  return out;
 }
 
 std::string int_array(const std::vector<int64_t>& values) {
@@ -108,23 +142,101 @@ uint64_t Rows::affected() const {
 
 std::string Rows::command() const { return res_ != nullptr ? PQcmdStatus(res_) : ""; }
 
-Conn::Conn(pg_conn* c, std::string conninfo) : conn_(c), conninfo_(std::move(conninfo)) {
+Conn::Conn(pg_conn* c, std::string conninfo, ConnSettings settings)
+    : conn_(c), conninfo_(std::move(conninfo)), settings_(settings) {
   PQsetNoticeReceiver(conn_, &Conn::on_notice, this);
+}
+
+Status Conn::failure(const pg_result* res) {
+  Status s = failure_of(conn_, res);
+  const char* state = res != nullptr ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+  if (state != nullptr && stale_state(state)) stale_ = true;
+  return s;
+}
+
+Status Conn::check_server() {
+  PGresult* res = PQexec(conn_, "SELECT current_setting('server_encoding'), "
+                                "current_setting('synchronous_standby_names')");
+  if (res == nullptr || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+    Status s = failure(res);
+    if (res != nullptr) PQclear(res);
+    return s;
+  }
+  const std::string encoding = PQgetvalue(res, 0, 0), standbys = PQgetvalue(res, 0, 1);
+  PQclear(res);
+  if (encoding != "UTF8") {
+    return Status("failed-precondition", "the PostgreSQL database's encoding is " + encoding +
+                                             ", not UTF8 (create it WITH ENCODING 'UTF8')");
+  }
+  if (settings_.require_synchronous_standby && standbys.empty()) {
+    stale_ = true;
+    return Status("unavailable", "the PostgreSQL server has no synchronous standby configured "
+                                 "(synchronous_standby_names is empty): its commits would be "
+                                 "acknowledged without a standby");
+  }
+  return Status();
 }
 
 Conn::~Conn() {
   if (conn_ != nullptr) PQfinish(conn_);
 }
 
-Result<std::unique_ptr<Conn>> Conn::connect(const std::string& conninfo) {
-  PGconn* c = PQconnectdb(conninfo.c_str());
+Result<std::unique_ptr<Conn>> Conn::connect(const std::string& conninfo, ConnSettings settings) {
+  char* error = nullptr;
+  PQconninfoOption* parsed = PQconninfoParse(conninfo.c_str(), &error);
+  if (parsed == nullptr) {
+    if (error != nullptr) PQfreemem(error);  // it may quote the conninfo, password included
+    return Status("invalid-argument", "the PostgreSQL conninfo does not parse");
+  }
+  std::vector<std::string> keys, values;
+  std::string options;
+  bool keepalive_set = false, user_timeout_set = false;
+  for (PQconninfoOption* o = parsed; o->keyword != nullptr; ++o) {
+    if (o->val == nullptr) continue;
+    const std::string key = o->keyword;
+    if (key == "options") {
+      options = o->val;
+      continue;
+    }
+    keepalive_set = keepalive_set || key.rfind("keepalives", 0) == 0;
+    user_timeout_set = user_timeout_set || key == "tcp_user_timeout";
+    keys.push_back(key);
+    values.push_back(o->val);
+  }
+  PQconninfoFree(parsed);
+  if (options.empty()) {
+    if (const char* env = std::getenv("PGOPTIONS")) options = env;  // explicit options hide it
+  }
+  keys.push_back("options");
+  values.push_back(options.empty() ? kPinnedOptions : options + " " + kPinnedOptions);
+  if (!keepalive_set) {
+    for (const auto& [k, v] : {std::pair{"keepalives", "1"}, {"keepalives_idle", "5"},
+                               {"keepalives_interval", "2"}, {"keepalives_count", "3"}}) {
+      keys.push_back(k);
+      values.push_back(v);
+    }
+  }
+  if (!user_timeout_set) {
+    keys.push_back("tcp_user_timeout");
+    values.push_back("10000");
+  }
+  std::vector<const char*> k, v;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    k.push_back(keys[i].c_str());
+    v.push_back(values[i].c_str());
+  }
+  k.push_back(nullptr);
+  v.push_back(nullptr);
+  PGconn* c = PQconnectdbParams(k.data(), v.data(), 0);
   if (c == nullptr) return Status("resource-exhausted", "libpq could not allocate a connection");
   if (PQstatus(c) != CONNECTION_OK) {
     std::string why = trimmed(PQerrorMessage(c));
     PQfinish(c);
     return Status("unavailable", "cannot connect to PostgreSQL: " + why);
   }
-  return std::unique_ptr<Conn>(new Conn(c, conninfo));
+  std::unique_ptr<Conn> conn(new Conn(c, conninfo, settings));
+  if (Status s = conn->check_server(); !s.ok()) return s;
+  return conn;
 }
 
 void Conn::on_notice(void* self, const pg_result* res) {
@@ -170,7 +282,7 @@ Result<Rows> Conn::exec(const std::string& sql, const std::vector<Param>& params
     PGresult* prep = PQprepare(conn_, name.c_str(), sql.c_str(), static_cast<int>(params.size()),
                                nullptr);
     if (prep == nullptr || PQresultStatus(prep) != PGRES_COMMAND_OK) {
-      Status s = failure(conn_, prep);
+      Status s = failure(prep);
       if (prep != nullptr) PQclear(prep);
       return s;
     }
@@ -181,7 +293,7 @@ Result<Rows> Conn::exec(const std::string& sql, const std::vector<Param>& params
                                  values.data(), lengths.data(), formats.data(), 0);
   const ExecStatusType st = res != nullptr ? PQresultStatus(res) : PGRES_FATAL_ERROR;
   if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return Rows(res);
-  Status s = failure(conn_, res);
+  Status s = failure(res);
   if (res != nullptr) PQclear(res);
   return s;
 }
@@ -189,20 +301,21 @@ Result<Rows> Conn::exec(const std::string& sql, const std::vector<Param>& params
 Status Conn::exec_script(const std::string& sql) {
   PGresult* res = PQexec(conn_, sql.c_str());
   const ExecStatusType st = res != nullptr ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-  Status s = (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) ? Status() : failure(conn_, res);
+  Status s = (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) ? Status() : failure(res);
   if (res != nullptr) PQclear(res);
   return s;
 }
 
-bool Conn::ok() const { return PQstatus(conn_) == CONNECTION_OK; }
+bool Conn::ok() const { return !stale_ && PQstatus(conn_) == CONNECTION_OK; }
 
 Status Conn::reset() {
   prepared_.clear();  // prepared statements live as long as their session
+  stale_ = false;
   PQreset(conn_);
   if (PQstatus(conn_) != CONNECTION_OK) {
     return Status("unavailable", "cannot reconnect to PostgreSQL: " + trimmed(PQerrorMessage(conn_)));
   }
-  return Status();
+  return check_server();
 }
 
 int Conn::backend_pid() const { return PQbackendPID(conn_); }

@@ -30,6 +30,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -58,6 +59,10 @@ Param opt_num(const std::optional<T>& v) {
 // escaped: any text is safe).
 std::string text_array(const std::vector<std::string>& values);
 std::string int_array(const std::vector<int64_t>& values);
+// Free text from outside (a peer's rejection description, an error) made storable as
+// PostgreSQL text: invalid UTF-8 and NUL become U+FFFD. SQLite stores such bytes as they are;
+// refusing them here would let one peer's bad description fail a whole batch of transitions.
+std::string storable_text(std::string_view text);
 
 // A query's rows (text format). Owned; movable.
 class Rows {
@@ -85,10 +90,32 @@ struct Notice {
   std::string message;
 };
 
+// What every session of the store is held to, whatever the conninfo, PGOPTIONS or the role's
+// settings say (appended to the libpq `options`, so a PQreset keeps them): warnings reach the
+// client (client_min_messages = warning: a cancelled wait for synchronous replication is a
+// WARNING), commits wait for the synchronous standby (synchronous_commit = on), UTF-8 text,
+// and time limits so that a dead or frozen node cannot hold a lock or a session for long
+// (idle_in_transaction_session_timeout 30 s, lock_timeout 15 s, statement_timeout 60 s, which
+// also bounds a COMMIT's wait for a standby). TCP keepalives and tcp_user_timeout (10 s)
+// unless the conninfo sets them: a server gone without a FIN is noticed.
+inline constexpr const char* kPinnedOptions =
+    "-c client_min_messages=warning -c synchronous_commit=on -c client_encoding=UTF8 "
+    "-c idle_in_transaction_session_timeout=30s -c lock_timeout=15s -c statement_timeout=60s";
+
+struct ConnSettings {
+  // Refuse (unavailable) a server whose synchronous_standby_names is empty: its commits would
+  // be acknowledged without any standby. For hub clusters (issue 17); off for a lone server.
+  bool require_synchronous_standby = false;
+};
+
 class Conn {
  public:
-  // Connects (blocking; honour connect_timeout in the conninfo). unavailable on failure.
-  static Result<std::unique_ptr<Conn>> connect(const std::string& conninfo);
+  // Connects (blocking; honour connect_timeout in the conninfo) with kPinnedOptions, then
+  // checks the server: UTF8 encoding (failed-precondition otherwise) and, when asked, a
+  // synchronous standby configured. unavailable when the server cannot be reached; the
+  // conninfo itself never appears in an error (it may hold a password).
+  static Result<std::unique_ptr<Conn>> connect(const std::string& conninfo,
+                                               ConnSettings settings = {});
   ~Conn();
   Conn(const Conn&) = delete;
   Conn& operator=(const Conn&) = delete;
@@ -99,8 +126,11 @@ class Conn {
   // Runs statements without parameters (several separated by ';' allowed).
   Status exec_script(const std::string& sql);
 
-  bool ok() const;      // the connection is up (as far as libpq knows)
-  Status reset();       // reconnects in place
+  // The connection is up (as far as libpq knows) and not stale: a session that answered
+  // 25006 (read-only: a demoted primary), 57P01/57P02/57P03 is stale, so that the next
+  // reset() runs host selection again (target_session_attrs finds the new primary).
+  bool ok() const;
+  Status reset();       // reconnects in place, then the same checks as connect()
   int backend_pid() const;
   const std::string& conninfo() const { return conninfo_; }
 
@@ -108,10 +138,14 @@ class Conn {
   void clear_notices();
 
  private:
-  Conn(pg_conn* c, std::string conninfo);
+  Conn(pg_conn* c, std::string conninfo, ConnSettings settings);
   static void on_notice(void* self, const pg_result* res);
+  Status check_server();
+  Status failure(const pg_result* res);
   pg_conn* conn_;
   std::string conninfo_;
+  ConnSettings settings_;
+  bool stale_ = false;
   std::unordered_map<std::string, std::string> prepared_;  // SQL -> statement name
   std::mutex notice_mu_;
   std::vector<Notice> notices_;

@@ -126,7 +126,7 @@ TransitionResult PgStore::apply_one(pg::Conn& c, const Transition& t, int64_t no
       "WHERE id = $1 RETURNING " DOCAXIS_PG_DELIVERY_COLUMNS,
       {num(static_cast<int64_t>(t.id)), text(std::string(to_string(rule.to))), num(now),
        t.kind == TransitionKind::kRetry ? num(t.next_attempt_ms) : null(),
-       t.kind == TransitionKind::kDelivered ? null() : text(t.error), num(counts ? 1 : 0)});
+       t.kind == TransitionKind::kDelivered ? null() : text(pg::storable_text(t.error)), num(counts ? 1 : 0)});
   if (!row) return failed(row.status());
   if (row->size() != 1) {
     return failed(Status("internal", "delivery " + std::to_string(t.id) + " vanished"));

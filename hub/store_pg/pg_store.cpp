@@ -40,10 +40,10 @@ PgStore::~PgStore() {
 
 Result<std::unique_ptr<PgStore>> PgStore::open(PgStoreOptions options) {
   std::unique_ptr<PgStore> store(new PgStore(std::move(options)));
-  auto writer = pg::Conn::connect(store->options_.conninfo);
+  auto writer = pg::Conn::connect(store->options_.conninfo, {store->options_.require_synchronous_standby});
   if (!writer) return writer.status();
   if (Status s = pg::migrate(**writer, store->now_ms()); !s.ok()) return s;
-  auto reader = pg::Conn::connect(store->options_.conninfo);
+  auto reader = pg::Conn::connect(store->options_.conninfo, {store->options_.require_synchronous_standby});
   if (!reader) return reader.status();
   store->reader_ = std::move(*reader);
   store->writer_ = std::make_unique<pg::PgWriter>(

@@ -32,6 +32,10 @@ struct PgStoreOptions {
   std::function<int64_t()> clock;  // unix ms for updated_ms; default: the system clock
   uint32_t max_batch_jobs = 256;
   uint64_t max_batch_bytes = 64ull << 20;
+  // A hub cluster's store (issue 17): refuse (unavailable) a server with no synchronous
+  // standby configured, at open and at every reconnect, so nothing is answered accepted
+  // from a primary alone. Off for a lone server (tests, a single node).
+  bool require_synchronous_standby = false;
 };
 
 class PgStore : public Store {

@@ -10,6 +10,9 @@ namespace docaxis::store::pg {
 namespace {
 
 constexpr int kMaxAttempts = 5;
+// Pinned here, not taken from default_transaction_isolation: the claims rely on READ COMMITTED
+// with SKIP LOCKED.
+constexpr const char* kBegin = "BEGIN ISOLATION LEVEL READ COMMITTED";
 
 // A job's failure that poisons the transaction or the connection: the whole batch fails.
 bool batch_fatal(const Status& s) {
@@ -17,11 +20,13 @@ bool batch_fatal(const Status& s) {
   return c == "unavailable" || c == "store-busy" || c == "resource-exhausted";
 }
 
-// The commit's notices: a cancelled wait for synchronous replication means "committed here
-// only".
+// The COMMIT's own notices (cleared just before it): a WARNING there is a cancelled wait for
+// synchronous replication (SQLSTATE 01000 after a cancel, 57P01 at a shutdown), "committed
+// here only". Any WARNING counts, judged by the non-localized severity, so neither the
+// server's language nor the wording matters; client_min_messages is pinned to warning.
 Status sync_rep_verdict(const std::vector<Notice>& notices) {
   for (const Notice& n : notices) {
-    if (n.message.find("synchronous replication") != std::string::npos) {
+    if (n.severity == "WARNING") {
       return Status("unavailable",
                     "PostgreSQL: [" + n.sqlstate + "] " + n.message +
                         ": the transaction is committed on the primary only, not on a "
@@ -117,13 +122,13 @@ Status PgWriter::attempt(std::deque<PgJob>& batch, std::vector<Status>& results)
     if (conn_->ok()) (void)conn_->exec_script("ROLLBACK");
     return s;
   };
-  if (Status s = conn_->exec_script("BEGIN"); !s.ok()) {
+  if (Status s = conn_->exec_script(kBegin); !s.ok()) {
     // An idle connection learns that the server went away (restart, failover) only when
     // used. Nothing was sent but BEGIN, so a new connection may take the batch.
     if (conn_->ok()) return fail(s);
     if (Status r = conn_->reset(); !r.ok()) return s;
     pid_.store(conn_->backend_pid(), std::memory_order_relaxed);
-    if (Status again = conn_->exec_script("BEGIN"); !again.ok()) return fail(again);
+    if (Status again = conn_->exec_script(kBegin); !again.ok()) return fail(again);
   }
   bool ordered = false;
   for (const PgJob& j : batch) ordered = ordered || j.ordered;
@@ -148,6 +153,7 @@ Status PgWriter::attempt(std::deque<PgJob>& batch, std::vector<Status>& results)
     }
     results[i] = std::move(r);
   }
+  conn_->clear_notices();
   auto commit = conn_->exec("COMMIT");
   if (!commit) return fail(commit.status());
   if (commit->command() != "COMMIT") {

@@ -99,6 +99,8 @@ bootstrap:
     - host all all 127.0.0.1/32 scram-sha-256
   post_bootstrap: {node}/post_bootstrap.sh
 postgresql:
+  basebackup:
+    - checkpoint: fast
   listen: 127.0.0.1:{p['pg']}
   connect_address: 127.0.0.1:{p['pg']}
   data_dir: {node}/data

@@ -92,6 +92,7 @@ store::StoredPackage package(const std::string& id, std::size_t size) {
 int write_mode(const Args& a) {
   store::PgStoreOptions o;
   o.conninfo = a.conninfo;
+  o.require_synchronous_standby = true;
   auto opened = store::PgStore::open(o);
   if (!opened) {
     std::fprintf(stderr, "ha_store_probe: %s\n", opened.status().to_string().c_str());

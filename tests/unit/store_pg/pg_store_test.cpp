@@ -226,6 +226,74 @@ TEST_F(PgStoreTest, CancelledSyncReplicationWaitIsNeverAccepted) {
   EXPECT_EQ(dup->kind, IngestOutcome::Kind::kDuplicate);
 }
 
+// The same, with the session settings a role, the database or PGOPTIONS could impose to hide
+// the cancelled wait: warnings not sent to the client (client_min_messages = error) and no
+// wait at all (synchronous_commit = local). The store pins its own settings over them: the
+// commit still waits for the standby, and the cancelled wait is still not accepted.
+TEST_F(PgStoreTest, SessionSettingsCannotTurnALocalCommitIntoAccepted) {
+  struct Env {
+    Env() { ::setenv("PGOPTIONS", "-c client_min_messages=error -c synchronous_commit=local", 1); }
+    ~Env() { ::unsetenv("PGOPTIONS"); }
+  } env;
+  auto s = open();
+  ASSERT_TRUE(s);
+  ASSERT_TRUE(send(*s, "warm-up").ok());
+  struct Reset {
+    PgCluster* c;
+    ~Reset() {
+      (void)c->sql("ALTER SYSTEM RESET synchronous_standby_names");
+      (void)c->sql("SELECT pg_reload_conf()");
+    }
+  } reset{backend_.cluster()};
+  ASSERT_TRUE(backend_.cluster()->sql("ALTER SYSTEM SET synchronous_standby_names = 'nobody'").ok());
+  ASSERT_TRUE(backend_.cluster()->sql("SELECT pg_reload_conf()").ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto pending = std::async(std::launch::async, [&] { return send(*s, "doc"); });
+  ASSERT_TRUE(wait_for_syncrep(s->writer_backend_pid()))
+      << "the commit did not wait for the standby (synchronous_commit not pinned)";
+  q("SELECT pg_cancel_backend(" + std::to_string(s->writer_backend_pid()) + ")");
+  auto r = pending.get();
+  EXPECT_EQ(r.status().code(), "unavailable") << "a commit on the primary alone was accepted";
+}
+
+// A hub cluster's store refuses a server with no synchronous standby configured, at open.
+TEST_F(PgStoreTest, ASynchronousStandbyCanBeRequired) {
+  PgStoreOptions o;
+  o.conninfo = backend_.cluster()->conninfo(backend_.db());
+  o.require_synchronous_standby = true;
+  auto s = PgStore::open(std::move(o));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), "unavailable");
+  EXPECT_NE(s.status().message().find("no synchronous standby"), std::string::npos)
+      << s.status().message();
+}
+
+// A peer's rejection description is free text from outside: invalid UTF-8 or a NUL in it must
+// not fail the transition (nor, in a batch, every other transition with it).
+TEST_F(PgStoreTest, AnInvalidUtf8ReasonIsStoredRepairedNotRefused) {
+  auto s = open();
+  ASSERT_TRUE(s);
+  auto in = send(*s, "doc");
+  ASSERT_TRUE(in.ok());
+  auto claimed = s->claim_due("hub-b", kT0 + 1, 10);
+  ASSERT_TRUE(claimed.ok() && claimed->size() == 1);
+  const std::string reason = std::string("t\xE1\xBB\xAB ch\xFF\xFEi") + '\0' + "x";
+  auto refused = s->mark_refused(claimed->front().id, reason);
+  ASSERT_TRUE(refused.ok()) << refused.status().to_string();
+  auto d = s->load_delivery(claimed->front().id);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->last_error, "t\xE1\xBB\xAB ch\xEF\xBF\xBD\xEF\xBF\xBDi\xEF\xBF\xBDx");
+}
+
+TEST(PgStorableText, RepairsInvalidUtf8AndNulOnly) {
+  EXPECT_EQ(pg::storable_text("Vi\xE1\xBB\x87t Nam"), "Vi\xE1\xBB\x87t Nam");
+  EXPECT_EQ(pg::storable_text(std::string("a\0b", 3)), "a\xEF\xBF\xBD" "b");
+  EXPECT_EQ(pg::storable_text("\xC0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD");        // overlong NUL
+  EXPECT_EQ(pg::storable_text("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
+  EXPECT_EQ(pg::storable_text("\xF0\x9F\x93\x84"), "\xF0\x9F\x93\x84");
+  EXPECT_EQ(pg::storable_text("\xE1\xBB"), "\xEF\xBF\xBD\xEF\xBF\xBD");        // cut short
+}
+
 // Seqs follow commit order across nodes because every seq-assigning transaction takes one
 // advisory lock first: while another session (another node's ingest) holds it, an ingest
 // waits, and goes on when it is released.
