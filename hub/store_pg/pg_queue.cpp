@@ -19,16 +19,20 @@ using pg::text;
 
 namespace {
 
+// The outer `state = 'waiting'` repeats the subquery's condition as a safeguard: the rows are
+// already locked by this statement's own FOR UPDATE.
 constexpr const char* kClaimByHop =
     "UPDATE deliveries SET state = 'in_flight', attempts = attempts + 1, updated_ms = $2 "
-    "WHERE id = ANY(ARRAY(SELECT id FROM deliveries WHERE next_hop = $1 AND state = 'waiting' "
-    "AND next_attempt_ms <= $2 ORDER BY next_attempt_ms, id LIMIT $3 FOR UPDATE SKIP LOCKED)) "
+    "WHERE state = 'waiting' AND id = ANY(ARRAY(SELECT id FROM deliveries "
+    "WHERE next_hop = $1 AND state = 'waiting' AND next_attempt_ms <= $2 "
+    "ORDER BY next_attempt_ms, id LIMIT $3 FOR UPDATE SKIP LOCKED)) "
     "RETURNING " DOCAXIS_PG_DELIVERY_COLUMNS;
 constexpr const char* kClaimByRecipient =
     "UPDATE deliveries SET state = 'in_flight', attempts = attempts + 1, updated_ms = $3 "
-    "WHERE id = ANY(ARRAY(SELECT id FROM deliveries WHERE next_hop = $1 AND recipient = $2 "
-    "AND state = 'waiting' AND next_attempt_ms <= $3 ORDER BY next_attempt_ms, id LIMIT $4 "
-    "FOR UPDATE SKIP LOCKED)) RETURNING " DOCAXIS_PG_DELIVERY_COLUMNS;
+    "WHERE state = 'waiting' AND id = ANY(ARRAY(SELECT id FROM deliveries "
+    "WHERE next_hop = $1 AND recipient = $2 AND state = 'waiting' AND next_attempt_ms <= $3 "
+    "ORDER BY next_attempt_ms, id LIMIT $4 FOR UPDATE SKIP LOCKED)) "
+    "RETURNING " DOCAXIS_PG_DELIVERY_COLUMNS;
 
 void sort_due(std::vector<Delivery>& v) {
   std::stable_sort(v.begin(), v.end(), [](const Delivery& a, const Delivery& b) {

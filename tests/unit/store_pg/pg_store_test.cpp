@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <chrono>
 #include <future>
@@ -104,7 +105,10 @@ TEST_F(PgStoreTest, TwoNodesNeverClaimTheSameDelivery) {
   std::set<uint64_t> unique(all.begin(), all.end());
   EXPECT_EQ(all.size(), unique.size()) << "a delivery was claimed twice";
   EXPECT_EQ(unique.size(), 2u * kPackages);
-  EXPECT_GE(claimers, 2);  // they did run concurrently (normally all four claim some)
+  // Normally all four claim some; on a loaded machine one thread may drain everything before
+  // the others run (seen under ctest -j3 beside a cluster test), so this is reported, not
+  // asserted: AClaimInProgressElsewhereIsSkippedNotWaitedFor holds the overlap for certain.
+  std::printf("claimers with deliveries: %d of 4\n", claimers);
   EXPECT_EQ(q("SELECT count(*) FROM deliveries WHERE attempts <> 1"), "0");
 }
 
@@ -224,6 +228,39 @@ TEST_F(PgStoreTest, CancelledSyncReplicationWaitIsNeverAccepted) {
   auto dup = send(*s, "doc");
   ASSERT_TRUE(dup.ok()) << dup.status().to_string();
   EXPECT_EQ(dup->kind, IngestOutcome::Kind::kDuplicate);
+}
+
+// Another node's claim in progress (rows locked FOR UPDATE in an open transaction) is skipped,
+// not waited for and not taken: the claim returns at once with other deliveries; once that
+// transaction ends, its rows can be claimed.
+TEST_F(PgStoreTest, AClaimInProgressElsewhereIsSkippedNotWaitedFor) {
+  auto s = open();
+  ASSERT_TRUE(s);
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(send(*s, "d" + std::to_string(i)).ok());
+  PGconn* other = PQconnectdb(backend_.cluster()->conninfo(backend_.db()).c_str());
+  ASSERT_EQ(PQstatus(other), CONNECTION_OK);
+  PQclear(PQexec(other, "BEGIN"));
+  PGresult* held = PQexec(other, "SELECT id FROM deliveries ORDER BY next_attempt_ms, id LIMIT 5 FOR UPDATE");
+  ASSERT_EQ(PQresultStatus(held), PGRES_TUPLES_OK);
+  std::set<uint64_t> locked;
+  for (int r = 0; r < PQntuples(held); ++r) locked.insert(std::strtoull(PQgetvalue(held, r, 0), nullptr, 10));
+  PQclear(held);
+  ASSERT_EQ(locked.size(), 5u);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto claimed = s->claim_due("hub-b", kT0 + 1, 10);
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  ASSERT_TRUE(claimed.ok()) << claimed.status().to_string();
+  ASSERT_EQ(claimed->size(), 10u);
+  for (const auto& d : *claimed) EXPECT_EQ(locked.count(d.id), 0u) << "claimed a locked delivery";
+  EXPECT_LT(waited, std::chrono::seconds(5)) << "the claim waited for the other transaction";
+  PQclear(PQexec(other, "COMMIT"));
+  PQfinish(other);
+  auto rest = s->claim_due("hub-b", kT0 + 1, 20);
+  ASSERT_TRUE(rest.ok());
+  std::set<uint64_t> rest_ids;
+  for (const auto& d : *rest) rest_ids.insert(d.id);
+  EXPECT_EQ(rest_ids.size(), 10u);
+  for (uint64_t id : locked) EXPECT_EQ(rest_ids.count(id), 1u) << "a released row was not claimable";
 }
 
 // The same, with the session settings a role, the database or PGOPTIONS could impose to hide
