@@ -178,7 +178,7 @@ void queue_metrics(TextWriter& w, const MetricsSources& src, std::int64_t now) {
            "Age of the oldest waiting or in-flight delivery per destination, in seconds (0: none).");
   for (const Destination& x : shown) {
     const double age = x.stats.oldest_pending_created_ms
-                           ? std::max<double>(0, (now - *x.stats.oldest_pending_created_ms) / 1000.0)
+                           ? std::max<double>(0, static_cast<double>(now - *x.stats.oldest_pending_created_ms) / 1000.0)
                            : 0;
     w.sample({{"destination", x.name}, {"kind", x.kind}}, age);
   }

@@ -140,9 +140,9 @@ class AdminStore {
 
   // --- reads -------------------------------------------------------------------------------
   virtual Result<std::vector<DestinationStats>> queue_by_destination() = 0;
-  // The same rows for unfinished deliveries only (waiting, retrying, in flight, oldest): read
-  // through the state index, so its cost follows the backlog, not the history (metrics
-  // scrapes). Final-state counts stay 0.
+  // The same rows for unfinished and dead deliveries only (waiting, retrying, in flight, dead,
+  // oldest): read through the state index, so its cost follows the backlog and the dead
+  // letters, not the history (metrics scrapes). Delivered and refused counts stay 0.
   virtual Result<std::vector<DestinationStats>> pending_by_destination() = 0;
   virtual Result<std::vector<DeliveryListing>> find_deliveries(const DeliveryFilter& filter) = 0;
   virtual Result<uint64_t> count_deliveries(const DeliveryFilter& filter) = 0;

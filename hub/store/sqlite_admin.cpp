@@ -71,9 +71,9 @@ std::optional<int64_t> opt_int(const sqlite::Stmt& s, int col) {
 }  // namespace
 
 // The per-destination grouping shared by queue_by_destination (every delivery) and
-// pending_by_destination (the unfinished ones, through the state index): the columns up to
-// in_flight, `finished` (the delivered/refused/dead sums, or nothing), the oldest unfinished
-// delivery's created_ms and the earliest next attempt; `from` is the FROM/WHERE part.
+// pending_by_destination (the unfinished and the dead ones, through the state index): the
+// counts by state (`finished`: delivered and refused too; otherwise they read 0), the oldest
+// unfinished delivery's created_ms and the earliest next attempt; `from` is the FROM/WHERE part.
 Result<std::vector<DestinationStats>> SqliteStore::destination_rows(bool finished,
                                                                     const char* from) {
   std::lock_guard lock(read_mu_);
@@ -81,12 +81,13 @@ Result<std::vector<DestinationStats>> SqliteStore::destination_rows(bool finishe
       std::string("SELECT next_hop, CASE WHEN next_hop = 'local' THEN recipient ELSE '' END AS dest, "
                   "  sum(state = 'waiting' AND attempts = 0), sum(state = 'waiting' AND attempts > 0), "
                   "  sum(state = 'in_flight'), ") +
-      (finished ? "sum(state = 'delivered'), sum(state = 'refused'), sum(state = 'dead'), " : "") +
+      (finished ? "sum(state = 'delivered'), sum(state = 'refused'), " : "0, 0, ") +
+      "sum(state = 'dead'), " +
       "  min(CASE WHEN state IN ('waiting', 'in_flight') THEN created_ms END), "
       "  min(CASE WHEN state = 'waiting' THEN next_attempt_ms END) " +
       from + " GROUP BY next_hop, dest ORDER BY next_hop, dest");
   if (!stmt) return stmt.status();
-  const int n = finished ? 6 : 3;
+  const int n = 6;
   std::vector<DestinationStats> out;
   Status s = each_row(*stmt, [&] {
     DestinationStats d;
@@ -107,7 +108,7 @@ Result<std::vector<DestinationStats>> SqliteStore::destination_rows(bool finishe
 Result<std::vector<DestinationStats>> SqliteStore::pending_by_destination() {
   return destination_rows(false,
                           "FROM deliveries INDEXED BY deliveries_by_state "
-                          "WHERE state IN ('waiting', 'in_flight')");
+                          "WHERE state IN ('waiting', 'in_flight', 'dead')");
 }
 
 Result<std::vector<DestinationStats>> SqliteStore::queue_by_destination() {

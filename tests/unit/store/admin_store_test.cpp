@@ -100,6 +100,14 @@ TEST_F(AdminStoreTest, QueueByDestinationSplitsLocalInboxesAndPeers) {
   EXPECT_EQ((*rows)[2].next_hop, "national");
   EXPECT_EQ((*rows)[2].recipient, "");  // peers are one queue
   EXPECT_EQ((*rows)[2].oldest_pending_created_ms, now_);
+  // The metrics' read (through the state index) counts the same unfinished and dead ones.
+  auto pending = store_->pending_by_destination();
+  ASSERT_TRUE(pending.ok()) << pending.status().to_string();
+  ASSERT_EQ(pending->size(), 3u);
+  EXPECT_EQ((*pending)[0].waiting, 1u);
+  EXPECT_EQ((*pending)[0].dead, 1u);
+  EXPECT_EQ((*pending)[2].next_hop, "national");
+  EXPECT_EQ((*pending)[2].oldest_pending_created_ms, now_);
 }
 
 TEST_F(AdminStoreTest, FindDeliveriesFiltersByStateSenderRecipientTimeAndPagesNewestFirst) {
