@@ -265,13 +265,46 @@ def postmaster_pgid(node):
         return None
 
 
+def descendants(pid):
+    """pid's children, grandchildren, ... (from /proc), deepest last."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
 def signal_node(node, sig):
-    for pgid in (node.get("pgid"), postmaster_pgid(node)):
-        if pgid:
-            try:
-                os.killpg(pgid, sig)
-            except ProcessLookupError:
-                pass
+    """The whole node: its process group (etcd, Patroni) and the postmaster with every one of
+    its processes. PostgreSQL's backends, walsenders and auxiliary processes each run in a
+    session of their own (setsid), so a signal to the postmaster's group would leave them
+    serving: a frozen node would go on committing, a killed one would linger."""
+    if node.get("pgid"):
+        try:
+            os.killpg(node["pgid"], sig)
+        except ProcessLookupError:
+            pass
+    try:
+        with open(os.path.join(node["data_dir"], "postmaster.pid")) as f:
+            postmaster = int(f.readline().strip())
+    except (OSError, ValueError):
+        return
+    for pid in [postmaster] + descendants(postmaster):  # the postmaster first: it forks no more
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
 
 
 def cmd_kill_node(a):
@@ -326,10 +359,11 @@ def cmd_stop(a):
 
 
 def alive(node):
-    for pgid in (node.get("pgid"), postmaster_pgid(node)):
-        if pgid:
+    pgid = postmaster_pgid(node)
+    for g in (node.get("pgid"), pgid):
+        if g:
             try:
-                os.killpg(pgid, 0)
+                os.killpg(g, 0)
                 return True
             except ProcessLookupError:
                 pass
