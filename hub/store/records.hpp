@@ -196,6 +196,20 @@ struct TransitionResult {
   std::optional<uint64_t> follow_up_seq;
 };
 
+// The state machine above, shared by every Store implementation (store.cpp).
+//   check_transition: the state the transition leads to, or failed-precondition
+//     "delivery <id> is <state>: cannot <verb>" when the delivery's current state (its stored
+//     name) does not allow it.
+//   counts_unanswered: whether it adds one to `unanswered` (kRetry and kDead with unanswered).
+//   follow_up_fails_the_job: a follow-up that failed this way (unavailable,
+//     resource-exhausted, store-busy, internal) could not be written at all: the transition
+//     must not commit without it, so the whole apply job fails and its caller retries. Other
+//     failures (duplicate-conflict, ...) leave the transition applied.
+Result<DeliveryState> check_transition(uint64_t id, TransitionKind kind,
+                                       std::string_view current_state);
+bool counts_unanswered(const Transition& t);
+bool follow_up_fails_the_job(const Status& s);
+
 struct IngestOutcome {
   enum class Kind { kStored, kDuplicate };
   Kind kind = Kind::kStored;

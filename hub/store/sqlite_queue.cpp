@@ -101,38 +101,16 @@ void SqliteStore::claim_due_for_async(const std::string& next_hop, int64_t now,
 
 namespace {
 
-struct TransitionRule {
-  DeliveryState to;
-  std::vector<DeliveryState> from;
-  const char* verb;
-};
-
 TransitionResult failed(Status s) {
   TransitionResult r;
   r.status = std::move(s);
   return r;
 }
 
-TransitionRule rule_for(TransitionKind kind) {
-  using S = DeliveryState;
-  switch (kind) {
-    case TransitionKind::kDelivered:
-      return {S::kDelivered, {S::kWaiting, S::kInFlight, S::kDelivered}, "mark it delivered"};
-    case TransitionKind::kRefused:
-      return {S::kRefused, {S::kWaiting, S::kInFlight}, "mark it refused"};
-    case TransitionKind::kRetry:
-      return {S::kWaiting, {S::kInFlight}, "schedule a retry"};
-    case TransitionKind::kDead:
-      return {S::kDead, {S::kWaiting, S::kInFlight}, "mark it dead"};
-  }
-  return {S::kDead, {}, "change it"};
-}
-
 }  // namespace
 
 TransitionResult SqliteStore::apply_one(sqlite::Db& db, const Transition& t, int64_t now) {
   TransitionResult out;
-  const TransitionRule rule = rule_for(t.kind);
   auto current = db.prepare("SELECT state FROM deliveries WHERE id = ?1");
   if (!current) return failed(current.status());
   current->bind(1, static_cast<int64_t>(t.id));
@@ -141,21 +119,17 @@ TransitionResult SqliteStore::apply_one(sqlite::Db& db, const Transition& t, int
   if (!*found) return failed(Status("not-found", "no delivery with id " + std::to_string(t.id)));
   const std::string state_name = current->text_at(0);
   current->reset();
-  const auto state = parse_delivery_state(state_name);
-  if (!state || std::find(rule.from.begin(), rule.from.end(), *state) == rule.from.end()) {
-    return failed(Status("failed-precondition", "delivery " + std::to_string(t.id) + " is " +
-                                                    state_name + ": cannot " + rule.verb));
-  }
+  const auto to = check_transition(t.id, t.kind, state_name);
+  if (!to) return failed(to.status());
   auto stmt = db.prepare(
       "UPDATE deliveries SET state = ?2, updated_ms = ?3, "
       "next_attempt_ms = coalesce(?4, next_attempt_ms), last_error = coalesce(?5, last_error), "
       "unanswered = unanswered + ?6 WHERE id = ?1 RETURNING " DOCAXIS_DELIVERY_COLUMNS);
   if (!stmt) return failed(stmt.status());
-  stmt->bind(1, static_cast<int64_t>(t.id)).bind(2, to_string(rule.to)).bind(3, now);
+  stmt->bind(1, static_cast<int64_t>(t.id)).bind(2, to_string(*to)).bind(3, now);
   t.kind == TransitionKind::kRetry ? stmt->bind(4, t.next_attempt_ms) : stmt->bind_null(4);
   t.kind == TransitionKind::kDelivered ? stmt->bind_null(5) : stmt->bind(5, t.error);
-  const bool counts = t.unanswered && (t.kind == TransitionKind::kRetry || t.kind == TransitionKind::kDead);
-  stmt->bind(6, static_cast<int64_t>(counts ? 1 : 0));
+  stmt->bind(6, static_cast<int64_t>(counts_unanswered(t) ? 1 : 0));
   auto row = stmt->step();
   if (!row) return failed(row.status());
   if (!*row) return failed(Status("internal", "delivery " + std::to_string(t.id) + " vanished"));
@@ -163,8 +137,8 @@ TransitionResult SqliteStore::apply_one(sqlite::Db& db, const Transition& t, int
   stmt->reset();  // no statement may be pending when the follow-up's savepoint opens
   if (!d) return failed(d.status());
   out.delivery = std::move(*d);
-  out.changed = *state != rule.to;
-  if (out.changed && t.follow_up && is_terminal(rule.to)) {
+  out.changed = state_name != to_string(*to);
+  if (out.changed && t.follow_up && is_terminal(*to)) {
     // Its own savepoint: a failing follow-up leaves the transition applied.
     if (Status sp = db.run_cached("SAVEPOINT follow_up"); !sp.ok()) return failed(sp);
     IngestOutcome stored;
@@ -180,9 +154,7 @@ TransitionResult SqliteStore::apply_one(sqlite::Db& db, const Transition& t, int
       return failed(r);
     } else if (Status rel = db.run_cached("RELEASE follow_up"); !rel.ok()) {
       return failed(rel);
-    } else if (const std::string& c = out.follow_up_status.code();
-               c == "unavailable" || c == "resource-exhausted" || c == "store-busy" ||
-               c == "internal") {
+    } else if (follow_up_fails_the_job(out.follow_up_status)) {
       // The receipt could not be written (its segment: I/O, disk full): the transition must
       // not commit without it. The apply job fails (none of it commits) and its caller
       // retries, as after an I/O error inside SQLite.

@@ -1,5 +1,6 @@
 #include "store/store.hpp"
 
+#include <algorithm>
 #include <future>
 #include <optional>
 #include <utility>
@@ -24,6 +25,51 @@ std::optional<DeliveryState> parse_delivery_state(std::string_view name) {
     if (to_string(s) == name) return s;
   }
   return std::nullopt;
+}
+
+namespace {
+
+struct TransitionRule {
+  DeliveryState to;
+  std::vector<DeliveryState> from;
+  const char* verb;
+};
+
+TransitionRule rule_for(TransitionKind kind) {
+  using S = DeliveryState;
+  switch (kind) {
+    case TransitionKind::kDelivered:
+      return {S::kDelivered, {S::kWaiting, S::kInFlight, S::kDelivered}, "mark it delivered"};
+    case TransitionKind::kRefused:
+      return {S::kRefused, {S::kWaiting, S::kInFlight}, "mark it refused"};
+    case TransitionKind::kRetry:
+      return {S::kWaiting, {S::kInFlight}, "schedule a retry"};
+    case TransitionKind::kDead:
+      return {S::kDead, {S::kWaiting, S::kInFlight}, "mark it dead"};
+  }
+  return {S::kDead, {}, "change it"};
+}
+
+}  // namespace
+
+Result<DeliveryState> check_transition(uint64_t id, TransitionKind kind,
+                                       std::string_view current_state) {
+  const TransitionRule rule = rule_for(kind);
+  const auto state = parse_delivery_state(current_state);
+  if (!state || std::find(rule.from.begin(), rule.from.end(), *state) == rule.from.end()) {
+    return Status("failed-precondition", "delivery " + std::to_string(id) + " is " +
+                                             std::string(current_state) + ": cannot " + rule.verb);
+  }
+  return rule.to;
+}
+
+bool counts_unanswered(const Transition& t) {
+  return t.unanswered && (t.kind == TransitionKind::kRetry || t.kind == TransitionKind::kDead);
+}
+
+bool follow_up_fails_the_job(const Status& s) {
+  const std::string& c = s.code();
+  return c == "unavailable" || c == "resource-exhausted" || c == "store-busy" || c == "internal";
 }
 
 Result<IngestOutcome> Store::ingest(StoredPackage pkg, std::vector<DeliverySpec> recipients) {

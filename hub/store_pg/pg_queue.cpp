@@ -40,27 +40,6 @@ void sort_due(std::vector<Delivery>& v) {
   });
 }
 
-struct TransitionRule {
-  DeliveryState to;
-  std::vector<DeliveryState> from;
-  const char* verb;
-};
-
-TransitionRule rule_for(TransitionKind kind) {
-  using S = DeliveryState;
-  switch (kind) {
-    case TransitionKind::kDelivered:
-      return {S::kDelivered, {S::kWaiting, S::kInFlight, S::kDelivered}, "mark it delivered"};
-    case TransitionKind::kRefused:
-      return {S::kRefused, {S::kWaiting, S::kInFlight}, "mark it refused"};
-    case TransitionKind::kRetry:
-      return {S::kWaiting, {S::kInFlight}, "schedule a retry"};
-    case TransitionKind::kDead:
-      return {S::kDead, {S::kWaiting, S::kInFlight}, "mark it dead"};
-  }
-  return {S::kDead, {}, "change it"};
-}
-
 TransitionResult failed(Status s) {
   TransitionResult r;
   r.status = std::move(s);
@@ -92,10 +71,7 @@ void PgStore::claim_due_for_async(const std::string& next_hop, int64_t now,
                       ? c.exec(kClaimByHop, {text(hop), num(now), num(q.limit)})
                       : c.exec(kClaimByRecipient,
                                {text(hop), text(q.recipient), num(now), num(q.limit)});
-      if (!rows) return rows.status();
-      auto ds = pg::read_deliveries(*rows);
-      if (!ds) return ds.status();
-      for (auto& d : *ds) st->claimed.push_back(std::move(d));
+      if (Status s = pg::append_deliveries(rows, st->claimed); !s.ok()) return s;
     }
     return Status();
   };
@@ -108,7 +84,6 @@ void PgStore::claim_due_for_async(const std::string& next_hop, int64_t now,
 }
 
 TransitionResult PgStore::apply_one(pg::Conn& c, const Transition& t, int64_t now) {
-  const TransitionRule rule = rule_for(t.kind);
   auto current = c.exec("SELECT state FROM deliveries WHERE id = $1 FOR UPDATE",
                         {num(static_cast<int64_t>(t.id))});
   if (!current) return failed(current.status());
@@ -116,21 +91,16 @@ TransitionResult PgStore::apply_one(pg::Conn& c, const Transition& t, int64_t no
     return failed(Status("not-found", "no delivery with id " + std::to_string(t.id)));
   }
   const std::string state_name = current->text_at(0, 0);
-  const auto state = parse_delivery_state(state_name);
-  if (!state || std::find(rule.from.begin(), rule.from.end(), *state) == rule.from.end()) {
-    return failed(Status("failed-precondition", "delivery " + std::to_string(t.id) + " is " +
-                                                    state_name + ": cannot " + rule.verb));
-  }
-  const bool counts =
-      t.unanswered && (t.kind == TransitionKind::kRetry || t.kind == TransitionKind::kDead);
+  const auto to = check_transition(t.id, t.kind, state_name);
+  if (!to) return failed(to.status());
   auto row = c.exec(
       "UPDATE deliveries SET state = $2, updated_ms = $3, "
       "next_attempt_ms = coalesce($4::bigint, next_attempt_ms), "
       "last_error = coalesce($5::text, last_error), unanswered = unanswered + $6 "
       "WHERE id = $1 RETURNING " DOCAXIS_PG_DELIVERY_COLUMNS,
-      {num(static_cast<int64_t>(t.id)), text(std::string(to_string(rule.to))), num(now),
+      {num(static_cast<int64_t>(t.id)), text(std::string(to_string(*to))), num(now),
        t.kind == TransitionKind::kRetry ? num(t.next_attempt_ms) : null(),
-       t.kind == TransitionKind::kDelivered ? null() : text(pg::storable_text(t.error)), num(counts ? 1 : 0)});
+       t.kind == TransitionKind::kDelivered ? null() : text(pg::storable_text(t.error)), num(counts_unanswered(t) ? 1 : 0)});
   if (!row) return failed(row.status());
   if (row->size() != 1) {
     return failed(Status("internal", "delivery " + std::to_string(t.id) + " vanished"));
@@ -139,8 +109,8 @@ TransitionResult PgStore::apply_one(pg::Conn& c, const Transition& t, int64_t no
   if (!d) return failed(d.status());
   TransitionResult out;
   out.delivery = std::move(*d);
-  out.changed = *state != rule.to;
-  if (!out.changed || !t.follow_up || !is_terminal(rule.to)) return out;
+  out.changed = state_name != to_string(*to);
+  if (!out.changed || !t.follow_up || !is_terminal(*to)) return out;
   // Its own savepoint: a failing follow-up leaves the transition applied.
   if (Status sp = c.exec_script("SAVEPOINT follow_up"); !sp.ok()) return failed(sp);
   IngestOutcome stored;
@@ -158,9 +128,7 @@ TransitionResult PgStore::apply_one(pg::Conn& c, const Transition& t, int64_t no
       !r.ok()) {
     return failed(r);
   }
-  const std::string& code = out.follow_up_status.code();
-  if (code == "unavailable" || code == "resource-exhausted" || code == "store-busy" ||
-      code == "internal") {
+  if (follow_up_fails_the_job(out.follow_up_status)) {
     // The receipt could not be written: the transition must not commit without it.
     return failed(out.follow_up_status);
   }
@@ -202,15 +170,12 @@ Result<std::vector<Delivery>> PgStore::overdue_waiting(int64_t created_before_ms
                                                        uint32_t limit) {
   std::vector<Delivery> out;
   Status s = read([&](pg::Conn& c) -> Status {
-    auto rows = c.exec("SELECT " DOCAXIS_PG_DELIVERY_COLUMNS
-                       " FROM deliveries WHERE state = 'waiting' AND created_ms < $1 "
-                       "ORDER BY created_ms, id LIMIT $2",
-                       {num(created_before_ms), num(limit)});
-    if (!rows) return rows.status();
-    auto ds = pg::read_deliveries(*rows);
-    if (!ds) return ds.status();
-    out = std::move(*ds);
-    return Status();
+    out.clear();  // read() may run this twice (a new connection)
+    return pg::append_deliveries(c.exec("SELECT " DOCAXIS_PG_DELIVERY_COLUMNS
+                                        " FROM deliveries WHERE state = 'waiting' AND "
+                                        "created_ms < $1 ORDER BY created_ms, id LIMIT $2",
+                                        {num(created_before_ms), num(limit)}),
+                                 out);
   });
   if (!s.ok()) return s;
   return out;
@@ -240,14 +205,11 @@ Result<std::vector<Delivery>> PgStore::deliveries_of(uint64_t seq) {
     auto exists = c.exec("SELECT 1 FROM packages WHERE seq = $1", {num(static_cast<int64_t>(seq))});
     if (!exists) return exists.status();
     if (exists->size() == 0) return Status("not-found", "no package with seq " + std::to_string(seq));
-    auto rows = c.exec("SELECT " DOCAXIS_PG_DELIVERY_COLUMNS
-                       " FROM deliveries WHERE seq = $1 ORDER BY id",
-                       {num(static_cast<int64_t>(seq))});
-    if (!rows) return rows.status();
-    auto ds = pg::read_deliveries(*rows);
-    if (!ds) return ds.status();
-    out = std::move(*ds);
-    return Status();
+    out.clear();  // read() may run this twice (a new connection)
+    return pg::append_deliveries(c.exec("SELECT " DOCAXIS_PG_DELIVERY_COLUMNS
+                                        " FROM deliveries WHERE seq = $1 ORDER BY id",
+                                        {num(static_cast<int64_t>(seq))}),
+                                 out);
   });
   if (!s.ok()) return s;
   return out;

@@ -85,14 +85,14 @@ Result<Delivery> read_delivery(const Rows& r, int i) {
   return d;
 }
 
-Result<std::vector<Delivery>> read_deliveries(const Rows& r) {
-  std::vector<Delivery> out;
-  for (int i = 0; i < r.size(); ++i) {
-    auto d = read_delivery(r, i);
+Status append_deliveries(const Result<Rows>& rows, std::vector<Delivery>& out) {
+  if (!rows) return rows.status();
+  for (int i = 0; i < rows->size(); ++i) {
+    auto d = read_delivery(*rows, i);
     if (!d) return d.status();
     out.push_back(std::move(*d));
   }
-  return out;
+  return Status();
 }
 
 }  // namespace docaxis::store::pg

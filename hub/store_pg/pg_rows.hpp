@@ -25,6 +25,8 @@ namespace docaxis::store::pg {
 // written (unknown verdict form, bad JSON, bytes of another length than `size`).
 Result<StoredPackage> read_package(const Rows& rows, int row, uint64_t seq);
 Result<Delivery> read_delivery(const Rows& rows, int row);
-Result<std::vector<Delivery>> read_deliveries(const Rows& rows);
+// Appends every row of a query over DOCAXIS_PG_DELIVERY_COLUMNS to `out`, or returns the
+// query's failure (or the first row's that does not decode; `out` is then partial).
+Status append_deliveries(const Result<Rows>& rows, std::vector<Delivery>& out);
 
 }  // namespace docaxis::store::pg
