@@ -47,6 +47,25 @@ class PgStoreTest : public ::testing::Test {
     return s.ingest(make_package("000.00.00.A01", doc, binary_bytes(doc, size), kT0),
                     {{"R1", "hub-b", 0}});
   }
+  // From now until the returned guard ends (nullptr when the server refused): every commit
+  // waits for a synchronous standby named 'nobody' that never connects. The guard resets the
+  // shared server, so other tests never wait.
+  struct StandbyReset {
+    PgCluster* c;
+    ~StandbyReset() {
+      (void)c->sql("ALTER SYSTEM RESET synchronous_standby_names");
+      (void)c->sql("SELECT pg_reload_conf()");
+    }
+  };
+  std::unique_ptr<StandbyReset> await_a_standby_that_never_comes() {
+    auto reset = std::make_unique<StandbyReset>(StandbyReset{backend_.cluster()});
+    if (!backend_.cluster()->sql("ALTER SYSTEM SET synchronous_standby_names = 'nobody'").ok() ||
+        !backend_.cluster()->sql("SELECT pg_reload_conf()").ok()) {
+      return nullptr;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    return reset;
+  }
   // Waits until the writer's backend waits for synchronous replication.
   bool wait_for_syncrep(int pid) {
     for (int i = 0; i < 500; ++i) {
@@ -195,16 +214,8 @@ TEST_F(PgStoreTest, CancelledSyncReplicationWaitIsNeverAccepted) {
   auto s = open();
   ASSERT_TRUE(s);
   ASSERT_TRUE(send(*s, "warm-up").ok());
-  struct Reset {  // never leave the shared server waiting for a standby (other tests)
-    PgCluster* c;
-    ~Reset() {
-      (void)c->sql("ALTER SYSTEM RESET synchronous_standby_names");
-      (void)c->sql("SELECT pg_reload_conf()");
-    }
-  } reset{backend_.cluster()};
-  ASSERT_TRUE(backend_.cluster()->sql("ALTER SYSTEM SET synchronous_standby_names = 'nobody'").ok());
-  ASSERT_TRUE(backend_.cluster()->sql("SELECT pg_reload_conf()").ok());
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const auto reset = await_a_standby_that_never_comes();
+  ASSERT_TRUE(reset);
   // 0: the first send, cancelled; 1: its re-send (the duplicate path), cancelled; 2: another
   // re-send, its backend terminated during the wait (as at a shutdown: 57P01, or the
   // connection seen closed).
@@ -275,16 +286,8 @@ TEST_F(PgStoreTest, SessionSettingsCannotTurnALocalCommitIntoAccepted) {
   auto s = open();
   ASSERT_TRUE(s);
   ASSERT_TRUE(send(*s, "warm-up").ok());
-  struct Reset {
-    PgCluster* c;
-    ~Reset() {
-      (void)c->sql("ALTER SYSTEM RESET synchronous_standby_names");
-      (void)c->sql("SELECT pg_reload_conf()");
-    }
-  } reset{backend_.cluster()};
-  ASSERT_TRUE(backend_.cluster()->sql("ALTER SYSTEM SET synchronous_standby_names = 'nobody'").ok());
-  ASSERT_TRUE(backend_.cluster()->sql("SELECT pg_reload_conf()").ok());
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const auto reset = await_a_standby_that_never_comes();
+  ASSERT_TRUE(reset);
   auto pending = std::async(std::launch::async, [&] { return send(*s, "doc"); });
   ASSERT_TRUE(wait_for_syncrep(s->writer_backend_pid()))
       << "the commit did not wait for the standby (synchronous_commit not pinned)";
