@@ -6,7 +6,7 @@ using nlohmann::json;
 
 HubPorts hub_ports(delivery::Dispatcher& dispatcher, const engine::Ingest& ingest,
                    const engine::ReceiptIssuer& receipts, const audit::AuditLog* audit,
-                   const store::SqliteStore& store, std::function<int64_t()> clock) {
+                   const store::HubStore& store, std::function<int64_t()> clock) {
   HubPorts p;
   p.clock = clock;
   p.counters = [&dispatcher, &ingest, &receipts, audit, &store] {

@@ -10,7 +10,7 @@
 #include "delivery/dispatcher.hpp"
 #include "engine/ingest.hpp"
 #include "engine/receipts.hpp"
-#include "store/sqlite_store.hpp"
+#include "store/hub_store.hpp"
 
 namespace docaxis::admin {
 
@@ -19,6 +19,6 @@ namespace docaxis::admin {
 // audit_last_seq, store_max_batch.
 HubPorts hub_ports(delivery::Dispatcher& dispatcher, const engine::Ingest& ingest,
                    const engine::ReceiptIssuer& receipts, const audit::AuditLog* audit,
-                   const store::SqliteStore& store, std::function<int64_t()> clock);
+                   const store::HubStore& store, std::function<int64_t()> clock);
 
 }  // namespace docaxis::admin

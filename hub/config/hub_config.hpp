@@ -133,8 +133,18 @@ struct CircuitBreaker {
 enum class FsyncMode { full, normal };
 // What the hub checks when it opens the spool (SQLite quick_check reads the whole file).
 enum class OpenCheck { quick, full, none };
+// Where the spool lives: one SQLite file (one hub node), or a PostgreSQL database shared by
+// several hub nodes (issue 17; hub/store_pg/README.md).
+enum class StoreBackend { sqlite, postgresql };
 
 struct Store {
+  StoreBackend backend = StoreBackend::sqlite;
+  // backend = postgresql: the libpq connection string (no password: ~/.pgpass or PGPASSFILE),
+  // this node's name among the hub's nodes (owner of its claims; "" = the host name), and
+  // whether the server must have a synchronous standby (a cluster; off only for one server).
+  std::string postgresql_conninfo;
+  std::string node;
+  bool require_synchronous_standby = true;
   std::string path;  // empty: <data_dir>/spool.sqlite
   FsyncMode fsync = FsyncMode::full;
   OpenCheck check_on_open = OpenCheck::quick;

@@ -253,6 +253,11 @@ void read_sections(const toml::table& root, LoadedConfig& out) {
   }
   if (const toml::table* t = top.table("store")) {
     TableReader r(*t, "store", out);
+    r.read_enum("backend", c.store.backend,
+                {{"sqlite", StoreBackend::sqlite}, {"postgresql", StoreBackend::postgresql}});
+    r.read("postgresql_conninfo", c.store.postgresql_conninfo);
+    r.read("node", c.store.node);
+    r.read("require_synchronous_standby", c.store.require_synchronous_standby);
     r.read("path", c.store.path);
     r.read_enum("fsync", c.store.fsync, {{"full", FsyncMode::full}, {"normal", FsyncMode::normal}});
     r.read_enum("check_on_open", c.store.check_on_open,

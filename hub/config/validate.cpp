@@ -1,6 +1,7 @@
 #include "config/validate.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -117,6 +118,41 @@ void check_listeners(const HubConfig& c, Checker& ck) {
   ck.files("listener.tls.crl_files", tls.crl_files, false);
 }
 
+// [store] backend and its PostgreSQL keys. The conninfo is never quoted back (it might hold a
+// password despite the rule below).
+void check_store_backend(const Store& s, Checker& ck) {
+  if (s.backend == StoreBackend::sqlite) {
+    if (!s.postgresql_conninfo.empty()) {
+      ck.add("store.postgresql_conninfo", "is only used with store.backend = \"postgresql\"");
+    }
+    return;
+  }
+  if (s.postgresql_conninfo.empty()) {
+    ck.add("store.postgresql_conninfo",
+           "is required with store.backend = \"postgresql\" (a libpq connection string, e.g. "
+           "\"host=db1,db2,db3 port=5432 dbname=docaxis user=docaxis "
+           "target_session_attrs=read-write connect_timeout=5\")");
+  } else {
+    std::string lower;
+    for (char ch : s.postgresql_conninfo) {
+      lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
+    }
+    if (lower.find("password") != std::string::npos) {
+      ck.add("store.postgresql_conninfo",
+             "must not contain a password (configuration files are read by many and logged): "
+             "put it in ~/.pgpass or the file PGPASSFILE names, mode 0600");
+    }
+  }
+  if (!s.path.empty()) {
+    ck.add("store.path", "is the SQLite file; with store.backend = \"postgresql\" leave it out");
+  }
+  if (s.node.size() > 64 ||
+      s.node.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
+          std::string::npos) {
+    ck.add("store.node", "must be at most 64 letters, digits, '.', '_' or '-' (\"\" = the host name)");
+  }
+}
+
 void check_numbers(const HubConfig& c, Checker& ck) {
   ck.range("limits.max_package_bytes", c.limits.max_package_bytes, 1024, 1024 * kMiB, " bytes");
   ck.range("limits.max_in_flight_per_link", c.limits.max_in_flight_per_link, 1, 100000);
@@ -187,6 +223,7 @@ void check_numbers(const HubConfig& c, Checker& ck) {
   ck.range("circuit_breaker.failures_to_open", c.circuit_breaker.failures_to_open, 1, 1000);
   ck.at_least("circuit_breaker.open_seconds", c.circuit_breaker.open_duration, Seconds(1));
   ck.range("store.group_commit_max_batch", c.store.group_commit_max_batch, 1, 100000);
+  check_store_backend(c.store, ck);
   constexpr std::int64_t kCentury = 100LL * 366 * 24 * 3600;
   ck.range("certs.warn_days", c.certs.warn_days, 1, 3650);
   ck.range("retention.edoc_seconds", c.retention.edoc.count(), 0, kCentury);

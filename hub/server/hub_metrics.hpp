@@ -27,7 +27,7 @@ namespace audit { class AuditLog; }
 namespace delivery { class Dispatcher; }
 namespace engine { class Ingest; class ReceiptIssuer; }
 namespace http { class Server; }
-namespace store { class SqliteStore; }
+namespace store { class HubStore; }
 namespace crl { class CrlFetcher; }
 }  // namespace docaxis
 
@@ -38,7 +38,7 @@ struct MetricsSources {
   const engine::Ingest* ingest = nullptr;
   const delivery::Dispatcher* dispatcher = nullptr;
   const engine::ReceiptIssuer* receipts = nullptr;
-  store::SqliteStore* store = nullptr;
+  store::HubStore* store = nullptr;
   const audit::AuditLog* audit = nullptr;
   const amqp::AmqpServer* amqp = nullptr;
   std::function<const http::Server*()> vxp_server;  // null or returning null: no HTTP API

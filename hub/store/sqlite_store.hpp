@@ -33,11 +33,7 @@
 #include <vector>
 
 #include "common/status.hpp"
-#include "store/admin_store.hpp"
-#include "store/counters.hpp"
-#include "store/inbox_store.hpp"
-#include "store/retention.hpp"
-#include "store/store.hpp"
+#include "store/hub_store.hpp"
 
 namespace docaxis::store {
 
@@ -72,7 +68,7 @@ struct SqliteStoreOptions {
 // "full" | "normal" (config parsing); nullopt for anything else.
 std::optional<FsyncMode> parse_fsync_mode(std::string_view text);
 
-class SqliteStore final : public Store, public AdminStore, public InboxStore, public RetentionStore {
+class SqliteStore final : public HubStore {
  public:
   // Opens or creates the store: takes the lock, sets WAL and the fsync mode, checks
   // integrity (data-loss), applies migrations (failed-precondition for a newer schema or a
@@ -130,9 +126,10 @@ class SqliteStore final : public Store, public AdminStore, public InboxStore, pu
                           std::string status, int64_t now_ms,
                           std::function<void(Status)> done) override;
 
-  StoreCounters counters() const;
+  StoreCounters counters() const override;
   // Why the last write transaction failed, while none has committed since; ok otherwise.
-  Status last_commit_failure() const;
+  Status last_commit_failure() const override;
+  std::string backend() const override { return "sqlite"; }
   const std::string& path() const { return options_.path; }
 
  private:
