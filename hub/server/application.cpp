@@ -40,7 +40,8 @@
 #include "server/module_options.hpp"
 #include "server/trust_refresher.hpp"
 #include "store/disk_floor.hpp"
-#include "store/sqlite_store.hpp"
+#include "store/hub_store.hpp"
+#include "server/store_backend.hpp"
 #include "tls/cert_inventory.hpp"
 #include "vxp/api.hpp"
 #include "vxp/secret.hpp"
@@ -107,7 +108,7 @@ struct Application::Modules {
   dsig::TrustConfig trust_config;
   std::unique_ptr<dsig::Verifier> verifier;
   std::unique_ptr<dsig::DsigPackageVerifier> package_verifier;  // the engine's port over verifier
-  std::unique_ptr<store::SqliteStore> store;
+  std::unique_ptr<store::HubStore> store;
   std::unique_ptr<audit::AuditLog> audit;
   std::optional<routing::EndpointRegistry> registry;
   std::optional<routing::RouteTable> routes;
@@ -182,7 +183,7 @@ std::unique_ptr<Application> Application::build(const config::HubConfig& cfg, St
       cfg.verification.engine == config::VerifyEngine::xmlsec ? dsig::Engine::kXmlsec
                                                               : dsig::Engine::kNative);
 
-  auto store = store::SqliteStore::open(store_options(cfg, m->paths));
+  auto store = open_hub_store(cfg, m->paths);
   if (!store) return fail("store", store.status(), 1);
   m->store = std::move(*store);
   auto audit = audit::AuditLog::open(audit_options(cfg, m->paths));
@@ -253,8 +254,10 @@ std::unique_ptr<Application> Application::build(const config::HubConfig& cfg, St
 
   engine::IngestOptions ingest = ingest_options(cfg);
   // Below the free-space floor new packages are released before any write can fail.
+  std::vector<std::string> floor_paths;
+  for (const auto& [label, path] : local_volumes(cfg, w.paths)) floor_paths.push_back(path);
   ingest.disk_floor = std::make_shared<const store::DiskFloor>(
-      std::vector<std::string>{w.paths.store, w.paths.audit},
+      std::move(floor_paths),
       static_cast<std::uint64_t>(cfg.limits.min_free_disk_bytes));
   w.disk_floor = ingest.disk_floor;
   ingest.on_refused = [refusals = w.refusals](const engine::RefusalNote& n) {
@@ -387,7 +390,7 @@ std::unique_ptr<Application> Application::build(const config::HubConfig& cfg, St
   w.metrics.amqp = w.server.get();
   w.metrics.vxp_server = [&w]() -> const http::Server* { return w.vxp_server.get(); };
   for (const auto& p : cfg.peers) w.metrics.peers.push_back(p.name);
-  w.metrics.volumes = {{"store", w.paths.store}, {"audit", w.paths.audit}};
+  w.metrics.volumes = local_volumes(cfg, w.paths);
   w.metrics.clock_ms = now_ms;
   if (w.crl) w.metrics.extra.push_back(crl_families(*w.crl, cfg.trust.crl_grace.count()));
   w.metrics.extra.push_back(

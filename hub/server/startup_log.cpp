@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "config/validate.hpp"
+#include "server/store_backend.hpp"
 #include "log/log.hpp"
 
 namespace docaxis::server {
@@ -38,7 +39,12 @@ void log_startup_summary(const config::HubConfig& cfg, int listener_port) {
   }
   L().info("hub-start", {{"hub", cfg.hub.name},
                          {"data_dir", cfg.hub.data_dir},
-                         {"store", cfg.resolved_store_path()},
+                         {"store", cfg.store.backend == config::StoreBackend::postgresql
+                                       ? std::string("postgresql")
+                                       : cfg.resolved_store_path()},
+                         {"store_node", cfg.store.backend == config::StoreBackend::postgresql
+                                            ? store_node_name(cfg)
+                                            : std::string()},
                          {"audit_dir", cfg.resolved_audit_dir()},
                          {"admin_socket", cfg.resolved_admin_socket()},
                          {"endpoints", cfg.endpoints.size()},

@@ -33,6 +33,10 @@ multiplier = 3          # an integer is accepted where a float is expected
 [store]
 fsync = "normal"
 check_on_open = "none"
+backend = "postgresql"
+postgresql_conninfo = "host=db1 dbname=docaxis"
+node = "n2"
+require_synchronous_standby = false
 [verification]
 engine = "xmlsec"
 [limits]
@@ -50,13 +54,19 @@ to = "national"
   EXPECT_EQ(c.retry.multiplier, 3.0);
   EXPECT_EQ(c.store.fsync, FsyncMode::normal);
   EXPECT_EQ(c.store.check_on_open, OpenCheck::none);
+  EXPECT_EQ(c.store.backend, StoreBackend::postgresql);
+  EXPECT_EQ(c.store.postgresql_conninfo, "host=db1 dbname=docaxis");
+  EXPECT_EQ(c.store.node, "n2");
+  EXPECT_FALSE(c.store.require_synchronous_standby);
+  EXPECT_EQ(Store{}.backend, StoreBackend::sqlite);
+  EXPECT_TRUE(Store{}.require_synchronous_standby);
   EXPECT_EQ(c.verification.engine, VerifyEngine::xmlsec);
   ASSERT_EQ(c.peers.size(), 1u);
   EXPECT_EQ(c.peers[0].relay_for, (std::vector<std::string>{"H30", "*"}));
   EXPECT_EQ(c.routes.at(0).to, "national");
   EXPECT_EQ(c.limits.min_free_disk_bytes, 0);
   EXPECT_EQ(Limits{}.min_free_disk_bytes, 268435456);
-  EXPECT_EQ(loaded.key_lines.at("routes[0].to"), 17);
+  EXPECT_EQ(loaded.key_lines.at("routes[0].to"), 21);
 }
 
 struct LoadErrorCase {
@@ -106,6 +116,10 @@ INSTANTIATE_TEST_SUITE_P(
                       "trust.anchor_files", "expected an array of strings, got an integer", 2},
         LoadErrorCase{"SectionIsNotATable", "limits = 3\n", "limits",
                       "expected a table ([limits]), got an integer", 1},
+        LoadErrorCase{"UnknownBackend", "[store]\nbackend = \"postgres\"\n", "store.backend",
+                      "\"postgres\" is not one of \"sqlite\", \"postgresql\" (did you mean "
+                      "\"postgresql\"?)",
+                      2},
         LoadErrorCase{"UnknownEnumValue", "[store]\nfsync = \"ful\"\n", "store.fsync",
                       "\"ful\" is not one of \"full\", \"normal\" (did you mean \"full\"?)", 2},
         LoadErrorCase{"UnknownKeyInLog", "[log]\nlevel = \"info\"\nformat = \"json\"\n",

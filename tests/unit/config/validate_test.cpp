@@ -92,6 +92,32 @@ const std::vector<Rule>& rules() {
        "circuit_breaker.failures_to_open", "out of range"},
       {"GroupCommit", [](HubConfig& c) { c.store.group_commit_max_batch = 0; },
        "store.group_commit_max_batch", "out of range"},
+      {"PostgresWithoutConninfo",
+       [](HubConfig& c) { c.store.backend = StoreBackend::postgresql; },
+       "store.postgresql_conninfo", "is required with store.backend = \"postgresql\""},
+      {"PostgresPasswordInConninfo",
+       [](HubConfig& c) {
+         c.store.backend = StoreBackend::postgresql;
+         c.store.postgresql_conninfo = "host=db1 dbname=docaxis PassWord=hunter2";
+       },
+       "store.postgresql_conninfo", "must not contain a password"},
+      {"ConninfoWithSqlite",
+       [](HubConfig& c) { c.store.postgresql_conninfo = "host=db1 dbname=docaxis"; },
+       "store.postgresql_conninfo", "only used with store.backend = \"postgresql\""},
+      {"SqlitePathWithPostgres",
+       [](HubConfig& c) {
+         c.store.backend = StoreBackend::postgresql;
+         c.store.postgresql_conninfo = "host=db1 dbname=docaxis";
+         c.store.path = "/var/lib/docaxis/spool.sqlite";
+       },
+       "store.path", "leave it out"},
+      {"StoreNodeName",
+       [](HubConfig& c) {
+         c.store.backend = StoreBackend::postgresql;
+         c.store.postgresql_conninfo = "host=db1 dbname=docaxis";
+         c.store.node = "node 1";
+       },
+       "store.node", "at most 64 letters"},
       {"RetentionNegative", [](HubConfig& c) { c.retention.edoc = Seconds(-1); },
        "retention.edoc_seconds", "out of range"},
       {"RetentionCentury", [](HubConfig& c) { c.retention.receipt = Seconds(4'000'000'000LL); },
@@ -257,6 +283,24 @@ TEST(ConfigValidate, OpsOffLoopbackNeedsTlsOrAnExplicitPlainHttp) {
 
 TEST(ConfigValidate, BaseConfigurationIsValid) {
   EXPECT_EQ(errors_text(validate(base(), {.check_files = false})), "");
+}
+
+TEST(ConfigValidate, APostgresqlStoreWithConninfoAndNodeIsValid) {
+  HubConfig c = base();
+  c.store.backend = StoreBackend::postgresql;
+  c.store.postgresql_conninfo =
+      "host=db1,db2,db3 port=5432 dbname=docaxis target_session_attrs=read-write";
+  c.store.node = "hub-1.national_a";
+  EXPECT_EQ(errors_text(validate(c, {.check_files = false})), "");
+}
+
+TEST(ConfigValidate, ThePasswordRefusalDoesNotQuoteTheConninfo) {
+  HubConfig c = base();
+  c.store.backend = StoreBackend::postgresql;
+  c.store.postgresql_conninfo = "host=db1 password=hunter2";
+  const std::string text = errors_text(validate(c, {.check_files = false}));
+  EXPECT_NE(text.find("store.postgresql_conninfo"), std::string::npos) << text;
+  EXPECT_EQ(text.find("hunter2"), std::string::npos) << text;
 }
 
 class ConfigValidateRule : public testing::TestWithParam<Rule> {};
