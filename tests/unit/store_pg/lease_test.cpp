@@ -11,6 +11,8 @@
 #include <thread>
 
 #include "backends.hpp"
+#include "store_pg/pg_conn.hpp"
+#include "store_pg/pg_migrations.hpp"
 
 namespace docaxis::store::testing {
 namespace {
@@ -285,6 +287,39 @@ TEST_F(LeaseTest, BadNamesAndDurationsAreRefused) {
   auto host = try_open("", 1000);  // empty: the host name
   ASSERT_TRUE(host.ok()) << host.status().to_string();
   EXPECT_FALSE((*host)->node().empty());
+}
+
+// A delivery in flight before migration 0003 (no owner, no lease) belongs to no node: any
+// node's next sweep returns it. And no in_flight row can be without owner and lease after.
+TEST_F(LeaseTest, DeliveriesInFlightBeforeTheMigrationAreAnyNodesToSweep) {
+  constexpr int64_t kBeforeLeases = 2;  // the schema version before 0003_leases.sql
+  auto conn = pg::Conn::connect(backend_.cluster()->conninfo(backend_.db()));
+  ASSERT_TRUE(conn.ok()) << conn.status().to_string();
+  ASSERT_TRUE(pg::migrate(**conn, kT0, kBeforeLeases).ok());
+  ASSERT_EQ(q("SELECT version FROM schema_version"), std::to_string(kBeforeLeases));
+  ASSERT_TRUE(backend_.cluster()->sql(
+      "INSERT INTO packages (seq, message_type, sender, document_id, sha256_hex, received_ms, "
+      "from_endpoint, relaxations, hops, verdict, size, bytes, verdict_form, signed, signer, "
+      "signature_method, unsigned_note, relaxation_reason, relayed_by, left_to_earlier_hubs, "
+      "receipt_issuer, receipt_outcome, about_document, about_sha256, title, notation, "
+      "about_recipient, about_reason) VALUES (nextval('package_seq'), 'edoc', 's', 'd', "
+      "'00', 1, '', '', '', '', 1, '\\x00', '', false, '', '', '', '', '', '', '', '', '', '', "
+      "'', '', '', ''); "
+      "INSERT INTO deliveries (seq, recipient, next_hop, state, attempts, next_attempt_ms, "
+      "created_ms, updated_ms) SELECT seq, 'R1', 'hub-b', 'in_flight', 1, 1, 1, " +
+          std::to_string(system_ms()) + " FROM packages", backend_.db()).ok());
+  conn->reset();
+  auto b = open("node-b");  // migrates to the latest version
+  ASSERT_TRUE(b);
+  auto n = b->recover_in_flight(system_ms() - 300'000);  // its sweeper: not by updated_ms
+  ASSERT_TRUE(n.ok()) << n.status().to_string();
+  EXPECT_EQ(*n, 1u);
+  EXPECT_EQ(q("SELECT count(*) FROM deliveries WHERE state = 'waiting' AND "
+              "last_error LIKE '%(claimed by node '''', whose lease expired)'"),
+            "1");
+  EXPECT_FALSE(backend_.cluster()->sql("UPDATE deliveries SET state = 'in_flight'",
+                                       backend_.db()).ok())
+      << "an in_flight row without owner and lease was accepted";
 }
 
 }  // namespace
