@@ -54,7 +54,6 @@ Result<std::unique_ptr<PgStore>> PgStore::open(PgStoreOptions options) {
   // The node's identity, held by the writer's session (and taken again at its reconnects).
   auto id = pg::register_node(**writer, store->options_.node);
   if (!id) return id.status();
-  store->node_id_ = *id;
   if (Status s = pg::lock_node(**writer, *id, store->options_.node, true); !s.ok()) return s;
   (*writer)->set_session_setup([id = *id, node = store->options_.node](pg::Conn& c) {
     return pg::lock_node(c, id, node, false);

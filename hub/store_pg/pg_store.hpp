@@ -101,7 +101,6 @@ class PgStore : public Store {
   TransitionResult apply_one(pg::Conn& c, const Transition& t, int64_t now);
 
   PgStoreOptions options_;
-  int32_t node_id_ = 0;  // nodes.id: the key of the node's advisory lock
   std::mutex read_mu_;
   std::unique_ptr<pg::Conn> reader_;  // under read_mu_
   std::unique_ptr<pg::PgWriter> writer_;
