@@ -107,6 +107,9 @@ class Store {
 
   // The sweeper: every in_flight delivery whose updated_ms < updated_before_ms goes back to
   // waiting, due now, with unanswered + 1 (its attempt never got an outcome). At start-up pass INT64_MAX: after a restart nothing is in flight.
+  // A store shared by several hub nodes (PgStore) restricts this to the calling node's own
+  // deliveries, plus any node's whose claim lease expired by the database's clock: another
+  // live node's claims are never taken, whatever the argument (store_pg/README.md).
   // Returns how many were recovered.
   virtual Result<uint64_t> recover_in_flight(int64_t updated_before_ms) = 0;
 

@@ -315,7 +315,10 @@ Status Conn::reset() {
   if (PQstatus(conn_) != CONNECTION_OK) {
     return Status("unavailable", "cannot reconnect to PostgreSQL: " + trimmed(PQerrorMessage(conn_)));
   }
-  return check_server();
+  if (Status s = check_server(); !s.ok() || !setup_) return s;
+  Status s = setup_(*this);
+  if (!s.ok()) stale_ = true;
+  return s;
 }
 
 int Conn::backend_pid() const { return PQbackendPID(conn_); }

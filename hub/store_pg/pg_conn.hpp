@@ -26,6 +26,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -130,7 +131,12 @@ class Conn {
   // 25006 (read-only: a demoted primary), 57P01/57P02/57P03 is stale, so that the next
   // reset() runs host selection again (target_session_attrs finds the new primary).
   bool ok() const;
-  Status reset();       // reconnects in place, then the same checks as connect()
+  Status reset();       // reconnects in place, then the same checks as connect(), then
+                        // the session setup below
+  // Runs after each successful reset() (not at connect()): what the session must hold again
+  // (PgStore's writer takes its node lock back). A failure marks the session stale, so the
+  // next use resets again.
+  void set_session_setup(std::function<Status(Conn&)> setup) { setup_ = std::move(setup); }
   int backend_pid() const;
   const std::string& conninfo() const { return conninfo_; }
 
@@ -146,6 +152,7 @@ class Conn {
   std::string conninfo_;
   ConnSettings settings_;
   bool stale_ = false;
+  std::function<Status(Conn&)> setup_;
   std::unordered_map<std::string, std::string> prepared_;  // SQL -> statement name
   std::mutex notice_mu_;
   std::vector<Notice> notices_;

@@ -19,16 +19,20 @@ using pg::text;
 
 namespace {
 
+// A claim owns its rows: owner = this node, lease_until_ms = the database's clock + the lease
+// (README.md, "Owners and leases"); every transition out of in_flight clears both.
 // The outer `state = 'waiting'` repeats the subquery's condition as a safeguard: the rows are
 // already locked by this statement's own FOR UPDATE.
 constexpr const char* kClaimByHop =
-    "UPDATE deliveries SET state = 'in_flight', attempts = attempts + 1, updated_ms = $2 "
+    "UPDATE deliveries SET state = 'in_flight', attempts = attempts + 1, updated_ms = $2, "
+    "owner = $4, lease_until_ms = docaxis_now_ms() + $5 "
     "WHERE state = 'waiting' AND id = ANY(ARRAY(SELECT id FROM deliveries "
     "WHERE next_hop = $1 AND state = 'waiting' AND next_attempt_ms <= $2 "
     "ORDER BY next_attempt_ms, id LIMIT $3 FOR UPDATE SKIP LOCKED)) "
     "RETURNING " DOCAXIS_PG_DELIVERY_COLUMNS;
 constexpr const char* kClaimByRecipient =
-    "UPDATE deliveries SET state = 'in_flight', attempts = attempts + 1, updated_ms = $3 "
+    "UPDATE deliveries SET state = 'in_flight', attempts = attempts + 1, updated_ms = $3, "
+    "owner = $5, lease_until_ms = docaxis_now_ms() + $6 "
     "WHERE state = 'waiting' AND id = ANY(ARRAY(SELECT id FROM deliveries "
     "WHERE next_hop = $1 AND recipient = $2 AND state = 'waiting' AND next_attempt_ms <= $3 "
     "ORDER BY next_attempt_ms, id LIMIT $4 FOR UPDATE SKIP LOCKED)) "
@@ -62,15 +66,17 @@ void PgStore::claim_due_for_async(const std::string& next_hop, int64_t now,
   };
   auto st = std::make_shared<State>(State{next_hop, std::move(quotas), {}});
   pg::PgJob job;
-  job.apply = [st, now](pg::Conn& c) -> Status {
+  job.apply = [this, st, now](pg::Conn& c) -> Status {
     st->claimed.clear();
     for (const ClaimQuota& q : st->quotas) {
       if (q.limit == 0) continue;
       const std::string& hop = q.next_hop.empty() ? st->hop : q.next_hop;
       auto rows = q.recipient.empty()
-                      ? c.exec(kClaimByHop, {text(hop), num(now), num(q.limit)})
+                      ? c.exec(kClaimByHop, {text(hop), num(now), num(q.limit),
+                                             text(options_.node), num(options_.lease_ms)})
                       : c.exec(kClaimByRecipient,
-                               {text(hop), text(q.recipient), num(now), num(q.limit)});
+                               {text(hop), text(q.recipient), num(now), num(q.limit),
+                                text(options_.node), num(options_.lease_ms)});
       if (Status s = pg::append_deliveries(rows, st->claimed); !s.ok()) return s;
     }
     return Status();
@@ -96,7 +102,8 @@ TransitionResult PgStore::apply_one(pg::Conn& c, const Transition& t, int64_t no
   auto row = c.exec(
       "UPDATE deliveries SET state = $2, updated_ms = $3, "
       "next_attempt_ms = coalesce($4::bigint, next_attempt_ms), "
-      "last_error = coalesce($5::text, last_error), unanswered = unanswered + $6 "
+      "last_error = coalesce($5::text, last_error), unanswered = unanswered + $6, "
+      "owner = NULL, lease_until_ms = NULL "  // no transition leads to in_flight
       "WHERE id = $1 RETURNING " DOCAXIS_PG_DELIVERY_COLUMNS,
       {num(static_cast<int64_t>(t.id)), text(std::string(to_string(*to))), num(now),
        t.kind == TransitionKind::kRetry ? num(t.next_attempt_ms) : null(),
@@ -185,12 +192,20 @@ Result<uint64_t> PgStore::recover_in_flight(int64_t updated_before_ms) {
   const int64_t now = now_ms();
   uint64_t recovered = 0;
   Status s = write([&](pg::Conn& c) -> Status {
+    // This node's own claims by its own clock (its sweeper's timeout; INT64_MAX at start-up:
+    // nothing this node name owned is still in flight, the same-name lock guarantees it), and
+    // any node's whose lease is over by the database's clock (a dead node's). A row another
+    // transaction holds (its outcome being applied) is skipped, not waited for.
     auto r = c.exec(
         "UPDATE deliveries SET state = 'waiting', next_attempt_ms = $2, updated_ms = $2, "
         "unanswered = unanswered + 1, "
-        "last_error = 'recovered: in flight without outcome since ' || updated_ms "
-        "WHERE state = 'in_flight' AND updated_ms < $1",
-        {num(updated_before_ms), num(now)});
+        "last_error = 'recovered: in flight without outcome since ' || updated_ms || "
+        "CASE WHEN owner = $3 THEN '' ELSE ' (claimed by node ' || quote_literal(owner) || "
+        "', whose lease expired)' END, owner = NULL, lease_until_ms = NULL "
+        "WHERE state = 'in_flight' AND id = ANY(ARRAY(SELECT id FROM deliveries "
+        "WHERE state = 'in_flight' AND ((owner = $3 AND updated_ms < $1) "
+        "OR lease_until_ms <= docaxis_now_ms()) FOR UPDATE SKIP LOCKED))",
+        {num(updated_before_ms), num(now), text(options_.node)});
     if (!r) return r.status();
     recovered = r->affected();
     return Status();

@@ -7,6 +7,7 @@
 
 #include "store/package_codec.hpp"
 #include "store_pg/pg_conn.hpp"
+#include "store_pg/pg_lease.hpp"
 #include "store_pg/pg_migrations.hpp"
 #include "store_pg/pg_rows.hpp"
 #include "store_pg/pg_writer.hpp"
@@ -39,10 +40,24 @@ PgStore::~PgStore() {
 }
 
 Result<std::unique_ptr<PgStore>> PgStore::open(PgStoreOptions options) {
+  auto node = pg::node_name(std::move(options.node));
+  if (!node) return node.status();
+  options.node = std::move(*node);
+  if (options.lease_ms < 1 || options.lease_ms > 7LL * 24 * 3600 * 1000) {
+    return Status("invalid-argument", "the claims' lease lasts 1 ms to 7 days, not " +
+                                          std::to_string(options.lease_ms) + " ms");
+  }
   std::unique_ptr<PgStore> store(new PgStore(std::move(options)));
   auto writer = pg::Conn::connect(store->options_.conninfo, {store->options_.require_synchronous_standby});
   if (!writer) return writer.status();
   if (Status s = pg::migrate(**writer, store->now_ms()); !s.ok()) return s;
+  // The node's identity, held by the writer's session (and taken again at its reconnects).
+  auto id = pg::register_node(**writer, store->options_.node);
+  if (!id) return id.status();
+  if (Status s = pg::lock_node(**writer, *id, store->options_.node, true); !s.ok()) return s;
+  (*writer)->set_session_setup([id = *id, node = store->options_.node](pg::Conn& c) {
+    return pg::lock_node(c, id, node, false);
+  });
   auto reader = pg::Conn::connect(store->options_.conninfo, {store->options_.require_synchronous_standby});
   if (!reader) return reader.status();
   store->reader_ = std::move(*reader);

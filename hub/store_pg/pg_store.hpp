@@ -36,6 +36,14 @@ struct PgStoreOptions {
   // standby configured, at open and at every reconnect, so nothing is answered accepted
   // from a primary alone. Off for a lone server (tests, a single node).
   bool require_synchronous_standby = false;
+  // This hub node's name in the shared database (README.md, "Owners and leases"): the owner
+  // of its claims and link leases. Empty: the host name. At most 128 bytes, no control
+  // characters (invalid-argument). One live process per name: a second is refused at open.
+  std::string node;
+  // How long a claim is owned (ms, database clock): after that another node's sweep may take
+  // the delivery back. The hub passes retry.in_flight_timeout; the default is its default
+  // (300 s). 1 ms .. 7 days (invalid-argument).
+  int64_t lease_ms = 300'000;
 };
 
 class PgStore : public Store {
@@ -54,6 +62,9 @@ class PgStore : public Store {
   void apply_async(std::vector<Transition> transitions, ApplyCallback done) override;
   Result<std::vector<Delivery>> overdue_waiting(int64_t created_before_ms,
                                                 uint32_t limit) override;
+  // Claims own their deliveries (options.node, lease_ms). recover_in_flight returns this
+  // node's own in_flight deliveries with updated_ms < updated_before_ms and any node's whose
+  // lease expired by the database clock, never another node's unexpired claim.
   Result<uint64_t> recover_in_flight(int64_t updated_before_ms) override;
   Result<StoredPackage> load_package(uint64_t seq) override;
   Result<std::vector<Delivery>> deliveries_of(uint64_t seq) override;
@@ -62,6 +73,17 @@ class PgStore : public Store {
   Result<std::vector<PackageSummary>> list_packages(const PackageFilter& filter) override;
   Result<uint64_t> purge(int64_t before_ms, uint32_t limit) override;
   Status check_integrity() override;
+
+  // Outbound peer link lease (one owner at a time): takes `link` for this node, or renews it,
+  // until the database's now + ttl_ms; true when held, false when another node holds an
+  // unexpired lease. Committed through the writer (on a synchronous standby) before it
+  // answers. Count the lease from before the call, on a monotonic clock: it may have begun
+  // up to the call's duration earlier. invalid-argument: empty link, ttl_ms not in
+  // 1 ms .. 7 days.
+  Result<bool> acquire_link_lease(const std::string& link, int64_t ttl_ms);
+  // Gives up this node's lease of `link` (nothing when another node holds it, or none does).
+  Status release_link_lease(const std::string& link);
+  const std::string& node() const { return options_.node; }
 
   // The worker connection's backend pid (tests: pg_cancel_backend on a sync-rep wait).
   int writer_backend_pid() const;

@@ -31,9 +31,11 @@ class PgStoreTest : public ::testing::Test {
   void SetUp() override {
     if (std::string why = backend_.prepare(); !why.empty()) GTEST_SKIP() << why;
   }
-  std::unique_ptr<PgStore> open(const std::string& extra = "") {
+  // Each store a node of its own name (one live process per name: lease_test.cpp).
+  std::unique_ptr<PgStore> open(const std::string& extra = "", const std::string& node = "") {
     PgStoreOptions o;
     o.conninfo = backend_.cluster()->conninfo(backend_.db()) + extra;
+    o.node = node.empty() ? "node-" + std::to_string(++nodes_) : node;
     auto s = PgStore::open(std::move(o));
     EXPECT_TRUE(s.ok()) << s.status().to_string();
     return s.ok() ? std::move(*s) : nullptr;
@@ -79,6 +81,7 @@ class PgStoreTest : public ::testing::Test {
   }
 
   PgBackend backend_;
+  int nodes_ = 0;
 };
 
 TEST_F(PgStoreTest, TwoNodesNeverClaimTheSameDelivery) {
@@ -197,8 +200,8 @@ TEST_F(PgStoreTest, IdleConnectionDroppedIsReplacedTransparently) {
 }
 
 TEST_F(PgStoreTest, ReadOnlyServerIsUnavailable) {
-  ASSERT_TRUE(open());  // migrated
-  auto ro = open(" options='-c default_transaction_read_only=on'");
+  ASSERT_TRUE(open("", "ro"));  // migrated, node "ro" registered (a new node's open writes)
+  auto ro = open(" options='-c default_transaction_read_only=on'", "ro");
   ASSERT_TRUE(ro);
   auto r = send(*ro, "doc");
   EXPECT_EQ(r.status().code(), "unavailable");
