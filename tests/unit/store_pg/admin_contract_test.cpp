@@ -300,6 +300,20 @@ TYPED_TEST(AdminContract, PurgeDeadDeletesOldDeadLettersAndPackagesLeftWithoutDe
   EXPECT_EQ(one->purged[0].document_id, "c");
 }
 
+TYPED_TEST(AdminContract, PurgeTakesTheAttemptsAndRetiredDeliveriesAlong) {
+  const uint64_t seq = this->ingest("a", {"r"});
+  Delivery d = this->claim_one();
+  ASSERT_TRUE(this->store_->mark_dead(d.id, "poison").ok());
+  auto retried = this->store_->retry_now({{d.id}, "alice"}, this->now_);
+  ASSERT_TRUE(retried.ok() && (*retried)[0].status.ok());
+  ASSERT_TRUE(this->store_->mark_delivered(this->claim_one().id).ok());
+  ASSERT_EQ(this->store_->attempts_of(seq)->size(), 2u);
+  ASSERT_EQ(this->store_->history_of(seq)->size(), 1u);
+  ASSERT_EQ(*this->store_->purge(this->now_ + 1, 10), 1u);
+  EXPECT_TRUE(this->store_->attempts_of(seq)->empty());
+  EXPECT_TRUE(this->store_->history_of(seq)->empty());
+}
+
 TYPED_TEST(AdminContract, ReceiptsAboutFindTheReceiptsOfOnePackageByTheirFieldsEvenPurged) {
   struct R { const char* sender; const char* id; uint64_t seq; uint64_t delivery; };
   for (const R& r : {R{"h30", "h30-x-9", 4, 9}, R{"h30", "h30-x-7", 4, 7},
