@@ -70,6 +70,17 @@ Result<std::unique_ptr<PgStore>> PgStore::open(PgStoreOptions options) {
 int PgStore::writer_backend_pid() const { return writer_->backend_pid(); }
 uint64_t PgStore::commits() const { return writer_->commits(); }
 
+StoreCounters PgStore::counters() const {
+  StoreCounters c;
+  writer_->fill(c);  // wal_frames and page_size stay 0: PostgreSQL's WAL is the server's
+  c.packages_stored = packages_stored_.load(std::memory_order_relaxed);
+  c.duplicates = duplicates_.load(std::memory_order_relaxed);
+  c.conflicts = conflicts_.load(std::memory_order_relaxed);
+  return c;
+}
+
+Status PgStore::last_commit_failure() const { return writer_->last_commit_failure(); }
+
 Status PgStore::write(std::function<Status(pg::Conn&)> apply, bool ordered) {
   std::promise<Status> promise;
   auto future = promise.get_future();
@@ -110,8 +121,14 @@ void PgStore::ingest_async(StoredPackage pkg, std::vector<DeliverySpec> recipien
   job.apply = [this, st](pg::Conn& c) {
     return ingest_in_transaction(c, st->pkg, st->recipients, st->outcome);
   };
-  job.done = [st, done = std::move(done)](Status s) {
-    if (!s.ok()) return done(std::move(s));
+  job.done = [this, st, done = std::move(done)](Status s) {
+    if (!s.ok()) {
+      if (s.code() == "duplicate-conflict") conflicts_.fetch_add(1, std::memory_order_relaxed);
+      return done(std::move(s));
+    }
+    auto& counter =
+        st->outcome.kind == IngestOutcome::Kind::kStored ? packages_stored_ : duplicates_;
+    counter.fetch_add(1, std::memory_order_relaxed);
     done(st->outcome);
   };
   job.weight_bytes = weight;
@@ -245,7 +262,8 @@ Status PgStore::check_integrity() {
   return read([](pg::Conn& c) -> Status {
     static const char* kChecks[][2] = {
         {"packages whose bytes differ in length from size",
-         "SELECT count(*) FROM packages WHERE released_ms IS NULL AND octet_length(bytes) <> size"},
+         "SELECT count(*) FROM packages WHERE released_ms IS NULL "
+         "AND coalesce(octet_length(bytes), -1) <> size"},
         {"packages without their duplicate key",
          "SELECT count(*) FROM packages p WHERE NOT EXISTS (SELECT 1 FROM dedup_keys k "
          "WHERE k.seq = p.seq)"},

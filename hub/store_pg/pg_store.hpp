@@ -1,5 +1,5 @@
-// PgStore: the Store interface (store/store.hpp) on PostgreSQL 15 through libpq, for hub
-// nodes sharing one database (issue 17). README.md in this folder has the contract: what is
+// PgStore: the hub's spool (store/hub_store.hpp: Store, AdminStore, InboxStore,
+// RetentionStore) on PostgreSQL 15 through libpq, for hub nodes sharing one database (issue 17). README.md in this folder has the contract: what is
 // equal to SqliteStore, what differs, the error mapping and what is not built yet.
 //
 // Threads: every member may be called from any thread. Writes go to one worker thread per
@@ -11,11 +11,14 @@
 
 #include <cstdint>
 #include <functional>
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
+#include <vector>
 
-#include "store/store.hpp"
+#include "store/hub_store.hpp"
 
 namespace docaxis::store {
 
@@ -46,7 +49,7 @@ struct PgStoreOptions {
   int64_t lease_ms = 300'000;
 };
 
-class PgStore : public Store {
+class PgStore : public HubStore {
  public:
   // Connects twice (writer, reader), applies the migrations. unavailable when the server
   // cannot be reached; failed-precondition when the schema is newer than this binary.
@@ -84,6 +87,42 @@ class PgStore : public Store {
   // Gives up this node's lease of `link` (nothing when another node holds it, or none does).
   Status release_link_lease(const std::string& link);
   const std::string& node() const { return options_.node; }
+  // AdminStore (pg_admin.cpp)
+  Result<std::vector<DestinationStats>> queue_by_destination() override;
+  Result<std::vector<DestinationStats>> pending_by_destination() override;
+  Result<std::vector<DeliveryListing>> find_deliveries(const DeliveryFilter& filter) override;
+  Result<uint64_t> count_deliveries(const DeliveryFilter& filter) override;
+  Result<std::vector<uint64_t>> packages_with_document_id(const std::string& document_id) override;
+  Result<std::vector<AttemptRecord>> attempts_of(uint64_t seq) override;
+  Result<std::vector<RetiredDelivery>> history_of(uint64_t seq) override;
+  Result<std::vector<StoredKey>> receipts_about(const std::string& issuer,
+                                                uint64_t about_seq) override;
+  Result<OrganActivity> organ_activity(const std::string& organ) override;
+  Result<std::vector<RetryResult>> retry_now(const RetryRequest& request, int64_t now_ms) override;
+  Result<PurgeDeadResult> purge_dead(int64_t before_ms, uint32_t limit) override;
+
+  // InboxStore (pg_inbox.cpp)
+  Result<std::vector<InboxItem>> waiting_for(const InboxQuery& query) override;
+  Result<uint64_t> count_waiting_for(const InboxQuery& query) override;
+  Result<InboxItem> find_for(const std::vector<std::string>& recipients,
+                             std::string_view sha256_prefix) override;
+  Result<std::vector<SentPackage>> sent_by(const std::vector<std::string>& senders,
+                                           std::string_view sha256_prefix,
+                                           const std::string& message_type,
+                                           uint32_t limit) override;
+  void record_event_async(uint64_t delivery_id, std::string result, std::string detail,
+                          std::string status, int64_t now_ms,
+                          std::function<void(Status)> done) override;
+
+  // RetentionStore (pg_retention.cpp): bytes released in place (set to NULL); there are no
+  // segment files, so reclaim_segments deletes nothing.
+  Result<RetentionPass> release_expired(const RetentionPolicy& policy, int64_t now_ms) override;
+  Result<SegmentReclaim> reclaim_segments() override;
+  Result<SpoolUsage> usage() override;
+
+  StoreCounters counters() const override;
+  Status last_commit_failure() const override;
+  std::string backend() const override { return "postgresql"; }
 
   // The worker connection's backend pid (tests: pg_cancel_backend on a sync-rep wait).
   int writer_backend_pid() const;
@@ -99,11 +138,17 @@ class PgStore : public Store {
   Status ingest_in_transaction(pg::Conn& c, const StoredPackage& pkg,
                                const std::vector<DeliverySpec>& recipients, IngestOutcome& out);
   TransitionResult apply_one(pg::Conn& c, const Transition& t, int64_t now);
+  // The admin's per-destination counts (`finished`: delivered and refused too), pg_admin.cpp.
+  Result<std::vector<DestinationStats>> destination_rows(bool finished, const char* from);
+  // Runs `fn` on a connection of its own, opened for this call (retention's long walks: the
+  // shared read connection's callers do not wait for them).
+  Status side_read(const std::function<Status(pg::Conn&)>& fn);
 
   PgStoreOptions options_;
   std::mutex read_mu_;
   std::unique_ptr<pg::Conn> reader_;  // under read_mu_
   std::unique_ptr<pg::PgWriter> writer_;
+  std::atomic<uint64_t> packages_stored_{0}, duplicates_{0}, conflicts_{0};
 };
 
 }  // namespace docaxis::store

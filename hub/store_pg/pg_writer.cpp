@@ -2,6 +2,8 @@
 
 #include <pthread.h>
 
+#include <algorithm>
+#include <bit>
 #include <chrono>
 #include <exception>
 #include <utility>
@@ -83,6 +85,7 @@ void PgWriter::run() {
     }
     std::vector<Status> results(batch.size());
     Status batch_status;
+    const auto began = std::chrono::steady_clock::now();
     try {
       batch_status = run_batch(batch, results);
     } catch (const std::exception& e) {
@@ -90,6 +93,8 @@ void PgWriter::run() {
     } catch (...) {
       batch_status = Status("internal", "PostgreSQL batch threw");
     }
+    count(batch_status, batch.size(),
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
     for (size_t i = 0; i < batch.size(); ++i) {
       try {
         batch[i].done(batch_status.ok() ? results[i] : batch_status);
@@ -98,6 +103,41 @@ void PgWriter::run() {
       }
     }
   }
+}
+
+void PgWriter::count(const Status& batch_status, size_t jobs, double seconds) {
+  {
+    std::lock_guard lock(failure_mu_);
+    last_failure_ = batch_status;
+  }
+  if (!batch_status.ok()) {
+    failed_commits_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  commit_seconds_.observe(seconds);
+  const uint64_t n = jobs;
+  jobs_.fetch_add(n, std::memory_order_relaxed);
+  uint64_t seen = max_batch_.load(std::memory_order_relaxed);
+  while (n > seen && !max_batch_.compare_exchange_weak(seen, n)) {
+  }
+  const size_t bucket = std::min<size_t>(std::bit_width(n) - 1, histogram_.size() - 1);
+  histogram_[bucket].fetch_add(1, std::memory_order_relaxed);
+}
+
+void PgWriter::fill(StoreCounters& out) const {
+  out.commits = commits_.load(std::memory_order_relaxed);
+  out.failed_commits = failed_commits_.load(std::memory_order_relaxed);
+  out.jobs = jobs_.load(std::memory_order_relaxed);
+  out.max_batch = max_batch_.load(std::memory_order_relaxed);
+  for (size_t i = 0; i < histogram_.size(); ++i) {
+    out.batch_histogram[i] = histogram_[i].load(std::memory_order_relaxed);
+  }
+  out.commit_seconds = commit_seconds_.snapshot();
+}
+
+Status PgWriter::last_commit_failure() const {
+  std::lock_guard lock(failure_mu_);
+  return last_failure_;
 }
 
 Status PgWriter::run_batch(std::deque<PgJob>& batch, std::vector<Status>& results) {

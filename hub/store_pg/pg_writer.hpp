@@ -27,6 +27,7 @@
 // No exception leaves the thread: a throwing job fails its batch with "internal".
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -38,6 +39,8 @@
 #include <vector>
 
 #include "common/status.hpp"
+#include "metrics/histogram.hpp"
+#include "store/counters.hpp"
 #include "store_pg/pg_conn.hpp"
 
 namespace docaxis::store::pg {
@@ -68,6 +71,11 @@ class PgWriter {
 
   uint64_t commits() const { return commits_.load(std::memory_order_relaxed); }
   uint64_t retries() const { return retries_.load(std::memory_order_relaxed); }
+  // The commit counters of StoreCounters (commits, failed_commits, jobs, max_batch,
+  // batch_histogram, commit_seconds); the ingest ones are the store's. Thread-safe.
+  void fill(StoreCounters& out) const;
+  // Why the last batch transaction failed, while none has committed since; ok otherwise.
+  Status last_commit_failure() const;
   // The backend pid of the worker's connection (tests cancel its sync-rep wait with it).
   int backend_pid() const { return pid_.load(std::memory_order_relaxed); }
 
@@ -82,7 +90,14 @@ class PgWriter {
   std::condition_variable cv_;
   std::deque<PgJob> queue_;
   bool stopping_ = false;
-  std::atomic<uint64_t> commits_{0}, retries_{0};
+  void count(const Status& batch_status, size_t jobs, double seconds);
+
+  std::atomic<uint64_t> commits_{0}, retries_{0}, failed_commits_{0}, jobs_{0}, max_batch_{0};
+  std::array<std::atomic<uint64_t>, 8> histogram_{};  // as GroupCommitWriter's
+  // BEGIN to COMMIT answered (retries of the batch included), committed batches only.
+  metrics::Histogram commit_seconds_{metrics::Histogram::latency_seconds()};
+  mutable std::mutex failure_mu_;
+  Status last_failure_;  // under failure_mu_
   std::atomic<int> pid_{0};
   std::thread thread_;  // last: starts once every member above is constructed
 };

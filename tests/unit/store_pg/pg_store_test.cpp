@@ -140,8 +140,12 @@ TEST_F(PgStoreTest, ServerStoppedAnswersUnavailableThenRecovers) {
   ASSERT_TRUE(send(*s, "before").ok());
   for (const char* mode : {"fast", "immediate"}) {
     ASSERT_TRUE(backend_.cluster()->stop(mode).ok());
+    const uint64_t failed_before = s->counters().failed_commits;
     auto down = send(*s, std::string("during-") + mode);
     EXPECT_EQ(down.status().code(), "unavailable") << down.status().to_string();
+    // Readiness sees it, and the metrics count it, until a commit succeeds again.
+    EXPECT_EQ(s->last_commit_failure().code(), "unavailable");
+    EXPECT_EQ(s->counters().failed_commits, failed_before + 1);
     EXPECT_EQ(s->claim_due("hub-b", kT0 + 1, 1).status().code(), "unavailable");
     EXPECT_EQ(s->load_package(1).status().code(), "unavailable");
     ASSERT_TRUE(backend_.cluster()->start_again().ok());
@@ -149,6 +153,7 @@ TEST_F(PgStoreTest, ServerStoppedAnswersUnavailableThenRecovers) {
     ASSERT_TRUE(up.ok()) << up.status().to_string();
     EXPECT_EQ(up->kind, IngestOutcome::Kind::kStored);  // the refused one was not stored
     EXPECT_TRUE(s->load_package(up->seq).ok());
+    EXPECT_TRUE(s->last_commit_failure().ok()) << s->last_commit_failure().to_string();
   }
 }
 
