@@ -243,6 +243,32 @@ TEST_F(PgAuditTest, AnAppendWhileTheServerIsDownIsUnavailableAndLeavesNoGap) {
   EXPECT_EQ(r.records, 7u);
 }
 
+// A COMMIT whose wait for the synchronous standby is cancelled (an operator, Patroni) is
+// committed on the primary only: the append is answered unavailable, never acknowledged; its
+// record stays in the chain and the next append follows it.
+TEST_F(PgAuditTest, ACancelledWaitForTheStandbyIsNotAcknowledged) {
+  auto log = open(options("n1"));
+  ASSERT_TRUE(log);
+  ASSERT_TRUE(log->append(at::make_event("accepted", 1)).ok());
+  {
+    const auto reset = backend_.cluster()->await_a_standby_that_never_comes();
+    ASSERT_TRUE(reset);
+    auto pending = std::async(std::launch::async,
+                              [&] { return log->append(at::make_event("accepted", 2)); });
+    ASSERT_TRUE(backend_.cluster()->wait_for_syncrep(log->writer_backend_pid()));
+    q("SELECT pg_cancel_backend(" + std::to_string(log->writer_backend_pid()) + ")");
+    const auto r = pending.get();
+    EXPECT_EQ(r.status().code(), "unavailable") << r.status().to_string();
+    EXPECT_NE(r.status().message().find("primary only"), std::string::npos);
+    EXPECT_EQ(log->health().code(), "unavailable");
+  }
+  auto next = log->append(at::make_event("accepted", 3));
+  ASSERT_TRUE(next.ok()) << next.status().to_string();
+  EXPECT_EQ(*next, 3u);
+  ASSERT_TRUE(log->close().ok());
+  EXPECT_EQ(export_and_verify("export").verdict, audit::Verdict::kSealed);
+}
+
 // A checkpoint's line but its signature and the hash over it: ECDSA signatures differ at
 // every signing.
 std::string without_sig(const std::string& line) {
