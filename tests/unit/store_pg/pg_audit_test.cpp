@@ -391,6 +391,21 @@ TEST_F(PgAuditTest, TheSealerSealsAnIdleChainAndCarriesDeferredRecords) {
   EXPECT_EQ(q("SELECT count(*) FROM audit_records"), rows);  // sealed already: no "shutdown"
 }
 
+TEST_F(PgAuditTest, DeferredRecordsAreCarriedWithinASecondWithoutAnAppend) {
+  PgAuditOptions o = options("n1");
+  o.background_sealer = true;  // checkpoint_interval 0: no time-driven checkpoints
+  auto log = open(o);
+  ASSERT_TRUE(log);
+  ASSERT_TRUE(log->append_deferred({at::make_event("refused", 1), at::make_event("refused", 2)}).ok());
+  std::string rows;
+  for (int i = 0; i < 150 && rows != "2"; ++i) {
+    std::this_thread::sleep_for(milliseconds(20));
+    rows = q("SELECT count(*) FROM audit_records");
+  }
+  EXPECT_EQ(rows, "2");
+  EXPECT_EQ(log->last_seq(), 2u);
+}
+
 TEST_F(PgAuditTest, RefusesWhatTheFileLogRefuses) {
   auto log = open(options("n1"));
   ASSERT_TRUE(log);
