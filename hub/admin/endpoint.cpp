@@ -19,7 +19,7 @@ ServiceOptions options_for(const config::HubConfig& config, const HubPorts& port
 }  // namespace
 
 AdminEndpoint::AdminEndpoint(const config::HubConfig& config, store::Store& store,
-                             store::AdminStore& admin_store, audit::AuditLog* audit, HubPorts ports)
+                             store::AdminStore& admin_store, audit::AuditTrail* audit, HubPorts ports)
     : service_(options_for(config, ports), store, admin_store, audit, ports),
       server_(config.resolved_admin_socket(), [this](const Caller& caller, std::string_view line) {
         return service_.handle_line(caller, line);

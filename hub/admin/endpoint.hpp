@@ -12,7 +12,7 @@ class AdminEndpoint {
  public:
   // Every reference must outlive the endpoint. `audit` may be null (no operator records).
   AdminEndpoint(const config::HubConfig& config, store::Store& store,
-                store::AdminStore& admin_store, audit::AuditLog* audit, HubPorts ports);
+                store::AdminStore& admin_store, audit::AuditTrail* audit, HubPorts ports);
   ~AdminEndpoint();  // stop()
   AdminEndpoint(const AdminEndpoint&) = delete;
   AdminEndpoint& operator=(const AdminEndpoint&) = delete;

@@ -5,7 +5,7 @@ namespace docaxis::admin {
 using nlohmann::json;
 
 HubPorts hub_ports(delivery::Dispatcher& dispatcher, const engine::Ingest& ingest,
-                   const engine::ReceiptIssuer& receipts, const audit::AuditLog* audit,
+                   const engine::ReceiptIssuer& receipts, const audit::AuditTrail* audit,
                    const store::HubStore& store, std::function<int64_t()> clock) {
   HubPorts p;
   p.clock = clock;

@@ -6,7 +6,7 @@
 #include <functional>
 
 #include "admin/service.hpp"
-#include "audit/audit_log.hpp"
+#include "audit/audit_trail.hpp"
 #include "delivery/dispatcher.hpp"
 #include "engine/ingest.hpp"
 #include "engine/receipts.hpp"
@@ -18,7 +18,7 @@ namespace docaxis::admin {
 // Counter groups: ingest, delivery, receipts, store, audit; gauges: in_flight,
 // audit_last_seq, store_max_batch.
 HubPorts hub_ports(delivery::Dispatcher& dispatcher, const engine::Ingest& ingest,
-                   const engine::ReceiptIssuer& receipts, const audit::AuditLog* audit,
+                   const engine::ReceiptIssuer& receipts, const audit::AuditTrail* audit,
                    const store::HubStore& store, std::function<int64_t()> clock);
 
 }  // namespace docaxis::admin

@@ -20,7 +20,7 @@ constexpr uint32_t kPurgeChunk = 500;
 
 // Appends the events; a failure is reported as "audit-failed" naming what was already done
 // (the spool change is committed and stays: the hub never undoes a repair it cannot audit).
-Result<uint64_t> record(audit::AuditLog* audit, std::vector<audit::Event> events,
+Result<uint64_t> record(audit::AuditTrail* audit, std::vector<audit::Event> events,
                         const std::string& done) {
   if (audit == nullptr || events.empty()) return uint64_t{0};
   auto seq = audit->append_batch(std::move(events));

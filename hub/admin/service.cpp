@@ -9,7 +9,7 @@ namespace docaxis::admin {
 using nlohmann::json;
 
 AdminService::AdminService(ServiceOptions options, store::Store& store,
-                           store::AdminStore& admin_store, audit::AuditLog* audit, HubPorts ports)
+                           store::AdminStore& admin_store, audit::AuditTrail* audit, HubPorts ports)
     : options_(std::move(options)),
       config_(*options_.config),
       store_(store),

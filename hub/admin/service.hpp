@@ -8,7 +8,7 @@
 // directly.
 //
 // Threads: handle() is called from the admin server's one thread; everything it uses is
-// thread-safe (Store, AdminStore, AuditLog, the ports).
+// thread-safe (Store, AdminStore, AuditTrail, the ports).
 #pragma once
 
 #include <cstdint>
@@ -20,7 +20,7 @@
 
 #include "admin/protocol.hpp"
 #include "admin/server.hpp"
-#include "audit/audit_log.hpp"
+#include "audit/audit_trail.hpp"
 #include "common/status.hpp"
 #include "config/hub_config.hpp"
 #include "model/cert_info.hpp"
@@ -61,7 +61,7 @@ struct ServiceOptions {
 class AdminService {
  public:
   AdminService(ServiceOptions options, store::Store& store, store::AdminStore& admin_store,
-               audit::AuditLog* audit, HubPorts ports);
+               audit::AuditTrail* audit, HubPorts ports);
 
   // One request line in, one response line out (protocol.hpp), never throws.
   std::string handle_line(const Caller& caller, std::string_view line);
@@ -101,7 +101,7 @@ class AdminService {
   const config::HubConfig& config_;
   store::Store& store_;
   store::AdminStore& admin_;
-  audit::AuditLog* audit_;
+  audit::AuditTrail* audit_;
   HubPorts ports_;
 };
 

@@ -19,10 +19,6 @@
 namespace docaxis::audit {
 namespace {
 
-bool reserved(std::string_view type) {
-  return type == events::kCheckpoint || type == events::kRecovered;
-}
-
 log::Logger& audit_log() {
   static log::Logger& l = log::get("audit");
   return l;
@@ -84,10 +80,10 @@ Status AuditLog::recover_and_open() {
     if (Status st = fsync_dir(opt_.dir); !st.ok()) return st;
     ++stats_.segments_created;
   }
-  next_seq_ = tail->last_seq + 1;
+  chain_.next_seq = tail->last_seq + 1;
   durable_seq_ = tail->last_seq;
-  head_ = tail->head;
-  durable_head_ = head_;
+  chain_.hash = tail->head;
+  durable_head_ = chain_.hash;
   last_checkpoint_time_ = opt_.now();
   stats_.recovered_bytes = tail->torn_bytes;
 
@@ -105,7 +101,7 @@ Status AuditLog::recover_and_open() {
     since_checkpoint_ = std::max<std::uint64_t>(since_checkpoint_, 1);
     if (Status st = checkpoint_locked("open"); !st.ok()) return st;
   }
-  if (Status st = flush_until_locked(lk, next_seq_ - 1, epoch_); !st.ok()) return st;
+  if (Status st = flush_until_locked(lk, chain_.next_seq - 1, epoch_); !st.ok()) return st;
   lk.unlock();
   if (opt_.background_sealer && opt_.checkpoint_interval.count() > 0) {
     sealer_ = std::thread([this] {
@@ -126,24 +122,9 @@ AuditLog::~AuditLog() {
   if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
 }
 
-Status AuditLog::validate_event(const Event& e) const {
-  if (!valid_event_type(e.type)) {
-    return Status{"invalid-argument", "audit event type \"" + e.type + "\" is not kebab-case"};
-  }
-  if (reserved(e.type)) {
-    return Status{"invalid-argument", "audit event type \"" + e.type + "\" is reserved"};
-  }
-  if (!e.detail.is_object()) return Status{"invalid-argument", "audit event detail is not an object"};
-  return Status::ok_status();
-}
-
 void AuditLog::push_locked(Record& r) {
-  r.seq = next_seq_++;
   if (r.time.empty()) r.time = format_time(opt_.now());
-  r.prev = head_;
-  std::string line = format_line(r);
-  head_ = sha256_hex(line);
-  pending_ += line;
+  pending_ += chain_record(chain_, r);
   pending_ += '\n';
   ++since_checkpoint_;
 }
@@ -151,21 +132,14 @@ void AuditLog::push_locked(Record& r) {
 Status AuditLog::checkpoint_locked(const std::string& reason) {
   if (since_checkpoint_ == 0) return Status::ok_status();
   auto now = opt_.now();
-  Record r;
-  r.seq = next_seq_;
-  r.time = format_time(now);
-  auto sig = signer_->sign(checkpoint_message(r.seq, r.time, head_, signer_->fingerprint()));
-  if (!sig) {
-    audit_log().error("checkpoint-failed", {{"code", sig.status().code()},
-                                            {"reason", sig.status().message()},
-                                            {"seq", r.seq}});
-    return failed_ = sig.status();
+  auto r = checkpoint_record(chain_, format_time(now), *signer_, reason, since_checkpoint_);
+  if (!r) {
+    audit_log().error("checkpoint-failed", {{"code", r.status().code()},
+                                            {"reason", r.status().message()},
+                                            {"seq", chain_.next_seq}});
+    return failed_ = r.status();
   }
-  r.event.type = std::string(events::kCheckpoint);
-  r.event.detail = {{"alg", kCheckpointAlg},     {"key", signer_->fingerprint()},
-                    {"reason", reason},          {"records", since_checkpoint_},
-                    {"sig", std::move(*sig)}};
-  push_locked(r);
+  push_locked(*r);
   since_checkpoint_ = 0;
   last_checkpoint_time_ = now;
   ++stats_.checkpoints;
@@ -179,9 +153,7 @@ Result<std::uint64_t> AuditLog::append(Event event) {
 }
 
 Result<std::uint64_t> AuditLog::append_batch(std::vector<Event> events) {
-  for (const Event& e : events) {
-    if (Status st = validate_event(e); !st.ok()) return st;
-  }
+  if (Status st = validate_events(events); !st.ok()) return st;
   std::unique_lock lk(mu_);
   if (closed_) return Status{"failed-precondition", "the audit log is closed"};
   if (!failed_.ok()) return failed_;
@@ -192,20 +164,18 @@ Result<std::uint64_t> AuditLog::append_batch(std::vector<Event> events) {
     r.event = std::move(e);
     push_locked(r);
   }
-  std::uint64_t mine = next_seq_ - 1;
+  std::uint64_t mine = chain_.next_seq - 1;
   bool interval_due = opt_.checkpoint_interval.count() > 0 &&
                       opt_.now() - last_checkpoint_time_ >= opt_.checkpoint_interval;
   if (since_checkpoint_ >= opt_.checkpoint_every_records || interval_due) {
     if (Status st = checkpoint_locked(interval_due ? "interval" : "count"); !st.ok()) return st;
   }
-  if (Status st = flush_until_locked(lk, next_seq_ - 1, epoch_); !st.ok()) return st;
+  if (Status st = flush_until_locked(lk, chain_.next_seq - 1, epoch_); !st.ok()) return st;
   return mine;
 }
 
 void AuditLog::append_async(std::vector<Event> events, AppendCallback done) {
-  for (const Event& e : events) {
-    if (Status st = validate_event(e); !st.ok()) return done(st);
-  }
+  if (Status st = validate_events(events); !st.ok()) return done(st);
   std::unique_lock lk(mu_);
   Status refused;
   if (closed_) refused = Status{"failed-precondition", "the audit log is closed"};
@@ -221,7 +191,7 @@ void AuditLog::append_async(std::vector<Event> events, AppendCallback done) {
     r.event = std::move(e);
     push_locked(r);
   }
-  const std::uint64_t mine = next_seq_ - 1;
+  const std::uint64_t mine = chain_.next_seq - 1;
   bool interval_due = opt_.checkpoint_interval.count() > 0 &&
                       opt_.now() - last_checkpoint_time_ >= opt_.checkpoint_interval;
   if (since_checkpoint_ >= opt_.checkpoint_every_records || interval_due) {
@@ -233,9 +203,7 @@ void AuditLog::append_async(std::vector<Event> events, AppendCallback done) {
 }
 
 Status AuditLog::append_deferred(std::vector<Event> events) {
-  for (const Event& e : events) {
-    if (Status st = validate_event(e); !st.ok()) return st;
-  }
+  if (Status st = validate_events(events); !st.ok()) return st;
   std::lock_guard lk(mu_);
   if (closed_) return Status{"failed-precondition", "the audit log is closed"};
   if (!failed_.ok()) return failed_;
@@ -282,7 +250,7 @@ Status AuditLog::checkpoint(const std::string& reason) {
   if (closed_) return Status{"failed-precondition", "the audit log is closed"};
   if (!failed_.ok()) return failed_;
   if (Status st = checkpoint_locked(reason); !st.ok()) return st;
-  return flush_until_locked(lk, next_seq_ - 1, epoch_);
+  return flush_until_locked(lk, chain_.next_seq - 1, epoch_);
 }
 
 Status AuditLog::flush_until_locked(std::unique_lock<std::mutex>& lk, std::uint64_t seq,
@@ -304,9 +272,9 @@ Status AuditLog::flush_until_locked(std::unique_lock<std::mutex>& lk, std::uint6
     lk.lock();
     std::string bytes;
     bytes.swap(pending_);
-    const std::uint64_t upto = next_seq_ - 1;
+    const std::uint64_t upto = chain_.next_seq - 1;
     const std::uint64_t from = durable_seq_;
-    const std::string group_head = head_;
+    const std::string group_head = chain_.hash;
     lk.unlock();
     Status st = write_durable(bytes);
     if (!st.ok()) {
@@ -333,8 +301,8 @@ void AuditLog::roll_back_locked(const Status& cause) {
   lost_at_durable_ = durable_seq_;
   ++epoch_;
   pending_.clear();
-  next_seq_ = durable_seq_ + 1;
-  head_ = durable_head_;
+  chain_.next_seq = durable_seq_ + 1;
+  chain_.hash = durable_head_;
   since_checkpoint_ = std::max<std::uint64_t>(since_checkpoint_, 1);
 }
 
@@ -416,9 +384,9 @@ void AuditLog::sealer_loop() {
     sealer_cv_.wait_for(lk, std::min(opt_.checkpoint_interval, kDeferredFlush));
     if (closed_ || !failed_.ok()) continue;
     if (since_checkpoint_ > 0 && opt_.now() - last_checkpoint_time_ >= opt_.checkpoint_interval) {
-      if (checkpoint_locked("interval").ok()) (void)flush_until_locked(lk, next_seq_ - 1, epoch_);
-    } else if (durable_seq_ + 1 < next_seq_ && !flushing_) {
-      (void)flush_until_locked(lk, next_seq_ - 1, epoch_);
+      if (checkpoint_locked("interval").ok()) (void)flush_until_locked(lk, chain_.next_seq - 1, epoch_);
+    } else if (durable_seq_ + 1 < chain_.next_seq && !flushing_) {
+      (void)flush_until_locked(lk, chain_.next_seq - 1, epoch_);
     }
   }
 }
@@ -435,7 +403,7 @@ Status AuditLog::close() {
   lk.lock();
   Status st = failed_;
   if (st.ok()) st = checkpoint_locked("shutdown");
-  if (st.ok()) st = flush_until_locked(lk, next_seq_ - 1, epoch_);
+  if (st.ok()) st = flush_until_locked(lk, chain_.next_seq - 1, epoch_);
   while (flushing_) flushed_cv_.wait(lk);
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
@@ -452,7 +420,7 @@ Status AuditLog::health() const {
 
 std::uint64_t AuditLog::last_seq() const {
   std::lock_guard g(mu_);
-  return next_seq_ - 1;
+  return chain_.next_seq - 1;
 }
 
 AuditStats AuditLog::stats() const {
@@ -473,7 +441,7 @@ Result<std::string> AuditLog::replace_signer(std::unique_ptr<CheckpointSigner> n
   if (closed_) return Status{"failed-precondition", "the audit log is closed"};
   if (!failed_.ok()) return failed_;
   if (Status st = checkpoint_locked("key-rollover"); !st.ok()) return st;
-  const std::uint64_t sealed = next_seq_ - 1;
+  const std::uint64_t sealed = chain_.next_seq - 1;
   const std::uint64_t epoch = epoch_;
   std::string old = signer_->fingerprint();
   signer_ = std::move(next);

@@ -46,6 +46,8 @@
 #include <thread>
 #include <vector>
 
+#include "audit/audit_trail.hpp"
+#include "audit/chain.hpp"
 #include "audit/checkpoint_keys.hpp"
 #include "audit/record.hpp"
 #include "common/status.hpp"
@@ -71,44 +73,33 @@ struct AuditOptions {
   std::function<int(const char* call)> fault;
 };
 
-// Counters since open(), for metrics and tests.
-struct AuditStats {
-  std::uint64_t records = 0;      // records made durable, checkpoints included
-  std::uint64_t checkpoints = 0;  // checkpoints made (counted when queued: durable with the
-                                  // flush that follows, like any record)
-  std::uint64_t syncs = 0;        // fdatasync calls on segments
-  std::uint64_t segments_created = 0;
-  std::uint64_t recovered_bytes = 0;  // torn tail cut off at open()
-  metrics::HistogramSnapshot sync_seconds;  // each segment fdatasync of a record group
-};
-
-class AuditLog {
+// The file implementation of AuditTrail (audit_trail.hpp).
+class AuditLog final : public AuditTrail {
  public:
   static Result<std::unique_ptr<AuditLog>> open(AuditOptions options);
-  ~AuditLog();  // close(), ignoring its status
+  ~AuditLog() override;  // close(), ignoring its status
   AuditLog(const AuditLog&) = delete;
   AuditLog& operator=(const AuditLog&) = delete;
 
   // Appends one event; returns its seq once durable.
-  Result<std::uint64_t> append(Event event);
+  Result<std::uint64_t> append(Event event) override;
   // Appends events as consecutive records with one write and one fdatasync; returns the seq
   // of the last one once all are durable. An empty batch returns the current last seq.
-  Result<std::uint64_t> append_batch(std::vector<Event> events);
+  Result<std::uint64_t> append_batch(std::vector<Event> events) override;
   // Non-blocking append_batch: the records are ordered (and their seqs assigned) now; `done`
   // runs once they are durable, or with the error, on the flusher thread (or at once on the
   // caller's thread for an invalid event or a closed/failed log). `done` must not block on
   // the log. Many callers share one fdatasync, however few threads they have.
-  using AppendCallback = std::function<void(Result<std::uint64_t>)>;
-  void append_async(std::vector<Event> events, AppendCallback done);
+  void append_async(std::vector<Event> events, AppendCallback done) override;
   // Best-effort records (sampled refusals): ordered now, but no sync of their own; they
   // become durable with the next sync of any other append, checkpoint or close(), or within a
   // second by the sealer, and are lost if that write fails. An error only for an invalid event or a closed/failed log.
-  Status append_deferred(std::vector<Event> events);
+  Status append_deferred(std::vector<Event> events) override;
   // Writes a checkpoint now (if any record follows the last one) and waits until durable.
-  Status checkpoint(const std::string& reason = "manual");
+  Status checkpoint(const std::string& reason = "manual") override;
   // Stops the sealer, writes a "shutdown" checkpoint over an unsealed tail, syncs, closes.
   // Idempotent; later appends return failed-precondition.
-  Status close();
+  Status close() override;
 
   // Hub key rollover: seals what was written so far with a "key-rollover" checkpoint signed by
   // the current key, then signs every later checkpoint with `next` (atomically with respect to
@@ -119,21 +110,20 @@ class AuditLog {
   // the records are then re-sealed later with `next`). Errors, with the current key kept:
   // failed-precondition (closed log), the sticky failure of a failed log, internal (the
   // checkpoint could not be signed).
-  Result<std::string> replace_signer(std::unique_ptr<CheckpointSigner> next);
+  Result<std::string> replace_signer(std::unique_ptr<CheckpointSigner> next) override;
 
-  std::uint64_t last_seq() const;  // last seq assigned (durable once its append returned)
+  std::uint64_t last_seq() const override;  // last seq assigned (durable once its append returned)
   // Whether the log can take records now (the readiness probe's "audit writable", hub/ops):
   // the sticky failure, failed-precondition once closed, or the cause of the last roll back
   // while no write has become durable since; ok otherwise.
-  Status health() const;
-  AuditStats stats() const;
+  Status health() const override;
+  AuditStats stats() const override;
   // The fingerprint of the key checkpoints are signed with now.
-  std::string key_fingerprint() const;
+  std::string key_fingerprint() const override;
 
  private:
   explicit AuditLog(AuditOptions options);
   Status recover_and_open();
-  Status validate_event(const Event& e) const;
   void push_locked(Record& r);
   Status checkpoint_locked(const std::string& reason);
   // Waits until `seq` (pushed in `epoch`) is durable; fails if that epoch was rolled back.
@@ -153,11 +143,10 @@ class AuditLog {
   mutable std::mutex mu_;
   std::condition_variable flushed_cv_;
   std::condition_variable sealer_cv_;
-  std::uint64_t next_seq_ = 1;
-  std::string head_{kGenesisPrev};  // SHA-256 of the last formatted line
+  ChainHead chain_;                 // next seq, SHA-256 of the last formatted line
   std::string pending_;             // formatted lines not yet handed to a flush leader
   std::uint64_t durable_seq_ = 0;
-  std::string durable_head_{kGenesisPrev};  // head_ as of durable_seq_
+  std::string durable_head_{kGenesisPrev};  // chain_.hash as of durable_seq_
   std::uint64_t epoch_ = 0;                 // +1 at every roll back
   Status lost_;                             // why the last roll back happened
   std::uint64_t lost_at_durable_ = 0;       // durable_seq_ when it happened

@@ -49,7 +49,7 @@ struct Ingest::Accepted {
 
 Ingest::Ingest(store::Store& store, const PackageVerifier& verifier,
                const routing::EndpointRegistry& registry, const routing::RouteTable& routes,
-               audit::AuditLog* audit, IngestOptions options)
+               audit::AuditTrail* audit, IngestOptions options)
     : store_(store),
       verifier_(verifier),
       registry_(registry),

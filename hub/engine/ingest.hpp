@@ -26,7 +26,7 @@
 // admits the package (or answers `overloaded` at once when `max_pending` packages are already
 // admitted and not yet answered) and queues it for the worker pool. Workers run steps 1–7. The
 // store's commit callback (on its completer thread, dx-store-done) queues the audit record with
-// AuditLog::append_async, which never waits, and `done(ok)` + `on_stored` run when the record is
+// AuditTrail::append_async, which never waits, and `done(ok)` + `on_stored` run when the record is
 // durable, on the audit log's flusher thread; so no thread ever holds a package while an fsync
 // runs, and one audit fdatasync covers every package committed meanwhile. Refusals are answered at
 // once on the worker thread (the store's: on its completer; a failed audit: on the flusher); their audit records are sampled (RefusalSampler) and
@@ -50,7 +50,7 @@
 #include <thread>
 #include <vector>
 
-#include "audit/audit_log.hpp"
+#include "audit/audit_trail.hpp"
 #include "common/status.hpp"
 #include "engine/ports.hpp"
 #include "engine/verification.hpp"
@@ -114,7 +114,7 @@ class Ingest : public IngestPort {
  public:
   Ingest(store::Store& store, const PackageVerifier& verifier,
          const routing::EndpointRegistry& registry, const routing::RouteTable& routes,
-         audit::AuditLog* audit, IngestOptions options);
+         audit::AuditTrail* audit, IngestOptions options);
   ~Ingest() override;
   Ingest(const Ingest&) = delete;
   Ingest& operator=(const Ingest&) = delete;
@@ -149,7 +149,7 @@ class Ingest : public IngestPort {
   const PackageVerifier& verifier_;
   const routing::EndpointRegistry& registry_;
   const routing::RouteTable& routes_;
-  audit::AuditLog* audit_;
+  audit::AuditTrail* audit_;
   IngestOptions opt_;
   RefusalSampler sampler_;
 

@@ -34,7 +34,7 @@ std::string receipt_outcome(std::string_view dispatcher_outcome) {
 }  // namespace
 
 ReceiptIssuer::ReceiptIssuer(store::Store& store, const ReceiptSigner& signer,
-                             const routing::RouteTable& routes, audit::AuditLog* audit,
+                             const routing::RouteTable& routes, audit::AuditTrail* audit,
                              std::string hub_name, std::function<int64_t()> clock)
     : store_(store),
       signer_(signer),

@@ -23,7 +23,7 @@
 #include <string_view>
 #include <vector>
 
-#include "audit/audit_log.hpp"
+#include "audit/audit_trail.hpp"
 #include "engine/verification.hpp"
 #include "routing/route_table.hpp"
 #include "store/store.hpp"
@@ -44,7 +44,7 @@ struct FinishedDelivery {
 class ReceiptIssuer {
  public:
   ReceiptIssuer(store::Store& store, const ReceiptSigner& signer, const routing::RouteTable& routes,
-                audit::AuditLog* audit, std::string hub_name, std::function<int64_t()> clock);
+                audit::AuditTrail* audit, std::string hub_name, std::function<int64_t()> clock);
 
   // Organs served here that read their outcomes by polling (the axis HTTP API) instead of
   // receiving receipts: a receipt for one is stored with no delivery. Set before use.
@@ -72,7 +72,7 @@ class ReceiptIssuer {
   store::Store& store_;
   const ReceiptSigner& signer_;
   const routing::RouteTable& routes_;
-  audit::AuditLog* audit_;
+  audit::AuditTrail* audit_;
   std::string hub_;
   std::function<int64_t()> clock_;
   std::function<bool(const std::string&)> keeps_;

@@ -9,7 +9,7 @@
 // Ingest calls it from its destructor). per_window 0 records nothing individually and
 // summarises everything.
 //
-// The records themselves are appended with AuditLog::append_deferred by the caller: no
+// The records themselves are appended with AuditTrail::append_deferred by the caller: no
 // fdatasync of their own, they become durable with the log's next sync.
 // Thread-safe.
 #pragma once

@@ -30,7 +30,7 @@ bool names(const std::vector<std::string>& uris, const std::string& uri) {
 }  // namespace
 
 HubKeys::HubKeys(config::Signing files, std::string hub_name, dsig::DsigReceiptSigner& receipts,
-                 audit::AuditLog* audit, TrustFn trust)
+                 audit::AuditTrail* audit, TrustFn trust)
     : files_(std::move(files)),
       hub_name_(std::move(hub_name)),
       receipts_(receipts),

@@ -1,7 +1,7 @@
 // The hub's signing key and its rollover without downtime (README.md, "Rolling the hub key").
 //
 // The key signs delivery receipts (through dsig::DsigReceiptSigner, on dx-dispatch) and audit
-// checkpoints (audit::AuditLog's CheckpointSigner, on dx-audit-seal and appenders). reload()
+// checkpoints (the audit trail's CheckpointSigner, on its sealer and appenders). reload()
 // (SIGHUP, from Application::reload_trust) reads `[signing]` key_file / cert_file / chain_file
 // again; when they hold a different certificate it checks the new pair and only then swaps
 // both signers:
@@ -25,7 +25,7 @@
 #include <mutex>
 #include <string>
 
-#include "audit/audit_log.hpp"
+#include "audit/audit_trail.hpp"
 #include "common/status.hpp"
 #include "config/hub_config.hpp"
 #include "dsig/engine_adapter.hpp"
@@ -40,7 +40,7 @@ class HubKeys {
   using TrustFn = std::function<std::shared_ptr<const dsig::TrustStore>()>;
   // `receipts` holds the signer in use; `audit` may be null (no audit log).
   HubKeys(config::Signing files, std::string hub_name, dsig::DsigReceiptSigner& receipts,
-          audit::AuditLog* audit, TrustFn trust);
+          audit::AuditTrail* audit, TrustFn trust);
 
   // "rolled" (a new key is in use), "unchanged" (the files hold the certificate in use), or an
   // error (the current key stays): file-unreadable, bad-key, bad-certificate, key-mismatch,
@@ -54,7 +54,7 @@ class HubKeys {
   const config::Signing files_;
   const std::string hub_name_;
   dsig::DsigReceiptSigner& receipts_;
-  audit::AuditLog* audit_;
+  audit::AuditTrail* audit_;
   TrustFn trust_;
   std::mutex mu_;  // one reload at a time
 };

@@ -11,7 +11,7 @@
 #include <sstream>
 
 #include "amqp/server.hpp"
-#include "audit/audit_log.hpp"
+#include "audit/audit_trail.hpp"
 #include "crl/fetcher.hpp"
 #include "delivery/circuit_breaker.hpp"
 #include "delivery/dispatcher.hpp"

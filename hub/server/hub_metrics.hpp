@@ -23,7 +23,7 @@
 
 namespace docaxis {
 namespace amqp { class AmqpServer; }
-namespace audit { class AuditLog; }
+namespace audit { class AuditTrail; }
 namespace delivery { class Dispatcher; }
 namespace engine { class Ingest; class ReceiptIssuer; }
 namespace http { class Server; }
@@ -39,7 +39,7 @@ struct MetricsSources {
   const delivery::Dispatcher* dispatcher = nullptr;
   const engine::ReceiptIssuer* receipts = nullptr;
   store::HubStore* store = nullptr;
-  const audit::AuditLog* audit = nullptr;
+  const audit::AuditTrail* audit = nullptr;
   const amqp::AmqpServer* amqp = nullptr;
   std::function<const http::Server*()> vxp_server;  // null or returning null: no HTTP API
   std::vector<std::string> peers;                   // configured peer hubs

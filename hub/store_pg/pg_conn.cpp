@@ -301,7 +301,10 @@ Result<Rows> Conn::exec(const std::string& sql, const std::vector<Param>& params
 Status Conn::exec_script(const std::string& sql) {
   PGresult* res = PQexec(conn_, sql.c_str());
   const ExecStatusType st = res != nullptr ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-  Status s = (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) ? Status() : failure(res);
+  // An empty script (only comments: a placeholder migration) is PGRES_EMPTY_QUERY: nothing to do.
+  Status s = (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY)
+                 ? Status()
+                 : failure(res);
   if (res != nullptr) PQclear(res);
   return s;
 }

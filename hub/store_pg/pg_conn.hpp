@@ -125,7 +125,7 @@ class Conn {
   // the cache key); a failure is mapped (see above).
   Result<Rows> exec(const std::string& sql, const std::vector<Param>& params = {});
   // Runs statements without parameters (several separated by ';' allowed).
-  Status exec_script(const std::string& sql);
+  Status exec_script(const std::string& sql);  // only comments: ok, nothing done
 
   // The connection is up (as far as libpq knows) and not stale: a session that answered
   // 25006 (read-only: a demoted primary), 57P01/57P02/57P03 is stale, so that the next

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "audit/audit_log.hpp"
 #include "audit/events.hpp"
 #include "audit/verify.hpp"
 #include "dsig/dsig_init.hpp"

@@ -8,10 +8,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <thread>
 
 namespace docaxis::store::testing {
 namespace fs = std::filesystem;
@@ -155,6 +157,31 @@ Result<std::string> PgCluster::query(const std::string& sql, const std::string& 
 
 Status PgCluster::sql(const std::string& sql, const std::string& dbname) {
   return query(sql, dbname).status();
+}
+
+PgCluster::StandbyReset::~StandbyReset() {
+  (void)c->sql("ALTER SYSTEM RESET synchronous_standby_names");
+  (void)c->sql("SELECT pg_reload_conf()");
+}
+
+std::unique_ptr<PgCluster::StandbyReset> PgCluster::await_a_standby_that_never_comes() {
+  auto reset = std::make_unique<StandbyReset>(StandbyReset{this});
+  if (!sql("ALTER SYSTEM SET synchronous_standby_names = 'nobody'").ok() ||
+      !sql("SELECT pg_reload_conf()").ok()) {
+    return nullptr;
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  return reset;
+}
+
+bool PgCluster::wait_for_syncrep(int pid) {
+  for (int i = 0; i < 500; ++i) {
+    auto r = query("SELECT count(*) FROM pg_stat_activity WHERE pid = " + std::to_string(pid) +
+                   " AND wait_event = 'SyncRep'");
+    if (r.ok() && *r == "1") return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
 }
 
 Result<std::string> PgCluster::create_database() {

@@ -37,6 +37,17 @@ class PgCluster {
   // The first column of the first row, as text ("" when none).
   Result<std::string> query(const std::string& sql, const std::string& dbname = "");
 
+  // From now until the returned guard goes (null when the server refused): every commit waits
+  // for a synchronous standby named 'nobody' that never connects. The guard resets the
+  // setting, so later tests on the shared server never wait.
+  struct StandbyReset {
+    PgCluster* c;
+    ~StandbyReset();
+  };
+  std::unique_ptr<StandbyReset> await_a_standby_that_never_comes();
+  // Waits (up to 5 s) until backend `pid` waits for synchronous replication.
+  bool wait_for_syncrep(int pid);
+
   // pg_ctl stop -m fast|immediate|smart, and start again (same port, same data).
   Status stop(const std::string& mode);
   Status start_again();

@@ -49,36 +49,10 @@ class PgStoreTest : public ::testing::Test {
     return s.ingest(make_package("000.00.00.A01", doc, binary_bytes(doc, size), kT0),
                     {{"R1", "hub-b", 0}});
   }
-  // From now until the returned guard ends (nullptr when the server refused): every commit
-  // waits for a synchronous standby named 'nobody' that never connects. The guard resets the
-  // shared server, so other tests never wait.
-  struct StandbyReset {
-    PgCluster* c;
-    ~StandbyReset() {
-      (void)c->sql("ALTER SYSTEM RESET synchronous_standby_names");
-      (void)c->sql("SELECT pg_reload_conf()");
-    }
-  };
-  std::unique_ptr<StandbyReset> await_a_standby_that_never_comes() {
-    auto reset = std::make_unique<StandbyReset>(StandbyReset{backend_.cluster()});
-    if (!backend_.cluster()->sql("ALTER SYSTEM SET synchronous_standby_names = 'nobody'").ok() ||
-        !backend_.cluster()->sql("SELECT pg_reload_conf()").ok()) {
-      return nullptr;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    return reset;
+  auto await_a_standby_that_never_comes() {
+    return backend_.cluster()->await_a_standby_that_never_comes();
   }
-  // Waits until the writer's backend waits for synchronous replication.
-  bool wait_for_syncrep(int pid) {
-    for (int i = 0; i < 500; ++i) {
-      if (q("SELECT count(*) FROM pg_stat_activity WHERE pid = " + std::to_string(pid) +
-            " AND wait_event = 'SyncRep'") == "1") {
-        return true;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return false;
-  }
+  bool wait_for_syncrep(int pid) { return backend_.cluster()->wait_for_syncrep(pid); }
 
   PgBackend backend_;
   int nodes_ = 0;
