@@ -40,6 +40,22 @@ Result<std::string> admin_socket(const HubOptions& o) {
   return config::HubConfig().resolved_admin_socket();
 }
 
+Result<std::string> postgresql_conninfo(const HubOptions& o, const std::string& conninfo) {
+  if (!conninfo.empty()) return conninfo;
+  if (o.config.empty()) {
+    return Status("invalid-argument", "give --conninfo, or --config with the hub's hub.toml");
+  }
+  auto cfg = load(o.config);
+  if (!cfg) return cfg.status();
+  if (cfg->store.backend != config::StoreBackend::postgresql) {
+    return Status("failed-precondition",
+                  o.config + " keeps its spool and audit log in files ([store] backend = "
+                             "\"sqlite\"): read " + cfg->resolved_audit_dir() +
+                             " with --log-dir");
+  }
+  return cfg->store.postgresql_conninfo;
+}
+
 Result<std::string> audit_dir(const HubOptions& o, const std::string& log_dir) {
   if (!log_dir.empty()) return log_dir;
   if (o.socket.empty() && !o.config.empty()) {

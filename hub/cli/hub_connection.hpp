@@ -40,6 +40,9 @@ void add_hub_options(CLI::App* verb, HubOptions& options);
 Result<std::string> admin_socket(const HubOptions& options);
 // The audit log directory, for the receipt commands: `log_dir` if given, else --config's
 // resolved_audit_dir(), else asked from the running hub (hub.info). unreachable -> exit 3.
+// The PostgreSQL connection string of a hub cluster: `conninfo` when given, else the [store]
+// postgresql_conninfo of --config (failed-precondition when that hub keeps files).
+Result<std::string> postgresql_conninfo(const HubOptions& o, const std::string& conninfo);
 Result<std::string> audit_dir(const HubOptions& options, const std::string& log_dir);
 
 // Exit code for an error: unreachable/timeout -> 3; invalid-argument, bad-request,

@@ -19,6 +19,7 @@
 #include "dsig/x509_util.hpp"
 #include "edxml/receipt.hpp"
 #include "edxml/xml_doc.hpp"
+#include "store_pg/pg_audit.hpp"
 
 namespace docaxis::cli {
 namespace {
@@ -428,6 +429,37 @@ int run_check(const CheckArgs& a) {
   return all_ok ? kExitOk : kExitFailed;
 }
 
+// ---- receipt pull ------------------------------------------------------------------------
+
+struct PullArgs {
+  HubOptions hub;
+  std::string conninfo;
+  std::string out;
+};
+
+// A hub cluster's audit chain lives in its PostgreSQL database: written out here as segment
+// files, the directory `receipt verify`, `show` and `export` read.
+int run_pull(const PullArgs& a) {
+  const std::string name = "receipt pull";
+  auto conninfo = postgresql_conninfo(a.hub, a.conninfo);
+  if (!conninfo) return report_error(name, conninfo.status(), a.hub.json);
+  auto r = store::export_audit_segments(*conninfo, a.out);
+  if (!r) return report_error(name, r.status(), a.hub.json);
+  if (a.hub.json) {
+    print_json({{"ok", true},
+                {"dir", a.out},
+                {"records", r->records},
+                {"segments", r->segments},
+                {"bytes", r->bytes},
+                {"first_seq", r->first_seq},
+                {"last_seq", r->last_seq}});
+  } else {
+    std::cout << "pulled " << r->records << " records (seq " << r->first_seq << ".."
+              << r->last_seq << ") into " << r->segments << " segment(s) in " << a.out << "\n";
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 Runner add_receipt_command(CLI::App& app) {
@@ -448,6 +480,18 @@ Runner add_receipt_command(CLI::App& app) {
   e->add_option("--format", exp->format, "jsonl (default) or csv");
   e->add_option("-o,--output", exp->output, "write to FILE (written then renamed) instead of stdout");
   add_log_options(e, *exp);
+
+  auto pull = std::make_shared<PullArgs>();
+  CLI::App* p = n.verb("pull",
+                       "A hub cluster's audit chain (in its PostgreSQL database) written as "
+                       "segment files, for verify, show and export",
+                       [pull] { return run_pull(*pull); });
+  p->add_option("--out", pull->out, "the directory to write (created; must hold no segment)")
+      ->required();
+  p->add_option("--conninfo", pull->conninfo,
+                "libpq connection string (password in ~/.pgpass); default: the [store] "
+                "postgresql_conninfo of --config");
+  add_hub_options(p, pull->hub);
 
   auto ver = std::make_shared<VerifyArgs>();
   CLI::App* v = n.verb("verify",

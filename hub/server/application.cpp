@@ -109,7 +109,7 @@ struct Application::Modules {
   std::unique_ptr<dsig::Verifier> verifier;
   std::unique_ptr<dsig::DsigPackageVerifier> package_verifier;  // the engine's port over verifier
   std::unique_ptr<store::HubStore> store;
-  std::unique_ptr<audit::AuditLog> audit;
+  std::unique_ptr<audit::AuditTrail> audit;
   std::optional<routing::EndpointRegistry> registry;
   std::optional<routing::RouteTable> routes;
   // The engine's port over the hub's signing key (swapped by `keys` on SIGHUP).
@@ -186,7 +186,7 @@ std::unique_ptr<Application> Application::build(const config::HubConfig& cfg, St
   auto store = open_hub_store(cfg, m->paths);
   if (!store) return fail("store", store.status(), 1);
   m->store = std::move(*store);
-  auto audit = audit::AuditLog::open(audit_options(cfg, m->paths));
+  auto audit = open_audit_trail(cfg, m->paths);
   if (!audit) return fail("audit log", audit.status(), 1);
   m->audit = std::move(*audit);
 
@@ -305,7 +305,7 @@ std::unique_ptr<Application> Application::build(const config::HubConfig& cfg, St
       if (!secret) return fail("axis HTTP API secret of system " + sys.id, secret.status(), 2);
       systems.push_back(vxp::System{sys.id, std::move(*secret), std::move(organs_of[sys.id])});
     }
-    audit::AuditLog* audit_log = w.audit.get();
+    audit::AuditTrail* audit_log = w.audit.get();
     w.polled = std::make_unique<delivery::PolledInboxService>(
         *w.store, *w.store, *w.dispatcher, now_ms,
         [audit_log](const delivery::PolledItem& item, const delivery::RecipientStatus& status,
@@ -466,7 +466,7 @@ bool Application::start(StartError& error) {
   refresh_certificates("start");
   w.cert_watch->start();
   if (const store::RetentionPolicy policy = retention_policy(w.config); policy.any()) {
-    audit::AuditLog* audit_log = w.audit.get();
+    audit::AuditTrail* audit_log = w.audit.get();
     w.retention = std::make_unique<store::RetentionRunner>(
         *w.store, policy, std::chrono::duration_cast<std::chrono::milliseconds>(w.config.retention.interval),
         now_ms, [audit_log](const store::RetentionRunner::Round& r) {

@@ -5,7 +5,9 @@
 #include <array>
 #include <chrono>
 
+#include "audit/audit_log.hpp"
 #include "store/sqlite_store.hpp"
+#include "store_pg/pg_audit.hpp"
 #include "store_pg/pg_store.hpp"
 
 namespace docaxis::server {
@@ -38,11 +40,34 @@ Result<std::unique_ptr<store::HubStore>> open_hub_store(const config::HubConfig&
   return std::unique_ptr<store::HubStore>(std::move(*s));
 }
 
+Result<std::unique_ptr<audit::AuditTrail>> open_audit_trail(const config::HubConfig& c,
+                                                            const DataPaths& paths) {
+  if (c.store.backend == config::StoreBackend::postgresql) {
+    store::PgAuditOptions o;
+    o.conninfo = c.store.postgresql_conninfo;
+    o.key_pem = c.signing.key_file;
+    o.cert_pem = c.signing.cert_file;
+    o.node = store_node_name(c);
+    o.checkpoint_every_records = static_cast<uint64_t>(c.audit.checkpoint_every_records);
+    o.checkpoint_interval = c.audit.checkpoint_every;
+    o.require_synchronous_standby = c.store.require_synchronous_standby;
+    auto a = store::PgAuditLog::open(std::move(o));
+    if (!a) return a.status();
+    return std::unique_ptr<audit::AuditTrail>(std::move(*a));
+  }
+  auto a = audit::AuditLog::open(audit_options(c, paths));
+  if (!a) return a.status();
+  return std::unique_ptr<audit::AuditTrail>(std::move(*a));
+}
+
 std::vector<std::pair<std::string, std::string>> local_volumes(const config::HubConfig& c,
                                                                const DataPaths& paths) {
   std::vector<std::pair<std::string, std::string>> v;
-  if (c.store.backend == config::StoreBackend::sqlite) v.emplace_back("store", paths.store);
-  v.emplace_back("audit", paths.audit);
+  // With PostgreSQL both the spool and the audit chain are on the database's servers.
+  if (c.store.backend == config::StoreBackend::sqlite) {
+    v.emplace_back("store", paths.store);
+    v.emplace_back("audit", paths.audit);
+  }
   return v;
 }
 

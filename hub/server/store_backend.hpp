@@ -10,6 +10,7 @@
 #include "common/status.hpp"
 #include "config/hub_config.hpp"
 #include "server/module_options.hpp"
+#include "audit/audit_trail.hpp"
 #include "store/hub_store.hpp"
 
 namespace docaxis::server {
@@ -18,6 +19,12 @@ namespace docaxis::server {
 // without the required synchronous standby; failed-precondition: a newer schema; data-loss).
 Result<std::unique_ptr<store::HubStore>> open_hub_store(const config::HubConfig& c,
                                                         const DataPaths& paths);
+
+// Opens the audit log that goes with the store: the file log in [audit] dir beside a SQLite
+// spool; the chain in the PostgreSQL database (store_pg PgAuditLog: one chain for all the
+// hub's nodes, in commit order) beside a PostgreSQL spool.
+Result<std::unique_ptr<audit::AuditTrail>> open_audit_trail(const config::HubConfig& c,
+                                                            const DataPaths& paths);
 
 // The node name a PostgreSQL-backed hub uses ([store] node, or the host name).
 std::string store_node_name(const config::HubConfig& c);

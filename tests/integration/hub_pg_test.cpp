@@ -100,6 +100,23 @@ TEST_F(HubOnPostgres, APackageAcceptedByOneNodeIsDeliveredByTheOtherWithItsRecei
   auto again = send_package(p1, kPki, organ(kSender), "edoc", pkgs.bytes[1]);
   EXPECT_EQ(again.outcome, "accepted") << again.condition << " " << again.description;
   EXPECT_EQ(count("SELECT count(*) FROM packages WHERE message_type = 'edoc'"), "4");
+
+  // One audit chain in the database, written by both nodes; none in the data directories.
+  EXPECT_EQ(count("SELECT count(*) FROM audit_records WHERE event = 'accepted'"), "4");
+  EXPECT_EQ(count("SELECT count(DISTINCT node) FROM audit_records WHERE event = 'accepted'"), "2");
+  EXPECT_FALSE(fs::exists(n1.data_dir() / "audit" / "audit-000001.log"));
+  // `docaxis receipt pull` writes it as segment files that `receipt verify` accepts.
+  TempDir out("pg-audit-pull");
+  const std::string dir = (out.path() / "chain").string();
+  const std::string pull = std::string(DOCAXIS_CLI_BINARY) + " receipt pull --conninfo '" +
+                           pg_->conninfo(db_) + "' --out " + dir + " 2>&1";
+  EXPECT_EQ(std::system(pull.c_str()), 0) << pull;
+  const std::string verify = std::string(DOCAXIS_CLI_BINARY) + " receipt verify --hub-cert " +
+                             kPki + "/hubs/h30.crt " + dir + " > " + dir + ".verdict 2>&1";
+  EXPECT_EQ(std::system(verify.c_str()), 0) << read(dir + ".verdict");
+  EXPECT_NE(read(dir + ".verdict").find("intact"), std::string::npos) << read(dir + ".verdict");
+  // Pulled a second time into the same folder: refused, nothing overwritten.
+  EXPECT_NE(std::system(pull.c_str()), 0);
 }
 
 TEST_F(HubOnPostgres, ANodeKilledWithDeliveriesInFlightLosesNoneOfThem) {
