@@ -14,7 +14,8 @@ Result<std::unique_ptr<HubProcess>> start_hub(const HubSpec& spec) {
                       .name = spec.name,
                       .port = spec.port,
                       .organs = spec.organs,
-                      .extra_toml = "[store]\nfsync = \"" + spec.fsync + "\"\n" + spec.extra_toml});
+                      .extra_toml = "[store]\nfsync = \"" + spec.fsync + "\"\n" + spec.store_toml +
+                                    "\n" + spec.extra_toml});
   auto hub = std::make_unique<HubProcess>(spec.binary, spec.dir, config);
   hub->set_die_with_parent(true);  // never outlive the benchmark
   auto port = hub->launch(std::chrono::minutes(30));

@@ -28,6 +28,7 @@ struct HubSpec {
   std::string fsync = "full";       // store.fsync
   std::string name = "h30";         // hub name; its key is <pki>/hubs/<name>.{crt,key}
   int port = 0;                     // listener port; 0 = ephemeral (a peer needs a fixed one)
+  std::string store_toml;           // more [store] keys (e.g. backend = "postgresql", ...)
 };
 
 // Writes the configuration, starts the hub and waits (up to 30 min: opening a big seeded
