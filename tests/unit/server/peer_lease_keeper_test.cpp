@@ -90,8 +90,10 @@ TEST(PeerLeaseKeeper, HeldLeaseTurnsTheLinkOnAndAnotherNodesLeaseTurnsItOff) {
   EXPECT_EQ(log.lines_with("event=peer-lease-acquired").size(), 1u) << log.all();
   EXPECT_NE(log.all().find("node=n1"), std::string::npos) << log.all();
   f.set("peer:a", 0);  // another node took it
+  // At the next renewal (every ttl/3), not at the lease's deadline.
   ASSERT_TRUE(eventually([&] { return !f.on("a"); }));
   EXPECT_EQ(log.lines_with("event=peer-lease-lost").size(), 1u) << log.all();
+  EXPECT_EQ(log.lines_with("reason=\"held by another node\"").size(), 1u) << log.all();
   f.set("peer:b", 1);  // and b is ours now
   ASSERT_TRUE(eventually([&] { return f.on("b"); }));
   k.stop();
