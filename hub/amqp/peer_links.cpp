@@ -120,8 +120,15 @@ void PeerLinks::set_enabled(const std::string& peer, bool on) {
     return;
   }
   if (p.active) {
+    // In the connection's own context, for Proton to flush the close (as send() does).
     try {
-      p.connection.close(proton::error_condition("amqp:connection:forced", "peer link turned off"));
+      proton::connection c = p.connection;
+      c.work_queue().add([c]() mutable {
+        try {
+          c.close(proton::error_condition("amqp:connection:forced", "peer link turned off"));
+        } catch (const std::exception&) {
+        }
+      });
     } catch (const std::exception&) {
     }
   }

@@ -33,6 +33,8 @@ class AmqpServer::Peers : public proton::messaging_handler {
       : links_(std::move(specs), policy, inbox), container_(*this, id + "-peers") {}
 
   void start() {
+    // With every link off (or turned off) the container has no work: it must not return then.
+    container_.auto_stop(false);
     thread_ = std::thread([this] {
       name_this_thread("dx-amqp-peers");
       run_guarded("dx-amqp-peers", [this] { container_.run(); });
