@@ -42,6 +42,7 @@ PeerLinks::PeerLinks(std::vector<PeerSpec> peers, PeerReconnect policy, delivery
     Peer p;
     p.spec = std::move(spec);
     p.reconnects = BackoffCounter(policy_.backoff);
+    p.enabled = p.spec.start_enabled;
     const std::string name = p.spec.name;
     peers_.emplace(name, std::move(p));
   }
@@ -100,7 +101,36 @@ void PeerLinks::start(proton::container& c) {
       p.tls.reset();
       p.tls_error = e.what();
     }
-    connect(p);
+    if (p.enabled) connect(p);
+  }
+}
+
+void PeerLinks::set_enabled(const std::string& peer, bool on) {
+  auto it = peers_.find(peer);
+  if (it == peers_.end() || it->second.enabled == on) return;
+  Peer& p = it->second;
+  p.enabled = on;
+  L().info(on ? "peer-link-on" : "peer-link-off", {{"peer", p.spec.name}, {"url", p.spec.url}});
+  if (on) {
+    // A connection still closing reconnects through lost(); otherwise connect now.
+    if (!p.active) {
+      p.reconnects.reset();
+      connect(p);
+    }
+    return;
+  }
+  if (p.active) {
+    // In the connection's own context, for Proton to flush the close (as send() does).
+    try {
+      proton::connection c = p.connection;
+      c.work_queue().add([c]() mutable {
+        try {
+          c.close(proton::error_condition("amqp:connection:forced", "peer link turned off"));
+        } catch (const std::exception&) {
+        }
+      });
+    } catch (const std::exception&) {
+    }
   }
 }
 
@@ -119,8 +149,9 @@ std::uint64_t PeerLinks::attempts(const std::string& peer) const {
 }
 
 void PeerLinks::connect(Peer& p) {
-  if (stopped_ || container_ == nullptr) return;
+  if (stopped_ || container_ == nullptr || !p.enabled || p.active) return;
   ++p.attempts;
+  p.active = true;
   p.lost = false;
   p.connected = false;
   L().info("peer-connecting",
@@ -281,6 +312,7 @@ std::chrono::milliseconds PeerLinks::next_delay(const Peer& p) {
 void PeerLinks::lost(Peer& p, const std::string& why) {
   if (p.lost) return;  // error and close both arrive for one connection
   p.lost = true;
+  p.active = false;
   const bool was_up = p.up;
   p.connected = false;
   p.links.clear();
@@ -292,6 +324,11 @@ void PeerLinks::lost(Peer& p, const std::string& why) {
   std::map<std::string, OutboundLink> out;
   out.swap(p.out);
   for (auto& [address, link] : out) link.lose("peer " + p.spec.name + " link lost");
+  if (!p.enabled) {
+    L().info("peer-down", {{"peer", p.spec.name}, {"url", p.spec.url}, {"reason", why},
+                           {"was_up", was_up}});
+    return;  // turned off: no reconnect
+  }
   p.reconnects.failed();
   if (stopped_ || container_ == nullptr) return;
   const auto delay = next_delay(p);
@@ -306,7 +343,7 @@ void PeerLinks::lost(Peer& p, const std::string& why) {
                                          : "closed"}});
   container_->schedule(proton::duration(delay.count()), [this, name = p.spec.name] {
     auto it = peers_.find(name);
-    if (it != peers_.end() && !stopped_) connect(it->second);
+    if (it != peers_.end() && !stopped_) connect(it->second);  // not when off or active
   });
 }
 

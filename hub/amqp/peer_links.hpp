@@ -73,6 +73,9 @@ struct PeerSpec {
   std::shared_ptr<const tls::TlsTrust> trust;  // exactly these anchors and CRLs
   // Accepts or refuses the identity the peer presented (ok: it is this peer).
   std::function<Status(const model::ConnectionIdentity&)> verify;
+  // Whether the link starts on (connects at start). Off: no connection until set_enabled(true)
+  // (a hub on PostgreSQL turns a peer's link on only while this node holds its lease).
+  bool start_enabled = true;
 };
 
 class PeerLinks : public proton::messaging_handler {
@@ -87,6 +90,9 @@ class PeerLinks : public proton::messaging_handler {
   void send(const std::string& peer, const delivery::OutgoingMessage& message,
             delivery::DeliveryDone done);
   std::uint64_t attempts(const std::string& peer) const;
+  // Turns the peer's outbound connection on (connects now, then the reconnect policy) or off
+  // (closes it; no reconnects until turned on again). Unknown peers and repeats do nothing.
+  void set_enabled(const std::string& peer, bool on);
 
   void on_connection_open(proton::connection& c) override;
   void on_sendable(proton::sender& s) override;
@@ -112,6 +118,8 @@ class PeerLinks : public proton::messaging_handler {
     bool connected = false;  // open and verified
     bool up = false;         // reported to the port
     bool lost = false;       // failure handled for the current connection
+    bool enabled = true;     // set_enabled: off = no connection, no reconnects
+    bool active = false;     // a connection is being made or is open (until lost())
     BackoffCounter reconnects;  // consecutive failures
     std::uint64_t attempts = 0;
   };

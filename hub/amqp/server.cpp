@@ -33,6 +33,8 @@ class AmqpServer::Peers : public proton::messaging_handler {
       : links_(std::move(specs), policy, inbox), container_(*this, id + "-peers") {}
 
   void start() {
+    // With every link off (or turned off) the container has no work: it must not return then.
+    container_.auto_stop(false);
     thread_ = std::thread([this] {
       name_this_thread("dx-amqp-peers");
       run_guarded("dx-amqp-peers", [this] { container_.run(); });
@@ -59,6 +61,10 @@ class AmqpServer::Peers : public proton::messaging_handler {
   }
   void reload(std::shared_ptr<const tls::TlsTrust> trust) {
     container_.schedule(proton::duration::IMMEDIATE, [this, trust] { links_.reload(trust); });
+  }
+  void set_enabled(const std::string& peer, bool on) {
+    container_.schedule(proton::duration::IMMEDIATE,
+                        [this, peer, on] { links_.set_enabled(peer, on); });
   }
   void on_container_start(proton::container& c) override { links_.start(c); }
   void on_error(const proton::error_condition&) override {}
@@ -102,6 +108,7 @@ Result<int> AmqpServer::start() {
       p.trust = *trust;
       if (options_.identity) p.identity = options_.identity;
       if (options_.seen_certificates) p.seen_certificates = options_.seen_certificates;
+      if (options_.peer_links_start_off) p.start_enabled = false;
     }
     peers_ = std::make_unique<Peers>(options_.peers, options_.peer_reconnect, inbox_,
                                      options_.container_id);
@@ -140,6 +147,10 @@ Status AmqpServer::reload_tls() {
   listener_->reload_trust(*trust);
   if (peers_) peers_->reload(*trust);
   return {};
+}
+
+void AmqpServer::set_peer_link(const std::string& peer, bool on) {
+  if (peers_) peers_->set_enabled(peer, on);
 }
 
 std::size_t AmqpServer::bytes_held() const {

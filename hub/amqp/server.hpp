@@ -54,6 +54,9 @@ struct ServerOptions {
   // links' client certificate. Unset: tls->certificate_chain and private_key, read once.
   std::shared_ptr<tls::IdentitySlot> identity;
   PeerReconnect peer_reconnect;
+  // Peer links start off and are turned on by set_peer_link (a hub on PostgreSQL: only the
+  // node holding a peer's lease connects to it). Default: every peer connects at start.
+  bool peer_links_start_off = false;
 };
 
 class AmqpServer {
@@ -82,6 +85,9 @@ class AmqpServer {
   // them, and live connections whose certificate they no longer accept are closed. A file that
   // cannot be read keeps the current trust (the Status says why).
   Status reload_tls();
+  // Thread-safe. Turns one peer's outbound connection on (connect, with the reconnect policy)
+  // or off (close it, no reconnects). Unknown peers, or no peers, do nothing.
+  void set_peer_link(const std::string& peer, bool on);
   // Thread-safe gauges of the listener (0 before start): package bytes held, connections.
   std::size_t bytes_held() const;
   std::size_t connections() const;

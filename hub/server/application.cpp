@@ -126,6 +126,9 @@ struct Application::Modules {
   std::unique_ptr<delivery::Dispatcher> dispatcher;
   std::unique_ptr<amqp::AmqpServer> server;    // built after `ingest`, destroyed after it
   std::unique_ptr<engine::Ingest> ingest;
+  // PostgreSQL only: this node connects to a peer only while it holds the peer's link lease.
+  // Declared after `server` (its set_link calls it), so stopped and destroyed first.
+  std::unique_ptr<PeerLeaseKeeper> peer_leases;
   // The axis HTTP API ([vxp]): declared after `ingest` and the dispatcher, so destroyed
   // before them; its inboxes before the Api that calls them.
   std::unique_ptr<delivery::PolledInboxService> polled;
@@ -293,6 +296,18 @@ std::unique_ptr<Application> Application::build(const config::HubConfig& cfg, St
                                         ") is not the one configured for peer " + name);
     };
   }
+  PeerLeasePorts lease_ports;
+  if (!server_options.peers.empty() && bind_peer_leases(*w.store, lease_ports)) {
+    server_options.peer_links_start_off = true;
+    std::vector<std::string> peer_names;
+    for (const amqp::PeerSpec& spec : server_options.peers) peer_names.push_back(spec.name);
+    Modules* modules = &w;
+    lease_ports.set_link = [modules](const std::string& peer, bool on) {
+      if (modules->server) modules->server->set_peer_link(peer, on);
+    };
+    w.peer_leases = std::make_unique<PeerLeaseKeeper>(std::move(peer_names), store_node_name(cfg),
+                                                      kPeerLeaseTtl, std::move(lease_ports));
+  }
   w.server = std::make_unique<amqp::AmqpServer>(server_options, *w.ingest, *w.dispatcher);
   if (cfg.vxp.enabled) {
     std::map<std::string, std::vector<std::string>> organs_of;  // system id -> its organs
@@ -420,6 +435,7 @@ bool Application::start(StartError& error) {
   w.port = *port;
   // Only now may the dispatcher send through the server (start() has set up its links).
   w.outbound.bind(w.server.get());
+  if (w.peer_leases) w.peer_leases->start();  // the peer links start off until a lease is held
   if (w.vxp_api) {
     vxp::Api& api = *w.vxp_api;
     http::ServerOptions vxp_options = vxp_server_options(w.config, w.paths);
@@ -609,6 +625,7 @@ void Application::stop() {
   w.cert_watch->stop();
   w.refresher->stop();
   w.admin->stop();
+  if (w.peer_leases) w.peer_leases->stop();  // links off, leases given up for another node
   if (w.vxp_server) w.vxp_server->stop();  // no new packages over HTTP; the SDK re-sends
   w.server->stop();  // no new packages; unanswered ones are released by the sender's retry
   w.outbound.bind(nullptr);

@@ -40,6 +40,16 @@ Result<std::unique_ptr<store::HubStore>> open_hub_store(const config::HubConfig&
   return std::unique_ptr<store::HubStore>(std::move(*s));
 }
 
+bool bind_peer_leases(store::HubStore& store, PeerLeasePorts& ports) {
+  auto* pg = dynamic_cast<store::PgStore*>(&store);
+  if (pg == nullptr) return false;
+  ports.acquire = [pg](const std::string& link, std::int64_t ttl_ms) {
+    return pg->acquire_link_lease(link, ttl_ms);
+  };
+  ports.release = [pg](const std::string& link) { return pg->release_link_lease(link); };
+  return true;
+}
+
 Result<std::unique_ptr<audit::AuditTrail>> open_audit_trail(const config::HubConfig& c,
                                                             const DataPaths& paths) {
   if (c.store.backend == config::StoreBackend::postgresql) {

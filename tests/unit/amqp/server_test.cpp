@@ -514,6 +514,47 @@ TEST(PeerLinkTls, ThePeersNameIsCheckedInTheHandshake) {
       << "a peer link came up to a hub whose certificate does not carry the configured name";
 }
 
+// A peer link that starts off (ServerOptions::peer_links_start_off, a hub on PostgreSQL) makes
+// no connection until turned on; turned off it closes and does not reconnect.
+TEST(PeerLinkSwitch, AnOffLinkDoesNotConnectAndTurnedOffItClosesForGood) {
+  RecordingIngest ingest;
+  UidInbox inbox;
+  AmqpServer listener(tls_options(), ingest, inbox);
+  auto port = listener.start();
+  ASSERT_TRUE(port.ok());
+  PeerWatch watch;
+  ServerOptions o = tls_options();
+  o.tls->certificate_chain = pki_dir() + "/hubs/national.fullchain.pem";
+  o.tls->private_key = pki_dir() + "/hubs/national.key";
+  o.peer_links_start_off = true;
+  PeerSpec peer;
+  peer.name = "h30";
+  peer.url = "amqps://127.0.0.1:" + std::to_string(*port);
+  peer.certificate_chain = o.tls->certificate_chain;
+  peer.private_key = o.tls->private_key;
+  peer.trust_anchors = pki_dir() + "/trust-anchors.pem";
+  peer.verify = [](const model::ConnectionIdentity&) { return Status(); };
+  o.peers = {peer};
+  AmqpServer dialer(o, ingest, watch);
+  ASSERT_TRUE(dialer.start().ok());
+  EXPECT_FALSE(watch.wait_up(std::chrono::milliseconds(1500))) << "an off link connected";
+  EXPECT_EQ(listener.connections(), 0u);
+  dialer.set_peer_link("h30", true);
+  ASSERT_TRUE(watch.wait_up(std::chrono::seconds(3)));
+  EXPECT_EQ(listener.connections(), 1u);
+  dialer.set_peer_link("h30", false);
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  while (listener.connections() != 0 && std::chrono::steady_clock::now() < end) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(listener.connections(), 0u) << "turned off, the link stayed open";
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // past the first reconnect
+  EXPECT_EQ(listener.connections(), 0u) << "turned off, the link reconnected";
+  dialer.set_peer_link("nobody", true);  // unknown: nothing
+  dialer.stop();
+  listener.stop();
+}
+
 TEST(AmqpServerOptions, PlaintextListenerOnANonLoopbackHostIsRefused) {
   RecordingIngest ingest;
   UidInbox inbox;
@@ -527,3 +568,4 @@ TEST(AmqpServerOptions, PlaintextListenerOnANonLoopbackHostIsRefused) {
 
 }  // namespace
 }  // namespace docaxis::amqp::test
+
