@@ -8,10 +8,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <thread>
 
+#include "federation.hpp"
 #include "hub_fixture.hpp"
 #include "pg_cluster.hpp"
 #include "signed_packages.hpp"
@@ -175,6 +178,78 @@ TEST_F(HubOnPostgres, AnUnreachableDatabaseIsAClearStartFailure) {
   EXPECT_NE(port.status().message().find("exit code 1"), std::string::npos)
       << port.status().message();
   EXPECT_NE(hub.log().find("unavailable"), std::string::npos) << hub.log_tail();
+}
+
+// Two nodes of h30 on PostgreSQL and the national hub as their peer: one node at a time holds
+// the outbound link to national (the lease in link_leases), the packages for national leave
+// through it, and when that node dies the other takes the lease (15 s) and the link.
+TEST_F(HubOnPostgres, APeerLinkHasOneOwnerAndMovesWhenItsNodeDies) {
+  auto fed = Federation::standard();
+  ASSERT_TRUE(fed.ok()) << fed.status().to_string();
+  const std::map<std::string, int> ports = {
+      {"h30", free_loopback_port()}, {"national", free_loopback_port()}, {"g12", free_loopback_port()}};
+  TempDir ndir("pg-peer-national");
+  HubProcess national(kHub, ndir.path(),
+                      hub_toml({.pki = kPki,
+                                .data_dir = ndir.path() / "data",
+                                .name = "national",
+                                .port = ports.at("national"),
+                                .organs = fed->organs_of("national"),
+                                .extra_toml = federation_toml(*fed->hub("national"), ports)}));
+  ASSERT_TRUE(national.launch().ok()) << national.log_tail();
+  auto node_config = [&](const fs::path& dir, const std::string& node) {
+    return TestHub::FullConfig{
+        hub_toml({.pki = kPki,
+                  .data_dir = dir / "data",
+                  .name = "h30",
+                  .organs = fed->organs_of("h30"),
+                  .extra_toml = federation_toml(*fed->hub("h30"), ports) + node_toml(node)})};
+  };
+  TempDir d1("pg-peer-n1"), d2("pg-peer-n2");
+  auto n1 = std::make_unique<TestHub>(d1.path(), node_config(d1.path(), "n1"));
+  TestHub n2(d2.path(), node_config(d2.path(), "n2"));
+  const int p1 = n1->start();
+  const int p2 = n2.start();
+  ASSERT_GT(p1, 0);
+  ASSERT_GT(p2, 0);
+
+  // Each package is for 000.00.01.G12, behind national (h30 routes .G12 there); its h30
+  // delivery (next hop national) is delivered once national accepted it.
+  const SignedPackages pkgs = signed_packages(2, "PG-PEER");
+  ASSERT_EQ(pkgs.bytes.size(), 2u);
+  auto delivered_to_national = [&](int want, std::chrono::seconds within) {
+    const auto until = std::chrono::steady_clock::now() + within;
+    while (std::chrono::steady_clock::now() < until) {
+      if (count("SELECT count(*) FROM deliveries WHERE next_hop = 'national' AND state = "
+                "'delivered'") == std::to_string(want)) {
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    return false;
+  };
+  auto owner = [&] { return count("SELECT owner FROM link_leases WHERE link = 'peer:national'"); };
+
+  auto sent = send_package(p1, kPki, organ(kSender), "edoc", pkgs.bytes[0]);
+  ASSERT_EQ(sent.outcome, "accepted") << sent.condition << " " << sent.description;
+  ASSERT_TRUE(delivered_to_national(1, std::chrono::seconds(30)))
+      << n1->log_tail() << n2.log_tail() << national.log_tail();
+  const std::string holder = owner();
+  ASSERT_TRUE(holder == "n1" || holder == "n2") << holder;
+  // Only the holder's link is up: the other node logged it off and never up.
+  TestHub& held = holder == "n1" ? *n1 : n2;
+  TestHub& other = holder == "n1" ? n2 : *n1;
+  EXPECT_NE(held.log().find("event=peer-lease-acquired"), std::string::npos) << held.log_tail();
+  EXPECT_EQ(other.log().find("event=peer-lease-acquired"), std::string::npos) << other.log_tail();
+
+  // The holder dies; the survivor takes the lease when it ends and the next package leaves.
+  const int survivor_port = holder == "n1" ? p2 : p1;
+  held.stop(SIGKILL);
+  auto again = send_package(survivor_port, kPki, organ(kSender), "edoc", pkgs.bytes[1]);
+  ASSERT_EQ(again.outcome, "accepted") << again.condition << " " << again.description;
+  ASSERT_TRUE(delivered_to_national(2, std::chrono::seconds(60))) << other.log_tail();
+  EXPECT_EQ(owner(), holder == "n1" ? "n2" : "n1");
+  EXPECT_NE(other.log().find("event=peer-lease-acquired"), std::string::npos) << other.log_tail();
 }
 
 }  // namespace
