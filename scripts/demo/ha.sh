@@ -48,13 +48,13 @@ EOF
   step "high availability: one hub in three nodes on a replicated PostgreSQL, the primary's node killed under load"
   info "scripts/ha/hub_failover.py (ctest ha.HubNodesKeepEveryAcceptedPackageWhenThePrimaryNodeIsKilled,"
   info "here with the demo's PKI; the cluster, hubs and agents in demo/ha-run/, removed when it passes)"
-  local out rc=0 t; t=$(now)
+  local rc=0 t; t=$(now)
   mkdir -p "$HA_RUN_DIR"
-  out=$(python3 "$ROOT/scripts/ha/hub_failover.py" --build "$BUILD" --pki "$PKI" --dir "$HA_RUN_DIR" \
-          --variant primary --before 8 --after 20 --rate 10 --narrate 2>"$HA_RUN_DIR/stderr.log" |
-        tee /dev/stderr) || rc=$?
+  python3 "$ROOT/scripts/ha/hub_failover.py" --build "$BUILD" --pki "$PKI" --dir "$HA_RUN_DIR" \
+    --variant primary --before 8 --after 20 --rate 10 --narrate 2>"$HA_RUN_DIR/stderr.log" |
+    tee "$HA_RUN_DIR/stdout.log" || rc=$?
   [ $rc -ne 77 ] || die "patroni, etcd or postgresql-15 missing after scripts/install-deps.sh"
-  local line; line=$(grep '^ha hub-failover ' <<<"$out" || true)
+  local line; line=$(grep '^ha hub-failover ' "$HA_RUN_DIR/stdout.log" || true)
   [ -n "$line" ] || { cat "$HA_RUN_DIR/stderr.log" >&2; die "hub_failover.py gave no figures (exit $rc; demo/ha-run/)"; }
   declare -A f=()
   local kv
