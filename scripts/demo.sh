@@ -7,8 +7,15 @@
 #                                   expected did not happen: it doubles as a smoke test)
 #   ./scripts/demo.sh --keep        the same, then leave the three hubs running (no agents) and
 #                                   write demo/federation.json (its shape: README.md)
-#   ./scripts/demo.sh --stop        stop the hubs left running by --keep
+#   ./scripts/demo.sh --stop        stop the hubs left running by --keep and the cluster left
+#                                   running by --ha --keep
 #   ./scripts/demo.sh --foundation  the foundation demo: sign, verify, forgeries refused
+#   ./scripts/demo.sh --ha          the high-availability demo: one hub in three nodes on a
+#                                   replicated PostgreSQL (Patroni, etcd), the primary's node
+#                                   killed under load, every accepted package checked
+#                                   (scripts/ha/hub_failover.py; exit 1 if a check fails)
+#   ./scripts/demo.sh --ha --keep   start that cluster and its hub nodes, idle, leave them
+#                                   running and write demo/ha.json (its shape: README.md)
 #
 # The federation:
 #   h30       Hòa Bình provincial hub: 000.00.13.H30 (Department of Information and
@@ -47,14 +54,18 @@ AGENT_BIN=$BUILD/adapters/agent/docaxis-agent
 FIXTURES=$BUILD/tests/support/docaxis-fixtures  # writes the demo's (unsigned) packages
 
 MODE=run
-case "${1:-}" in
-  "") ;;
-  --keep) MODE=keep ;;
-  --stop) MODE=stop ;;
-  --foundation) MODE=foundation ;;
-  -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-  *) echo "usage: $0 [--keep | --stop | --foundation]" >&2; exit 2 ;;
+USAGE="usage: $0 [--keep | --stop | --foundation | --ha [--keep]]"
+case "${1:-} ${2:-}" in
+  " ") ;;
+  "--keep ") MODE=keep ;;
+  "--stop ") MODE=stop ;;
+  "--foundation ") MODE=foundation ;;
+  "--ha ") MODE=ha ;;
+  "--ha --keep" | "--keep --ha") MODE=ha-keep ;;
+  "-h " | "--help ") sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+  *) echo "$USAGE" >&2; exit 2 ;;
 esac
+[ $# -le 2 ] || { echo "$USAGE" >&2; exit 2; }
 
 if [ -t 1 ]; then B=$'\033[1m'; G=$'\033[32m'; R=$'\033[31m'; D=$'\033[2m'; N=$'\033[0m'
 else B=; G=; R=; D=; N=; fi
@@ -86,10 +97,12 @@ await() {  # TIMEOUT WHAT COMMAND...
 source "$ROOT/scripts/demo/topology.sh"
 source "$ROOT/scripts/demo/processes.sh"
 source "$ROOT/scripts/demo/foundation.sh"
+source "$ROOT/scripts/demo/ha.sh"
 
 # ---------------------------------------------------------------------------------------------
 if [ "$MODE" = stop ]; then
   stop_kept
+  stop_ha
   exit 0
 fi
 

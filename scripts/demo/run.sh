@@ -15,6 +15,10 @@ if [ "$MODE" = foundation ]; then
   foundation_demo
   exit 0
 fi
+if [ "$MODE" = ha ] || [ "$MODE" = ha-keep ]; then
+  ha_demo
+  exit 0
+fi
 
 trap cleanup EXIT
 trap 'exit 130' INT

@@ -43,69 +43,10 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import store_failover as sf  # noqa: E402  (free_base, cluster, roles, node_with)
+from hub_nodes import (RECIPIENT, SENDER, SetupError, kill_group,  # noqa: E402
+                       missing_packages, start_nodes)
 
-SENDER = "000.00.13.H30"
-RECIPIENT = "000.00.01.G12"
 FIRST_ID = "000.00.13.H30,2024/03/15,74/STTTT-VP"
-
-
-def free_port():
-    import socket
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def hub_toml(d, i, pki, port, conninfo, admin_sock):
-    return f"""# docaxis-hub node hub{i} of hub h30: written by scripts/ha/hub_failover.py
-[hub]
-name = "h30"
-data_dir = "{d}/hub{i}/data"
-
-[listener.tls]
-host = "127.0.0.1"
-port = {port}
-cert_file = "{pki}/hubs/h30.crt"
-key_file = "{pki}/hubs/h30.key"
-chain_file = "{pki}/intermediate-ca.crt"
-client_ca_files = ["{pki}/trust-anchors.pem"]
-
-[trust]
-anchor_files = ["{pki}/trust-anchors.pem"]
-intermediate_files = ["{pki}/intermediates.pem"]
-crl_files = ["{pki}/crl/all.pem"]
-
-[signing]
-key_file = "{pki}/hubs/h30.key"
-cert_file = "{pki}/hubs/h30.crt"
-chain_file = "{pki}/intermediate-ca.crt"
-
-[store]
-backend = "postgresql"
-postgresql_conninfo = "{conninfo}"
-node = "hub{i}"
-require_synchronous_standby = true
-
-[limits]
-delivery_timeout_seconds = 5
-
-[retry]
-first_retry_seconds = 1
-max_interval_seconds = 2
-sweeper_interval_seconds = 1
-in_flight_timeout_seconds = 10
-
-[admin]
-socket = "{admin_sock}"
-
-[[endpoints]]
-organ = "{SENDER}"
-
-[[endpoints]]
-organ = "{RECIPIENT}"
-"""
 
 
 def agent_toml(root, pki, organ, urls, sign):
@@ -162,29 +103,6 @@ def sha256_file(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
-def start_hub(binary, d, i, env):
-    log = open(f"{d}/hub{i}/hub.log", "a")
-    return subprocess.Popen([binary, "--config", f"{d}/hub{i}/hub.toml"], stdout=log,
-                            stderr=subprocess.STDOUT, env=env, start_new_session=True)
-
-
-def wait_port(d, i, timeout=60):
-    path = f"{d}/hub{i}/data/hub.port"
-    until = time.time() + timeout
-    while time.time() < until:
-        if os.path.exists(path) and open(path).read().strip():
-            return True
-        time.sleep(0.2)
-    return False
-
-
-def kill_group(proc, sig=signal.SIGKILL):
-    try:
-        os.killpg(proc.pid, sig)
-    except ProcessLookupError:
-        pass
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", required=True)
@@ -197,10 +115,13 @@ def main():
     ap.add_argument("--dir")
     ap.add_argument("--ttl", type=int, default=8)
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--narrate", action="store_true")
     a = ap.parse_args()
-    missing = [p for p in ("patroni", "etcd") if shutil.which(p) is None]
-    if not os.path.exists("/usr/lib/postgresql/15/bin/postgres"):
-        missing.append("postgresql-15")
+
+    def say(msg):  # --narrate: what happens, for scripts/demo.sh --ha
+        if a.narrate:
+            print(f"  {msg}", flush=True)
+    missing = missing_packages()
     if missing:
         print(f"hub_failover: skipped: {', '.join(missing)} not installed (scripts/install-deps.sh)",
               file=sys.stderr)
@@ -216,33 +137,16 @@ def main():
     pki = os.path.abspath(a.pki)
     d = os.path.abspath(a.dir or tempfile.mkdtemp(prefix="docaxis-ha-hubs-"))
     os.makedirs(d, exist_ok=True)
-    sf.cluster("start", "--dir", d, "--base-port", str(sf.free_base()), "--ttl", str(a.ttl))
     hubs, agents = {}, {}
     try:
-        with open(os.path.join(d, "cluster.json")) as f:
-            c = json.load(f)
-        with open(c["password_file"]) as f:
-            pw = f.read().strip()
-        pgpass = os.path.join(d, "pgpass")
-        with open(os.open(pgpass, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
-            f.write(f"*:*:docaxis:docaxis:{pw}\n")
-        env = dict(os.environ, PGPASSFILE=pgpass)
-        conninfo = c["conninfo"].strip()
-        if "connect_timeout" not in conninfo:
-            conninfo += " connect_timeout=3"
+        try:
+            c, conninfo, env, urls = start_nodes(d, pki, hub_bin, a.ttl, hubs)
+        except SetupError as e:
+            print(f"hub_failover: {e}", file=sys.stderr)
+            return 2
         n = len(c["nodes"])
-        ports = [free_port() for _ in range(n)]
-        for i in range(n):
-            os.makedirs(f"{d}/hub{i}/data", mode=0o700, exist_ok=True)
-            with open(f"{d}/hub{i}/hub.toml", "w") as f:
-                f.write(hub_toml(d, i, pki, ports[i], conninfo, f"{d}/hub{i}/admin.sock"))
-            hubs[i] = start_hub(hub_bin, d, i, env)
-        for i in range(n):
-            if not wait_port(d, i):
-                print(f"hub_failover: hub{i} did not start:\n" + open(f"{d}/hub{i}/hub.log").read()[-3000:],
-                      file=sys.stderr)
-                return 2
-        urls = [f"amqps://127.0.0.1:{p}" for p in ports]
+        say(f"the cluster: {n} nodes (etcd + Patroni + PostgreSQL 15), synchronous replication; "
+            f"beside each a docaxis-hub node of hub h30: {', '.join(urls)}")
         roots = {}
         for organ, order, sign in ((SENDER, [0, 1, 2], True), (RECIPIENT, [1, 2, 0], False)):
             root = os.path.join(d, "agents", organ)
@@ -264,6 +168,10 @@ def main():
         outbox = os.path.join(roots[SENDER], "outbox")
         os.makedirs(outbox, exist_ok=True)
 
+        say(f"two docaxis-agents, each given the three hub URLs ([hub] failover_urls): {SENDER} "
+            f"sends (signs) from hub0, {RECIPIENT} receives from hub1")
+        say(f"steady load: {a.rate:g} signed packages a second into {SENDER}'s outbox; the "
+            f"{a.variant} node killed {a.before:g} s in, then {a.after:g} s more")
         # Steady load; the kill `before` seconds in.
         dropped, t0, killed = 0, time.monotonic(), None
         stop_at = t0 + a.before + a.after
@@ -292,6 +200,8 @@ def main():
                       flush=True)
             time.sleep(0.02)
         send_end = time.monotonic()
+        say(f"sending stopped: {dropped} packages dropped; waiting until every accepted one is "
+            f"delivered and its receipt back (at most {a.drain:g} s)")
 
         # Drain: every SENT package delivered, every receipt back.
         def sent_names():
@@ -377,6 +287,8 @@ def main():
               f"conflict={'yes' if conflict else 'no'} audit={'ok' if audit_ok else 'bad'} "
               f"audit_records={audit_records} "
               f"killed={killed[1] if killed else 'none'}", flush=True)
+        say(f"checked: each delivered package's SHA-256 = the sent file's = the store's row; "
+            f"the audit chain pulled from the database and verified ({audit_records} records)")
         if missing:
             print("hub_failover: missing: " + ", ".join(missing[:10]), file=sys.stderr)
         ok = (not missing and not mismatched and not failed and not conflict and audit_ok
