@@ -24,6 +24,7 @@ const std::map<std::string, std::string>& examples() {
       {"stats", "docaxis stats --json"},
       {"receipt show", "docaxis receipt show seq:42"},
       {"receipt export", "docaxis receipt export --since 2026-01-01 --format csv -o audit.csv"},
+      {"receipt pull", "docaxis receipt pull --config /etc/docaxis/docaxis-hub.toml --out /srv/audit-copy"},
       {"receipt verify", "docaxis receipt verify --hub-cert /etc/docaxis/signing/hub.crt /var/lib/docaxis/hub/audit"},
       {"receipt check", "docaxis receipt check --trust anchors.pem --document letter.edxml receipt.xml"},
       {"cert list", "docaxis cert list --config /etc/docaxis/docaxis-hub.toml"},
